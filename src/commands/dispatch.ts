@@ -1,0 +1,154 @@
+/**
+ * The single command path. Every command, from a socket, from MULTI/EXEC,
+ * from a script or from AOF replay, goes through `dispatch` (checks) and
+ * `call` (execution and everything that follows it), so handlers hold only
+ * their own logic.
+ *
+ * dispatch: lookup -> arity -> auth -> ACL -> MULTI queueing -> OOM ->
+ *           subscribed-mode (RESP2) -> call
+ * call:     clock snapshot -> handler -> stats, slowlog, latency ->
+ *           WATCH invalidation and blocked-key wake-up for changed keys ->
+ *           propagation -> MONITOR feed -> serve blocked clients
+ */
+import { Err, argsPreview } from '../protocol/errors.js';
+import type { Server } from '../server/server.js';
+import { ClientFlag, type Client } from '../server/client.js';
+import { F, type Command } from './table.js';
+
+/** Commands a RESP2 client may run while subscribed. */
+const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
+/** Commands that run at once inside MULTI instead of being queued. */
+const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+/** Rejects a command before it runs (counts as rejected, flags a MULTI as failed). */
+function reject(server: Server, c: Client, msg: string, cmd: Command | null): void {
+  if (cmd !== null) cmd.rejectedCalls++;
+  if ((c.flags & ClientFlag.Multi) !== 0) c.flags |= ClientFlag.DirtyExec;
+  c.w.error(msg);
+}
+
+export function dispatch(server: Server, c: Client, argv: string[]): void {
+  let cmd = server.commands.lookup(argv[0]);
+  if (cmd === undefined) {
+    const name = argv[0].length > 128 ? argv[0].slice(0, 128) : argv[0];
+    reject(server, c, Err.unknownCommand(name.replace(/[\r\n]/g, ' '), argsPreview(argv)), null);
+    return;
+  }
+  if (cmd.subcommands !== null && argv.length >= 2) {
+    const sub = cmd.subcommands.get(argv[1].toLowerCase());
+    if (sub === undefined) {
+      const name = argv[1].length > 128 ? argv[1].slice(0, 128) : argv[1];
+      reject(server, c, Err.unknownSubcommand(name.replace(/[\r\n]/g, ' '), argv[0]), null);
+      return;
+    }
+    cmd = sub;
+  }
+  const arity = cmd.arity;
+  if ((arity > 0 && arity !== argv.length) || argv.length < -arity) {
+    reject(server, c, Err.wrongArity(cmd.fullname), cmd);
+    return;
+  }
+  const flags = cmd.flags;
+  if (!c.authenticated && (flags & F.no_auth) === 0) {
+    reject(server, c, Err.noAuth, cmd);
+    return;
+  }
+  if (server.acl !== null) {
+    const denied = server.acl(c, cmd, argv);
+    if (denied !== null) {
+      reject(server, c, denied, cmd);
+      return;
+    }
+  }
+  const cflags = c.flags;
+  if ((cflags & ClientFlag.Multi) !== 0 && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
+    if ((flags & F.no_multi) !== 0) {
+      reject(server, c, 'ERR Command not allowed inside a transaction', cmd);
+      return;
+    }
+  }
+  if (server.config.maxmemory !== 0 && (flags & F.denyoom) !== 0 && server.callDepth === 0) {
+    if (!server.evict()) {
+      reject(server, c, Err.oom, cmd);
+      return;
+    }
+  }
+  if ((cflags & ClientFlag.PubSub) !== 0 && c.resp === 2 && !PUBSUB_ALLOWED.has(cmd.parent?.name ?? cmd.name)) {
+    reject(server, c, Err.pubsubContext(cmd.fullname), cmd);
+    return;
+  }
+  if ((cflags & ClientFlag.Multi) !== 0 && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
+    c.mstate!.push({ cmd, argv });
+    c.w.simple('QUEUED');
+    return;
+  }
+  call(server, c, cmd, argv);
+  c.commandsProcessed++;
+}
+
+/**
+ * Runs a command that passed every check. Nested calls (EXEC, scripts)
+ * share the outer command's clock and defer the blocked-client wake-up to
+ * the outermost call.
+ */
+export function call(server: Server, c: Client, cmd: Command, argv: string[]): void {
+  const ks = server.keyspace;
+  if (server.callDepth === 0) ks.tick();
+  server.callDepth++;
+  const dirty0 = server.dirty;
+  const err0 = server.stats.errorReplies;
+  const prevCmd = c.cmd;
+  const prevArgv = c.argv;
+  c.cmd = cmd;
+  c.argv = argv;
+  c.propagateArgv = null;
+  const t0 = performance.now();
+  const mode = c.replyMode;
+  const mute = mode === 'off' || mode === 'skip';
+  if (mute) {
+    c.realWriter = c.w;
+    c.w = server.discardWriter(c.resp);
+  }
+  try {
+    cmd.handler!(c, argv);
+  } finally {
+    if (mute) {
+      c.w = c.realWriter!;
+      c.realWriter = null;
+    }
+    const after = c.replyMode;
+    if (after === 'skipnext') c.replyMode = 'skip';
+    else if (mode === 'skip' && after === 'skip') c.replyMode = 'on';
+    server.callDepth--;
+  }
+  const us = (performance.now() - t0) * 1000;
+  cmd.calls++;
+  cmd.usec += us;
+  if (server.stats.errorReplies !== err0) cmd.failedCalls++;
+  server.stats.commandsProcessed++;
+  const cfg = server.config;
+  if ((cmd.flags & F.skip_slowlog) === 0 && cfg.slowlogSlowerThan >= 0 && us >= cfg.slowlogSlowerThan && (c.flags & ClientFlag.Blocked) === 0) {
+    server.slowlog.add(c.propagateArgv ?? argv, us, c.addr, c.name, cfg.slowlogMaxLen);
+  }
+  if (cfg.latencyThreshold > 0 && us / 1000 >= cfg.latencyThreshold) {
+    server.latency.add((cmd.flags & F.fast) !== 0 ? 'fast-command' : 'command', Math.round(us / 1000));
+  }
+  const changes = server.dirty - dirty0;
+  if (changes > 0 && (cmd.flags & (F.write | F.may_replicate)) !== 0) {
+    const db = c.db;
+    if (server.watches.count > 0 || server.blocking.blockedClients > 0) {
+      for (const i of cmd.keyPositions(argv)) {
+        server.watches.touch(db, argv[i]);
+        server.blocking.signal(db, argv[i]);
+      }
+    }
+    if (server.propagateHook !== null && (cmd.flags & F.write) !== 0) server.propagate(db.id, c.propagateArgv ?? argv);
+  }
+  if (server.monitors.size > 0 && (cmd.flags & (F.admin | F.skip_monitor)) === 0) {
+    server.feedMonitors(c, argv);
+  }
+  c.lastCmd = cmd;
+  c.cmd = prevCmd;
+  c.argv = prevArgv;
+  if (server.callDepth === 0 && server.blocking.hasReady) server.blocking.handleReady();
+}

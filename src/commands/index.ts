@@ -1,0 +1,40 @@
+/**
+ * Every command group's handlers, joined into one map for the table.
+ * One file per group, as Redis splits t_string.c, t_list.c, ...
+ */
+import type { HandlerMap } from './table.js';
+import { connectionCommands } from './connection.js';
+import { keyCommands } from './keys.js';
+import { stringCommands } from './strings.js';
+import { introspectionCommands } from './introspection.js';
+import { serverCommands } from './server.js';
+import { diagnosticsCommands } from './diagnostics.js';
+import { bitCommands } from './bitops.js';
+import { lcsCommands } from './lcs.js';
+import { listCommands } from './lists.js';
+import { setCommands } from './sets.js';
+import { zsetCommands } from './zsets.js';
+import { hashCommands } from './hashes.js';
+import { sortCommands } from './sort.js';
+import { pubsubCommands } from './pubsub.js';
+import { transactionCommands } from './transactions.js';
+
+export function allHandlers(): HandlerMap {
+  return {
+    ...connectionCommands,
+    ...keyCommands,
+    ...stringCommands,
+    ...bitCommands,
+    ...lcsCommands,
+    ...introspectionCommands,
+    ...serverCommands,
+    ...diagnosticsCommands,
+    ...listCommands,
+    ...setCommands,
+    ...zsetCommands,
+    ...hashCommands,
+    ...sortCommands,
+    ...pubsubCommands,
+    ...transactionCommands,
+  };
+}

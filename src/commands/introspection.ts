@@ -1,0 +1,313 @@
+/**
+ * COMMAND and its subcommands, answered from the command table.
+ */
+import type { HandlerMap, Command, CommandMeta, KeySpecMeta } from './table.js';
+import type { Client } from '../server/client.js';
+import type { ReplyWriter } from '../protocol/writer.js';
+import { Err } from '../protocol/errors.js';
+import { globMatch } from '../util/glob.js';
+import { is } from './args.js';
+
+function statusSet(w: ReplyWriter, items: readonly string[]): void {
+  w.set(items.length);
+  for (const s of items) w.simple(s);
+}
+
+function writeValue(w: ReplyWriter, v: unknown): void {
+  if (typeof v === 'number') w.int(v);
+  else if (typeof v === 'string') w.bulk(v);
+  else if (Array.isArray(v)) {
+    w.array(v.length);
+    for (const x of v) writeValue(w, x);
+  } else if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>);
+    w.map(entries.length);
+    for (const [k, x] of entries) {
+      w.bulk(k);
+      writeValue(w, x);
+    }
+  } else w.nullBulk();
+}
+
+function writeKeySpec(w: ReplyWriter, ks: KeySpecMeta): void {
+  const entries = Object.entries(ks);
+  w.map(entries.length);
+  for (const [k, v] of entries) {
+    w.bulk(k);
+    if (k === 'flags') statusSet(w, v as string[]);
+    else writeValue(w, v);
+  }
+}
+
+/** The visible subcommands of a command (those Sinew serves). */
+function servedSubs(cmd: Command): Command[] {
+  return cmd.subcommands === null ? [] : [...cmd.subcommands.values()];
+}
+
+export function writeCommandInfo(w: ReplyWriter, cmd: Command): void {
+  const m = cmd.meta;
+  w.array(10);
+  w.bulk(cmd.fullname);
+  w.int(m.arity);
+  statusSet(w, m.flags);
+  w.int(m.firstKey);
+  w.int(m.lastKey);
+  w.int(m.step);
+  statusSet(w, m.acl);
+  statusSet(w, m.tips);
+  w.set(m.keySpecs.length);
+  for (const ks of m.keySpecs) writeKeySpec(w, ks);
+  const subs = servedSubs(cmd);
+  w.set(subs.length);
+  for (const s of subs) writeCommandInfo(w, s);
+}
+
+function writeArgs(w: ReplyWriter, args: unknown[]): void {
+  w.array(args.length);
+  for (const a of args as Record<string, unknown>[]) {
+    const entries = Object.entries(a);
+    w.map(entries.length);
+    for (const [k, v] of entries) {
+      w.bulk(k);
+      if (k === 'flags') statusSet(w, v as string[]);
+      else if (k === 'arguments') writeArgs(w, v as unknown[]);
+      else writeValue(w, v);
+    }
+  }
+}
+
+/** COMMAND DOCS entry: facts only (group, since, flags, arguments, subcommands). */
+function writeCommandDocs(w: ReplyWriter, cmd: Command): void {
+  const m = cmd.meta;
+  const subs = servedSubs(cmd);
+  let n = 0;
+  if (m.since) n++;
+  if (m.group) n++;
+  if (m.docFlags) n++;
+  if (m.deprecatedSince) n++;
+  if (m.arguments) n++;
+  if (subs.length) n++;
+  w.map(n);
+  if (m.since) {
+    w.bulk('since');
+    w.bulk(m.since);
+  }
+  if (m.group) {
+    w.bulk('group');
+    w.bulk(m.group);
+  }
+  if (m.docFlags) {
+    w.bulk('doc_flags');
+    statusSet(w, m.docFlags);
+  }
+  if (m.deprecatedSince) {
+    w.bulk('deprecated_since');
+    w.bulk(m.deprecatedSince);
+  }
+  if (m.arguments) {
+    w.bulk('arguments');
+    writeArgs(w, m.arguments);
+  }
+  if (subs.length) {
+    w.bulk('subcommands');
+    w.map(subs.length);
+    for (const s of subs) {
+      w.bulk(s.fullname);
+      writeCommandDocs(w, s);
+    }
+  }
+}
+
+function getKeysCommon(c: Client, argv: string[], withFlags: boolean): void {
+  const target = argv.slice(2);
+  const server = c.server;
+  let cmd = server.commands.lookup(target[0]);
+  if (cmd !== undefined && cmd.subcommands !== null && target.length >= 2) {
+    cmd = cmd.subcommands.get(target[1].toLowerCase()) ?? cmd;
+  }
+  if (cmd === undefined) {
+    c.w.error('ERR Invalid command specified');
+    return;
+  }
+  const m: CommandMeta = cmd.meta;
+  if (m.keySpecs.length === 0) {
+    c.w.error('ERR The command has no key arguments');
+    return;
+  }
+  if ((cmd.arity > 0 && cmd.arity !== target.length) || target.length < -cmd.arity) {
+    c.w.error('ERR Invalid number of arguments specified for command');
+    return;
+  }
+  const positions = keyPositionsWithSpecs(cmd, target);
+  if (positions === null || positions.length === 0) {
+    c.w.error('ERR Invalid arguments specified for command');
+    return;
+  }
+  c.w.array(positions.length);
+  for (const [pos, spec] of positions) {
+    if (withFlags) {
+      c.w.array(2);
+      c.w.bulk(target[pos]);
+      statusSet(c.w, m.keySpecs[spec].flags);
+    } else {
+      c.w.bulk(target[pos]);
+    }
+  }
+}
+
+/** Key positions with the index of the key spec each came from; null on malformed input. */
+function keyPositionsWithSpecs(cmd: Command, argv: string[]): [number, number][] | null {
+  const out: [number, number][] = [];
+  const argc = argv.length;
+  cmd.meta.keySpecs.forEach((ks, si) => {
+    let first = -1;
+    const bs = ks.begin_search;
+    if (bs.type === 'index') first = bs.spec.index as number;
+    else if (bs.type === 'keyword') {
+      const kw = String(bs.spec.keyword).toLowerCase();
+      const from = bs.spec.startfrom as number;
+      if (from >= 0) {
+        for (let i = from; i < argc; i++) if (argv[i].toLowerCase() === kw) { first = i + 1; break; }
+      } else {
+        for (let i = argc + from; i > 0; i--) if (argv[i].toLowerCase() === kw) { first = i + 1; break; }
+      }
+      if (first < 0) return;
+    } else return;
+    const fk = ks.find_keys;
+    if (fk.type === 'range') {
+      const { lastkey, keystep, limit } = fk.spec;
+      let last: number;
+      if (lastkey >= 0) last = first + lastkey;
+      else if (limit <= 1) last = argc + lastkey;
+      else last = first + Math.floor((argc + lastkey - first) / limit);
+      if (last >= argc) last = argc - 1;
+      for (let i = first; i <= last; i += keystep) out.push([i, si]);
+    } else if (fk.type === 'keynum') {
+      const { keynumidx, firstkey, keystep } = fk.spec;
+      const nIdx = first + keynumidx;
+      if (nIdx >= argc) return;
+      const n = Number(argv[nIdx]);
+      if (!Number.isInteger(n) || n < 0 || first + firstkey + (n - 1) * keystep >= argc) {
+        out.length = 0;
+        out.push([-1, -1]);
+        return;
+      }
+      for (let i = 0, p = first + firstkey; i < n; i++, p += keystep) out.push([p, si]);
+    }
+  });
+  if (out.some(([p]) => p < 0)) return null;
+  return out;
+}
+
+export const introspectionCommands: HandlerMap = {
+  command(c) {
+    const all = c.server.commands.all;
+    c.w.array(all.length);
+    for (const cmd of all) writeCommandInfo(c.w, cmd);
+  },
+
+  'command|count'(c) {
+    c.w.int(c.server.commands.size);
+  },
+
+  'command|info'(c, argv) {
+    const table = c.server.commands;
+    if (argv.length === 2) {
+      c.w.array(table.all.length);
+      for (const cmd of table.all) writeCommandInfo(c.w, cmd);
+      return;
+    }
+    c.w.array(argv.length - 2);
+    for (let i = 2; i < argv.length; i++) {
+      const cmd = table.lookupFull(argv[i]);
+      if (cmd === undefined) c.w.nullArray();
+      else writeCommandInfo(c.w, cmd);
+    }
+  },
+
+  'command|docs'(c, argv) {
+    const table = c.server.commands;
+    if (argv.length === 2) {
+      c.w.map(table.all.length);
+      for (const cmd of table.all) {
+        c.w.bulk(cmd.fullname);
+        writeCommandDocs(c.w, cmd);
+      }
+      return;
+    }
+    const found: Command[] = [];
+    for (let i = 2; i < argv.length; i++) {
+      const cmd = table.lookupFull(argv[i]);
+      if (cmd !== undefined) found.push(cmd);
+    }
+    c.w.map(found.length);
+    for (const cmd of found) {
+      c.w.bulk(cmd.fullname);
+      writeCommandDocs(c.w, cmd);
+    }
+  },
+
+  'command|list'(c, argv) {
+    const table = c.server.commands;
+    let filter: ((cmd: Command) => boolean) | null = null;
+    if (argv.length === 5 && is(argv[2], 'filterby')) {
+      const kind = argv[3].toLowerCase();
+      const val = argv[4];
+      if (kind === 'module') filter = () => false;
+      else if (kind === 'aclcat') {
+        const cat = '@' + val.toLowerCase();
+        filter = (cmd) => cmd.meta.acl.includes(cat);
+      } else if (kind === 'pattern') filter = (cmd) => globMatch(val, cmd.fullname, true);
+      else {
+        c.w.error(Err.syntax);
+        return;
+      }
+    } else if (argv.length !== 2) {
+      c.w.error(Err.syntax);
+      return;
+    }
+    const names: string[] = [];
+    for (const cmd of table.all) {
+      if (filter === null || filter(cmd)) names.push(cmd.fullname);
+      for (const s of servedSubs(cmd)) if (filter === null || filter(s)) names.push(s.fullname);
+    }
+    c.w.array(names.length);
+    for (const n of names) c.w.bulk(n);
+  },
+
+  'command|getkeys'(c, argv) {
+    getKeysCommon(c, argv, false);
+  },
+
+  'command|getkeysandflags'(c, argv) {
+    getKeysCommon(c, argv, true);
+  },
+
+  'command|help'(c) {
+    const lines = [
+      'COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+      '(no subcommand)',
+      '    Return details about all Redis commands.',
+      'COUNT',
+      '    Return the total number of commands in this Redis server.',
+      'LIST',
+      '    Return a list of all commands in this Redis server.',
+      'INFO [<command-name> ...]',
+      '    Return details about multiple Redis commands.',
+      '    If no command names are given, documentation details for all',
+      '    commands are returned.',
+      'DOCS [<command-name> ...]',
+      '    Return documentation details about multiple Redis commands.',
+      '    If no command names are given, documentation details for all',
+      '    commands are returned.',
+      'GETKEYS <full-command>',
+      '    Return the keys from a full Redis command.',
+      'GETKEYSANDFLAGS <full-command>',
+      '    Return the keys and the access flags from a full Redis command.',
+      'HELP',
+      '    Print this help.',
+    ];
+    c.w.array(lines.length);
+    for (const l of lines) c.w.simple(l);
+  },
+};

@@ -1,0 +1,627 @@
+/**
+ * Generic keyspace commands (db.c, expire.c, object.c): DEL, EXISTS, TYPE,
+ * KEYS, SCAN, RANDOMKEY, RENAME, MOVE, COPY, TOUCH, OBJECT, the EXPIRE and
+ * TTL families, and the database commands (SELECT is in connection.ts):
+ * DBSIZE, FLUSHDB, FLUSHALL, SWAPDB.
+ */
+import type { HandlerMap } from './table.js';
+import type { Client } from '../server/client.js';
+import type { Database } from '../keyspace/database.js';
+import { Err } from '../protocol/errors.js';
+import { parseLL, LLONG_MAX, LLONG_MIN, isIntEncodable } from '../protocol/numbers.js';
+import { ByteString, typeOf, type Value, type RObject } from '../types/object.js';
+import { is, getLongBig } from './args.js';
+import { globMatch } from '../util/glob.js';
+
+/** The encoding Redis 7.0 reports for a value. */
+export function encodingOf(v: Value): string {
+  if (typeof v === 'string') {
+    if (isIntEncodable(v)) return 'int';
+    return v.length <= 44 ? 'embstr' : 'raw';
+  }
+  if (v.type === 'string') return 'raw';
+  const enc = (v as RObject & { encoding?: () => string }).encoding;
+  return typeof enc === 'function' ? enc.call(v) : 'unknown';
+}
+
+/** Deep copy of a value (COPY). */
+export function cloneValue(v: Value): Value {
+  if (typeof v === 'string') return v;
+  if (v instanceof ByteString) return new ByteString(Buffer.from(v.buf.subarray(0, v.len)));
+  const cl = (v as RObject & { clone?: () => RObject }).clone;
+  if (typeof cl !== 'function') throw new Error(`cannot copy a ${v.type}`);
+  return cl.call(v);
+}
+
+function notify(c: Client, event: string, key: string, db: Database = c.db): void {
+  c.server.notifier.notify('g', event, key, db.id);
+}
+
+function delGeneric(c: Client, argv: string[]): void {
+  const db = c.db;
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) {
+    const key = argv[i];
+    if (db.expires.size !== 0) db.expireIfNeeded(key);
+    if (db.delete(key)) {
+      c.server.dirty++;
+      notify(c, 'del', key);
+      n++;
+    }
+  }
+  c.w.int(n);
+}
+
+function parseDbIndex(c: Client, s: string): Database | null {
+  const n = parseLL(s);
+  if (n === null || n < -2147483648 || n > 2147483647) {
+    c.w.error(Err.notInteger);
+    return null;
+  }
+  const dbs = c.server.keyspace.dbs;
+  if (n < 0 || n >= dbs.length) {
+    c.w.error(Err.dbIndexOutOfRange);
+    return null;
+  }
+  return dbs[n];
+}
+
+/** EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (expireGenericCommand). */
+function expireGeneric(c: Client, argv: string[], basetime: number, seconds: boolean): void {
+  let nx = false;
+  let xx = false;
+  let gt = false;
+  let lt = false;
+  for (let j = 3; j < argv.length; j++) {
+    const o = argv[j].toLowerCase();
+    if (o === 'nx') nx = true;
+    else if (o === 'xx') xx = true;
+    else if (o === 'gt') gt = true;
+    else if (o === 'lt') lt = true;
+    else {
+      c.w.error(`ERR Unsupported option ${argv[j]}`);
+      return;
+    }
+  }
+  if (nx && (xx || gt || lt)) {
+    c.w.error('ERR NX and XX, GT or LT options at the same time are not compatible');
+    return;
+  }
+  if (gt && lt) {
+    c.w.error('ERR GT and LT options at the same time are not compatible');
+    return;
+  }
+  const cmdName = c.cmd?.fullname ?? 'expire';
+  let when = getLongBig(c, argv[2]);
+  if (when === null) return;
+  if (seconds) {
+    if (when > LLONG_MAX / 1000n || when < LLONG_MIN / 1000n) {
+      c.w.error(Err.invalidExpire(cmdName));
+      return;
+    }
+    when *= 1000n;
+  }
+  const base = BigInt(basetime);
+  if (when > LLONG_MAX - base) {
+    c.w.error(Err.invalidExpire(cmdName));
+    return;
+  }
+  when += base;
+  const db = c.db;
+  const key = argv[1];
+  if (db.lookup(key) === undefined) {
+    c.w.int(0);
+    return;
+  }
+  const whenN = Number(when);
+  if (nx || xx || gt || lt) {
+    const cur = db.getExpire(key);
+    if (nx && cur !== -1) return c.w.int(0);
+    if (xx && cur === -1) return c.w.int(0);
+    if (gt && (cur === -1 || when <= BigInt(cur))) return c.w.int(0);
+    if (lt && cur !== -1 && when >= BigInt(cur)) return c.w.int(0);
+  }
+  const server = c.server;
+  if (whenN <= server.keyspace.now) {
+    db.delete(key);
+    server.dirty++;
+    const lazy = server.config.getBool('lazyfree-lazy-expire');
+    c.propagateArgv = [lazy ? 'UNLINK' : 'DEL', key];
+    notify(c, 'del', key);
+    c.w.int(1);
+    return;
+  }
+  db.setExpire(key, whenN);
+  server.dirty++;
+  c.propagateArgv = ['PEXPIREAT', key, when.toString()];
+  notify(c, 'expire', key);
+  c.w.int(1);
+}
+
+function ttlGeneric(c: Client, argv: string[], ms: boolean, abs: boolean): void {
+  const db = c.db;
+  if (db.read(argv[1]) === undefined) {
+    c.w.int(-2);
+    return;
+  }
+  const expire = db.getExpire(argv[1]);
+  if (expire === -1) {
+    c.w.int(-1);
+    return;
+  }
+  let ttl = abs ? expire : expire - c.server.keyspace.now;
+  if (ttl < 0) ttl = 0;
+  c.w.int(ms ? ttl : Math.floor((ttl + 500) / 1000));
+}
+
+function renameGeneric(c: Client, argv: string[], nx: boolean): void {
+  const db = c.db;
+  const src = argv[1];
+  const dst = argv[2];
+  const v = db.lookup(src);
+  if (v === undefined) {
+    c.w.error(Err.noSuchKey);
+    return;
+  }
+  if (src === dst) {
+    if (nx) c.w.int(0);
+    else c.w.ok();
+    return;
+  }
+  const expire = db.getExpire(src);
+  if (db.lookup(dst) !== undefined) {
+    if (nx) {
+      c.w.int(0);
+      return;
+    }
+    db.delete(dst);
+  }
+  db.delete(src);
+  db.add(dst, v);
+  if (expire !== -1) db.setExpire(dst, expire);
+  const server = c.server;
+  server.watches.touch(db, src);
+  server.watches.touch(db, dst);
+  notify(c, 'rename_from', src);
+  notify(c, 'rename_to', dst);
+  server.dirty++;
+  if (nx) c.w.int(1);
+  else c.w.ok();
+}
+
+/** Picks a random key, deleting expired ones it meets (dbRandomKey). */
+export function randomKey(db: Database): string | null {
+  let tries = 0;
+  const maxTries = 100;
+  while (db.dict.size > 0) {
+    const key = sampleKey(db);
+    if (key === null) return null;
+    if (db.expires.size !== 0 && db.expires.has(key)) {
+      const allVolatile = db.expires.size === db.dict.size;
+      if (allVolatile && ++tries >= maxTries) return key;
+      if (db.expireIfNeeded(key)) continue;
+    }
+    return key;
+  }
+  return null;
+}
+
+const sampleState = new WeakMap<Map<string, unknown>, Iterator<string>>();
+
+/**
+ * A key picked by advancing a persistent iterator a random number of steps
+ * (Map has no random access; this stays O(1) amortised per pick).
+ */
+export function sampleKey(db: Database): string | null {
+  const dict = db.dict;
+  if (dict.size === 0) return null;
+  let it = sampleState.get(dict);
+  if (it === undefined) {
+    it = dict.keys();
+    // start somewhere random in small and medium dictionaries
+    const skip = Math.floor(Math.random() * Math.min(dict.size, 64));
+    for (let i = 0; i < skip; i++) it.next();
+  }
+  const steps = 1 + Math.floor(Math.random() * Math.min(dict.size, 16));
+  let key: string | null = null;
+  for (let i = 0; i < steps; i++) {
+    let r = it.next();
+    if (r.done) {
+      it = dict.keys();
+      r = it.next();
+      if (r.done) return null;
+    }
+    key = r.value;
+  }
+  sampleState.set(dict, it);
+  return key;
+}
+
+/** Parses SCAN-family options: COUNT, MATCH and (for SCAN) TYPE. */
+export function parseScanArgs(c: Client, argv: string[], start: number, allowType: boolean): { count: number; match: string | null; type: string | null } | null {
+  let count = 10;
+  let match: string | null = null;
+  let type: string | null = null;
+  for (let i = start; i < argv.length; i += 2) {
+    const opt = argv[i].toLowerCase();
+    const more = argv.length - i - 1;
+    if (opt === 'count' && more >= 1) {
+      const n = parseLL(argv[i + 1]);
+      if (n === null) {
+        c.w.error(Err.notInteger);
+        return null;
+      }
+      if (n < 1) {
+        c.w.error(Err.syntax);
+        return null;
+      }
+      count = n;
+    } else if (opt === 'match' && more >= 1) {
+      match = argv[i + 1];
+      if (match === '*') match = null;
+    } else if (opt === 'type' && allowType && more >= 1) {
+      type = argv[i + 1];
+    } else {
+      c.w.error(Err.syntax);
+      return null;
+    }
+  }
+  return { count, match, type };
+}
+
+/** Validates a SCAN cursor (an unsigned 64-bit decimal). */
+export function checkCursor(c: Client, s: string): boolean {
+  if (!/^\d+$/.test(s) || BigInt(s) > 18446744073709551615n) {
+    c.w.error(Err.invalidCursor);
+    return false;
+  }
+  return true;
+}
+
+function flushDb(c: Client, db: Database): void {
+  const server = c.server;
+  const old = db.dict;
+  server.watches.touchDb(db, null, (k) => old.has(k));
+  const n = db.dict.size;
+  db.clear();
+  server.dirty += n;
+  server.flushHooks.forEach((h) => h(db));
+}
+
+function parseFlushFlags(c: Client, argv: string[]): boolean {
+  if (argv.length > 2) {
+    c.w.error(Err.syntax);
+    return false;
+  }
+  if (argv.length === 2 && !is(argv[1], 'async') && !is(argv[1], 'sync')) {
+    c.w.error(Err.syntax);
+    return false;
+  }
+  return true;
+}
+
+export const keyCommands: HandlerMap = {
+  del: delGeneric,
+  unlink: delGeneric,
+
+  exists(c, argv) {
+    const db = c.db;
+    let n = 0;
+    for (let i = 1; i < argv.length; i++) if (db.read(argv[i]) !== undefined) n++;
+    c.w.int(n);
+  },
+
+  type(c, argv) {
+    const v = c.db.read(argv[1]);
+    c.w.simple(v === undefined ? 'none' : typeOf(v));
+  },
+
+  keys(c, argv) {
+    const db = c.db;
+    const pattern = argv[1];
+    const all = pattern === '*';
+    const now = c.server.keyspace.now;
+    const out: string[] = [];
+    for (const key of db.dict.keys()) {
+      if (!all && !globMatch(pattern, key)) continue;
+      if (db.expires.size !== 0) {
+        const t = db.expires.get(key);
+        if (t !== undefined && t <= now) continue;
+      }
+      out.push(key);
+    }
+    c.w.array(out.length);
+    for (const k of out) c.w.bulk(k);
+  },
+
+  scan(c, argv) {
+    if (!checkCursor(c, argv[1])) return;
+    const opts = parseScanArgs(c, argv, 2, true);
+    if (opts === null) return;
+    const db = c.db;
+    const out: string[] = [];
+    const { match, type } = opts;
+    const typeLower = type?.toLowerCase() ?? null;
+    const cursor = c.server.scans.step(argv[1], db.dict, opts.count, (key) => {
+      if (match !== null && !globMatch(match, key)) return;
+      if (db.expires.size !== 0 && db.expireIfNeeded(key)) return;
+      if (typeLower !== null) {
+        const v = db.dict.get(key);
+        if (v === undefined || typeOf(v) !== typeLower) return;
+      }
+      out.push(key);
+    });
+    c.w.array(2);
+    c.w.bulk(cursor);
+    c.w.array(out.length);
+    for (const k of out) c.w.bulk(k);
+  },
+
+  randomkey(c) {
+    const k = randomKey(c.db);
+    if (k === null) c.w.nullBulk();
+    else c.w.bulk(k);
+  },
+
+  rename(c, argv) {
+    renameGeneric(c, argv, false);
+  },
+
+  renamenx(c, argv) {
+    renameGeneric(c, argv, true);
+  },
+
+  move(c, argv) {
+    const src = c.db;
+    const n = parseLL(argv[2]);
+    if (n === null || n < -2147483648 || n > 2147483647) {
+      c.w.error(Err.notInteger);
+      return;
+    }
+    const dbs = c.server.keyspace.dbs;
+    if (n < 0 || n >= dbs.length) {
+      c.w.error(Err.dbIndexOutOfRange);
+      return;
+    }
+    const dst = dbs[n];
+    if (dst === src) {
+      c.w.error(Err.sameObject);
+      return;
+    }
+    const key = argv[1];
+    const v = src.lookup(key);
+    if (v === undefined) {
+      c.w.int(0);
+      return;
+    }
+    if (dst.lookup(key) !== undefined) {
+      c.w.int(0);
+      return;
+    }
+    const expire = src.getExpire(key);
+    dst.add(key, v);
+    if (expire !== -1) dst.setExpire(key, expire);
+    src.delete(key);
+    const server = c.server;
+    server.watches.touch(src, key);
+    server.watches.touch(dst, key);
+    server.blocking.signal(dst, key);
+    notify(c, 'move_from', key, src);
+    notify(c, 'move_to', key, dst);
+    server.dirty++;
+    c.w.int(1);
+  },
+
+  copy(c, argv) {
+    const src = argv[1];
+    const dstKey = argv[2];
+    let dst = c.db;
+    let replace = false;
+    for (let j = 3; j < argv.length; j++) {
+      if (is(argv[j], 'replace')) replace = true;
+      else if (is(argv[j], 'db') && j + 1 < argv.length) {
+        const d = parseDbIndex(c, argv[++j]);
+        if (d === null) return;
+        dst = d;
+      } else {
+        c.w.error(Err.syntax);
+        return;
+      }
+    }
+    const db = c.db;
+    if (src === dstKey && dst === db) {
+      c.w.error(Err.sameObject);
+      return;
+    }
+    const v = db.lookup(src);
+    if (v === undefined) {
+      c.w.int(0);
+      return;
+    }
+    const expire = db.getExpire(src);
+    if (dst.lookup(dstKey) !== undefined) {
+      if (!replace) {
+        c.w.int(0);
+        return;
+      }
+      dst.delete(dstKey);
+    }
+    dst.add(dstKey, cloneValue(v));
+    if (expire !== -1) dst.setExpire(dstKey, expire);
+    const server = c.server;
+    server.watches.touch(dst, dstKey);
+    server.blocking.signal(dst, dstKey);
+    notify(c, 'copy_to', dstKey, dst);
+    server.dirty++;
+    c.w.int(1);
+  },
+
+  touch(c, argv) {
+    const db = c.db;
+    let n = 0;
+    for (let i = 1; i < argv.length; i++) if (db.read(argv[i]) !== undefined) n++;
+    c.w.int(n);
+  },
+
+  expire(c, argv) {
+    expireGeneric(c, argv, c.server.keyspace.now, true);
+  },
+  pexpire(c, argv) {
+    expireGeneric(c, argv, c.server.keyspace.now, false);
+  },
+  expireat(c, argv) {
+    expireGeneric(c, argv, 0, true);
+  },
+  pexpireat(c, argv) {
+    expireGeneric(c, argv, 0, false);
+  },
+
+  ttl(c, argv) {
+    ttlGeneric(c, argv, false, false);
+  },
+  pttl(c, argv) {
+    ttlGeneric(c, argv, true, false);
+  },
+  expiretime(c, argv) {
+    ttlGeneric(c, argv, false, true);
+  },
+  pexpiretime(c, argv) {
+    ttlGeneric(c, argv, true, true);
+  },
+
+  persist(c, argv) {
+    const db = c.db;
+    if (db.lookup(argv[1]) === undefined) {
+      c.w.int(0);
+      return;
+    }
+    if (db.persist(argv[1])) {
+      c.server.dirty++;
+      notify(c, 'persist', argv[1]);
+      c.w.int(1);
+    } else {
+      c.w.int(0);
+    }
+  },
+
+  'object|encoding'(c, argv) {
+    const v = c.db.lookup(argv[2]);
+    if (v === undefined) c.w.nullBulk();
+    else c.w.bulk(encodingOf(v));
+  },
+
+  'object|refcount'(c, argv) {
+    const v = c.db.lookup(argv[2]);
+    if (v === undefined) {
+      c.w.nullBulk();
+      return;
+    }
+    // Small integers are shared objects in Redis (when maxmemory is off).
+    if (typeof v === 'string' && c.server.config.maxmemory === 0) {
+      const n = parseLL(v);
+      if (n !== null && n >= 0 && n < 10000 && String(n) === v) {
+        c.w.int(2147483647);
+        return;
+      }
+    }
+    c.w.int(1);
+  },
+
+  'object|idletime'(c, argv) {
+    const v = c.db.lookup(argv[2]);
+    if (v === undefined) {
+      c.w.nullBulk();
+      return;
+    }
+    if (c.server.config.get('maxmemory-policy').endsWith('lfu')) {
+      c.w.error('ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
+      return;
+    }
+    c.w.int(c.server.idleTime(c.db, argv[2], v));
+  },
+
+  'object|freq'(c, argv) {
+    const v = c.db.lookup(argv[2]);
+    if (v === undefined) {
+      c.w.nullBulk();
+      return;
+    }
+    if (!c.server.config.get('maxmemory-policy').endsWith('lfu')) {
+      c.w.error('ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
+      return;
+    }
+    c.w.int(c.server.accessFrequency(c.db, argv[2], v));
+  },
+
+  'object|help'(c) {
+    const lines = [
+      'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+      'ENCODING <key>',
+      '    Return the kind of internal representation used in order to store the value',
+      '    associated with a <key>.',
+      'FREQ <key>',
+      '    Return the access frequency index of the <key>. The returned integer is',
+      '    proportional to the logarithm of the recent access frequency of the key.',
+      'IDLETIME <key>',
+      '    Return the idle time of the <key>, that is the approximated number of',
+      '    seconds elapsed since the last access to the key.',
+      'REFCOUNT <key>',
+      '    Return the number of references of the value associated with the specified',
+      '    <key>.',
+      'HELP',
+      '    Prints this help.',
+    ];
+    c.w.array(lines.length);
+    for (const l of lines) c.w.simple(l);
+  },
+
+  dbsize(c) {
+    c.w.int(c.db.size);
+  },
+
+  flushdb(c, argv) {
+    if (!parseFlushFlags(c, argv)) return;
+    flushDb(c, c.db);
+    c.w.ok();
+  },
+
+  flushall(c, argv) {
+    if (!parseFlushFlags(c, argv)) return;
+    for (const db of c.server.keyspace.dbs) flushDb(c, db);
+    c.server.dirty++;
+    c.server.afterFlushAll();
+    c.w.ok();
+  },
+
+  swapdb(c, argv) {
+    const dbs = c.server.keyspace.dbs;
+    const a = parseLL(argv[1]);
+    if (a === null || a < -2147483648 || a > 2147483647) {
+      c.w.error('ERR invalid first DB index');
+      return;
+    }
+    const b = parseLL(argv[2]);
+    if (b === null || b < -2147483648 || b > 2147483647) {
+      c.w.error('ERR invalid second DB index');
+      return;
+    }
+    if (a < 0 || a >= dbs.length || b < 0 || b >= dbs.length) {
+      c.w.error(Err.dbIndexOutOfRange);
+      return;
+    }
+    if (a !== b) {
+      const da = dbs[a];
+      const db2 = dbs[b];
+      const server = c.server;
+      const aKeys = da.dict;
+      const bKeys = db2.dict;
+      server.watches.touchDb(da, db2, (k) => aKeys.has(k));
+      server.watches.touchDb(db2, da, (k) => bKeys.has(k));
+      da.swapWith(db2);
+      server.blocking.signalDb(da);
+      server.blocking.signalDb(db2);
+      server.dirty++;
+    }
+    c.w.ok();
+  },
+};

@@ -1,0 +1,6 @@
+/**
+ * lists commands (work in progress: this group has no commands yet).
+ */
+import type { HandlerMap } from './table.js';
+
+export const listCommands: HandlerMap = {};

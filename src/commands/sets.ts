@@ -1,0 +1,6 @@
+/**
+ * sets commands (work in progress: this group has no commands yet).
+ */
+import type { HandlerMap } from './table.js';
+
+export const setCommands: HandlerMap = {};

@@ -1,0 +1,215 @@
+/**
+ * The command table: Redis 7.0's command metadata (generated facts in
+ * meta/commands.json) joined with Sinew's handlers. Only commands with a
+ * handler are served; the rest are listed as unsupported in
+ * docs/COMPATIBILITY.md.
+ */
+import commandsJson from './meta/commands.json' with { type: 'json' };
+import extraJson from './meta/extra.json' with { type: 'json' };
+import type { Client } from '../server/client.js';
+
+export type Handler = (c: Client, argv: string[]) => void;
+export type HandlerMap = Record<string, Handler>;
+
+export interface KeySpecMeta {
+  flags: string[];
+  begin_search: { type: string; spec: Record<string, number | string> };
+  find_keys: { type: string; spec: Record<string, number> };
+  notes?: string;
+}
+
+export interface CommandMeta {
+  name: string;
+  arity: number;
+  flags: string[];
+  firstKey: number;
+  lastKey: number;
+  step: number;
+  acl: string[];
+  tips: string[];
+  keySpecs: KeySpecMeta[];
+  subcommands: CommandMeta[];
+  group?: string;
+  since?: string;
+  docFlags?: string[];
+  deprecatedSince?: string;
+  arguments?: unknown[];
+}
+
+export const F = {
+  write: 1 << 0,
+  readonly: 1 << 1,
+  denyoom: 1 << 2,
+  admin: 1 << 3,
+  pubsub: 1 << 4,
+  noscript: 1 << 5,
+  blocking: 1 << 6,
+  loading: 1 << 7,
+  stale: 1 << 8,
+  skip_monitor: 1 << 9,
+  skip_slowlog: 1 << 10,
+  fast: 1 << 11,
+  no_auth: 1 << 12,
+  may_replicate: 1 << 13,
+  no_mandatory_keys: 1 << 14,
+  no_multi: 1 << 15,
+  allow_busy: 1 << 16,
+  sentinel: 1 << 17,
+  only_sentinel: 1 << 18,
+  module: 1 << 19,
+  no_async_loading: 1 << 20,
+} as const;
+
+export class Command {
+  readonly name: string;
+  /** "get" or "config|get" */
+  readonly fullname: string;
+  readonly arity: number;
+  readonly flags: number;
+  readonly meta: CommandMeta;
+  readonly handler: Handler | null;
+  readonly parent: Command | null;
+  subcommands: Map<string, Command> | null = null;
+  /** Id used by ACL bitmaps. */
+  id = 0;
+  calls = 0;
+  usec = 0;
+  rejectedCalls = 0;
+  failedCalls = 0;
+
+  constructor(meta: CommandMeta, handler: Handler | null, parent: Command | null) {
+    this.meta = meta;
+    this.fullname = meta.name;
+    this.name = parent ? meta.name.slice(parent.name.length + 1) : meta.name;
+    this.arity = meta.arity;
+    let f = 0;
+    for (const fl of meta.flags) f |= (F as Record<string, number>)[fl] ?? 0;
+    this.flags = f;
+    this.handler = handler;
+    this.parent = parent;
+  }
+
+  has(flag: number): boolean {
+    return (this.flags & flag) !== 0;
+  }
+
+  /** Key argument positions of an invocation, from the key specs. */
+  keyPositions(argv: readonly string[]): number[] {
+    const out: number[] = [];
+    const argc = argv.length;
+    for (const ks of this.meta.keySpecs) {
+      let first: number;
+      const bs = ks.begin_search;
+      if (bs.type === 'index') {
+        first = bs.spec.index as number;
+      } else if (bs.type === 'keyword') {
+        const kw = String(bs.spec.keyword).toLowerCase();
+        const from = bs.spec.startfrom as number;
+        first = -1;
+        if (from >= 0) {
+          for (let i = from; i < argc; i++) if (argv[i].toLowerCase() === kw) { first = i + 1; break; }
+        } else {
+          for (let i = argc + from; i > 0; i--) if (argv[i].toLowerCase() === kw) { first = i + 1; break; }
+        }
+        if (first < 0) continue;
+      } else {
+        continue;
+      }
+      const fk = ks.find_keys;
+      if (fk.type === 'range') {
+        const { lastkey, keystep, limit } = fk.spec;
+        let last: number;
+        if (lastkey >= 0) last = first + lastkey;
+        else if (limit <= 1) last = argc + lastkey;
+        else last = first + Math.floor((argc + lastkey - first) / limit);
+        if (last >= argc) last = argc - 1;
+        for (let i = first; i <= last; i += keystep) out.push(i);
+      } else if (fk.type === 'keynum') {
+        const { keynumidx, firstkey, keystep } = fk.spec;
+        const nIdx = first + keynumidx;
+        if (nIdx >= argc) continue;
+        const n = Number(argv[nIdx]);
+        if (!Number.isInteger(n) || n < 0) continue;
+        const start = first + firstkey;
+        for (let i = 0, p = start; i < n && p < argc; i++, p += keystep) out.push(p);
+      }
+    }
+    if (out.length > 1) {
+      // specs may overlap (e.g. a key that is both read and written)
+      const uniq = [...new Set(out)];
+      return uniq;
+    }
+    return out;
+  }
+}
+
+export class CommandTable {
+  private readonly byName = new Map<string, Command>();
+  /** Every command with a handler, top-level, in name order. */
+  readonly all: Command[] = [];
+  readonly metas: CommandMeta[];
+  private nextId = 0;
+
+  constructor(metas: CommandMeta[], handlers: HandlerMap) {
+    this.metas = metas;
+    for (const meta of metas) {
+      const subs = meta.subcommands.filter((s) => handlers[s.name] !== undefined);
+      const own = handlers[meta.name] ?? null;
+      if (own === null && subs.length === 0) continue;
+      const cmd = new Command(meta, own, null);
+      cmd.id = this.nextId++;
+      if (meta.subcommands.length > 0) {
+        cmd.subcommands = new Map();
+        for (const sm of subs) {
+          const sc = new Command(sm, handlers[sm.name], cmd);
+          sc.id = this.nextId++;
+          cmd.subcommands.set(sc.name, sc);
+        }
+      }
+      this.all.push(cmd);
+      this.byName.set(cmd.name, cmd);
+      this.byName.set(cmd.name.toUpperCase(), cmd);
+    }
+  }
+
+  get size(): number {
+    return this.all.length;
+  }
+
+  /** Finds a top-level command by any case. */
+  lookup(name: string): Command | undefined {
+    return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+  }
+
+  /** Finds "get" or "config|get". */
+  lookupFull(fullname: string): Command | undefined {
+    const lname = fullname.toLowerCase();
+    const bar = lname.indexOf('|');
+    if (bar < 0) return this.byName.get(lname);
+    const parent = this.byName.get(lname.slice(0, bar));
+    return parent?.subcommands?.get(lname.slice(bar + 1));
+  }
+
+  /** Resolves the command an argv names (descending into subcommands). */
+  resolve(argv: readonly string[]): Command | undefined {
+    const cmd = this.lookup(argv[0]);
+    if (cmd === undefined || cmd.subcommands === null || argv.length < 2) return cmd;
+    return cmd.subcommands.get(argv[1].toLowerCase());
+  }
+}
+
+/** Redis 7.0's command metadata (facts only). */
+export function loadCommandMeta(): CommandMeta[] {
+  if (merged !== null) return merged;
+  const base = structuredClone((commandsJson as unknown as { commands: CommandMeta[] }).commands);
+  const extra = (extraJson as unknown as { subcommands: Record<string, CommandMeta[]> }).subcommands;
+  for (const [parent, subs] of Object.entries(extra)) {
+    const p = base.find((m) => m.name === parent);
+    if (p === undefined) continue;
+    for (const s of subs) if (!p.subcommands.some((x) => x.name === s.name)) p.subcommands.push(s);
+  }
+  merged = base;
+  return merged;
+}
+
+let merged: CommandMeta[] | null = null;

@@ -1,0 +1,504 @@
+/**
+ * The configuration table: every directive with its kind, default, bounds and
+ * whether CONFIG SET may change it. Parsing of redis.conf files and of
+ * `--name value` arguments, and CONFIG GET/SET semantics, all come from here.
+ */
+
+export type ConfigKind = 'bool' | 'int' | 'memory' | 'string' | 'enum' | 'special';
+
+export interface ConfigDef {
+  name: string;
+  kind: ConfigKind;
+  default: string;
+  /** CONFIG SET refused when false. */
+  mutable: boolean;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+  alias?: string;
+  /** Validates and normalises a value; returns an error text (without "ERR ") on failure. */
+  check?: (value: string) => string | null | { value: string };
+  /** Hidden from CONFIG GET * (aliases are shown by Redis, so this is rare). */
+  multiArg?: boolean;
+}
+
+const I = Number.MAX_SAFE_INTEGER;
+const LL_MAX = 9223372036854775807;
+
+function b(name: string, def: 'yes' | 'no', mutable = true, alias?: string): ConfigDef {
+  return { name, kind: 'bool', default: def, mutable, alias };
+}
+function n(name: string, def: number, min: number, max: number, mutable = true, alias?: string): ConfigDef {
+  return { name, kind: 'int', default: String(def), mutable, min, max, alias };
+}
+function m(name: string, def: number, min: number, max: number, mutable = true): ConfigDef {
+  return { name, kind: 'memory', default: String(def), mutable, min, max };
+}
+function s(name: string, def: string, mutable = true, alias?: string): ConfigDef {
+  return { name, kind: 'string', default: def, mutable, alias };
+}
+function e(name: string, def: string, values: readonly string[], mutable = true): ConfigDef {
+  return { name, kind: 'enum', default: def, mutable, values };
+}
+
+const LOGLEVELS = ['debug', 'verbose', 'notice', 'warning', 'nothing'] as const;
+export const MAXMEMORY_POLICIES = [
+  'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl',
+  'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction',
+] as const;
+
+export const CONFIG_DEFS: ConfigDef[] = [
+  e('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels']),
+  s('aclfile', '', false),
+  n('acllog-max-len', 128, 0, 2147483647),
+  n('active-defrag-cycle-max', 25, 1, 99),
+  n('active-defrag-cycle-min', 1, 1, 99),
+  m('active-defrag-ignore-bytes', 104857600, 1, LL_MAX),
+  n('active-defrag-max-scan-fields', 1000, 1, LL_MAX),
+  n('active-defrag-threshold-lower', 10, 0, 1000),
+  n('active-defrag-threshold-upper', 100, 0, 1000),
+  n('active-expire-effort', 1, 1, 10),
+  b('activedefrag', 'no'),
+  b('activerehashing', 'yes'),
+  b('always-show-logo', 'no', false),
+  b('aof-disable-auto-gc', 'no'),
+  b('aof-load-truncated', 'yes'),
+  b('aof-rewrite-incremental-fsync', 'yes'),
+  b('aof-timestamp-enabled', 'no'),
+  b('aof-use-rdb-preamble', 'yes'),
+  s('aof_rewrite_cpulist', '', false),
+  s('appenddirname', 'appendonlydir', false),
+  s('appendfilename', 'appendonly.aof', false),
+  e('appendfsync', 'everysec', ['always', 'everysec', 'no']),
+  b('appendonly', 'no'),
+  m('auto-aof-rewrite-min-size', 67108864, 0, LL_MAX),
+  n('auto-aof-rewrite-percentage', 100, 0, 2147483647),
+  s('bgsave_cpulist', '', false),
+  { name: 'bind', kind: 'special', default: '* -::*', mutable: true, multiArg: true },
+  s('bind-source-addr', ''),
+  s('bio_cpulist', '', false),
+  n('busy-reply-threshold', 5000, 0, LL_MAX, true),
+  {
+    name: 'client-output-buffer-limit', kind: 'special', mutable: true, multiArg: true,
+    default: 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60',
+  },
+  m('client-query-buffer-limit', 1073741824, 1024 * 1024, LL_MAX),
+  b('cluster-allow-pubsubshard-when-down', 'yes'),
+  b('cluster-allow-reads-when-down', 'no'),
+  b('cluster-allow-replica-migration', 'yes'),
+  n('cluster-announce-bus-port', 0, 0, 65535),
+  s('cluster-announce-hostname', ''),
+  s('cluster-announce-ip', ''),
+  n('cluster-announce-port', 0, 0, 65535),
+  n('cluster-announce-tls-port', 0, 0, 65535),
+  s('cluster-config-file', 'nodes.conf', false),
+  b('cluster-enabled', 'no', false),
+  m('cluster-link-sendbuf-limit', 0, 0, LL_MAX),
+  n('cluster-migration-barrier', 1, 0, 2147483647),
+  n('cluster-node-timeout', 15000, 0, LL_MAX),
+  n('cluster-port', 0, 0, 65535, false),
+  e('cluster-preferred-endpoint-type', 'ip', ['ip', 'hostname', 'unknown-endpoint']),
+  b('cluster-replica-no-failover', 'no'),
+  n('cluster-replica-validity-factor', 10, 0, 2147483647),
+  b('cluster-require-full-coverage', 'yes'),
+  b('crash-log-enabled', 'yes'),
+  b('crash-memcheck-enabled', 'yes'),
+  b('daemonize', 'no', false),
+  n('databases', 16, 1, 2147483647, false),
+  s('dbfilename', 'dump.rdb'),
+  s('dir', '', true),
+  b('disable-thp', 'yes', false),
+  b('dynamic-hz', 'yes'),
+  e('enable-debug-command', 'no', ['no', 'yes', 'local'], false),
+  e('enable-module-command', 'no', ['no', 'yes', 'local'], false),
+  e('enable-protected-configs', 'no', ['no', 'yes', 'local'], false),
+  n('hash-max-listpack-entries', 512, 0, LL_MAX),
+  m('hash-max-listpack-value', 64, 0, LL_MAX),
+  n('hll-sparse-max-bytes', 3000, 0, LL_MAX),
+  n('hz', 10, 0, 2147483647),
+  s('ignore-warnings', ''),
+  n('io-threads', 1, 1, 128, false),
+  b('io-threads-do-reads', 'no', false),
+  b('jemalloc-bg-thread', 'yes'),
+  n('latency-monitor-threshold', 0, 0, LL_MAX),
+  b('latency-tracking', 'yes'),
+  { name: 'latency-tracking-info-percentiles', kind: 'special', default: '50 99 99.9', mutable: true, multiArg: true },
+  b('lazyfree-lazy-eviction', 'no'),
+  b('lazyfree-lazy-expire', 'no'),
+  b('lazyfree-lazy-server-del', 'no'),
+  b('lazyfree-lazy-user-del', 'no'),
+  b('lazyfree-lazy-user-flush', 'no'),
+  n('lfu-decay-time', 1, 0, 2147483647),
+  n('lfu-log-factor', 10, 0, 2147483647),
+  n('list-compress-depth', 0, 0, 2147483647),
+  n('list-max-listpack-size', -2, -2147483648, 2147483647),
+  s('logfile', '', false),
+  e('loglevel', 'notice', LOGLEVELS),
+  n('lua-time-limit', 5000, 0, LL_MAX),
+  s('masterauth', ''),
+  s('masteruser', ''),
+  n('maxclients', 10000, 1, 2147483647),
+  m('maxmemory', 0, 0, LL_MAX),
+  m('maxmemory-clients', 0, 0, LL_MAX),
+  n('maxmemory-eviction-tenacity', 10, 0, 100),
+  e('maxmemory-policy', 'noeviction', MAXMEMORY_POLICIES),
+  n('maxmemory-samples', 5, 1, 2147483647),
+  n('min-replicas-max-lag', 10, 0, 2147483647),
+  n('min-replicas-to-write', 0, 0, 2147483647),
+  b('no-appendfsync-on-rewrite', 'no'),
+  { name: 'notify-keyspace-events', kind: 'special', default: '', mutable: true },
+  e('oom-score-adj', 'no', ['no', 'yes', 'relative', 'absolute']),
+  { name: 'oom-score-adj-values', kind: 'special', default: '0 200 800', mutable: true, multiArg: true },
+  s('pidfile', '', false),
+  n('port', 6379, 0, 65535),
+  s('proc-title-template', '{title} {listen-addr} {server-mode}'),
+  e('propagation-error-behavior', 'ignore', ['ignore', 'panic', 'panic-on-replicas']),
+  b('protected-mode', 'yes'),
+  m('proto-max-bulk-len', 536870912, 1024 * 1024, LL_MAX),
+  b('rdb-del-sync-files', 'no'),
+  b('rdb-save-incremental-fsync', 'yes'),
+  b('rdbchecksum', 'yes', false),
+  b('rdbcompression', 'yes'),
+  m('repl-backlog-size', 1048576, 1, LL_MAX),
+  n('repl-backlog-ttl', 3600, 0, 2147483647),
+  b('repl-disable-tcp-nodelay', 'no'),
+  e('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb']),
+  b('repl-diskless-sync', 'yes'),
+  n('repl-diskless-sync-delay', 5, 0, 2147483647),
+  n('repl-diskless-sync-max-replicas', 0, 0, 2147483647),
+  n('repl-ping-replica-period', 10, 1, 2147483647),
+  n('repl-timeout', 60, 1, 2147483647),
+  s('replica-announce-ip', ''),
+  n('replica-announce-port', 0, 0, 65535),
+  b('replica-announced', 'yes'),
+  b('replica-ignore-disk-write-errors', 'no'),
+  b('replica-ignore-maxmemory', 'yes'),
+  b('replica-lazy-flush', 'no'),
+  n('replica-priority', 100, 0, 2147483647),
+  b('replica-read-only', 'yes'),
+  b('replica-serve-stale-data', 'yes'),
+  { name: 'replicaof', kind: 'special', default: '', mutable: false },
+  s('requirepass', ''),
+  b('sanitize-dump-payload', 'no'),
+  { name: 'save', kind: 'special', default: '3600 1 300 100 60 10000', mutable: true, multiArg: true },
+  s('server_cpulist', '', false),
+  n('set-max-intset-entries', 512, 0, LL_MAX),
+  b('set-proc-title', 'yes', false),
+  e('shutdown-on-sigint', 'default', ['default', 'save', 'nosave', 'now', 'force']),
+  e('shutdown-on-sigterm', 'default', ['default', 'save', 'nosave', 'now', 'force']),
+  n('shutdown-timeout', 10, 0, 2147483647),
+  n('slowlog-log-slower-than', 10000, -1, LL_MAX),
+  n('slowlog-max-len', 128, 0, LL_MAX),
+  n('socket-mark-id', 0, 0, 4294967295),
+  b('stop-writes-on-bgsave-error', 'yes'),
+  m('stream-node-max-bytes', 4096, 0, LL_MAX),
+  n('stream-node-max-entries', 100, 0, LL_MAX),
+  e('supervised', 'no', ['upstart', 'systemd', 'auto', 'no'], false),
+  b('syslog-enabled', 'no', false),
+  e('syslog-facility', 'local0', ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], false),
+  s('syslog-ident', 'redis', false),
+  n('tcp-backlog', 511, 0, 2147483647, false),
+  n('tcp-keepalive', 300, 0, 2147483647),
+  n('timeout', 0, 0, 2147483647),
+  b('tls-auth-clients', 'yes'),
+  s('tls-ca-cert-dir', ''),
+  s('tls-ca-cert-file', ''),
+  s('tls-cert-file', ''),
+  s('tls-ciphers', ''),
+  s('tls-ciphersuites', ''),
+  s('tls-client-cert-file', ''),
+  s('tls-client-key-file', ''),
+  s('tls-client-key-file-pass', ''),
+  b('tls-cluster', 'no'),
+  s('tls-dh-params-file', ''),
+  s('tls-key-file', ''),
+  s('tls-key-file-pass', ''),
+  n('tls-port', 0, 0, 65535),
+  b('tls-prefer-server-ciphers', 'no'),
+  s('tls-protocols', ''),
+  b('tls-replication', 'no'),
+  n('tls-session-cache-size', 20480, 0, 2147483647),
+  n('tls-session-cache-timeout', 300, 0, 2147483647),
+  b('tls-session-caching', 'yes'),
+  n('tracking-table-max-keys', 1000000, 0, LL_MAX),
+  s('unixsocket', '', false),
+  n('unixsocketperm', 0, 0, 777, false),
+  n('zset-max-listpack-entries', 128, 0, LL_MAX),
+  m('zset-max-listpack-value', 64, 0, LL_MAX),
+];
+
+/** Old names Redis still accepts and lists. */
+export const CONFIG_ALIASES: Record<string, string> = {
+  'hash-max-ziplist-entries': 'hash-max-listpack-entries',
+  'hash-max-ziplist-value': 'hash-max-listpack-value',
+  'list-max-ziplist-size': 'list-max-listpack-size',
+  'zset-max-ziplist-entries': 'zset-max-listpack-entries',
+  'zset-max-ziplist-value': 'zset-max-listpack-value',
+  'cluster-slave-no-failover': 'cluster-replica-no-failover',
+  'cluster-slave-validity-factor': 'cluster-replica-validity-factor',
+  'min-slaves-max-lag': 'min-replicas-max-lag',
+  'min-slaves-to-write': 'min-replicas-to-write',
+  'repl-ping-slave-period': 'repl-ping-replica-period',
+  'slave-announce-ip': 'replica-announce-ip',
+  'slave-announce-port': 'replica-announce-port',
+  'slave-ignore-maxmemory': 'replica-ignore-maxmemory',
+  'slave-lazy-flush': 'replica-lazy-flush',
+  'slave-priority': 'replica-priority',
+  'slave-read-only': 'replica-read-only',
+  'slave-serve-stale-data': 'replica-serve-stale-data',
+  slaveof: 'replicaof',
+};
+
+const DEFS = new Map<string, ConfigDef>(CONFIG_DEFS.map((d) => [d.name, d]));
+
+export function findConfig(name: string): ConfigDef | undefined {
+  const lname = name.toLowerCase();
+  return DEFS.get(CONFIG_ALIASES[lname] ?? lname);
+}
+
+/** Parses a memory value: 1k=1000, 1kb=1024, 1m, 1mb, 1g, 1gb (case-insensitive). */
+export function parseMemory(v: string): number | null {
+  const mm = /^(-?\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(v);
+  if (!mm) return null;
+  const num = Number(mm[1]);
+  const unit = (mm[2] ?? '').toLowerCase();
+  const mul: Record<string, number> = { '': 1, b: 1, k: 1000, kb: 1024, m: 1000 * 1000, mb: 1024 * 1024, g: 1000 * 1000 * 1000, gb: 1024 * 1024 * 1024 };
+  return num * mul[unit];
+}
+
+function parseConfigInt(v: string): number | null {
+  if (!/^-?\d+$/.test(v)) return null;
+  return Number(v);
+}
+
+const KEYSPACE_EVENT_FLAGS = 'KEg$lshzxetmdnA';
+
+export type ClientLimitClass = 'normal' | 'slave' | 'pubsub';
+export interface OutputLimit {
+  hard: number;
+  soft: number;
+  softSeconds: number;
+}
+
+export class Config {
+  private values = new Map<string, string>();
+  /** Called after a value changes (name, new value). */
+  onChange: ((name: string, value: string) => void) | null = null;
+
+  // Hot values, kept as fields for speed.
+  protoMaxBulkLen = 536870912;
+  clientQueryBufferLimit = 1073741824;
+  maxmemory = 0;
+  hz = 10;
+  slowlogSlowerThan = 10000;
+  slowlogMaxLen = 128;
+  latencyThreshold = 0;
+  notifyFlags = '';
+  outputLimits: Record<ClientLimitClass, OutputLimit> = {
+    normal: { hard: 0, soft: 0, softSeconds: 0 },
+    slave: { hard: 268435456, soft: 67108864, softSeconds: 60 },
+    pubsub: { hard: 33554432, soft: 8388608, softSeconds: 60 },
+  };
+
+  constructor() {
+    for (const d of CONFIG_DEFS) this.values.set(d.name, d.default);
+    this.refresh('client-output-buffer-limit');
+  }
+
+  get(name: string): string {
+    const d = findConfig(name);
+    if (!d) throw new Error(`unknown config ${name}`);
+    return this.values.get(d.name)!;
+  }
+
+  getInt(name: string): number {
+    return Number(this.get(name));
+  }
+
+  getBool(name: string): boolean {
+    return this.get(name) === 'yes';
+  }
+
+  /**
+   * Validates and sets one directive. Returns null on success or the error
+   * message Redis gives for the value (without a prefix).
+   */
+  set(name: string, rawArgs: string | string[], fromConfigSet = false): string | null {
+    const d = findConfig(name);
+    if (!d) return 'Unknown option or number of arguments for CONFIG SET';
+    const args = Array.isArray(rawArgs) ? rawArgs : [rawArgs];
+    let value = args.join(' ');
+    if (fromConfigSet && !d.mutable) return "can't set immutable config";
+    switch (d.kind) {
+      case 'bool': {
+        const lv = value.toLowerCase();
+        if (lv !== 'yes' && lv !== 'no') return 'argument must be \'yes\' or \'no\'';
+        value = lv;
+        break;
+      }
+      case 'int': {
+        const v = parseConfigInt(value);
+        if (v === null) return 'argument couldn\'t be parsed into an integer';
+        if (v < d.min! || v > d.max!) return `argument must be between ${d.min} and ${d.max} inclusive`;
+        value = String(v);
+        break;
+      }
+      case 'memory': {
+        const v = parseMemory(value);
+        if (v === null) return 'argument must be a memory value';
+        if (v < d.min! || v > d.max!) return `argument must be between ${d.min} and ${d.max} inclusive`;
+        value = String(v);
+        break;
+      }
+      case 'enum': {
+        const lv = value.toLowerCase();
+        if (!d.values!.includes(lv)) {
+          return `argument(s) must be one of the following: ${d.values!.join(', ')}`;
+        }
+        value = lv;
+        break;
+      }
+      case 'string':
+        break;
+      case 'special': {
+        const r = this.checkSpecial(d.name, value);
+        if (typeof r === 'string') return r;
+        value = r.value;
+        break;
+      }
+    }
+    this.values.set(d.name, value);
+    this.refresh(d.name);
+    this.onChange?.(d.name, value);
+    return null;
+  }
+
+  private checkSpecial(name: string, value: string): string | { value: string } {
+    switch (name) {
+      case 'notify-keyspace-events': {
+        for (const ch of value) if (!KEYSPACE_EVENT_FLAGS.includes(ch)) return 'Invalid event class character. Use \'Ag$lshzxeKEtmdn\'.';
+        return { value: normalizeNotifyFlags(value) };
+      }
+      case 'client-output-buffer-limit': {
+        const parts = value.split(/\s+/).filter(Boolean);
+        if (parts.length % 4 !== 0) return 'Wrong number of arguments in buffer limit configuration.';
+        const next = structuredClone(this.outputLimits);
+        for (let i = 0; i < parts.length; i += 4) {
+          let cls = parts[i].toLowerCase();
+          if (cls === 'replica') cls = 'slave';
+          if (cls !== 'normal' && cls !== 'slave' && cls !== 'pubsub') return 'Invalid client class specified in buffer limit configuration.';
+          const hard = parseMemory(parts[i + 1]);
+          const soft = parseMemory(parts[i + 2]);
+          const secs = parseConfigInt(parts[i + 3]);
+          if (hard === null || soft === null || secs === null || hard < 0 || soft < 0 || secs < 0) {
+            return 'Error in hard, soft or soft_seconds setting in buffer limit configuration.';
+          }
+          next[cls as ClientLimitClass] = { hard, soft, softSeconds: secs };
+        }
+        const o = next;
+        return {
+          value: `normal ${o.normal.hard} ${o.normal.soft} ${o.normal.softSeconds} slave ${o.slave.hard} ${o.slave.soft} ${o.slave.softSeconds} pubsub ${o.pubsub.hard} ${o.pubsub.soft} ${o.pubsub.softSeconds}`,
+        };
+      }
+      case 'save': {
+        const parts = value.split(/\s+/).filter(Boolean);
+        if (parts.length === 1 && parts[0] === '') return { value: '' };
+        if (parts.length % 2 !== 0) return 'Invalid save parameters';
+        for (const p of parts) if (parseConfigInt(p) === null || Number(p) < 0) return 'Invalid save parameters';
+        return { value: parts.join(' ') };
+      }
+      case 'bind': {
+        const parts = value.split(/\s+/).filter(Boolean);
+        if (parts.length > 16) return 'Too many bind addresses specified.';
+        return { value: parts.join(' ') };
+      }
+      case 'latency-tracking-info-percentiles': {
+        const parts = value.split(/\s+/).filter(Boolean);
+        for (const p of parts) {
+          const v = Number(p);
+          if (!Number.isFinite(v) || v < 0 || v > 100) return 'latency-tracking-info-percentiles parameter should be between 0.0 and 100.0';
+        }
+        return { value: parts.join(' ') };
+      }
+      case 'oom-score-adj-values': {
+        const parts = value.split(/\s+/).filter(Boolean);
+        if (parts.length !== 3) return 'Invalid oom-score-adj-values configuration';
+        return { value: parts.join(' ') };
+      }
+      case 'replicaof':
+        return { value };
+      default:
+        return { value };
+    }
+  }
+
+  private refresh(name: string): void {
+    const v = this.values.get(name)!;
+    switch (name) {
+      case 'proto-max-bulk-len': this.protoMaxBulkLen = Number(v); break;
+      case 'client-query-buffer-limit': this.clientQueryBufferLimit = Number(v); break;
+      case 'maxmemory': this.maxmemory = Number(v); break;
+      case 'hz': this.hz = Math.min(500, Math.max(1, Number(v))); break;
+      case 'slowlog-log-slower-than': this.slowlogSlowerThan = Number(v); break;
+      case 'slowlog-max-len': this.slowlogMaxLen = Number(v); break;
+      case 'latency-monitor-threshold': this.latencyThreshold = Number(v); break;
+      case 'notify-keyspace-events': this.notifyFlags = v; break;
+      case 'client-output-buffer-limit': {
+        const p = v.split(' ');
+        for (let i = 0; i < p.length; i += 4) {
+          this.outputLimits[p[i] as ClientLimitClass] = { hard: Number(p[i + 1]), soft: Number(p[i + 2]), softSeconds: Number(p[i + 3]) };
+        }
+        break;
+      }
+    }
+  }
+
+  /** All (name, value) pairs, aliases included, as CONFIG GET * lists them. */
+  entries(): [string, string][] {
+    const out: [string, string][] = [];
+    for (const d of CONFIG_DEFS) out.push([d.name, this.values.get(d.name)!]);
+    for (const [alias, target] of Object.entries(CONFIG_ALIASES)) out.push([alias, this.values.get(target)!]);
+    return out;
+  }
+
+  isDefault(name: string): boolean {
+    const d = findConfig(name)!;
+    return this.values.get(d.name) === d.default;
+  }
+}
+
+/** Normalises keyspace-event flags the way Redis prints them back. */
+export function normalizeNotifyFlags(v: string): string {
+  let flags = new Set<string>(v.split(''));
+  const all = 'g$lshzxetd'; // 'A' expands to these (m and n are not part of A)
+  if (flags.has('A')) {
+    flags.delete('A');
+    for (const c of all) flags.add(c);
+  }
+  if (!flags.has('K') && !flags.has('E')) {
+    // Without K or E no event is delivered; Redis prints the flags anyway.
+  }
+  let out = '';
+  const hasAll = [...all].every((c) => flags.has(c));
+  if (hasAll) {
+    out += 'A';
+  } else {
+    for (const c of 'g$lshzxetd') if (flags.has(c)) out += c;
+  }
+  if (flags.has('K')) out += 'K';
+  if (flags.has('E')) out += 'E';
+  if (flags.has('m')) out += 'm';
+  if (flags.has('n')) out += 'n';
+  flags = new Set();
+  return out;
+}
+
+/**
+ * Parses redis.conf text into (name, args) directives, with Redis's quoting
+ * rules. Throws ConfigFileError with the line on bad syntax.
+ */
+export class ConfigFileError extends Error {
+  constructor(public lineNumber: number, public line: string, public reason: string) {
+    super(reason);
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * redis.conf files and `--name value` command-line arguments: parsing with
+ * Redis's quoting rules and fatal-error messages, and CONFIG REWRITE.
+ */
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { splitArgs } from '../protocol/parser.js';
+import { Config, CONFIG_DEFS, findConfig } from './config.js';
+import { SINEW_VERSION } from '../server/version.js';
+
+export class FatalConfigError extends Error {
+  constructor(
+    public lineNumber: number,
+    public line: string,
+    public reason: string,
+  ) {
+    super(`*** FATAL CONFIG FILE ERROR (Redis ${SINEW_VERSION}) ***\nReading the configuration file, at line ${lineNumber}\n>>> '${line}'\n${reason}`);
+  }
+}
+
+export interface Directive {
+  name: string;
+  args: string[];
+  lineNumber: number;
+  line: string;
+}
+
+/** Splits config text into directives (comments and blank lines skipped, `include` followed). */
+export function parseConfigText(text: string, baseDir = process.cwd(), depth = 0): Directive[] {
+  const out: Directive[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i].replace(/\r$/, '');
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const argv = splitArgs(line);
+    if (argv === null) throw new FatalConfigError(i + 1, line, 'Unbalanced quotes in configuration line');
+    if (argv.length === 0) continue;
+    const name = argv[0].toLowerCase();
+    if (name === 'include') {
+      if (argv.length !== 2) throw new FatalConfigError(i + 1, line, 'Bad directive or wrong number of arguments');
+      if (depth > 16) throw new FatalConfigError(i + 1, line, 'Too many nested includes');
+      const path = resolve(baseDir, argv[1]);
+      let inc: string;
+      try {
+        inc = readFileSync(path, 'latin1');
+      } catch (e) {
+        throw new FatalConfigError(i + 1, line, `Fatal error, can't open config file '${path}': ${(e as Error).message}`);
+      }
+      out.push(...parseConfigText(inc, dirname(path), depth + 1));
+      continue;
+    }
+    out.push({ name, args: argv.slice(1), lineNumber: i + 1, line });
+  }
+  return out;
+}
+
+/** Directives Redis accepts in a config file that are not CONFIG SET parameters. */
+const FILE_ONLY = new Set(['rename-command', 'user', 'loadmodule', 'sentinel']);
+
+/**
+ * Applies directives to a Config; throws FatalConfigError on an unknown
+ * directive or a bad value.
+ */
+export function applyDirectives(cfg: Config, directives: Directive[]): void {
+  for (const d of directives) {
+    if (FILE_ONLY.has(d.name)) continue;
+    const def = findConfig(d.name);
+    if (def === undefined || (d.args.length !== 1 && !def.multiArg && def.name !== 'save')) {
+      throw new FatalConfigError(d.lineNumber, d.line, 'Bad directive or wrong number of arguments');
+    }
+    // `save ""` resets save points; several `save` lines accumulate.
+    let value = d.args.join(' ');
+    if (def.name === 'save' && d.args.length > 0 && d.args[0] !== '') {
+      const seenSave = (cfg as unknown as { __saveSeen?: boolean }).__saveSeen;
+      if (seenSave) value = (cfg.get('save') + ' ' + value).trim();
+      (cfg as unknown as { __saveSeen?: boolean }).__saveSeen = true;
+    }
+    const err = cfg.set(d.name, value);
+    if (err !== null) throw new FatalConfigError(d.lineNumber, d.line, err);
+  }
+}
+
+/**
+ * Turns command-line arguments into config text as Redis does:
+ * `[configfile] [--name value ...]`; "-" reads the file from stdin.
+ * Returns the config file path (or '') and the combined text.
+ */
+export function argsToConfigText(args: string[]): { file: string; text: string } {
+  let file = '';
+  let i = 0;
+  let text = '';
+  if (args.length > 0 && !args[0].startsWith('--')) {
+    file = args[0];
+    i = 1;
+    if (file === '-') {
+      text += readFileSync(0, 'latin1') + '\n';
+      file = '';
+    } else {
+      try {
+        text += readFileSync(file, 'latin1') + '\n';
+      } catch (e) {
+        throw new Error(`Fatal error, can't open config file '${resolve(file)}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+      }
+    }
+  }
+  let line = '';
+  for (; i < args.length; i++) {
+    const a = args[i];
+    if (a.startsWith('--') && a.length > 2) {
+      if (line !== '') text += line + '\n';
+      line = a.slice(2);
+    } else {
+      line += ' ' + quoteConfigArg(a);
+    }
+  }
+  if (line !== '') text += line + '\n';
+  return { file: file === '' ? '' : resolve(file), text };
+}
+
+function quoteConfigArg(a: string): string {
+  if (a === '') return '""';
+  if (/^[\x21-\x7e]+$/.test(a) && !/["'\\]/.test(a)) return a;
+  return '"' + a.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r') + '"';
+}
+
+/**
+ * CONFIG REWRITE: keeps the file's comments and order, updates directives
+ * whose value changed, removes ones back at their default, and appends
+ * non-default ones that were missing.
+ */
+export function rewriteConfigFile(path: string, cfg: Config): void {
+  let text = '';
+  try {
+    text = readFileSync(path, 'latin1');
+  } catch {
+    text = '';
+  }
+  const lines = text.split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const written = new Set<string>();
+  const out: string[] = [];
+  const marker = '# Generated by CONFIG REWRITE';
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line === marker) continue;
+    if (line === '' || line.startsWith('#')) {
+      out.push(raw);
+      continue;
+    }
+    const argv = splitArgs(line);
+    if (argv === null || argv.length === 0) {
+      out.push(raw);
+      continue;
+    }
+    const def = findConfig(argv[0]);
+    if (def === undefined) {
+      out.push(raw);
+      continue;
+    }
+    if (written.has(def.name)) continue;
+    written.add(def.name);
+    if (cfg.isDefault(def.name)) continue;
+    out.push(formatDirective(def.name, cfg.get(def.name)));
+  }
+  const extra: string[] = [];
+  for (const def of CONFIG_DEFS) {
+    if (written.has(def.name) || cfg.isDefault(def.name)) continue;
+    extra.push(formatDirective(def.name, cfg.get(def.name)));
+  }
+  if (extra.length > 0) out.push(marker, ...extra);
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, out.join('\n') + '\n', 'latin1');
+  renameSync(tmp, path);
+}
+
+function formatDirective(name: string, value: string): string {
+  const def = findConfig(name)!;
+  if (def.name === 'save') {
+    if (value === '') return 'save ""';
+    const p = value.split(' ');
+    const parts: string[] = [];
+    for (let i = 0; i < p.length; i += 2) parts.push(`save ${p[i]} ${p[i + 1]}`);
+    return parts.join('\n');
+  }
+  if (def.name === 'client-output-buffer-limit') {
+    const p = value.split(' ');
+    const parts: string[] = [];
+    for (let i = 0; i < p.length; i += 4) parts.push(`client-output-buffer-limit ${p[i]} ${p[i + 1]} ${p[i + 2]} ${p[i + 3]}`);
+    return parts.join('\n');
+  }
+  if (def.multiArg) return `${def.name} ${value}`;
+  return `${def.name} ${quoteConfigArg(value)}`;
+}

@@ -1,0 +1,46 @@
+/**
+ * Sinew's public API: start an embedded server.
+ *
+ *   import { startServer } from 'sinew';
+ *   const s = await startServer({ port: 0 });
+ *   // s.port, s.url ("redis://127.0.0.1:PORT")
+ *   await s.close();
+ *
+ * Options are configuration directives by their redis.conf names
+ * (`port`, `bind`, `databases`, `requirepass`, ...), plus `quiet` (no log
+ * output; the default for embedded servers) and `clock` (tests).
+ */
+import { Server, type ServerOptions } from './server/server.js';
+
+export { Server } from './server/server.js';
+export type { ServerOptions } from './server/server.js';
+export { SINEW_VERSION } from './server/version.js';
+
+export interface RunningServer {
+  readonly port: number;
+  readonly host: string;
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends ServerOptions {
+  /** Write log lines (default false for embedded use). */
+  log?: boolean;
+}
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const { log, ...rest } = options;
+  const opts: ServerOptions = { bind: '127.0.0.1', port: 0, ...rest };
+  if (log !== true) opts.quiet = true;
+  const server = new Server(opts);
+  await server.startup();
+  const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+  return {
+    port: server.port,
+    host: server.host,
+    url: `redis://${host}:${server.port}`,
+    server,
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * One logical database: the main dictionary, the expires table, and the
+ * state the active expiry cycle keeps between runs. Lookups apply lazy
+ * expiry; every deletion of an expired key goes through the keyspace's
+ * expiry hook (notification, propagation as DEL, stats).
+ */
+import type { Value } from '../types/object.js';
+import type { Keyspace } from './keyspace.js';
+
+export class Database {
+  readonly id: number;
+  dict = new Map<string, Value>();
+  expires = new Map<string, number>();
+  /** Persistent cursor of the active expiry cycle over `expires`. */
+  expireIter: Iterator<[string, number]> | null = null;
+  /** Running average TTL of keys seen by the expiry cycle (INFO keyspace avg_ttl). */
+  avgTtl = 0;
+  private readonly ks: Keyspace;
+
+  constructor(id: number, ks: Keyspace) {
+    this.id = id;
+    this.ks = ks;
+  }
+
+  get size(): number {
+    return this.dict.size;
+  }
+
+  /** Deletes the key if its time has come. Returns true when it did. */
+  expireIfNeeded(key: string): boolean {
+    const when = this.expires.get(key);
+    if (when === undefined || when > this.ks.now) return false;
+    if (this.ks.expiryPaused) return false;
+    this.deleteExpired(key);
+    return true;
+  }
+
+  deleteExpired(key: string): void {
+    this.dict.delete(key);
+    this.expires.delete(key);
+    this.ks.onExpired(this, key);
+  }
+
+  /** Lookup for reading: lazy expiry, and keyspace hit/miss stats. */
+  read(key: string): Value | undefined {
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) {
+      this.ks.misses++;
+      return undefined;
+    }
+    const v = this.dict.get(key);
+    if (v === undefined) this.ks.misses++;
+    else this.ks.hits++;
+    return v;
+  }
+
+  /** Lookup for writing (or without stats): lazy expiry only. */
+  lookup(key: string): Value | undefined {
+    if (this.expires.size !== 0) this.expireIfNeeded(key);
+    return this.dict.get(key);
+  }
+
+  /** Existence check without touching stats. */
+  exists(key: string): boolean {
+    if (this.expires.size !== 0) this.expireIfNeeded(key);
+    return this.dict.has(key);
+  }
+
+  /** Adds a key that does not exist yet. */
+  add(key: string, v: Value): void {
+    this.dict.set(key, v);
+    if (this.ks.readyHook !== null) this.ks.readyHook(this, key);
+  }
+
+  /** SET semantics: create or replace, dropping any TTL unless keepTtl. */
+  set(key: string, v: Value, keepTtl = false): void {
+    const had = this.dict.has(key);
+    this.dict.set(key, v);
+    if (!had) {
+      if (this.ks.readyHook !== null) this.ks.readyHook(this, key);
+    } else if (!keepTtl && this.expires.size !== 0) {
+      this.expires.delete(key);
+    }
+  }
+
+  /** Replaces the value of an existing key, keeping its TTL. */
+  replace(key: string, v: Value): void {
+    this.dict.set(key, v);
+  }
+
+  delete(key: string): boolean {
+    if (!this.dict.delete(key)) return false;
+    if (this.expires.size !== 0) this.expires.delete(key);
+    return true;
+  }
+
+  setExpire(key: string, when: number): void {
+    this.expires.set(key, when);
+  }
+
+  /** Absolute expiry in ms, or -1 when the key has none. */
+  getExpire(key: string): number {
+    const t = this.expires.get(key);
+    return t === undefined ? -1 : t;
+  }
+
+  persist(key: string): boolean {
+    return this.expires.delete(key);
+  }
+
+  clear(): void {
+    this.dict = new Map();
+    this.expires = new Map();
+    this.expireIter = null;
+    this.avgTtl = 0;
+  }
+
+  /** Swaps contents with another database (SWAPDB). */
+  swapWith(other: Database): void {
+    const d = this.dict;
+    const e = this.expires;
+    const a = this.avgTtl;
+    this.dict = other.dict;
+    this.expires = other.expires;
+    this.avgTtl = other.avgTtl;
+    other.dict = d;
+    other.expires = e;
+    other.avgTtl = a;
+    this.expireIter = null;
+    other.expireIter = null;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The catalogue of Redis's exact error replies (without the leading '-').
+ * Handlers use these names instead of repeating strings.
+ */
+export const Err = {
+  syntax: 'ERR syntax error',
+  notInteger: 'ERR value is not an integer or out of range',
+  notFloat: 'ERR value is not a valid float',
+  wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
+  noSuchKey: 'ERR no such key',
+  overflow: 'ERR increment or decrement would overflow',
+  incrNanInf: 'ERR increment would produce NaN or Infinity',
+  outOfRange: 'ERR index out of range',
+  dbIndexOutOfRange: 'ERR DB index is out of range',
+  invalidDbIndex: 'ERR invalid DB index',
+  sameObject: 'ERR source and destination objects are the same',
+  invalidExpire: (cmd: string) => `ERR invalid expire time in '${cmd}' command`,
+  stringTooLong: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)',
+  bitOffset: 'ERR bit offset is not an integer or out of range',
+  bitValue: 'ERR bit is not an integer or out of range',
+  invalidCursor: 'ERR invalid cursor',
+  noAuth: 'NOAUTH Authentication required.',
+  wrongArity: (cmd: string) => `ERR wrong number of arguments for '${cmd}' command`,
+  unknownSubcommand: (sub: string, cmd: string) =>
+    `ERR unknown subcommand '${sub}'. Try ${cmd.toUpperCase()} HELP.`,
+  unknownCommand: (name: string, args: string) =>
+    `ERR unknown command '${name}', with args beginning with: ${args}`,
+  multiNested: 'ERR MULTI calls can not be nested',
+  execWithoutMulti: 'ERR EXEC without MULTI',
+  discardWithoutMulti: 'ERR DISCARD without MULTI',
+  watchInMulti: 'ERR WATCH inside MULTI is not allowed',
+  execAbort: 'EXECABORT Transaction discarded because of previous errors.',
+  oom: "OOM command not allowed when used memory > 'maxmemory'.",
+  loading: 'LOADING Redis is loading the dataset in memory',
+  noScript: 'NOSCRIPT No matching script. Please use EVAL.',
+  busyKey: 'BUSYKEY Target key name already exists.',
+  timeoutNotFloat: 'ERR timeout is not a float or out of range',
+  timeoutNegative: 'ERR timeout is negative',
+  timeoutOutOfRange: 'ERR timeout is out of range',
+  pubsubContext: (cmd: string) =>
+    `ERR Can't execute '${cmd}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+} as const;
+
+/** Formats the "with args beginning with:" part of an unknown-command error. */
+export function argsPreview(argv: readonly string[], start = 1): string {
+  let out = '';
+  for (let i = start; i < argv.length && out.length < 128; i++) {
+    let a = argv[i];
+    const room = 128 - out.length;
+    if (a.length > room) a = a.slice(0, room);
+    out += `'${a}' `;
+  }
+  return sanitize(out);
+}
+
+/** Error messages can not hold newlines; Redis replaces them with spaces. */
+export function sanitize(s: string): string {
+  return s.replace(/[\r\n]/g, ' ');
+}

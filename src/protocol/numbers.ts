@@ -1,0 +1,146 @@
+/**
+ * Number parsing and formatting with Redis's exact rules (string2ll,
+ * strtod-based getDoubleFromObject, "%.17g" reply formatting).
+ */
+
+export const LLONG_MAX = 9223372036854775807n;
+export const LLONG_MIN = -9223372036854775808n;
+const LLONG_MAX_STR = '9223372036854775807';
+const LLONG_MIN_ABS_STR = '9223372036854775808';
+
+/**
+ * Redis's string2ll: strict base-10 64-bit integer (no spaces, no '+', no
+ * leading zeros, no "-0"). Returns a JS number (exact up to 2^53; larger
+ * magnitudes are rounded, which is fine for counts and indexes) or null.
+ */
+export function parseLL(s: string): number | null {
+  const len = s.length;
+  if (len === 0 || len > 20) return null;
+  if (len === 1) {
+    const c = s.charCodeAt(0) - 48;
+    return c >= 0 && c <= 9 ? c : null;
+  }
+  let p = 0;
+  let neg = false;
+  if (s.charCodeAt(0) === 45) {
+    neg = true;
+    p = 1;
+  }
+  const first = s.charCodeAt(p);
+  if (first < 49 || first > 57) return null;
+  let v = 0;
+  for (let i = p; i < len; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return null;
+    v = v * 10 + c;
+  }
+  const digits = len - p;
+  if (digits > 19) return null;
+  if (digits === 19) {
+    const body = p === 0 ? s : s.slice(1);
+    if (body > (neg ? LLONG_MIN_ABS_STR : LLONG_MAX_STR)) return null;
+  }
+  return neg ? -v : v;
+}
+
+/** Exact 64-bit parse (string2ll) as a bigint, or null. */
+export function parseLLBig(s: string): bigint | null {
+  if (parseLL(s) === null) return null;
+  return BigInt(s);
+}
+
+/** True when a string value is stored by Redis with the "int" encoding. */
+export function isIntEncodable(s: string): boolean {
+  return s.length <= 20 && parseLL(s) !== null;
+}
+
+const DECIMAL_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INF_RE = /^[+-]?(?:inf|infinity)$/i;
+const HEX_RE = /^[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?$/;
+
+/**
+ * strtod as Redis uses it for doubles: the whole string must be a number, no
+ * leading space, NaN refused, overflow and underflow to zero refused.
+ * Returns null when Redis would reply "value is not a valid float".
+ */
+export function parseDouble(s: string): number | null {
+  const len = s.length;
+  if (len === 0) return null;
+  // fast path for plain integers
+  if (len < 16) {
+    const n = parseLL(s);
+    if (n !== null) return n;
+  }
+  if (DECIMAL_RE.test(s)) {
+    const v = Number(s);
+    if (!Number.isFinite(v)) return null; // overflow (ERANGE)
+    if (v === 0 && /[1-9]/.test(s.replace(/[eE].*$/, ''))) return null; // underflow to zero
+    return v;
+  }
+  if (INF_RE.test(s)) return s.charCodeAt(0) === 45 ? -Infinity : Infinity;
+  if (HEX_RE.test(s)) return parseHexFloat(s);
+  return null;
+}
+
+function parseHexFloat(s: string): number | null {
+  let neg = false;
+  let i = 0;
+  if (s[0] === '+' || s[0] === '-') {
+    neg = s[0] === '-';
+    i = 1;
+  }
+  i += 2;
+  let mant = 0;
+  let exp = 0;
+  let seenDot = false;
+  for (; i < s.length; i++) {
+    const c = s[i];
+    if (c === '.') {
+      seenDot = true;
+      continue;
+    }
+    if (c === 'p' || c === 'P') {
+      exp += parseInt(s.slice(i + 1), 10);
+      break;
+    }
+    mant = mant * 16 + parseInt(c, 16);
+    if (seenDot) exp -= 4;
+  }
+  const v = mant * Math.pow(2, exp);
+  if (!Number.isFinite(v)) return null;
+  return neg ? -v : v;
+}
+
+/** C's "%.17g" (Redis 7.0 double replies). */
+export function formatDouble(d: number): string {
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  if (Number.isNaN(d)) return 'nan';
+  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  return formatG(d, 17);
+}
+
+/** C's "%.<prec>g". */
+export function formatG(d: number, prec: number): string {
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  if (Number.isNaN(d)) return 'nan';
+  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  const e = d.toExponential(prec - 1);
+  const ei = e.indexOf('e');
+  const exp = parseInt(e.slice(ei + 1), 10);
+  if (exp < -4 || exp >= prec) {
+    let mant = e.slice(0, ei);
+    if (mant.indexOf('.') >= 0) mant = mant.replace(/0+$/, '').replace(/\.$/, '');
+    const ae = Math.abs(exp);
+    return mant + 'e' + (exp < 0 ? '-' : '+') + (ae < 10 ? '0' + ae : String(ae));
+  }
+  let f = d.toFixed(Math.max(0, prec - 1 - exp));
+  if (f.indexOf('.') >= 0) f = f.replace(/0+$/, '').replace(/\.$/, '');
+  return f;
+}
+
+/** Redis's d2string-like formatting used by some replies ("%.17g" too in 7.0). */
+export function formatScore(d: number): string {
+  return formatDouble(d);
+}

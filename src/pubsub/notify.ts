@@ -1,0 +1,26 @@
+/**
+ * Keyspace notifications (notify-keyspace-events): events are published on
+ * __keyspace@<db>__:<key> (K) and __keyevent@<db>__:<event> (E) when the
+ * event's class is enabled.
+ *
+ * Classes: g generic, $ string, l list, s set, h hash, z zset, x expired,
+ * e evicted, t stream, m key-miss, d module, n new key.
+ */
+import type { Server } from '../server/server.js';
+
+export type NotifyClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 'm' | 'd' | 'n';
+
+export class Notifier {
+  constructor(private readonly server: Server) {}
+
+  /** Cheap when notifications are off (the default). */
+  notify(cls: NotifyClass, event: string, key: string, dbid: number): void {
+    const flags = this.server.config.notifyFlags;
+    if (flags === '') return;
+    const enabled = flags.indexOf(cls) >= 0 || (flags.indexOf('A') >= 0 && cls !== 'm' && cls !== 'n');
+    if (!enabled) return;
+    const ps = this.server.pubsub;
+    if (flags.indexOf('K') >= 0) ps.publish(`__keyspace@${dbid}__:${key}`, event);
+    if (flags.indexOf('E') >= 0) ps.publish(`__keyevent@${dbid}__:${event}`, key);
+  }
+}

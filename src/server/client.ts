@@ -1,0 +1,270 @@
+/**
+ * One client connection: its state (id, name, db, protocol, auth, MULTI
+ * queue, watched keys, subscriptions, blocking, tracking), the request
+ * parser it feeds, and the reply writer whose bytes go out once per
+ * event-loop turn. The transport is any Duplex stream (a TCP or TLS socket,
+ * a Unix socket, or an in-memory pair in tests).
+ */
+import type { Duplex } from 'node:stream';
+import { RespParser, ProtocolError } from '../protocol/parser.js';
+import { ReplyWriter } from '../protocol/writer.js';
+import type { Database } from '../keyspace/database.js';
+import type { Server } from './server.js';
+import type { Command } from '../commands/table.js';
+
+export const enum ClientFlag {
+  Multi = 1 << 0,
+  DirtyCAS = 1 << 1,
+  DirtyExec = 1 << 2,
+  CloseAfterReply = 1 << 3,
+  Blocked = 1 << 4,
+  PubSub = 1 << 5,
+  Monitor = 1 << 6,
+  NoEvict = 1 << 7,
+  NoTouch = 1 << 8,
+  Tracking = 1 << 9,
+  Closed = 1 << 10,
+  /** Internal clients (AOF loading, scripting) never touch sockets. */
+  Fake = 1 << 11,
+  ReadOnly = 1 << 12,
+}
+
+export interface QueuedCommand {
+  cmd: Command;
+  argv: string[];
+}
+
+/** Output-buffer soft limit tracking. */
+interface SoftLimitState {
+  since: number;
+}
+
+export class Client {
+  readonly id: number;
+  readonly server: Server;
+  readonly stream: Duplex | null;
+  readonly parser = new RespParser();
+  w = new ReplyWriter();
+  flags = 0;
+  db: Database;
+  name = '';
+  libName = '';
+  libVer = '';
+  user = 'default';
+  authenticated = true;
+  /** "ip:port" of the peer, "laddr" of the local side. */
+  addr = '';
+  laddr = '';
+  fd = -1;
+  readonly ctime: number;
+  lastInteraction: number;
+  /** The command being executed and its arguments. */
+  cmd: Command | null = null;
+  lastCmd: Command | null = null;
+  argv: string[] = [];
+  /** Set by a handler whose effect must be propagated in another form (EXPIRE as PEXPIREAT, ...). */
+  propagateArgv: string[] | null = null;
+  /** MULTI queue. */
+  mstate: QueuedCommand[] | null = null;
+  /** Keys watched by WATCH: "<db>\0<key>" entries. */
+  watched: { db: Database; key: string }[] | null = null;
+  /** Pub/Sub: channel and pattern subscriptions. */
+  channels: Set<string> | null = null;
+  patterns: Set<string> | null = null;
+  shardChannels: Set<string> | null = null;
+  /** CLIENT REPLY: 'on' | 'off' | 'skip'. */
+  replyMode: 'on' | 'off' | 'skip' | 'skipnext' = 'on';
+  /** The real writer while replies are being discarded. */
+  realWriter: ReplyWriter | null = null;
+  /** Commands processed (for CLIENT LIST's cmd and stats). */
+  commandsProcessed = 0;
+  /** Blocking state, owned by the blocking module. */
+  blockState: unknown = null;
+  /** Client-side caching state, owned by the tracking module. */
+  trackingState: unknown = null;
+  softLimit: SoftLimitState | null = null;
+  private paused = false;
+  private flushPending = false;
+  /** Total bytes received (for INFO stats / CLIENT LIST tot-net-in). */
+  netIn = 0;
+  netOut = 0;
+
+  constructor(server: Server, stream: Duplex | null, id: number) {
+    this.server = server;
+    this.stream = stream;
+    this.id = id;
+    this.db = server.keyspace.dbs[0];
+    this.ctime = Date.now();
+    this.lastInteraction = this.ctime;
+    this.parser.maxBulkLen = server.config.protoMaxBulkLen;
+    if (stream === null) this.flags |= ClientFlag.Fake;
+  }
+
+  get resp(): 2 | 3 {
+    return this.w.resp;
+  }
+
+  set resp(v: 2 | 3) {
+    this.w.resp = v;
+  }
+
+  get dbIndex(): number {
+    return this.db.id;
+  }
+
+  has(flag: ClientFlag): boolean {
+    return (this.flags & flag) !== 0;
+  }
+
+  /** Bytes arrived from the transport. */
+  onData(chunk: Buffer): void {
+    if ((this.flags & ClientFlag.Closed) !== 0) return;
+    this.netIn += chunk.length;
+    this.server.stats.netInputBytes += chunk.length;
+    this.lastInteraction = Date.now();
+    this.parser.feed(chunk);
+    if (this.parser.pending > this.server.config.clientQueryBufferLimit) {
+      this.server.log.warning(`Closing client that reached max query buffer length: ${this.describe()} (qbuf initial bytes: ...)`);
+      this.server.stats.clientQbufLimitDisconnections++;
+      this.close();
+      return;
+    }
+    this.processInput();
+    this.flush();
+  }
+
+  /** Runs every complete command in the query buffer, unless blocked or paused. */
+  processInput(): void {
+    const server = this.server;
+    while ((this.flags & (ClientFlag.Blocked | ClientFlag.CloseAfterReply | ClientFlag.Closed)) === 0) {
+      if (server.pausedUntil !== 0 && server.isPausedFor(this)) {
+        server.addPausedClient(this);
+        break;
+      }
+      let argv: string[] | null;
+      try {
+        argv = this.parser.next();
+      } catch (e) {
+        if (e instanceof ProtocolError) {
+          this.protocolError(e.message);
+          break;
+        }
+        throw e;
+      }
+      if (argv === null) break;
+      server.dispatch(this, argv);
+    }
+  }
+
+  private protocolError(msg: string): void {
+    this.server.log.verbose(`Protocol error (${msg}) from client: ${this.describe()}`);
+    this.w.error('ERR ' + msg);
+    this.flags |= ClientFlag.CloseAfterReply;
+    this.parser.clear();
+  }
+
+  /**
+   * Marks this client as having replies to send; they go out at the end of
+   * the current turn (for replies caused by other clients: pub/sub messages,
+   * unblocking, invalidations).
+   */
+  schedule(): void {
+    if (this.flushPending || this.stream === null) return;
+    this.flushPending = true;
+    this.server.scheduleFlush(this);
+  }
+
+  /** Writes everything pending to the transport, in one go. */
+  flush(): void {
+    this.flushPending = false;
+    const stream = this.stream;
+    if (stream === null || (this.flags & ClientFlag.Closed) !== 0) return;
+    const bufs = this.w.take();
+    if (bufs !== null) {
+      if (bufs.length === 1) {
+        this.netOut += bufs[0].length;
+        stream.write(bufs[0]);
+      } else {
+        stream.cork();
+        for (const b of bufs) {
+          this.netOut += b.length;
+          stream.write(b);
+        }
+        stream.uncork();
+      }
+      if (this.checkOutputLimits()) return;
+    }
+    if ((this.flags & ClientFlag.CloseAfterReply) !== 0) {
+      this.flags |= ClientFlag.Closed;
+      stream.end();
+      this.server.unlinkClient(this);
+      return;
+    }
+    // A client that does not read its replies stops being read from.
+    if (!this.paused && stream.writableLength > 4 * 1024 * 1024 && !this.has(ClientFlag.PubSub)) {
+      this.paused = true;
+      stream.pause();
+      stream.once('drain', () => {
+        this.paused = false;
+        if ((this.flags & ClientFlag.Closed) === 0) stream.resume();
+      });
+    }
+  }
+
+  /** Bytes queued for the client and not yet written to the socket. */
+  get outputLength(): number {
+    return this.w.length + (this.stream?.writableLength ?? 0);
+  }
+
+  /** Applies client-output-buffer-limit; returns true when the client was closed. */
+  checkOutputLimits(): boolean {
+    const cls = this.has(ClientFlag.PubSub) ? 'pubsub' : 'normal';
+    const lim = this.server.config.outputLimits[cls];
+    if (lim.hard === 0 && lim.soft === 0) return false;
+    const used = this.outputLength;
+    let over = false;
+    if (lim.hard !== 0 && used >= lim.hard) over = true;
+    if (lim.soft !== 0 && used >= lim.soft) {
+      const now = Date.now();
+      if (this.softLimit === null) this.softLimit = { since: now };
+      else if (now - this.softLimit.since > lim.softSeconds * 1000) over = true;
+    } else {
+      this.softLimit = null;
+    }
+    if (over) {
+      this.server.log.warning(`Client ${this.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+      this.server.stats.clientOutbufLimitDisconnections++;
+      this.close();
+      return true;
+    }
+    return false;
+  }
+
+  /** Closes the connection at once (no more replies). */
+  close(): void {
+    if ((this.flags & ClientFlag.Closed) !== 0) return;
+    this.flags |= ClientFlag.Closed;
+    if (this.stream !== null) this.stream.destroy();
+    this.server.unlinkClient(this);
+  }
+
+  /** Transport closed by the peer or failed. */
+  onClose(): void {
+    if ((this.flags & ClientFlag.Closed) === 0) {
+      this.flags |= ClientFlag.Closed;
+      this.server.unlinkClient(this);
+    }
+  }
+
+  /** Resumes command processing after being unblocked or unpaused. */
+  resume(): void {
+    if ((this.flags & ClientFlag.Closed) !== 0) return;
+    this.processInput();
+    this.schedule();
+  }
+
+  /** A short description for logs. */
+  describe(): string {
+    return `id=${this.id} addr=${this.addr} laddr=${this.laddr} name=${this.name}`;
+  }
+}

@@ -1,0 +1,606 @@
+/**
+ * The server: configuration, keyspace, command table, connected clients,
+ * statistics, the periodic cron, and the listeners that hand each accepted
+ * stream to a Client.
+ */
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { Duplex } from 'node:stream';
+import { Config } from '../config/config.js';
+import { Keyspace, type Clock, systemClock } from '../keyspace/keyspace.js';
+import { ScanCursors } from '../keyspace/scan.js';
+import { CommandTable, loadCommandMeta, type Command } from '../commands/table.js';
+import { allHandlers } from '../commands/index.js';
+import { dispatch, call } from '../commands/dispatch.js';
+import { ReplyWriter } from '../protocol/writer.js';
+import { Client, ClientFlag } from './client.js';
+import { Logger } from './log.js';
+import type { Database } from '../keyspace/database.js';
+import { SlowLog, LatencyMonitor } from './monitoring.js';
+import { Notifier } from '../pubsub/notify.js';
+import { PubSub } from '../pubsub/pubsub.js';
+import { Blocking } from '../keyspace/blocking.js';
+import { Watches } from '../keyspace/watch.js';
+
+export { SINEW_VERSION } from './version.js';
+import { SINEW_PACKAGE_VERSION } from './version.js';
+
+export interface Stats {
+  connectionsReceived: number;
+  commandsProcessed: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  rejectedConnections: number;
+  evictedKeys: number;
+  errorReplies: number;
+  errorsByCode: Map<string, number>;
+  clientQbufLimitDisconnections: number;
+  clientOutbufLimitDisconnections: number;
+  totalBlockingKeys: number;
+  unexpectedErrorReplies: number;
+  dumpPayloadSanitizations: number;
+  ioReads: number;
+  ioWrites: number;
+}
+
+function newStats(): Stats {
+  return {
+    connectionsReceived: 0,
+    commandsProcessed: 0,
+    netInputBytes: 0,
+    netOutputBytes: 0,
+    rejectedConnections: 0,
+    evictedKeys: 0,
+    errorReplies: 0,
+    errorsByCode: new Map(),
+    clientQbufLimitDisconnections: 0,
+    clientOutbufLimitDisconnections: 0,
+    totalBlockingKeys: 0,
+    unexpectedErrorReplies: 0,
+    dumpPayloadSanitizations: 0,
+    ioReads: 0,
+    ioWrites: 0,
+  };
+}
+
+export interface PersistenceInfo {
+  loading: boolean;
+  bgsaveInProgress: boolean;
+  lastBgsaveOk: boolean;
+  lastBgsaveTimeSec: number;
+  rdbSaves: number;
+  lastLoadKeysExpired: number;
+  lastLoadKeysLoaded: number;
+  aofRewriteInProgress: boolean;
+  aofRewrites: number;
+}
+
+export interface ServerOptions {
+  /** Any configuration directive, by its redis.conf name (e.g. port, bind, databases). */
+  [directive: string]: string | number | boolean | string[] | undefined | Clock | Logger;
+}
+
+export class Server {
+  readonly config: Config;
+  readonly keyspace: Keyspace;
+  readonly commands: CommandTable;
+  readonly log = new Logger();
+  readonly clients = new Map<number, Client>();
+  readonly scans = new ScanCursors();
+  readonly slowlog = new SlowLog();
+  readonly latency = new LatencyMonitor();
+  readonly notifier: Notifier;
+  readonly pubsub: PubSub;
+  readonly blocking: Blocking;
+  readonly watches: Watches;
+  readonly monitors = new Set<Client>();
+  stats: Stats = newStats();
+  readonly runId = randomBytes(20).toString('hex');
+  replId = randomBytes(20).toString('hex');
+  readonly startTime = Date.now();
+  /** Changes since the last save. */
+  dirty = 0;
+  lastSave = Math.floor(Date.now() / 1000);
+  /** Nesting of call() (EXEC and scripts run commands inside a command). */
+  callDepth = 0;
+  /** CLIENT PAUSE state. */
+  pausedUntil = 0;
+  pauseWritesOnly = false;
+  private pausedClients = new Set<Client>();
+  private pauseTimer: NodeJS.Timeout | null = null;
+  nextClientId = 1;
+  listeners: net.Server[] = [];
+  port = 0;
+  host = '127.0.0.1';
+  private cronTimer: NodeJS.Timeout | null = null;
+  private pendingFlush: Client[] = [];
+  private flushScheduled = false;
+  cronLoops = 0;
+  /** Instantaneous ops/sec sampling. */
+  private opsSamples: number[] = [];
+  private lastOpsSample = { time: Date.now(), ops: 0 };
+  instantaneousOps = 0;
+  shuttingDown = false;
+  /** Called once the server has stopped (SHUTDOWN or close()). */
+  onShutdown: (() => void) | null = null;
+  /** Config file path, when started from one (CONFIG REWRITE). */
+  configFile = '';
+  /** Hooks run when a client goes away. */
+  readonly clientCloseHooks: ((c: Client) => void)[] = [];
+  /** A fake client for internal command execution. */
+  private internalClient: Client | null = null;
+  executable = '';
+  readonly packageVersion = SINEW_PACKAGE_VERSION;
+  /** Memory in use right after start-up (INFO used_memory_startup). */
+  startupMemory = 0;
+  /** Offset applied to TIME (DEBUG can move it in tests). */
+  clockOffsetUs = BigInt(Date.now()) * 1000n - process.hrtime.bigint() / 1000n;
+  /** Hooks run when a database is emptied (FLUSHDB/FLUSHALL): tracking, etc. */
+  readonly flushHooks: ((db: Database) => void)[] = [];
+  /** Hooks run by RESET on a client. */
+  readonly clientResetHooks: ((c: Client) => void)[] = [];
+  /** Installed by the ACL module. */
+  aclAuth: ((c: Client, user: string, pass: string) => boolean) | null = null;
+  aclNeedsAuth: (() => boolean) | null = null;
+  aclLogAuthFailure: ((c: Client, user: string) => void) | null = null;
+  /** Installed by persistence: SHUTDOWN's save step; returns an error reply or null. */
+  shutdownHook: ((save: boolean, nosave: boolean) => string | null) | null = null;
+  /** Installed by persistence: what INFO persistence reports. */
+  persistenceInfo = (): PersistenceInfo => ({
+    loading: false,
+    bgsaveInProgress: false,
+    lastBgsaveOk: true,
+    lastBgsaveTimeSec: -1,
+    rdbSaves: 0,
+    lastLoadKeysExpired: 0,
+    lastLoadKeysLoaded: 0,
+    aofRewriteInProgress: false,
+    aofRewrites: 0,
+  });
+  /** Installed by client-side caching: what INFO stats reports. */
+  trackingInfo = (): { keys: number; items: number; prefixes: number } => ({ keys: 0, items: 0, prefixes: 0 });
+  /** Installed by eviction: LRU idle time and LFU counter of a key. */
+  idleTime = (_db: Database, _key: string, _v: unknown): number => 0;
+  accessFrequency = (_db: Database, _key: string, _v: unknown): number => 0;
+
+  constructor(options: ServerOptions = {}) {
+    this.config = new Config();
+    const clock = (options.clock as Clock | undefined) ?? systemClock;
+    for (const [k, v] of Object.entries(options)) {
+      if (k === 'clock' || k === 'logger' || v === undefined) continue;
+      if (k === 'quiet') continue;
+      const value = Array.isArray(v) ? v.join(' ') : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v);
+      const err = this.config.set(k, value);
+      if (err !== null) throw new Error(`Bad directive or wrong number of arguments: ${k} ${value}: ${err}`);
+    }
+    this.log.setLevel(this.config.get('loglevel'));
+    this.log.file = this.config.get('logfile');
+    if (options.quiet === true) this.log.enabled = false;
+    this.keyspace = new Keyspace(this.config.getInt('databases'), clock);
+    this.commands = new CommandTable(loadCommandMeta(), allHandlers());
+    this.notifier = new Notifier(this);
+    this.pubsub = new PubSub(this);
+    this.blocking = new Blocking(this);
+    this.watches = new Watches(this);
+    this.keyspace.onExpired = (db, key) => this.onKeyExpired(db, key);
+    this.config.onChange = (name, value) => this.onConfigChange(name, value);
+  }
+
+  private onConfigChange(name: string, value: string): void {
+    switch (name) {
+      case 'loglevel':
+        this.log.setLevel(value);
+        break;
+      case 'hz':
+        if (this.cronTimer !== null) this.startCron();
+        break;
+      case 'proto-max-bulk-len':
+        for (const c of this.clients.values()) c.parser.maxBulkLen = this.config.protoMaxBulkLen;
+        break;
+      case 'slowlog-max-len':
+        this.slowlog.trim(this.config.slowlogMaxLen);
+        break;
+    }
+  }
+
+  /** Keys deleted by expiry: notification, WATCH, propagation as DEL, stats. */
+  private onKeyExpired(db: Database, key: string): void {
+    this.keyspace.expiredKeys++;
+    this.notifier.notify('x', 'expired', key, db.id);
+    this.watches.touch(db, key);
+    this.propagate(db.id, ['DEL', key]);
+  }
+
+  /** Appends a change to the AOF / replication stream (set by persistence). */
+  propagateHook: ((dbid: number, argv: string[]) => void) | null = null;
+
+  propagate(dbid: number, argv: string[]): void {
+    if (this.propagateHook !== null) this.propagateHook(dbid, argv);
+  }
+
+  dispatch(c: Client, argv: string[]): void {
+    dispatch(this, c, argv);
+  }
+
+  /** ACL check installed by the ACL module: returns an error reply or null. */
+  acl: ((c: Client, cmd: Command, argv: string[]) => string | null) | null = null;
+
+  /** Eviction installed by the eviction module: returns false when memory stays over maxmemory. */
+  evictHook: (() => boolean) | null = null;
+
+  evict(): boolean {
+    return this.evictHook === null ? true : this.evictHook();
+  }
+
+  private discard2 = new ReplyWriter();
+  private discard3 = new ReplyWriter();
+
+  /** A writer whose output is thrown away (CLIENT REPLY OFF|SKIP). */
+  discardWriter(resp: 2 | 3): ReplyWriter {
+    const w = resp === 3 ? this.discard3 : this.discard2;
+    w.resp = resp;
+    w.take();
+    w.onError = (msg) => this.countError(msg);
+    return w;
+  }
+
+  /** Re-runs a blocked client's command (see Blocking). */
+  retryBlocked(c: Client, argv: string[]): void {
+    const cmd = this.commands.resolve(argv);
+    if (cmd === undefined || cmd.handler === null) return;
+    call(this, c, cmd, argv);
+  }
+
+  /** Sends a command line to every MONITOR client. */
+  feedMonitors(c: Client, argv: string[]): void {
+    const t = Date.now() / 1000;
+    const src = c.has(ClientFlag.Fake) ? (c.addr === 'lua' ? 'lua' : 'unix:0') : c.addr;
+    let line = `${t.toFixed(6)} [${c.db.id} ${src}]`;
+    for (const a of argv) line += ' ' + quoteArg(a);
+    for (const m of this.monitors) {
+      if (m === c) continue;
+      m.w.simple(line);
+      m.schedule();
+    }
+  }
+
+  /** Creates a Client for a stream and starts reading from it. */
+  attach(stream: Duplex, info: { addr?: string; laddr?: string } = {}): Client {
+    const c = new Client(this, stream, this.nextClientId++);
+    c.addr = info.addr ?? '';
+    c.laddr = info.laddr ?? '';
+    if (this.config.get('requirepass') !== '') c.authenticated = false;
+    c.parser.authenticated = c.authenticated;
+    c.w.onError = (msg) => this.countError(msg);
+    this.clients.set(c.id, c);
+    this.stats.connectionsReceived++;
+    stream.on('data', (chunk: Buffer) => c.onData(chunk));
+    stream.on('close', () => c.onClose());
+    stream.on('error', () => c.onClose());
+    stream.on('end', () => {
+      // Half-closed by the peer: finish pending replies, then close.
+      c.flush();
+      stream.end();
+    });
+    return c;
+  }
+
+  /** A client with no transport, for internal use (AOF loading, scripts). */
+  fakeClient(): Client {
+    const c = new Client(this, null, this.nextClientId++);
+    c.w.onError = (msg) => this.countError(msg);
+    return c;
+  }
+
+  get internal(): Client {
+    if (this.internalClient === null) this.internalClient = this.fakeClient();
+    return this.internalClient;
+  }
+
+  countError(msg: string): void {
+    this.stats.errorReplies++;
+    const sp = msg.indexOf(' ');
+    const code = sp < 0 ? msg : msg.slice(0, sp);
+    const m = this.stats.errorsByCode;
+    if (m.size >= 128 && !m.has(code)) {
+      // Redis stops tracking new error codes beyond 128 of them.
+      return;
+    }
+    m.set(code, (m.get(code) ?? 0) + 1);
+  }
+
+  scheduleFlush(c: Client): void {
+    this.pendingFlush.push(c);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flushAll());
+    }
+  }
+
+  private flushAll(): void {
+    this.flushScheduled = false;
+    const list = this.pendingFlush;
+    this.pendingFlush = [];
+    for (const c of list) c.flush();
+  }
+
+  unlinkClient(c: Client): void {
+    if (!this.clients.delete(c.id)) return;
+    for (const h of this.clientCloseHooks) h(c);
+    this.monitors.delete(c);
+    this.pausedClients.delete(c);
+    this.watches.unwatchAll(c);
+    this.pubsub.unsubscribeAll(c);
+    this.blocking.onClientClose(c);
+  }
+
+  /** After FLUSHALL: dirty and save bookkeeping as Redis does. */
+  afterFlushAll(): void {
+    this.afterFlushAllHook?.();
+  }
+
+  afterFlushAllHook: (() => void) | null = null;
+
+  prepareShutdown(save: boolean, nosave: boolean): string | null {
+    if (this.shutdownHook !== null) return this.shutdownHook(save, nosave);
+    return null;
+  }
+
+  resetStats(): void {
+    this.stats = newStats();
+    this.keyspace.hits = 0;
+    this.keyspace.misses = 0;
+    this.keyspace.expiredKeys = 0;
+    this.keyspace.expiredStalePerc = 0;
+    this.keyspace.expireCycleCpuMs = 0;
+    for (const cmd of this.commands.all) {
+      const list = cmd.subcommands === null ? [cmd] : [cmd, ...cmd.subcommands.values()];
+      for (const x of list) {
+        x.calls = 0;
+        x.usec = 0;
+        x.rejectedCalls = 0;
+        x.failedCalls = 0;
+      }
+    }
+  }
+
+  // ---- CLIENT PAUSE ----
+
+  isPausedFor(c: Client): boolean {
+    if (this.pausedUntil === 0) return false;
+    if (Date.now() >= this.pausedUntil) {
+      this.unpause();
+      return false;
+    }
+    if (c.has(ClientFlag.Fake)) return false;
+    if (!this.pauseWritesOnly) return true;
+    // WRITE mode: only clients about to run a write (or may-replicate) command wait.
+    return false;
+  }
+
+  addPausedClient(c: Client): void {
+    this.pausedClients.add(c);
+  }
+
+  pause(until: number, writesOnly: boolean): void {
+    if (until > this.pausedUntil || this.pausedUntil === 0) this.pausedUntil = until;
+    this.pauseWritesOnly = writesOnly;
+    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => this.unpause(), Math.max(0, this.pausedUntil - Date.now()));
+  }
+
+  unpause(): void {
+    this.pausedUntil = 0;
+    this.pauseWritesOnly = false;
+    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
+    const list = [...this.pausedClients];
+    this.pausedClients.clear();
+    for (const c of list) c.resume();
+  }
+
+  // ---- lifecycle ----
+
+  /** Re-reads settings that objects copied at construction (after a config file was applied). */
+  reconfigure(): void {
+    this.log.setLevel(this.config.get('loglevel'));
+    this.log.file = this.config.get('logfile');
+    const n = this.config.getInt('databases');
+    if (n !== this.keyspace.dbs.length) {
+      const ks = new Keyspace(n, this.keyspace.clock);
+      ks.onExpired = this.keyspace.onExpired;
+      (this as { keyspace: Keyspace }).keyspace = ks;
+    }
+  }
+
+  /** Hooks run before listening (loading data files). */
+  readonly startupHooks: (() => Promise<void> | void)[] = [];
+
+  /** Loads data and starts listening. */
+  async startup(): Promise<void> {
+    for (const h of this.startupHooks) await h();
+    await this.listen();
+  }
+
+  async listen(): Promise<void> {
+    const port = this.config.getInt('port');
+    const binds = this.config.get('bind').split(' ').filter(Boolean);
+    const addrs = binds.length ? binds : ['*'];
+    let actualPort = port;
+    const servers: net.Server[] = [];
+    if (port !== 0 || this.config.get('unixsocket') === '') {
+      for (const a0 of addrs) {
+        const optional = a0.startsWith('-');
+        const a = optional ? a0.slice(1) : a0;
+        const host = a === '*' ? '0.0.0.0' : a === '::*' ? '::' : a;
+        const srv = net.createServer({ noDelay: true }, (sock) => this.accept(sock));
+        srv.maxConnections = this.config.getInt('maxclients') + 32;
+        try {
+          await new Promise<void>((resolve, reject) => {
+            srv.once('error', reject);
+            srv.listen({ port: actualPort, host, backlog: this.config.getInt('tcp-backlog'), ipv6Only: host === '::' }, () => {
+              srv.off('error', reject);
+              resolve();
+            });
+          });
+        } catch (e) {
+          if (optional) continue;
+          for (const s of servers) s.close();
+          const err = e as NodeJS.ErrnoException;
+          this.log.warning(`Warning: Could not create server TCP listening socket ${a}:${actualPort}: ${err.message}`);
+          throw e;
+        }
+        const address = srv.address() as net.AddressInfo;
+        actualPort = address.port;
+        servers.push(srv);
+      }
+    }
+    const unixPath = this.config.get('unixsocket');
+    if (unixPath !== '') {
+      const srv = net.createServer((sock) => this.accept(sock));
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(unixPath, () => resolve());
+      });
+      servers.push(srv);
+    }
+    this.listeners = servers;
+    this.port = actualPort;
+    const first = addrs[0].replace(/^-/, '');
+    this.host = first === '*' || first === '0.0.0.0' ? '127.0.0.1' : first === '::*' || first === '::' ? '::1' : first;
+    this.startCron();
+    this.startupMemory = this.usedMemory();
+  }
+
+  private accept(sock: net.Socket): void {
+    if (this.shuttingDown) {
+      sock.destroy();
+      return;
+    }
+    if (this.clients.size >= this.config.getInt('maxclients')) {
+      this.stats.rejectedConnections++;
+      sock.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    // Protected mode: no password and bound to every interface refuses non-loopback peers.
+    if (
+      this.config.getBool('protected-mode') &&
+      this.config.get('requirepass') === '' &&
+      this.isBoundToAll() &&
+      !isLoopback(sock.remoteAddress ?? '')
+    ) {
+      sock.end(
+        '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
+          'In this mode connections are only accepted from the loopback interface. ' +
+          'If you want to connect from external computers to Redis you may adopt one of the following solutions: ' +
+          "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
+          '2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to \'no\', and then restarting the server. ' +
+          '3) If you started the server manually just for testing, restart it with the \'--protected-mode no\' option. ' +
+          '4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n',
+      );
+      return;
+    }
+    sock.setNoDelay(true);
+    const keepalive = this.config.getInt('tcp-keepalive');
+    if (keepalive > 0) sock.setKeepAlive(true, keepalive * 1000);
+    const addr = sock.remoteAddress ? `${stripV4Mapped(sock.remoteAddress)}:${sock.remotePort}` : '/unixsocket:0';
+    const laddr = sock.localAddress ? `${stripV4Mapped(sock.localAddress)}:${sock.localPort}` : '/unixsocket:0';
+    const c = this.attach(sock, { addr, laddr });
+    c.fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+  }
+
+  private isBoundToAll(): boolean {
+    const binds = this.config.get('bind').split(' ').filter(Boolean);
+    return binds.length === 0 || binds.some((b) => b === '*' || b === '-*' || b === '0.0.0.0' || b === '::*' || b === '-::*' || b === '::');
+  }
+
+  startCron(): void {
+    if (this.cronTimer !== null) clearInterval(this.cronTimer);
+    this.cronTimer = setInterval(() => this.cron(), Math.max(1, Math.floor(1000 / this.config.hz)));
+    this.cronTimer.unref();
+  }
+
+  /** Periodic work: active expiry, idle client timeouts, stats sampling. */
+  cron(): void {
+    this.cronLoops++;
+    this.keyspace.activeExpireCycle(this.config.hz, this.config.getInt('active-expire-effort'));
+    const now = Date.now();
+    // instantaneous ops/sec, sampled every 100ms like Redis
+    if (now - this.lastOpsSample.time >= 100) {
+      const ops = this.stats.commandsProcessed - this.lastOpsSample.ops;
+      const rate = (ops * 1000) / (now - this.lastOpsSample.time);
+      this.opsSamples.push(rate);
+      if (this.opsSamples.length > 16) this.opsSamples.shift();
+      this.instantaneousOps = Math.round(this.opsSamples.reduce((a, b) => a + b, 0) / this.opsSamples.length);
+      this.lastOpsSample = { time: now, ops: this.stats.commandsProcessed };
+    }
+    const timeout = this.config.getInt('timeout');
+    if (timeout > 0 && (this.cronLoops % Math.max(1, this.config.hz)) === 0) {
+      for (const c of [...this.clients.values()]) {
+        if (c.has(ClientFlag.PubSub) || c.has(ClientFlag.Blocked) || c.has(ClientFlag.Monitor)) continue;
+        if (now - c.lastInteraction > timeout * 1000) {
+          this.log.verbose('Closing idle client');
+          c.close();
+        }
+      }
+    }
+    this.blocking.checkTimeouts(now);
+    // soft output limits need time to pass even without new output
+    for (const c of this.clients.values()) if (c.softLimit !== null) c.checkOutputLimits();
+  }
+
+  /** Stops listening and closes every client. */
+  async close(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    if (this.cronTimer !== null) clearInterval(this.cronTimer);
+    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+    this.blocking.shutdown();
+    const closing = this.listeners.map((l) => new Promise<void>((r) => l.close(() => r())));
+    for (const c of [...this.clients.values()]) {
+      c.flush();
+      c.close();
+    }
+    await Promise.all(closing);
+    this.onShutdown?.();
+  }
+
+  /** Resolves a command by its full name ("get", "config|get"). */
+  command(fullname: string): Command | undefined {
+    return this.commands.lookupFull(fullname);
+  }
+
+  usedMemory(): number {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.external;
+  }
+}
+
+/** Quotes an argument as Redis's sdscatrepr does. */
+export function quoteArg(a: string): string {
+  let out = '"';
+  for (let i = 0; i < a.length; i++) {
+    const ch = a.charCodeAt(i);
+    switch (ch) {
+      case 92: out += '\\\\'; break;
+      case 34: out += '\\"'; break;
+      case 10: out += '\\n'; break;
+      case 13: out += '\\r'; break;
+      case 9: out += '\\t'; break;
+      case 7: out += '\\a'; break;
+      case 8: out += '\\b'; break;
+      default:
+        if (ch >= 32 && ch < 127) out += a[i];
+        else out += '\\x' + ch.toString(16).padStart(2, '0');
+    }
+  }
+  return out + '"';
+}
+
+function isLoopback(addr: string): boolean {
+  return addr === '127.0.0.1' || addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.') || addr === '';
+}
+
+function stripV4Mapped(a: string): string {
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
+}

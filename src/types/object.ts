@@ -1,0 +1,76 @@
+/**
+ * Values stored in the keyspace. A plain string value is held as a one-byte
+ * JS string (the common case: no wrapper, least memory). Every other value
+ * is an object with a `type` tag; mutable byte strings (after APPEND,
+ * SETRANGE, SETBIT) are `ByteString`.
+ */
+
+export type ObjType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
+
+export interface RObject {
+  readonly type: ObjType;
+}
+
+export type Value = string | RObject;
+
+export function typeOf(v: Value): ObjType {
+  return typeof v === 'string' ? 'string' : v.type;
+}
+
+/** A mutable byte string with room to grow (Redis's "raw" encoding). */
+export class ByteString implements RObject {
+  readonly type = 'string' as const;
+  buf: Buffer;
+  len: number;
+
+  constructor(buf: Buffer, len = buf.length) {
+    this.buf = buf;
+    this.len = len;
+  }
+
+  static fromString(s: string, extra = 0): ByteString {
+    const buf = Buffer.allocUnsafe(s.length + extra);
+    buf.write(s, 0, 'latin1');
+    return new ByteString(buf, s.length);
+  }
+
+  /** Grows capacity to at least `n` bytes (zero-filling new bytes up to n). */
+  ensureLength(n: number): void {
+    if (n <= this.len) return;
+    if (n > this.buf.length) {
+      let cap = Math.max(n, this.buf.length < 1024 * 1024 ? this.buf.length * 2 : this.buf.length + 1024 * 1024);
+      if (cap < n) cap = n;
+      const nb = Buffer.allocUnsafe(cap);
+      this.buf.copy(nb, 0, 0, this.len);
+      this.buf = nb;
+    }
+    this.buf.fill(0, this.len, n);
+    this.len = n;
+  }
+
+  append(s: string): void {
+    const start = this.len;
+    const n = start + s.length;
+    if (n > this.buf.length) {
+      const cap = n < 1024 * 1024 ? n * 2 : n + 1024 * 1024;
+      const nb = Buffer.allocUnsafe(cap);
+      this.buf.copy(nb, 0, 0, this.len);
+      this.buf = nb;
+    }
+    this.buf.write(s, start, 'latin1');
+    this.len = n;
+  }
+
+  toString(): string {
+    return this.buf.toString('latin1', 0, this.len);
+  }
+}
+
+/** The string content of a string value. */
+export function stringOf(v: string | ByteString): string {
+  return typeof v === 'string' ? v : v.toString();
+}
+
+export function isStringValue(v: Value): v is string | ByteString {
+  return typeof v === 'string' || v.type === 'string';
+}
