@@ -9,7 +9,7 @@ import type { Client } from '../server/client.js';
 import type { Database } from '../keyspace/database.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL, LLONG_MAX, LLONG_MIN, isIntEncodable } from '../protocol/numbers.js';
-import { ByteString, typeOf, type Value, type RObject } from '../types/object.js';
+import { typeOf, type Value } from '../types/object.js';
 import { is, getLongBig } from './args.js';
 import { globMatch } from '../util/glob.js';
 
@@ -19,18 +19,13 @@ export function encodingOf(v: Value): string {
     if (isIntEncodable(v)) return 'int';
     return v.length <= 44 ? 'embstr' : 'raw';
   }
-  if (v.type === 'string') return 'raw';
-  const enc = (v as RObject & { encoding?: () => string }).encoding;
-  return typeof enc === 'function' ? enc.call(v) : 'unknown';
+  return v.encoding();
 }
 
 /** Deep copy of a value (COPY). */
 export function cloneValue(v: Value): Value {
   if (typeof v === 'string') return v;
-  if (v instanceof ByteString) return new ByteString(Buffer.from(v.buf.subarray(0, v.len)));
-  const cl = (v as RObject & { clone?: () => RObject }).clone;
-  if (typeof cl !== 'function') throw new Error(`cannot copy a ${v.type}`);
-  return cl.call(v);
+  return v.clone();
 }
 
 function notify(c: Client, event: string, key: string, db: Database = c.db): void {

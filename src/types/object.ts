@@ -9,6 +9,10 @@ export type ObjType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 
 export interface RObject {
   readonly type: ObjType;
+  /** What Redis 7.0's OBJECT ENCODING reports for the same contents. */
+  encoding(): string;
+  /** A deep copy (COPY). */
+  clone(): RObject;
 }
 
 export type Value = string | RObject;
@@ -63,6 +67,14 @@ export class ByteString implements RObject {
 
   toString(): string {
     return this.buf.toString('latin1', 0, this.len);
+  }
+
+  encoding(): string {
+    return 'raw';
+  }
+
+  clone(): ByteString {
+    return new ByteString(Buffer.from(this.buf.subarray(0, this.len)));
   }
 }
 
