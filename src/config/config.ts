@@ -74,7 +74,7 @@ export const CONFIG_DEFS: ConfigDef[] = [
   m('auto-aof-rewrite-min-size', 67108864, 0, LL_MAX),
   n('auto-aof-rewrite-percentage', 100, 0, 2147483647),
   s('bgsave_cpulist', '', false),
-  { name: 'bind', kind: 'special', default: '* -::*', mutable: true, multiArg: true },
+  { name: 'bind', kind: 'special', default: '127.0.0.1 -::1', mutable: true, multiArg: true },
   s('bind-source-addr', ''),
   s('bio_cpulist', '', false),
   n('busy-reply-threshold', 5000, 0, LL_MAX, true),
