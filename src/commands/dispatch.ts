@@ -14,6 +14,7 @@ import { Err, argsPreview } from '../protocol/errors.js';
 import type { Server } from '../server/server.js';
 import { ClientFlag, type Client } from '../server/client.js';
 import { F, type Command } from './table.js';
+import { execAbort } from './transactions.js';
 
 /** Commands a RESP2 client may run while subscribed. */
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
@@ -24,7 +25,8 @@ const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'r
 function reject(server: Server, c: Client, msg: string, cmd: Command | null): void {
   if (cmd !== null) cmd.rejectedCalls++;
   if ((c.flags & ClientFlag.Multi) !== 0) c.flags |= ClientFlag.DirtyExec;
-  c.w.error(msg);
+  if (cmd !== null && cmd.parent === null && cmd.name === 'exec') execAbort(c, msg);
+  else c.w.error(msg);
 }
 
 export function dispatch(server: Server, c: Client, argv: string[]): void {

@@ -1,6 +1,115 @@
 /**
- * transactions commands (work in progress: this group has no commands yet).
+ * Transactions (multi.c): MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+ *
+ * The dispatcher queues commands while the client is in MULTI and flags the
+ * transaction (DirtyExec) when a command is rejected at queue time. EXEC
+ * runs the queue through `call()` as one atomic step: nothing else runs in
+ * between, the command clock is the same for every queued command, blocked
+ * clients are served after the whole EXEC, and the changes propagate as one
+ * MULTI ... EXEC block when there is more than one.
  */
 import type { HandlerMap } from './table.js';
+import { ClientFlag, type Client } from '../server/client.js';
+import { Err } from '../protocol/errors.js';
+import { call } from './dispatch.js';
 
-export const transactionCommands: HandlerMap = {};
+/** Leaves MULTI: queue dropped, flags cleared, every WATCH removed. */
+export function discardTransaction(c: Client): void {
+  c.mstate = null;
+  c.flags &= ~(ClientFlag.Multi | ClientFlag.DirtyCAS | ClientFlag.DirtyExec);
+  c.server.watches.unwatchAll(c);
+}
+
+/**
+ * EXEC refused before it ran (arity, auth, ACL, OOM, subscribed context):
+ * Redis discards the transaction and replies EXECABORT with the reason.
+ */
+export function execAbort(c: Client, msg: string): void {
+  discardTransaction(c);
+  c.w.error('EXECABORT Transaction discarded because of: ' + (msg.startsWith('ERR ') ? msg.slice(4) : msg));
+}
+
+export const transactionCommands: HandlerMap = {
+  multi(c) {
+    if ((c.flags & ClientFlag.Multi) !== 0) {
+      c.w.error(Err.multiNested);
+      return;
+    }
+    c.flags |= ClientFlag.Multi;
+    c.mstate = [];
+    c.w.ok();
+  },
+
+  discard(c) {
+    if ((c.flags & ClientFlag.Multi) === 0) {
+      c.w.error(Err.discardWithoutMulti);
+      return;
+    }
+    discardTransaction(c);
+    c.w.ok();
+  },
+
+  exec(c) {
+    if ((c.flags & ClientFlag.Multi) === 0) {
+      c.w.error(Err.execWithoutMulti);
+      return;
+    }
+    const server = c.server;
+    if (server.watches.anyExpired(c)) c.flags |= ClientFlag.DirtyCAS;
+    if ((c.flags & (ClientFlag.DirtyCAS | ClientFlag.DirtyExec)) !== 0) {
+      if ((c.flags & ClientFlag.DirtyExec) !== 0) c.w.error(Err.execAbort);
+      else c.w.nullArray();
+      discardTransaction(c);
+      return;
+    }
+    const queue = c.mstate ?? [];
+    server.watches.unwatchAll(c);
+    // Collect what the queued commands propagate, to wrap it in MULTI/EXEC.
+    const hook = server.propagateHook;
+    const ops: [number, string[]][] = [];
+    if (hook !== null) server.propagateHook = (dbid, argv) => ops.push([dbid, argv]);
+    const w = c.w;
+    w.array(queue.length);
+    try {
+      for (const q of queue) {
+        if (server.acl !== null && server.acl(c, q.cmd, q.argv) !== null) {
+          c.w.error('NOPERM ACLs rules changed between the moment the transaction was accumulated and its execution');
+          continue;
+        }
+        call(server, c, q.cmd, q.argv);
+      }
+    } finally {
+      if (hook !== null) {
+        server.propagateHook = hook;
+        if (ops.length === 1) {
+          hook(ops[0][0], ops[0][1]);
+        } else if (ops.length > 1) {
+          hook(ops[0][0], ['MULTI']);
+          for (const [dbid, argv] of ops) hook(dbid, argv);
+          hook(ops[ops.length - 1][0], ['EXEC']);
+        }
+      }
+      discardTransaction(c);
+    }
+    server.dirty++;
+  },
+
+  watch(c, argv) {
+    if ((c.flags & ClientFlag.Multi) !== 0) {
+      c.w.error(Err.watchInMulti);
+      return;
+    }
+    // A client already failed by a touched key has nothing more to watch for.
+    const watches = c.server.watches;
+    if ((c.flags & ClientFlag.DirtyCAS) === 0) {
+      for (let i = 1; i < argv.length; i++) watches.watch(c, c.db, argv[i]);
+    }
+    c.w.ok();
+  },
+
+  unwatch(c) {
+    c.server.watches.unwatchAll(c);
+    c.flags &= ~ClientFlag.DirtyCAS;
+    c.w.ok();
+  },
+};

@@ -1,17 +1,35 @@
 /**
  * WATCH bookkeeping: which clients watch which keys, and invalidation when
  * a watched key changes (writes, expiry, eviction, flushes, SWAPDB).
+ *
+ * As in Redis 7.0, each watch remembers whether the key was already
+ * logically expired (but not yet deleted) when WATCH ran: deleting such a
+ * key is no logical change, while a key that expires after WATCH makes EXEC
+ * fail.
  */
 import type { Database } from './database.js';
 import type { Server } from '../server/server.js';
 import { ClientFlag, type Client } from '../server/client.js';
 
+interface WatchEntry {
+  db: Database;
+  key: string;
+  client: Client;
+  /** The key was logically expired when WATCH was called. */
+  expired: boolean;
+}
+
 export class Watches {
-  private readonly byDb = new Map<Database, Map<string, Set<Client>>>();
+  private readonly byDb = new Map<Database, Map<string, Map<Client, WatchEntry>>>();
   /** Number of (client, key) watch entries; 0 means nothing to check. */
   count = 0;
 
   constructor(private readonly server: Server) {}
+
+  private isExpired(db: Database, key: string): boolean {
+    const when = db.expires.get(key);
+    return when !== undefined && when <= this.server.keyspace.now && !this.server.keyspace.expiryPaused;
+  }
 
   watch(c: Client, db: Database, key: string): void {
     let keys = this.byDb.get(db);
@@ -21,12 +39,13 @@ export class Watches {
     }
     let set = keys.get(key);
     if (set === undefined) {
-      set = new Set();
+      set = new Map();
       keys.set(key, set);
     }
     if (set.has(c)) return;
-    set.add(c);
-    (c.watched ??= []).push({ db, key });
+    const entry: WatchEntry = { db, key, client: c, expired: this.isExpired(db, key) };
+    set.set(c, entry);
+    (c.watched ??= []).push(entry);
     this.count++;
   }
 
@@ -36,8 +55,7 @@ export class Watches {
     for (const { db, key } of list) {
       const keys = this.byDb.get(db);
       const set = keys?.get(key);
-      if (set === undefined) continue;
-      set.delete(c);
+      if (set === undefined || !set.delete(c)) continue;
       this.count--;
       if (set.size === 0) keys!.delete(key);
     }
@@ -50,7 +68,16 @@ export class Watches {
     if (this.count === 0) return;
     const set = this.byDb.get(db)?.get(key);
     if (set === undefined) return;
-    for (const c of set) c.flags |= ClientFlag.DirtyCAS;
+    for (const e of set.values()) {
+      if (e.expired) {
+        // Deleting a key that was already expired at WATCH time changes nothing.
+        if (!db.dict.has(key)) {
+          e.expired = false;
+          continue;
+        }
+      }
+      e.client.flags |= ClientFlag.DirtyCAS;
+    }
   }
 
   /**
@@ -63,14 +90,36 @@ export class Watches {
     const keys = this.byDb.get(db);
     if (keys === undefined) return;
     for (const [key, set] of keys) {
-      if (existedBefore(key) || (replacedWith !== null && replacedWith.dict.has(key))) {
-        for (const c of set) c.flags |= ClientFlag.DirtyCAS;
+      const inEmptied = existedBefore(key);
+      const inReplacement = replacedWith !== null && replacedWith.dict.has(key);
+      if (!inEmptied && !inReplacement) continue;
+      for (const e of set.values()) {
+        if (e.expired) {
+          if (!inReplacement) {
+            e.expired = false;
+            continue;
+          }
+          if (this.isExpired(replacedWith!, key)) continue;
+        } else if (!inEmptied && this.isExpired(replacedWith!, key)) {
+          e.expired = true;
+          continue;
+        }
+        e.client.flags |= ClientFlag.DirtyCAS;
       }
     }
+  }
+
+  /** EXEC: a watched key that expired after WATCH aborts the transaction. */
+  anyExpired(c: Client): boolean {
+    const list = c.watched as WatchEntry[] | null;
+    if (list === null) return false;
+    for (const e of list) {
+      if (!e.expired && this.isExpired(e.db, e.key)) return true;
+    }
+    return false;
   }
 
   isWatching(c: Client): boolean {
     return c.watched !== null && c.watched.length > 0;
   }
-
 }

@@ -37,6 +37,16 @@ export class PubSub {
     return (c.channels?.size ?? 0) + (c.patterns?.size ?? 0) + (c.shardChannels?.size ?? 0);
   }
 
+  /** The count (P)(UN)SUBSCRIBE confirmations report: channels + patterns. */
+  subCount(c: Client): number {
+    return (c.channels?.size ?? 0) + (c.patterns?.size ?? 0);
+  }
+
+  /** The count S(UN)SUBSCRIBE confirmations report: shard channels. */
+  shardCount(c: Client): number {
+    return c.shardChannels?.size ?? 0;
+  }
+
   private updateFlag(c: Client): void {
     if (this.count(c) > 0) c.flags |= ClientFlag.PubSub;
     else c.flags &= ~ClientFlag.PubSub;
