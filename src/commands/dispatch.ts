@@ -14,6 +14,9 @@ import { Err, argsPreview } from '../protocol/errors.js';
 import type { Server } from '../server/server.js';
 import { ClientFlag, type Client } from '../server/client.js';
 import { F, type Command } from './table.js';
+import { systemClock } from '../keyspace/keyspace.js';
+
+const TIME_ORIGIN = performance.timeOrigin;
 import { execAbort } from './transactions.js';
 
 /** Commands a RESP2 client may run while subscribed. */
@@ -95,7 +98,9 @@ export function dispatch(server: Server, c: Client, argv: string[]): void {
  */
 export function call(server: Server, c: Client, cmd: Command, argv: string[]): void {
   const ks = server.keyspace;
-  if (server.callDepth === 0) ks.tick();
+  // One clock read serves both the command's time snapshot and its duration.
+  const t0 = performance.now();
+  if (server.callDepth === 0) ks.now = ks.clock === systemClock ? Math.floor(TIME_ORIGIN + t0) : ks.clock.now();
   server.callDepth++;
   const dirty0 = server.dirty;
   const err0 = server.stats.errorReplies;
@@ -104,7 +109,6 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   c.cmd = cmd;
   c.argv = argv;
   c.propagateArgv = null;
-  const t0 = performance.now();
   const mode = c.replyMode;
   const mute = mode === 'off' || mode === 'skip';
   if (mute) {
@@ -139,7 +143,7 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   if (changes > 0 && (cmd.flags & (F.write | F.may_replicate)) !== 0) {
     const db = c.db;
     if (server.watches.count > 0 || server.blocking.blockedClients > 0) {
-      for (const i of cmd.keyPositions(argv)) {
+      for (const i of cmd.keyPositions(argv, true)) {
         server.watches.touch(db, argv[i]);
         server.blocking.signal(db, argv[i]);
       }

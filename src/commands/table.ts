@@ -93,11 +93,15 @@ export class Command {
     return (this.flags & flag) !== 0;
   }
 
-  /** Key argument positions of an invocation, from the key specs. */
-  keyPositions(argv: readonly string[]): number[] {
+  /**
+   * Key argument positions of an invocation, from the key specs; with
+   * `writesOnly`, only the keys the command may modify (no RO specs).
+   */
+  keyPositions(argv: readonly string[], writesOnly = false): number[] {
     const out: number[] = [];
     const argc = argv.length;
     for (const ks of this.meta.keySpecs) {
+      if (writesOnly && (ks.flags.includes('RO') || ks.flags.includes('not_key'))) continue;
       let first: number;
       const bs = ks.begin_search;
       if (bs.type === 'index') {

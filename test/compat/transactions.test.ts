@@ -1,0 +1,170 @@
+import { describe, it, before, after, beforeEach } from 'node:test';
+import { Differ } from '../helpers/differ.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('MULTI/EXEC/WATCH against redis-server', () => {
+  let d: Differ | null = null;
+  before(async () => {
+    d = await Differ.create();
+  });
+  after(async () => {
+    await d?.close();
+  });
+  beforeEach(async () => {
+    await d?.reset();
+  });
+
+  it('queueing, runtime errors, queue-time errors, nesting, empty EXEC', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['EXEC'],
+      ['DISCARD'],
+      ['MULTI'],
+      ['MULTI'],
+      ['EXEC'],
+      ['MULTI'],
+      ['SET', 'a', '1'],
+      ['INCR', 'a'],
+      ['SET', 'b', 'x'],
+      ['INCR', 'b'],
+      ['GET', 'a'],
+      ['EXEC'],
+      ['MULTI'],
+      ['SET', 'a'],
+      ['SET', 'a', '5'],
+      ['EXEC'],
+      ['GET', 'a'],
+      ['MULTI'],
+      ['NOSUCHCMD', 'x'],
+      ['SET', 'a', '6'],
+      ['EXEC'],
+      ['GET', 'a'],
+      ['MULTI'],
+      ['SET', 'a', '7'],
+      ['DISCARD'],
+      ['GET', 'a'],
+      ['MULTI'],
+      ['WATCH', 'a'],
+      ['SET', 'a', '8'],
+      ['EXEC'],
+      ['MULTI'],
+      ['SHUTDOWN'],
+      ['EXEC'],
+      ['MULTI'],
+      ['EXEC', 'extra'],
+      ['EXEC'],
+      ['EXEC', 'extra'],
+      ['MULTI'],
+      ['DISCARD', 'extra'],
+      ['PING'],
+      ['EXEC'],
+    ]);
+  });
+
+  it('RESP3 replies inside EXEC, SELECT inside a transaction', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['HELLO', '3']], { typeOnly: true });
+    await d.run([
+      ['MULTI'],
+      ['SET', 'k', 'v'],
+      ['GET', 'nokey'],
+      ['SELECT', '1'],
+      ['SET', 'k', 'db1'],
+      ['INCRBYFLOAT', 'f', '1.5'],
+      ['EXEC'],
+      ['GET', 'k'],
+      ['SELECT', '0'],
+      ['GET', 'k'],
+      ['MULTI'],
+      ['EXEC'],
+    ]);
+  });
+
+  it('WATCH: writes from another client abort EXEC; no-op writes and UNWATCH do not', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['SET', 'k', '1'], ['WATCH', 'k', 'missing']]);
+    await d.run([['SET', 'k', '2']], { conn: 1 });
+    await d.run([['MULTI'], ['SET', 'k', 'mine'], ['EXEC'], ['GET', 'k']]);
+    // after EXEC, watches are gone
+    await d.run([['MULTI'], ['SET', 'k', 'again'], ['EXEC']]);
+    // a missing key created by another client
+    await d.run([['WATCH', 'missing']]);
+    await d.run([['SET', 'missing', 'now']], { conn: 1 });
+    await d.run([['MULTI'], ['PING'], ['EXEC']]);
+    // deleting a key that does not exist changes nothing
+    await d.run([['WATCH', 'nothing']]);
+    await d.run([['DEL', 'nothing']], { conn: 1 });
+    await d.run([['MULTI'], ['PING'], ['EXEC']]);
+    // UNWATCH forgets the dirty state
+    await d.run([['WATCH', 'k']]);
+    await d.run([['SET', 'k', '3']], { conn: 1 });
+    await d.run([['UNWATCH'], ['MULTI'], ['GET', 'k'], ['EXEC']]);
+    // DISCARD also removes the watches
+    await d.run([['WATCH', 'k'], ['MULTI'], ['DISCARD']]);
+    await d.run([['SET', 'k', '4']], { conn: 1 });
+    await d.run([['MULTI'], ['GET', 'k'], ['EXEC']]);
+    // the client's own writes before MULTI count too
+    await d.run([['WATCH', 'k'], ['SET', 'k', '5'], ['MULTI'], ['GET', 'k'], ['EXEC']]);
+    // the same key name in another database is another key
+    await d.run([['WATCH', 'k']]);
+    await d.run([['SELECT', '1'], ['SET', 'k', 'other-db']], { conn: 1 });
+    await d.run([['MULTI'], ['GET', 'k'], ['EXEC']]);
+    // an EXEC that was aborted also clears the transaction
+    await d.run([['WATCH', 'k']]);
+    await d.run([['SELECT', '0'], ['APPEND', 'k', 'x']], { conn: 1 });
+    await d.run([['MULTI'], ['GET', 'k'], ['EXEC'], ['EXEC']]);
+  });
+
+  it('WATCH and key-space operations: EXPIRE, RENAME, MOVE, FLUSHDB, FLUSHALL, SWAPDB', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const scenario = async (setup: (string | number)[][], change: (string | number)[][], watch = 'k') => {
+      await d!.run([['FLUSHALL'], ...setup, ['SELECT', '0'], ['WATCH', watch]]);
+      await d!.run(change, { conn: 1 });
+      await d!.run([['MULTI'], ['PING'], ['EXEC']]);
+      await d!.run([['SELECT', '0']], { conn: 1 });
+    };
+    await scenario([['SET', 'k', 'v']], [['EXPIRE', 'k', '100']]);
+    await scenario([['SET', 'k', 'v']], [['PERSIST', 'k']]);
+    await scenario([['SET', 'k', 'v']], [['RENAME', 'k', 'j']]);
+    await scenario([['SET', 'j', 'v']], [['RENAME', 'j', 'k']]);
+    await scenario([['SET', 'k', 'v']], [['MOVE', 'k', '1']]);
+    await scenario([['SELECT', '1'], ['SET', 'k', 'v']], [['SELECT', '1'], ['MOVE', 'k', '0']]);
+    await scenario([['SET', 'k', 'v']], [['FLUSHDB']]);
+    await scenario([['SET', 'other', 'v']], [['FLUSHDB']]);
+    await scenario([['SET', 'k', 'v']], [['SELECT', '1'], ['FLUSHDB']]);
+    await scenario([['SET', 'k', 'v']], [['FLUSHALL']]);
+    await scenario([], [['FLUSHALL']]);
+    await scenario([['SET', 'k', 'v']], [['SWAPDB', '0', '1']]);
+    await scenario([['SELECT', '1'], ['SET', 'k', 'v']], [['SWAPDB', '0', '1']]);
+    await scenario([['SELECT', '1'], ['SET', 'x', 'v']], [['SWAPDB', '0', '1']]);
+    await scenario([['SET', 'k', 'v']], [['COPY', 'k', 'k2']]);
+    await scenario([['SET', 'k', 'v']], [['COPY', 'k', 'k2']], 'k2');
+    await scenario([['SET', 'k', 'v']], [['SET', 'k', 'w', 'NX']]);
+    await scenario([['SET', 'k', 'v']], [['GETDEL', 'k']]);
+    await scenario([['SET', 'k', 'v']], [['GET', 'k'], ['TTL', 'k'], ['EXISTS', 'k']]);
+  });
+
+  it('a watched key that expires before EXEC aborts it', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['SET', 'k', 'v', 'PX', '60'], ['WATCH', 'k']]);
+    await sleep(150);
+    await d.run([['MULTI'], ['PING'], ['EXEC']]);
+    // expiring while the transaction is queued
+    await d.run([['SET', 'k', 'v', 'PX', '60'], ['WATCH', 'k'], ['MULTI'], ['PING']]);
+    await sleep(150);
+    await d.run([['EXEC'], ['EXISTS', 'k']]);
+  });
+
+  it('blocking commands and subscribed-mode rejections around EXEC', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['SUBSCRIBE', 'c'],
+      ['EXEC'],
+      ['UNSUBSCRIBE'],
+      ['MULTI'],
+      ['SET', 'x', '1'],
+      ['EXEC'],
+    ]);
+  });
+});
