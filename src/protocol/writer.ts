@@ -136,7 +136,14 @@ export class ReplyWriter {
 
   ok(): void {
     this.ensure(5);
-    this.off += this.buf.latin1Write('+OK\r\n', this.off, 5);
+    const b = this.buf;
+    let o = this.off;
+    b[o++] = 43;
+    b[o++] = 79;
+    b[o++] = 75;
+    b[o++] = 13;
+    b[o++] = 10;
+    this.off = o;
   }
 
   simple(s: string): void {
@@ -210,8 +217,19 @@ export class ReplyWriter {
   }
 
   nullBulk(): void {
-    if (this.resp === 3) this.raw('_\r\n');
-    else this.raw('$-1\r\n');
+    this.ensure(5);
+    const b = this.buf;
+    let o = this.off;
+    if (this.resp === 3) {
+      b[o++] = 95;
+    } else {
+      b[o++] = 36;
+      b[o++] = 45;
+      b[o++] = 49;
+    }
+    b[o++] = 13;
+    b[o++] = 10;
+    this.off = o;
   }
 
   nullArray(): void {
