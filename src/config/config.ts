@@ -483,12 +483,13 @@ export function normalizeNotifyFlags(v: string): string {
   if (hasAll) {
     out += 'A';
   } else {
-    for (const c of 'g$lshzxetd') if (flags.has(c)) out += c;
+    for (const c of 'g$lshzxetdn') if (flags.has(c)) out += c;
   }
   if (flags.has('K')) out += 'K';
   if (flags.has('E')) out += 'E';
   if (flags.has('m')) out += 'm';
-  if (flags.has('n')) out += 'n';
+  // Redis prints no 'n' after 'A' but keeps the class on: kept here (at the end) so it stays enabled.
+  if (hasAll && flags.has('n')) out += 'n';
   flags = new Set();
   return out;
 }

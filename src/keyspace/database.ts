@@ -45,11 +45,14 @@ export class Database {
   read(key: string): Value | undefined {
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) {
       this.ks.misses++;
+      if (this.ks.missHook !== null) this.ks.missHook(this, key);
       return undefined;
     }
     const v = this.dict.get(key);
-    if (v === undefined) this.ks.misses++;
-    else this.ks.hits++;
+    if (v === undefined) {
+      this.ks.misses++;
+      if (this.ks.missHook !== null) this.ks.missHook(this, key);
+    } else this.ks.hits++;
     return v;
   }
 
@@ -69,6 +72,7 @@ export class Database {
   add(key: string, v: Value): void {
     this.dict.set(key, v);
     if (this.ks.readyHook !== null) this.ks.readyHook(this, key);
+    if (this.ks.newKeyHook !== null) this.ks.newKeyHook(this, key);
   }
 
   /** SET semantics: create or replace, dropping any TTL unless keepTtl. */
@@ -77,6 +81,7 @@ export class Database {
     this.dict.set(key, v);
     if (!had) {
       if (this.ks.readyHook !== null) this.ks.readyHook(this, key);
+      if (this.ks.newKeyHook !== null) this.ks.newKeyHook(this, key);
     } else if (!keepTtl && this.expires.size !== 0) {
       this.expires.delete(key);
     }

@@ -30,6 +30,9 @@ export class Keyspace {
   onExpired: ExpiredHook = () => {};
   /** Set while any client is blocked on keys: called when a key is created. */
   readyHook: ReadyHook | null = null;
+  /** Keyspace notifications: a key was created ('new') / a read missed ('keymiss'). */
+  newKeyHook: ReadyHook | null = null;
+  missHook: ReadyHook | null = null;
 
   constructor(count: number, clock: Clock = systemClock) {
     this.clock = clock;

@@ -11,7 +11,20 @@ import type { Server } from '../server/server.js';
 export type NotifyClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 'm' | 'd' | 'n';
 
 export class Notifier {
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: Server) {
+    this.install();
+  }
+
+  /** Hooks the keyspace for 'new' (n) and 'keymiss' (m) events. */
+  install(): void {
+    const ks = this.server.keyspace;
+    ks.newKeyHook = (db, key) => {
+      if (this.server.config.notifyFlags !== '') this.notify('n', 'new', key, db.id);
+    };
+    ks.missHook = (db, key) => {
+      if (this.server.config.notifyFlags !== '') this.notify('m', 'keymiss', key, db.id);
+    };
+  }
 
   /** Cheap when notifications are off (the default). */
   notify(cls: NotifyClass, event: string, key: string, dbid: number): void {

@@ -410,6 +410,7 @@ export class Server {
       const ks = new Keyspace(n, this.keyspace.clock);
       ks.onExpired = this.keyspace.onExpired;
       (this as { keyspace: Keyspace }).keyspace = ks;
+      this.notifier.install();
     }
   }
 

@@ -1,0 +1,158 @@
+import { describe, it, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { Differ, type Cmd } from '../helpers/differ.js';
+import type { RawClient } from '../helpers/raw-client.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Every message already queued or arriving within `quietMs`. */
+async function drain(c: RawClient, quietMs = 40): Promise<string[]> {
+  const out: string[] = [];
+  for (;;) {
+    try {
+      out.push(await c.nextRaw(quietMs));
+    } catch {
+      return out;
+    }
+  }
+}
+
+describe('keyspace notifications against redis-server', () => {
+  let d: Differ | null = null;
+  before(async () => {
+    d = await Differ.create();
+  });
+  after(async () => {
+    await d?.close();
+  });
+  beforeEach(async () => {
+    await d?.reset();
+  });
+
+  /** Sets the flags, listens on conn 1 with PSUBSCRIBE *, runs cmds on conn 0, compares the events. */
+  async function events(flags: string, cmds: Cmd[], unordered = false): Promise<string[]> {
+    await d!.run([['CONFIG', 'SET', 'notify-keyspace-events', flags]]);
+    await d!.run([['PSUBSCRIBE', '*']], { conn: 1 });
+    await d!.run(cmds, { unordered });
+    const [a, b] = await d!.pair(1);
+    const [ea, eb] = await Promise.all([drain(a), drain(b)]);
+    assert.deepEqual(ea, eb, `events for ${flags}: ${cmds.map((c) => c.join(' ')).join('; ')}`);
+    await d!.run([['PUNSUBSCRIBE']], { conn: 1 });
+    return ea;
+  }
+
+  it('flags: config round trip and invalid characters', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    for (const f of ['KEA', 'AKE', 'Kg$', 'Elshzxetdmn', 'Ag', 'KEAm', 'x', '', 'E', 'K', 'gA$']) {
+      await d.run([['CONFIG', 'SET', 'notify-keyspace-events', f], ['CONFIG', 'GET', 'notify-keyspace-events']]);
+    }
+    await d.run([['CONFIG', 'SET', 'notify-keyspace-events', 'Kq'], ['CONFIG', 'GET', 'notify-keyspace-events']]);
+  });
+
+  it('string commands', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const got = await events('KEA', [
+      ['SET', 's', 'v'],
+      ['SET', 's', 'v', 'EX', '100'],
+      ['SET', 's', 'v', 'NX'],
+      ['SET', 's', 'w', 'XX', 'KEEPTTL', 'GET'],
+      ['SETNX', 's2', 'v'],
+      ['SETNX', 's2', 'v'],
+      ['SETEX', 's3', '100', 'v'],
+      ['PSETEX', 's4', '100000', 'v'],
+      ['MSET', 'm1', '1', 'm2', '2'],
+      ['MSETNX', 'm3', '1', 'm4', '2'],
+      ['MSETNX', 'm3', '1', 'm5', '2'],
+      ['GETSET', 'm1', 'x'],
+      ['GETDEL', 'm2'],
+      ['GETDEL', 'm2'],
+      ['GETEX', 'm3', 'EX', '100'],
+      ['GETEX', 'm3', 'PERSIST'],
+      ['GETEX', 'm3'],
+      ['APPEND', 'a', 'x'],
+      ['APPEND', 'a', 'y'],
+      ['SETRANGE', 'r', '2', 'x'],
+      ['SETRANGE', 'r', '0', ''],
+      ['INCR', 'n'],
+      ['INCRBY', 'n', '5'],
+      ['DECR', 'n'],
+      ['DECRBY', 'n', '2'],
+      ['INCRBYFLOAT', 'n', '1.5'],
+      ['INCR', 'a'],
+    ]);
+    assert.ok(got.length > 20, 'events were delivered');
+  });
+
+  it('generic commands', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await events('KEA', [
+      ['SET', 'k', 'v'],
+      ['EXPIRE', 'k', '100'],
+      ['PEXPIRE', 'k', '100000'],
+      ['EXPIREAT', 'k', '99999999999'],
+      ['PERSIST', 'k'],
+      ['PERSIST', 'k'],
+      ['RENAME', 'k', 'k2'],
+      ['SET', 'k3', 'v'],
+      ['RENAMENX', 'k2', 'k3'],
+      ['RENAMENX', 'k2', 'k4'],
+      ['RENAME', 'k4', 'k4'],
+      ['MOVE', 'k4', '1'],
+      ['COPY', 'k3', 'k5'],
+      ['COPY', 'k3', 'k5', 'REPLACE'],
+      ['COPY', 'k3', 'k6', 'DB', '2'],
+      ['DEL', 'k3', 'k5', 'missing'],
+      ['UNLINK', 'k6'],
+      ['SET', 'e', 'v'],
+      ['EXPIRE', 'e', '-1'],
+      ['SET', 'e', 'v'],
+      ['PEXPIREAT', 'e', '1'],
+      ['TOUCH', 'x'],
+      ['SWAPDB', '0', '1'],
+      ['FLUSHDB'],
+      ['FLUSHALL'],
+    ]);
+  });
+
+  it('class filtering, keyspace-only and keyevent-only, new and keymiss', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const script: Cmd[] = [
+      ['SET', 'k', '1'],
+      ['INCR', 'k'],
+      ['EXPIRE', 'k', '100'],
+      ['GET', 'k'],
+      ['GET', 'nokey'],
+      ['MGET', 'k', 'nokey2'],
+      ['EXISTS', 'nokey'],
+      ['DEL', 'k'],
+      ['SET', 'k', '1'],
+      ['SET', 'k', '2'],
+    ];
+    for (const flags of ['Kg', 'E$', 'K$g', 'KA', 'EA', 'KEn', 'Em', 'KEAmn', 'K', 'g$']) {
+      await events(flags, script);
+      await d.run([['FLUSHALL']]);
+    }
+  });
+
+  it('expired: lazily on access and by the active expiry cycle', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['CONFIG', 'SET', 'notify-keyspace-events', 'KExm']]);
+    await d.run([['PSUBSCRIBE', '*']], { conn: 1 });
+    await d.run([['SET', 'lazy', 'v', 'PX', '30'], ['SET', 'active', 'v', 'PX', '30']]);
+    await sleep(60);
+    await d.run([['GET', 'lazy']]);
+    // the active cycle (10 times a second) removes the never-read key
+    await sleep(400);
+    const [a, b] = await d.pair(1);
+    const all = await Promise.all([drain(a), drain(b)]);
+    // which of the two keys the active cycle reaches first depends on timing
+    assert.deepEqual(all[0].slice().sort(), all[1].slice().sort(), 'every expired event');
+    assert.ok(all[0].some((m) => m.includes('keymiss')), 'keymiss notified');
+    assert.ok(all[0].some((m) => m.includes('active')), 'active expiry notified');
+  });
+
+  it('events inside MULTI/EXEC arrive in command order', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await events('KEA', [['MULTI'], ['SET', 'a', '1'], ['INCR', 'a'], ['DEL', 'a'], ['EXEC']]);
+  });
+});
