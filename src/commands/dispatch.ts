@@ -100,6 +100,7 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   const ks = server.keyspace;
   // One clock read serves both the command's time snapshot and its duration.
   const t0 = performance.now();
+  if (server.timing.cmd !== null) finishTiming(server, t0);
   if (server.callDepth === 0) ks.now = ks.clock === systemClock ? Math.floor(TIME_ORIGIN + t0) : ks.clock.now();
   server.callDepth++;
   const dirty0 = server.dirty;
@@ -127,17 +128,21 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
     else if (mode === 'skip' && after === 'skip') c.replyMode = 'on';
     server.callDepth--;
   }
-  const us = (performance.now() - t0) * 1000;
   cmd.calls++;
-  cmd.usec += us;
   if (server.stats.errorReplies !== err0) cmd.failedCalls++;
   server.stats.commandsProcessed++;
-  const cfg = server.config;
-  if ((cmd.flags & F.skip_slowlog) === 0 && cfg.slowlogSlowerThan >= 0 && us >= cfg.slowlogSlowerThan && (c.flags & ClientFlag.Blocked) === 0) {
-    server.slowlog.add(c.propagateArgv ?? argv, us, c.addr, c.name, cfg.slowlogMaxLen);
-  }
-  if (cfg.latencyThreshold > 0 && us / 1000 >= cfg.latencyThreshold) {
-    server.latency.add((cmd.flags & F.fast) !== 0 ? 'fast-command' : 'command', Math.round(us / 1000));
+  if ((c.flags & ClientFlag.Blocked) === 0) {
+    const timing = server.timing;
+    if (server.callDepth === 0) {
+      // The duration is closed by the next clock read: the next command's
+      // start, or the end of this batch of input (see finishTiming).
+      timing.cmd = cmd;
+      timing.client = c;
+      timing.argv = c.propagateArgv ?? argv;
+      timing.t0 = t0;
+    } else {
+      recordDuration(server, cmd, c, c.propagateArgv ?? argv, (performance.now() - t0) * 1000);
+    }
   }
   const changes = server.dirty - dirty0;
   if (changes > 0 && (cmd.flags & (F.write | F.may_replicate)) !== 0) {
@@ -157,4 +162,37 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   c.cmd = prevCmd;
   c.argv = prevArgv;
   if (server.callDepth === 0 && server.blocking.hasReady) server.blocking.handleReady();
+}
+
+/** Timing of the last top-level command, closed at the next clock read. */
+export interface PendingTiming {
+  cmd: Command | null;
+  client: Client | null;
+  argv: string[] | null;
+  t0: number;
+}
+
+/** Closes the pending command timing (end of a batch, or before the next command). */
+export function finishTiming(server: Server, now = performance.now()): void {
+  const t = server.timing;
+  const cmd = t.cmd;
+  if (cmd === null) return;
+  t.cmd = null;
+  const c = t.client!;
+  const argv = t.argv!;
+  t.client = null;
+  t.argv = null;
+  recordDuration(server, cmd, c, argv, (now - t.t0) * 1000);
+}
+
+/** Command statistics, slowlog and latency monitor for one finished call. */
+function recordDuration(server: Server, cmd: Command, c: Client, argv: string[], us: number): void {
+  cmd.usec += us;
+  const cfg = server.config;
+  if ((cmd.flags & F.skip_slowlog) === 0 && cfg.slowlogSlowerThan >= 0 && us >= cfg.slowlogSlowerThan) {
+    server.slowlog.add(argv, us, c.addr, c.name, cfg.slowlogMaxLen);
+  }
+  if (cfg.latencyThreshold > 0 && us / 1000 >= cfg.latencyThreshold) {
+    server.latency.add((cmd.flags & F.fast) !== 0 ? 'fast-command' : 'command', Math.round(us / 1000));
+  }
 }

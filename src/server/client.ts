@@ -154,6 +154,7 @@ export class Client {
       if (argv === null) break;
       server.dispatch(this, argv);
     }
+    server.finishTiming();
   }
 
   private protocolError(msg: string): void {

@@ -11,7 +11,7 @@ import { Keyspace, type Clock, systemClock } from '../keyspace/keyspace.js';
 import { ScanCursors } from '../keyspace/scan.js';
 import { CommandTable, loadCommandMeta, type Command } from '../commands/table.js';
 import { allHandlers } from '../commands/index.js';
-import { dispatch, call } from '../commands/dispatch.js';
+import { dispatch, call, finishTiming, type PendingTiming } from '../commands/dispatch.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import { Client, ClientFlag } from './client.js';
 import { Logger } from './log.js';
@@ -222,6 +222,14 @@ export class Server {
     dispatch(this, c, argv);
   }
 
+  /** The last top-level command's timing, closed by finishTiming(). */
+  readonly timing: PendingTiming = { cmd: null, client: null, argv: null, t0: 0 };
+
+  /** Closes the pending command timing; called at the end of every batch of commands. */
+  finishTiming(): void {
+    if (this.timing.cmd !== null) finishTiming(this);
+  }
+
   /** ACL check installed by the ACL module: returns an error reply or null. */
   acl: ((c: Client, cmd: Command, argv: string[]) => string | null) | null = null;
 
@@ -249,6 +257,7 @@ export class Server {
     const cmd = this.commands.resolve(argv);
     if (cmd === undefined || cmd.handler === null) return;
     call(this, c, cmd, argv);
+    this.finishTiming();
   }
 
   /** Sends a command line to every MONITOR client. */
@@ -318,6 +327,7 @@ export class Server {
   }
 
   private flushAll(): void {
+    this.finishTiming();
     this.flushScheduled = false;
     const list = this.pendingFlush;
     this.pendingFlush = [];
