@@ -7,6 +7,7 @@ import type { Client } from '../server/client.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL, parseLLBig, parseDouble } from '../protocol/numbers.js';
 import type { Value } from '../types/object.js';
+import { parseLongDouble } from '../types/longdouble.js';
 
 /** 64-bit integer argument (as a JS number: exact up to 2^53). */
 export function getLong(c: Client, s: string, msg: string = Err.notInteger): number | null {
@@ -69,24 +70,54 @@ export function getDouble(c: Client, s: string, msg: string = Err.notFloat): num
 
 /**
  * Timeout of blocking commands in seconds (fractions allowed), as ms
- * relative to now; 0 means forever.
+ * relative to now; 0 means forever. Redis 7.0 computes
+ * `(long long) ceill(strtold(s) * 1000.0)` in x87 long double: "inf" and
+ * values beyond 64 bits convert to LLONG_MIN ("timeout is negative"), tiny
+ * negatives round up to 0 (forever), and there is no upper bound (huge
+ * timeouts never fire).
  */
 export function getTimeout(c: Client, s: string): number | null {
-  const d = parseDouble(s);
-  if (d === null || !Number.isFinite(d)) {
+  const ld = parseLongDouble(s);
+  if (ld === null) {
     c.w.error(Err.timeoutNotFloat);
     return null;
   }
-  if (d < 0) {
+  const ms = ceilMillis(ld);
+  if (ms < 0n) {
     c.w.error(Err.timeoutNegative);
     return null;
   }
-  const ms = Math.ceil(d * 1000);
-  if (ms > Number.MAX_SAFE_INTEGER - Date.now()) {
-    c.w.error(Err.timeoutOutOfRange);
-    return null;
+  return Number(ms);
+}
+
+/** ceill(v * 1000.0) in long double, converted to long long as x86 does. */
+function ceilMillis(v: NonNullable<ReturnType<typeof parseLongDouble>>): bigint {
+  const LLONG_MIN_B = -(1n << 63n);
+  if (v.inf) return LLONG_MIN_B;
+  if (v.mant === 0n) return 0n;
+  let q = v.mant * 1000n;
+  let e = v.exp;
+  const bits = q.toString(2).length;
+  if (bits > 64) {
+    const shift = BigInt(bits - 64);
+    const kept = q >> shift;
+    const rem = q - (kept << shift);
+    const half = 1n << (shift - 1n);
+    q = rem > half || (rem === half && (kept & 1n) === 1n) ? kept + 1n : kept;
+    e += bits - 64;
   }
-  return ms;
+  let n: bigint;
+  if (e >= 0) {
+    if (e > 70) return LLONG_MIN_B;
+    n = q << BigInt(e);
+  } else {
+    const sh = BigInt(-e);
+    n = q >> sh;
+    if (!v.neg && (q & ((1n << sh) - 1n)) !== 0n) n += 1n;
+  }
+  if (v.neg) n = -n;
+  if (n > (1n << 63n) - 1n || n < LLONG_MIN_B) return LLONG_MIN_B;
+  return n;
 }
 
 /** Case-insensitive comparison against a lower-case keyword. */

@@ -1,6 +1,562 @@
 /**
- * lists commands (work in progress: this group has no commands yet).
+ * List commands (t_list.c), including the blocking pops. Values are
+ * `ListValue` deques; an emptied list is deleted.
+ *
+ * Blocking (Redis 7.0 semantics): a blocking command that finds nothing
+ * blocks on its keys; when a key becomes ready the blocking module runs the
+ * command again with `servingKey` set, and, as Redis 7.0 does, the client is
+ * served from that key only (not from the first non-empty key of its list).
+ * Every list blocking command replies a null array on timeout; inside MULTI
+ * BLMOVE/BRPOPLPUSH reply a null bulk and the others a null array.
  */
 import type { HandlerMap } from './table.js';
+import type { Client } from '../server/client.js';
+import { Err } from '../protocol/errors.js';
+import { ListValue } from '../types/list.js';
+import { getLong, getPositive, getRange, getTimeout, is } from './args.js';
 
-export const listCommands: HandlerMap = {};
+// Any parsed 64-bit integer is within LONG_MAX (parseLL rounds 19-digit values, so compare with Infinity).
+const LONG_MAX_N = Infinity;
+
+/**
+ * The list at key: undefined when missing, null (after replying WRONGTYPE)
+ * when of another type.
+ */
+function getList(c: Client, key: string, write: boolean): ListValue | undefined | null {
+  const v = write ? c.db.lookup(key) : c.db.read(key);
+  if (v === undefined) return undefined;
+  if (typeof v === 'string' || v.type !== 'list') {
+    c.w.error(Err.wrongType);
+    return null;
+  }
+  return v as ListValue;
+}
+
+function notifyList(c: Client, event: string, key: string): void {
+  c.server.notifier.notify('l', event, key, c.db.id);
+}
+
+/** After popping `count` elements: events, deletion of an emptied key, dirty. */
+function elementsRemoved(c: Client, key: string, left: boolean, l: ListValue, count: number): void {
+  notifyList(c, left ? 'lpop' : 'rpop', key);
+  if (l.length === 0) {
+    c.db.delete(key);
+    c.server.notifier.notify('g', 'del', key, c.db.id);
+  }
+  c.server.dirty += count;
+}
+
+/** LEFT / RIGHT argument: true for LEFT, null after a syntax error. */
+function getWhere(c: Client, s: string): boolean | null {
+  if (is(s, 'left')) return true;
+  if (is(s, 'right')) return false;
+  c.w.error(Err.syntax);
+  return null;
+}
+
+/** Replies with elements popped one by one from one end (LPOP/RPOP with count, LMPOP). */
+function popRangeReply(c: Client, l: ListValue, left: boolean, count: number): number {
+  const n = count > l.length ? l.length : count;
+  c.w.array(n);
+  for (let i = 0; i < n; i++) c.w.bulk(l.pop(left) as string);
+  return n;
+}
+
+// ---------------------------------------------------------------- push
+
+function pushGeneric(c: Client, argv: string[], left: boolean): void {
+  const key = argv[1];
+  let l = getList(c, key, true);
+  if (l === null) return;
+  if (l === undefined) {
+    l = new ListValue();
+    c.db.add(key, l);
+  }
+  for (let j = 2; j < argv.length; j++) l.push(argv[j], left);
+  c.w.int(l.length);
+  notifyList(c, left ? 'lpush' : 'rpush', key);
+  c.server.dirty += argv.length - 2;
+}
+
+function pushxGeneric(c: Client, argv: string[], left: boolean): void {
+  const key = argv[1];
+  const l = getList(c, key, true);
+  if (l === null) return;
+  if (l === undefined) {
+    c.w.int(0);
+    return;
+  }
+  for (let j = 2; j < argv.length; j++) l.push(argv[j], left);
+  c.w.int(l.length);
+  notifyList(c, left ? 'lpush' : 'rpush', key);
+  c.server.dirty += argv.length - 2;
+}
+
+// ---------------------------------------------------------------- pop
+
+function popGeneric(c: Client, argv: string[], left: boolean): void {
+  const key = argv[1];
+  const hasCount = argv.length === 3;
+  let count = 0;
+  if (argv.length > 3) {
+    c.w.error(Err.wrongArity(argv[0].toLowerCase()));
+    return;
+  }
+  if (hasCount) {
+    const n = getPositive(c, argv[2], 'ERR value is out of range, must be positive');
+    if (n === null) return;
+    count = n;
+  }
+  const l = getList(c, key, true);
+  if (l === null) return;
+  if (l === undefined) {
+    if (hasCount) c.w.nullArray();
+    else c.w.nullBulk();
+    return;
+  }
+  if (hasCount && count === 0) {
+    c.w.emptyArray();
+    return;
+  }
+  if (!hasCount) {
+    c.w.bulk(l.pop(left) as string);
+    elementsRemoved(c, key, left, l, 1);
+  } else {
+    const n = popRangeReply(c, l, left, count);
+    elementsRemoved(c, key, left, l, n);
+  }
+}
+
+// ---------------------------------------------------------------- reading
+
+function llen(c: Client, argv: string[]): void {
+  const l = getList(c, argv[1], false);
+  if (l === null) return;
+  c.w.int(l === undefined ? 0 : l.length);
+}
+
+function lindex(c: Client, argv: string[]): void {
+  const l = getList(c, argv[1], false);
+  if (l === null) return;
+  if (l === undefined) {
+    c.w.nullBulk();
+    return;
+  }
+  const index = getLong(c, argv[2]);
+  if (index === null) return;
+  const v = l.at(index);
+  if (v === undefined) c.w.nullBulk();
+  else c.w.bulk(v);
+}
+
+/** Clamps a Redis range to [start, end] within the list, or null when empty. */
+function clampRange(start: number, end: number, len: number): [number, number] | null {
+  if (start < 0) start += len;
+  if (end < 0) end += len;
+  if (start < 0) start = 0;
+  if (start > end || start >= len) return null;
+  if (end >= len) end = len - 1;
+  return [start, end];
+}
+
+function lrange(c: Client, argv: string[]): void {
+  const start = getLong(c, argv[2]);
+  if (start === null) return;
+  const end = getLong(c, argv[3]);
+  if (end === null) return;
+  const l = getList(c, argv[1], false);
+  if (l === null) return;
+  if (l === undefined) {
+    c.w.emptyArray();
+    return;
+  }
+  const r = clampRange(start, end, l.length);
+  if (r === null) {
+    c.w.emptyArray();
+    return;
+  }
+  c.w.array(r[1] - r[0] + 1);
+  for (let i = r[0]; i <= r[1]; i++) c.w.bulk(l.get(i));
+}
+
+function lpos(c: Client, argv: string[]): void {
+  let rank = 1;
+  let count = -1;
+  let maxlen = 0;
+  let rankIsMin = false;
+  for (let j = 3; j < argv.length; j++) {
+    const opt = argv[j];
+    const more = j < argv.length - 1;
+    if (is(opt, 'rank') && more) {
+      const r = getLong(c, argv[++j]);
+      if (r === null) return;
+      if (r === 0) {
+        c.w.error('ERR RANK can\'t be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list');
+        return;
+      }
+      rank = r;
+      rankIsMin = argv[j] === '-9223372036854775808';
+    } else if (is(opt, 'count') && more) {
+      const n = getPositive(c, argv[++j], "ERR COUNT can't be negative");
+      if (n === null) return;
+      count = n;
+    } else if (is(opt, 'maxlen') && more) {
+      const n = getPositive(c, argv[++j], "ERR MAXLEN can't be negative");
+      if (n === null) return;
+      maxlen = n;
+    } else {
+      c.w.error(Err.syntax);
+      return;
+    }
+  }
+  const fromHead = rank > 0;
+  let unlimited = false;
+  if (rankIsMin) {
+    // Redis negates LLONG_MIN into itself: every match qualifies and COUNT never stops the scan.
+    rank = 1;
+    unlimited = true;
+  } else if (rank < 0) {
+    rank = -rank;
+  }
+  const l = getList(c, argv[1], false);
+  if (l === null) return;
+  if (l === undefined) {
+    if (count !== -1) c.w.emptyArray();
+    else c.w.nullBulk();
+    return;
+  }
+  const ele = argv[2];
+  const len = l.length;
+  const found: number[] = [];
+  let matches = 0;
+  for (let idx = 0; idx < len && (maxlen === 0 || idx < maxlen); idx++) {
+    const pos = fromHead ? idx : len - idx - 1;
+    if (l.get(pos) !== ele) continue;
+    matches++;
+    if (matches >= rank) {
+      found.push(pos);
+      if (count === -1) break;
+      if (!unlimited && count !== 0 && matches - rank + 1 >= count) break;
+    }
+  }
+  if (count !== -1) {
+    c.w.array(found.length);
+    for (const p of found) c.w.int(p);
+  } else if (found.length > 0) {
+    c.w.int(found[0]);
+  } else {
+    c.w.nullBulk();
+  }
+}
+
+// ---------------------------------------------------------------- editing
+
+function lset(c: Client, argv: string[]): void {
+  const key = argv[1];
+  const l = getList(c, key, true);
+  if (l === null) return;
+  if (l === undefined) {
+    c.w.error(Err.noSuchKey);
+    return;
+  }
+  const index = getLong(c, argv[2]);
+  if (index === null) return;
+  const i = index < 0 ? index + l.length : index;
+  if (i < 0 || i >= l.length) {
+    c.w.error(Err.outOfRange);
+    return;
+  }
+  l.set(i, argv[3]);
+  c.w.ok();
+  notifyList(c, 'lset', key);
+  c.server.dirty++;
+}
+
+function linsert(c: Client, argv: string[]): void {
+  let after: boolean;
+  if (is(argv[2], 'after')) after = true;
+  else if (is(argv[2], 'before')) after = false;
+  else {
+    c.w.error(Err.syntax);
+    return;
+  }
+  const key = argv[1];
+  const l = getList(c, key, true);
+  if (l === null) return;
+  if (l === undefined) {
+    c.w.int(0);
+    return;
+  }
+  const pivot = argv[3];
+  const len = l.length;
+  let at = -1;
+  for (let i = 0; i < len; i++) {
+    if (l.get(i) === pivot) {
+      at = i;
+      break;
+    }
+  }
+  if (at < 0) {
+    c.w.int(-1);
+    return;
+  }
+  l.insertAt(after ? at + 1 : at, argv[4]);
+  notifyList(c, 'linsert', key);
+  c.server.dirty++;
+  c.w.int(l.length);
+}
+
+function lrem(c: Client, argv: string[]): void {
+  const count = getLong(c, argv[2]);
+  if (count === null) return;
+  const key = argv[1];
+  const l = getList(c, key, true);
+  if (l === null) return;
+  if (l === undefined) {
+    c.w.int(0);
+    return;
+  }
+  const removed = l.removeValue(argv[3], count);
+  if (removed > 0) notifyList(c, 'lrem', key);
+  if (l.length === 0) {
+    c.db.delete(key);
+    c.server.notifier.notify('g', 'del', key, c.db.id);
+  }
+  c.server.dirty += removed;
+  c.w.int(removed);
+}
+
+function ltrim(c: Client, argv: string[]): void {
+  const start = getLong(c, argv[2]);
+  if (start === null) return;
+  const end = getLong(c, argv[3]);
+  if (end === null) return;
+  const key = argv[1];
+  const l = getList(c, key, true);
+  if (l === null) return;
+  if (l === undefined) {
+    c.w.ok();
+    return;
+  }
+  const len = l.length;
+  const r = clampRange(start, end, len);
+  let ltrimN: number;
+  let rtrimN: number;
+  if (r === null) {
+    ltrimN = len;
+    rtrimN = 0;
+  } else {
+    ltrimN = r[0];
+    rtrimN = len - r[1] - 1;
+  }
+  l.dropHead(ltrimN);
+  l.dropTail(rtrimN);
+  notifyList(c, 'ltrim', key);
+  if (l.length === 0) {
+    c.db.delete(key);
+    c.server.notifier.notify('g', 'del', key, c.db.id);
+  }
+  c.server.dirty += ltrimN + rtrimN;
+  c.w.ok();
+}
+
+// ---------------------------------------------------------------- moving
+
+/**
+ * LMOVE core on an existing non-empty source. Returns false (after replying
+ * WRONGTYPE) when the destination is not a list.
+ */
+function lmoveFrom(c: Client, src: string, sl: ListValue, dst: string, from: boolean, to: boolean): boolean {
+  const dv = c.db.lookup(dst);
+  if (dv !== undefined && (typeof dv === 'string' || dv.type !== 'list')) {
+    c.w.error(Err.wrongType);
+    return false;
+  }
+  const value = sl.pop(from) as string;
+  let dl = dv as ListValue | undefined;
+  if (dl === undefined) {
+    dl = new ListValue();
+    c.db.add(dst, dl);
+  }
+  dl.push(value, to);
+  notifyList(c, to ? 'lpush' : 'rpush', dst);
+  c.w.bulk(value);
+  notifyList(c, from ? 'lpop' : 'rpop', src);
+  if (sl.length === 0) {
+    c.db.delete(src);
+    c.server.notifier.notify('g', 'del', src, c.db.id);
+  }
+  c.server.dirty++;
+  return true;
+}
+
+function lmoveGeneric(c: Client, src: string, dst: string, from: boolean, to: boolean): void {
+  const sl = getList(c, src, true);
+  if (sl === null) return;
+  if (sl === undefined) {
+    c.w.nullBulk();
+    return;
+  }
+  lmoveFrom(c, src, sl, dst, from, to);
+}
+
+function lmove(c: Client, argv: string[]): void {
+  const from = getWhere(c, argv[3]);
+  if (from === null) return;
+  const to = getWhere(c, argv[4]);
+  if (to === null) return;
+  lmoveGeneric(c, argv[1], argv[2], from, to);
+}
+
+function rpoplpush(c: Client, argv: string[]): void {
+  lmoveGeneric(c, argv[1], argv[2], false, true);
+}
+
+/** BLMOVE / BRPOPLPUSH once the arguments are parsed. */
+function blmoveGeneric(c: Client, argv: string[], from: boolean, to: boolean, timeout: number, isBrpoplpush: boolean): void {
+  const src = argv[1];
+  const dst = argv[2];
+  const sl = getList(c, src, true);
+  if (sl === null) return;
+  if (sl === undefined) {
+    const blocking = c.server.blocking;
+    if (!blocking.canBlock(c)) {
+      c.w.nullBulk();
+      return;
+    }
+    blocking.block(c, [src], 'list', timeout, 'nullArray');
+    return;
+  }
+  if (!lmoveFrom(c, src, sl, dst, from, to)) return;
+  const retried = c.server.blocking.retrying === c;
+  if (isBrpoplpush) c.propagateArgv = ['RPOPLPUSH', src, dst];
+  else if (retried) c.propagateArgv = ['LMOVE', src, dst, from ? 'LEFT' : 'RIGHT', to ? 'LEFT' : 'RIGHT'];
+  else c.propagateArgv = ['LMOVE', src, dst, argv[3], argv[4]];
+}
+
+function blmove(c: Client, argv: string[]): void {
+  const from = getWhere(c, argv[3]);
+  if (from === null) return;
+  const to = getWhere(c, argv[4]);
+  if (to === null) return;
+  const timeout = getTimeout(c, argv[5]);
+  if (timeout === null) return;
+  blmoveGeneric(c, argv, from, to, timeout, false);
+}
+
+function brpoplpush(c: Client, argv: string[]): void {
+  const timeout = getTimeout(c, argv[3]);
+  if (timeout === null) return;
+  blmoveGeneric(c, argv, false, true, timeout, true);
+}
+
+// ---------------------------------------------------------------- blocking pops
+
+/** The keys a blocking pop looks at: all of them, or only the ready key when served after blocking. */
+function candidateKeys(c: Client, keys: string[]): string[] {
+  const b = c.server.blocking;
+  if (b.retrying === c && b.servingKey !== null) return [b.servingKey];
+  return keys;
+}
+
+function blockingPop(c: Client, argv: string[], left: boolean): void {
+  const timeout = getTimeout(c, argv[argv.length - 1]);
+  if (timeout === null) return;
+  const keys = argv.slice(1, argv.length - 1);
+  for (const key of candidateKeys(c, keys)) {
+    const l = getList(c, key, true);
+    if (l === null) return;
+    if (l === undefined || l.length === 0) continue;
+    c.w.array(2);
+    c.w.bulk(key);
+    c.w.bulk(l.pop(left) as string);
+    elementsRemoved(c, key, left, l, 1);
+    c.propagateArgv = [left ? 'LPOP' : 'RPOP', key];
+    return;
+  }
+  const blocking = c.server.blocking;
+  if (!blocking.canBlock(c)) {
+    c.w.nullArray();
+    return;
+  }
+  blocking.block(c, keys, 'list', timeout, 'nullArray');
+}
+
+/** LMPOP / BLMPOP (argv[numkeysIdx] is numkeys). */
+function lmpopGeneric(c: Client, argv: string[], numkeysIdx: number, block: boolean): void {
+  const numkeys = getRange(c, argv[numkeysIdx], 1, LONG_MAX_N, 'ERR numkeys should be greater than 0');
+  if (numkeys === null) return;
+  const whereIdx = numkeysIdx + numkeys + 1;
+  if (whereIdx >= argv.length) {
+    c.w.error(Err.syntax);
+    return;
+  }
+  const left = getWhere(c, argv[whereIdx]);
+  if (left === null) return;
+  let count = -1;
+  for (let j = whereIdx + 1; j < argv.length; j++) {
+    const more = j < argv.length - 1;
+    if (count === -1 && is(argv[j], 'count') && more) {
+      const n = getRange(c, argv[++j], 1, LONG_MAX_N, 'ERR count should be greater than 0');
+      if (n === null) return;
+      count = n;
+    } else {
+      c.w.error(Err.syntax);
+      return;
+    }
+  }
+  if (count === -1) count = 1;
+  let timeout = 0;
+  if (block) {
+    const t = getTimeout(c, argv[1]);
+    if (t === null) return;
+    timeout = t;
+  }
+  const keys = argv.slice(numkeysIdx + 1, whereIdx);
+  for (const key of block ? candidateKeys(c, keys) : keys) {
+    const l = getList(c, key, true);
+    if (l === null) return;
+    if (l === undefined || l.length === 0) continue;
+    c.w.array(2);
+    c.w.bulk(key);
+    const n = popRangeReply(c, l, left, count);
+    elementsRemoved(c, key, left, l, n);
+    c.propagateArgv = [left ? 'LPOP' : 'RPOP', key, String(n)];
+    return;
+  }
+  if (!block) {
+    c.w.nullArray();
+    return;
+  }
+  const blocking = c.server.blocking;
+  if (!blocking.canBlock(c)) {
+    c.w.nullArray();
+    return;
+  }
+  blocking.block(c, keys, 'list', timeout, 'nullArray');
+}
+
+export const listCommands: HandlerMap = {
+  lpush: (c, argv) => pushGeneric(c, argv, true),
+  rpush: (c, argv) => pushGeneric(c, argv, false),
+  lpushx: (c, argv) => pushxGeneric(c, argv, true),
+  rpushx: (c, argv) => pushxGeneric(c, argv, false),
+  lpop: (c, argv) => popGeneric(c, argv, true),
+  rpop: (c, argv) => popGeneric(c, argv, false),
+  llen,
+  lindex,
+  lrange,
+  lpos,
+  lset,
+  linsert,
+  lrem,
+  ltrim,
+  lmove,
+  rpoplpush,
+  blmove,
+  brpoplpush,
+  blpop: (c, argv) => blockingPop(c, argv, true),
+  brpop: (c, argv) => blockingPop(c, argv, false),
+  lmpop: (c, argv) => lmpopGeneric(c, argv, 1, false),
+  blmpop: (c, argv) => lmpopGeneric(c, argv, 2, true),
+};

@@ -37,6 +37,8 @@ export class Blocking {
   blockedKeys = 0;
   /** Set while a blocked client's command is being retried. */
   retrying: Client | null = null;
+  /** The key whose readiness caused the current retry (Redis 7.0 serves from that key). */
+  servingKey: string | null = null;
   private handling = false;
 
   constructor(private readonly server: Server) {}
@@ -79,7 +81,8 @@ export class Blocking {
       }
       q.push(c);
     }
-    if (timeoutMs > 0) {
+    // setTimeout fires at once beyond 2^31-1 ms: longer waits are left to the cron check.
+    if (timeoutMs > 0 && timeoutMs <= 0x7fffffff) {
       st.timer = setTimeout(() => this.timeout(c), timeoutMs);
     }
     c.blockState = st;
@@ -138,7 +141,12 @@ export class Blocking {
         continue;
       }
       const before = q.length;
-      this.retry(c);
+      this.servingKey = key;
+      try {
+        this.retry(c);
+      } finally {
+        this.servingKey = null;
+      }
       // If the client was served it left the queue; otherwise move on.
       if (q.length === before && q[i] === c) i++;
       if (byKey!.get(key) !== q) return;
