@@ -86,7 +86,13 @@ export class RespParser {
         return null;
       }
       if (this.reqType === 0) {
-        this.reqType = buf[this.pos] === 42 /* '*' */ ? 1 : 2;
+        if (buf[this.pos] === 42 /* '*' */) {
+          const argv = this.parseWhole();
+          if (argv !== undefined) return argv;
+          this.reqType = 1;
+        } else {
+          this.reqType = 2;
+        }
       }
       if (this.reqType === 2) {
         const argv = this.parseInline();
@@ -116,13 +122,62 @@ export class RespParser {
     this.piecesNeed = 0;
   }
 
+  /**
+   * Fast path: a complete, ordinary multibulk command already in the buffer
+   * (counts and lengths small, nothing unusual) is parsed in one pass with
+   * local state. Anything else returns undefined without consuming input,
+   * and the general parser below handles it (including every error).
+   */
+  private parseWhole(): string[] | undefined {
+    const buf = this.buf;
+    const end = buf.length;
+    let p = this.pos + 1;
+    let c = buf[p];
+    if (c < 49 || c > 57) return undefined;
+    let n = c - 48;
+    for (p++; p < end && (c = buf[p]) !== CR; p++) {
+      if (c < 48 || c > 57) return undefined;
+      n = n * 10 + (c - 48);
+      if (n > 1024) return undefined;
+    }
+    if (p + 1 >= end) return undefined;
+    if (n > 10 && !this.authenticated) return undefined;
+    p += 2;
+    const argv: string[] = [];
+    for (let i = 0; i < n; i++) {
+      if (p + 3 >= end || buf[p] !== 36 /* '$' */) return undefined;
+      p++;
+      c = buf[p];
+      let len: number;
+      if (c === 48) {
+        len = 0;
+        p++;
+        if (buf[p] !== CR) return undefined;
+      } else {
+        if (c < 49 || c > 57) return undefined;
+        len = c - 48;
+        for (p++; p < end && (c = buf[p]) !== CR; p++) {
+          if (c < 48 || c > 57) return undefined;
+          len = len * 10 + (c - 48);
+          if (len > 16384) return undefined;
+        }
+      }
+      p += 2;
+      if (p + len + 2 > end) return undefined;
+      argv.push(i === 0 ? commandName(buf, p, len) : buf.latin1Slice(p, p + len));
+      p += len + 2;
+    }
+    this.pos = p;
+    return argv;
+  }
+
   private parseMultibulk(): string[] | null {
     const buf = this.buf;
     const end = buf.length;
     let pos = this.pos;
     if (this.argsLeft === 0) {
       // "*<count>\r\n"
-      const nl = buf.indexOf(CR, pos);
+      const nl = findCR(buf, pos, end);
       if (nl < 0) {
         if (end - pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError('Protocol error: too big mbulk count string');
         return null;
@@ -144,7 +199,7 @@ export class RespParser {
     while (this.argsLeft > 0) {
       if (this.bulkLen === -1) {
         if (pos >= end) break;
-        const nl = buf.indexOf(CR, pos);
+        const nl = findCR(buf, pos, end);
         if (nl < 0) {
           if (end - pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError('Protocol error: too big bulk count string');
           break;
@@ -174,7 +229,7 @@ export class RespParser {
         }
         return null;
       }
-      argv.push(buf.latin1Slice(pos, pos + this.bulkLen));
+      argv.push(argv.length === 0 ? commandName(buf, pos, this.bulkLen) : buf.latin1Slice(pos, pos + this.bulkLen));
       pos += need;
       this.bulkLen = -1;
       this.argsLeft--;
@@ -187,7 +242,7 @@ export class RespParser {
 
   private parseInline(): string[] | null {
     const buf = this.buf;
-    const nl = buf.indexOf(LF, this.pos);
+    const nl = findLineEnd(buf, LF, this.pos);
     if (nl < 0) {
       if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError('Protocol error: too big inline request');
       return null;
@@ -203,6 +258,63 @@ export class RespParser {
 }
 
 const EMPTY_ARGV: string[] = [];
+
+/**
+ * Index of the first `byte` at or after `pos`, as Redis's strchr() over the
+ * NUL-terminated query buffer finds it: a NUL byte before it hides it (-1),
+ * so such a line is never complete and eventually trips the size limit.
+ */
+function findLineEnd(buf: Buffer, byte: number, pos: number): number {
+  const i = buf.indexOf(byte, pos);
+  if (i < 0) return -1;
+  for (let j = pos; j < i; j++) if (buf[j] === 0) return -1;
+  return i;
+}
+
+/**
+ * Position of the next '\r' at or after `pos`, or -1. Headers are short, so
+ * a JS scan of the first bytes beats a native indexOf call; long runs fall
+ * back to indexOf.
+ */
+function findCR(buf: Buffer, pos: number, end: number): number {
+  const stop = pos + 24 < end ? pos + 24 : end;
+  for (let i = pos; i < stop; i++) {
+    const b = buf[i];
+    if (b === CR) return i;
+    if (b === 0) return -1; // Redis's strchr() stops at a NUL byte
+  }
+  return stop === end ? -1 : findLineEnd(buf, CR, stop);
+}
+
+/**
+ * Command names are interned: the same bytes give the same string object, so
+ * the command table lookup hits a string whose hash is already known and no
+ * new string is made per command. Bounded to short names and a fixed number
+ * of entries (unknown names from clients cannot grow it without limit).
+ */
+const internBuckets: (string[] | undefined)[] = new Array(32 * 256);
+let internCount = 0;
+const INTERN_MAX = 4096;
+
+function commandName(buf: Latin1Buffer, pos: number, len: number): string {
+  if (len === 0 || len > 31) return buf.latin1Slice(pos, pos + len);
+  const bucketIdx = len * 256 + buf[pos];
+  let bucket = internBuckets[bucketIdx];
+  if (bucket !== undefined) {
+    outer: for (let b = 0; b < bucket.length; b++) {
+      const cand = bucket[b];
+      for (let i = 1; i < len; i++) if (cand.charCodeAt(i) !== buf[pos + i]) continue outer;
+      return cand;
+    }
+  }
+  const s = buf.latin1Slice(pos, pos + len);
+  if (internCount < INTERN_MAX && (bucket === undefined || bucket.length < 16)) {
+    if (bucket === undefined) internBuckets[bucketIdx] = bucket = [];
+    bucket.push(s);
+    internCount++;
+  }
+  return s;
+}
 
 /** Redis's string2ll over a byte range: optional '-', no '+', no leading zeros. */
 function parseStrictInt(buf: Buffer, start: number, end: number): number | null {
@@ -224,7 +336,12 @@ function parseStrictInt(buf: Buffer, start: number, end: number): number | null 
     if (c < 48 || c > 57) return null;
     v = v * 10 + (c - 48);
   }
-  // Lengths beyond 2^53 are all refused by the callers' bounds anyway.
+  if (v >= 1e18) {
+    // Near the 64-bit limits: decide exactly (string2ll fails on overflow).
+    const big = BigInt(buf.toString('latin1', start, end));
+    if (big > 9223372036854775807n || big < -9223372036854775808n) return null;
+  }
+  // Positive lengths beyond 2^53 are all refused by the callers' bounds anyway.
   return neg ? -v : v;
 }
 
