@@ -12,6 +12,7 @@ import { parseLL, LLONG_MAX, LLONG_MIN, isIntEncodable } from '../protocol/numbe
 import { typeOf, type Value } from '../types/object.js';
 import { is, getLongBig } from './args.js';
 import { globMatch } from '../util/glob.js';
+import { parseCursor } from '../keyspace/scan.js';
 
 /** The encoding Redis 7.0 reports for a value. */
 export function encodingOf(v: Value): string {
@@ -47,12 +48,23 @@ function delGeneric(c: Client, argv: string[]): void {
   c.w.int(n);
 }
 
-function parseDbIndex(c: Client, s: string): Database | null {
+/** getIntFromObjectOrReply with no custom message. */
+function getInt(c: Client, s: string): number | null {
   const n = parseLL(s);
-  if (n === null || n < -2147483648 || n > 2147483647) {
+  if (n === null) {
     c.w.error(Err.notInteger);
     return null;
   }
+  if (n < -2147483648 || n > 2147483647) {
+    c.w.error('ERR value is out of range, value must between -2147483648 and 2147483647');
+    return null;
+  }
+  return n;
+}
+
+function parseDbIndex(c: Client, s: string): Database | null {
+  const n = getInt(c, s);
+  if (n === null) return null;
   const dbs = c.server.keyspace.dbs;
   if (n < 0 || n >= dbs.length) {
     c.w.error(Err.dbIndexOutOfRange);
@@ -184,16 +196,19 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
   else c.w.ok();
 }
 
-/** Picks a random key, deleting expired ones it meets (dbRandomKey). */
-export function randomKey(db: Database): string | null {
-  let tries = 0;
-  const maxTries = 100;
+/**
+ * Picks a random key, deleting expired ones it meets (dbRandomKey). While
+ * expiry is paused, expired keys can not be deleted: after 100 tries on an
+ * all-volatile database one of them is returned, as a Redis replica does.
+ */
+export function randomKey(db: Database, expiryPaused = false): string | null {
+  let tries = 100;
+  const allVolatile = db.expires.size !== 0 && db.expires.size === db.dict.size;
   while (db.dict.size > 0) {
     const key = sampleKey(db);
     if (key === null) return null;
     if (db.expires.size !== 0 && db.expires.has(key)) {
-      const allVolatile = db.expires.size === db.dict.size;
-      if (allVolatile && ++tries >= maxTries) return key;
+      if (allVolatile && expiryPaused && --tries === 0) return key;
       if (db.expireIfNeeded(key)) continue;
     }
     return key;
@@ -264,13 +279,24 @@ export function parseScanArgs(c: Client, argv: string[], start: number, allowTyp
   return { count, match, type };
 }
 
-/** Validates a SCAN cursor (an unsigned 64-bit decimal). */
+/** Validates a SCAN cursor (strtoul rules, see parseCursor). */
 export function checkCursor(c: Client, s: string): boolean {
-  if (!/^\d+$/.test(s) || BigInt(s) > 18446744073709551615n) {
+  if (parseCursor(s) === null) {
     c.w.error(Err.invalidCursor);
     return false;
   }
   return true;
+}
+
+/** objectCommandLookup: a read lookup that counts hits and misses but sends no keymiss event. */
+function objectLookup(c: Client, key: string): Value | undefined {
+  const db = c.db;
+  // LOOKUP_NOTOUCH: the access is not recorded (OBJECT IDLETIME/FREQ read it)
+  const v = db.expires.size !== 0 && db.expireIfNeeded(key) ? undefined : db.dict.get(key);
+  const ks = c.server.keyspace;
+  if (v === undefined) ks.misses++;
+  else ks.hits++;
+  return v;
 }
 
 function flushDb(c: Client, db: Database): void {
@@ -336,12 +362,13 @@ export const keyCommands: HandlerMap = {
     const db = c.db;
     const out: string[] = [];
     const { match, type } = opts;
-    const typeLower = type?.toLowerCase() ?? null;
+    // strcasecmp on a C string: the name ends at a NUL byte
+    const typeLower = type === null ? null : type.split('\0', 1)[0].toLowerCase();
     const cursor = c.server.scans.step(argv[1], db.dict, opts.count, (key) => {
       if (match !== null && !globMatch(match, key)) return;
       if (db.expires.size !== 0 && db.expireIfNeeded(key)) return;
       if (typeLower !== null) {
-        const v = db.dict.get(key);
+        const v = db.read(key); // a lookup with stats, as Redis's type filter
         if (v === undefined || typeOf(v) !== typeLower) return;
       }
       out.push(key);
@@ -353,7 +380,7 @@ export const keyCommands: HandlerMap = {
   },
 
   randomkey(c) {
-    const k = randomKey(c.db);
+    const k = randomKey(c.db, c.server.keyspace.expiryPaused);
     if (k === null) c.w.nullBulk();
     else c.w.bulk(k);
   },
@@ -368,11 +395,8 @@ export const keyCommands: HandlerMap = {
 
   move(c, argv) {
     const src = c.db;
-    const n = parseLL(argv[2]);
-    if (n === null || n < -2147483648 || n > 2147483647) {
-      c.w.error(Err.notInteger);
-      return;
-    }
+    const n = getInt(c, argv[2]);
+    if (n === null) return;
     const dbs = c.server.keyspace.dbs;
     if (n < 0 || n >= dbs.length) {
       c.w.error(Err.dbIndexOutOfRange);
@@ -428,7 +452,7 @@ export const keyCommands: HandlerMap = {
       c.w.error(Err.sameObject);
       return;
     }
-    const v = db.lookup(src);
+    const v = db.read(src);
     if (v === undefined) {
       c.w.int(0);
       return;
@@ -500,13 +524,13 @@ export const keyCommands: HandlerMap = {
   },
 
   'object|encoding'(c, argv) {
-    const v = c.db.lookup(argv[2]);
+    const v = objectLookup(c, argv[2]);
     if (v === undefined) c.w.nullBulk();
     else c.w.bulk(encodingOf(v));
   },
 
   'object|refcount'(c, argv) {
-    const v = c.db.lookup(argv[2]);
+    const v = objectLookup(c, argv[2]);
     if (v === undefined) {
       c.w.nullBulk();
       return;
@@ -523,7 +547,7 @@ export const keyCommands: HandlerMap = {
   },
 
   'object|idletime'(c, argv) {
-    const v = c.db.lookup(argv[2]);
+    const v = objectLookup(c, argv[2]);
     if (v === undefined) {
       c.w.nullBulk();
       return;
@@ -536,7 +560,7 @@ export const keyCommands: HandlerMap = {
   },
 
   'object|freq'(c, argv) {
-    const v = c.db.lookup(argv[2]);
+    const v = objectLookup(c, argv[2]);
     if (v === undefined) {
       c.w.nullBulk();
       return;

@@ -23,7 +23,10 @@ export class Keyspace {
   expiredKeys = 0;
   expiredStalePerc = 0;
   expireCycleCpuMs = 0;
-  /** When true (DEBUG SET-ACTIVE-EXPIRE 0 does not set this; replicas would), keys are not expired. */
+  /**
+   * While true (clients paused), expired keys are not deleted, neither
+   * lazily (they read as missing) nor by the active cycle.
+   */
   expiryPaused = false;
   activeExpireEnabled = true;
   /** Set by the server: called after an expired key was removed. */
@@ -67,7 +70,10 @@ export class Keyspace {
     let expiredTotal = 0;
     this.tick();
     for (const db of this.dbs) {
-      if (db.expires.size === 0) continue;
+      if (db.expires.size === 0) {
+        db.avgTtl = 0;
+        continue;
+      }
       let loops = 0;
       for (;;) {
         let sampled = 0;
@@ -97,13 +103,15 @@ export class Keyspace {
         sampledTotal += sampled;
         expiredTotal += expired;
         if (ttlSamples > 0) {
-          const avg = ttlSum / ttlSamples;
-          db.avgTtl = db.avgTtl === 0 ? avg : (db.avgTtl / 50) * 49 + avg / 50;
+          // Redis's running average, in integer milliseconds.
+          const avg = Math.floor(ttlSum / ttlSamples);
+          if (db.avgTtl === 0) db.avgTtl = avg;
+          db.avgTtl = Math.floor(db.avgTtl / 50) * 49 + Math.floor(avg / 50);
         }
         loops++;
         if (sampled === 0 || db.expires.size === 0) break;
         if ((loops & 15) === 0 && performance.now() - start > budgetMs) break;
-        if (expired * 100 <= sampled * acceptableStale) break;
+        if (Math.floor((expired * 100) / sampled) <= acceptableStale) break;
       }
       if (performance.now() - start > budgetMs) break;
     }

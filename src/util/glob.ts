@@ -9,6 +9,10 @@
 
 const MAX_NESTING = 1000;
 
+function signed(c: number): number {
+  return c >= 128 ? c - 256 : c;
+}
+
 function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
@@ -54,8 +58,10 @@ function matchImpl(
           } else if (c === 93 /* ']' */) {
             break;
           } else if (pi + 2 < plen && p.charCodeAt(pi + 1) === 45 /* '-' */) {
-            let start = p.charCodeAt(pi);
-            let end = p.charCodeAt(pi + 2);
+            // Redis compares range bounds as C `char`, which is signed:
+            // bytes 128..255 sort below 0 ("[a-\xff]" holds \xff and 0..'a').
+            let start = signed(p.charCodeAt(pi));
+            let end = signed(p.charCodeAt(pi + 2));
             if (start > end) {
               const t = start;
               start = end;
@@ -66,7 +72,8 @@ function matchImpl(
               end = lower(end);
             }
             pi += 2;
-            if (sc >= start && sc <= end) match = true;
+            const c = signed(sc);
+            if (c >= start && c <= end) match = true;
           } else {
             const e = nocase ? lower(c) : c;
             if (e === sc) match = true;

@@ -1,0 +1,500 @@
+/**
+ * Generic key commands against redis-server: DEL, UNLINK, EXISTS, TYPE,
+ * KEYS (glob patterns), SCAN, RANDOMKEY, RENAME(NX), COPY, MOVE, SWAPDB,
+ * SELECT, DBSIZE, FLUSHDB/FLUSHALL, TOUCH, OBJECT, in RESP2 and RESP3.
+ */
+import { describe, it, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { Differ, type Cmd } from '../helpers/differ.js';
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('generic key commands against redis-server', () => {
+  let d: Differ | null = null;
+  before(async () => {
+    d = await Differ.create();
+  });
+  after(async () => {
+    await d?.close();
+  });
+  beforeEach(async () => {
+    await d?.reset();
+  });
+
+  /** Runs a script in RESP2, then again from scratch in RESP3. */
+  async function both(script: Cmd[], opts: { unordered?: boolean } = {}): Promise<void> {
+    await d!.run(script, opts);
+    await d!.reset();
+    await d!.run([['HELLO', '3']], { typeOnly: true });
+    await d!.run(script, opts);
+  }
+
+  it('DEL, UNLINK, EXISTS (duplicates counted), TYPE, TOUCH, DBSIZE', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await both([
+      ['SET', 'a', '1'],
+      ['SET', 'b', '2'],
+      ['SET', 'c', '3'],
+      ['EXISTS', 'a', 'a', 'a', 'nope', 'b'],
+      ['EXISTS', 'nope'],
+      ['TOUCH', 'a', 'a', 'nope', 'c'],
+      ['DBSIZE'],
+      ['DEL', 'a', 'a', 'nope'],
+      ['UNLINK', 'b', 'b', 'c', 'c'],
+      ['DEL', 'a'],
+      ['DBSIZE'],
+      ['TYPE', 'a'],
+      ['SET', 'a', 'x'],
+      ['TYPE', 'a'],
+      ['SET', 'n', '12'],
+      ['TYPE', 'n'],
+      ['DEL'],
+      ['EXISTS'],
+      ['TYPE'],
+      ['TYPE', 'a', 'b'],
+      ['TOUCH'],
+      ['DBSIZE', 'x'],
+    ]);
+  });
+
+  it('KEYS with glob patterns: *, ?, classes, negation, ranges, escapes, binary', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const keys = [
+      'hello', 'hallo', 'hxllo', 'hllo', 'heeeello', 'h*llo', 'h?llo', 'h[a]llo', 'h\\llo', 'a-b', 'a]b', 'a^b', '^', ']', '-', '[',
+      'foo:1', 'foo:22', 'foo:bar:baz', 'FOO:1', 'Foo', '', ' ', 'x y', 'a\\', '\\', '*', '?', 'ab', 'abc', 'abcd', 'b', 'z', 'Z',
+      '\x00', 'a\x00b', '\xff', '\x80key', 'key\xe9', '\x7f', '0', '9', ':',
+    ];
+    const setup: Cmd[] = keys.map((k) => ['SET', Buffer.from(k, 'latin1'), 'v']);
+    const patterns = [
+      '*', '', '?', '??', 'h?llo', 'h*llo', 'h[ae]llo', 'h[^e]llo', 'h[a-b]llo', 'h[b-a]llo', 'h[^a-e]llo', 'h\\*llo', 'h\\?llo',
+      'h\\[a]llo', 'h[\\]]llo', 'h\\\\llo', 'foo:*', 'foo:?', 'foo:??', 'foo:*:*', '*:*', '*o*', '*1', 'FOO*', 'f*', '[a-z]*',
+      '[A-Z]*', '[^a-z]*', '[]', '[', '[^', '[a-', '[a-]', 'a[-]b', 'a[]]b', 'a[^]b', 'a[\\^]b', '[^]', '\\', 'a\\', '\\*', '\\?',
+      '*\\', '[\\', 'h[', 'h[e', 'h[^', '*[', '**', '***llo', '*?', '?*', '*?*', '[\x00-\x10]*', '[\x80-\xff]*', '[a-\xff]',
+      '[a-\xff]*', '[\xff-a]*', '*\xe9', '[\x7f-\x81]*', '\x00', 'a\x00*', '[^\x00]', 'ab*', 'a*c', 'a*b*c*d', '*a*b*c*d*e',
+      'h*l*', 'x y', 'x?y', '[ ]', '[0-9]', '[9-0]', '[:]', 'he*[l]o', 'h*[^x]llo',
+    ];
+    const script: Cmd[] = [...setup];
+    for (const p of patterns) script.push(['KEYS', Buffer.from(p, 'latin1')]);
+    await d.run(script, { unordered: true });
+    // seeded random patterns from a small alphabet of specials and key bytes
+    const r = rng(7);
+    const alphabet = ['*', '?', '[', ']', '^', '-', '\\', 'a', 'b', 'h', 'l', 'o', 'e', '1', ':', 'f', '\xff', '\x00'];
+    const rand: Cmd[] = [];
+    for (let i = 0; i < 250; i++) {
+      let p = '';
+      const n = 1 + Math.floor(r() * 8);
+      for (let j = 0; j < n; j++) p += alphabet[Math.floor(r() * alphabet.length)];
+      rand.push(['KEYS', Buffer.from(p, 'latin1')]);
+    }
+    await d.run(rand, { unordered: true });
+  });
+
+  it('KEYS with pathological patterns finishes and agrees (bounded matching)', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const long = 'a'.repeat(5000);
+    await d.run([
+      ['SET', long, '1'],
+      ['SET', long + 'b', '1'],
+      ['SET', 'a'.repeat(60), '1'],
+      ['KEYS', 'a*a*a*a*a*a*a*a*a*a*a*a*b'],
+      ['KEYS', '*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*c'],
+      ['KEYS', '?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*x'],
+      ['KEYS', 'a*'.repeat(40) + 'b'],
+      ['KEYS', '[a]*'.repeat(30) + 'c'],
+      // nesting beyond Redis's limit of 1000 stars fails to match
+      ['KEYS', '*a'.repeat(999)],
+      ['KEYS', '*a'.repeat(1000)],
+      ['KEYS', '*a'.repeat(1001)],
+      ['KEYS', '*a'.repeat(1002)],
+      ['KEYS', 'a*'.repeat(1100)],
+    ], { unordered: true });
+  });
+
+  it('KEYS and SCAN skip expired keys; KEYS does not delete them', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['SET', 'live1', '1'],
+      ['SET', 'live2', '1', 'PXAT', '4102444800000'],
+      ['SET', 'dead', '1', 'PX', '1'],
+    ]);
+    await new Promise((r) => setTimeout(r, 20));
+    await d.run([
+      ['KEYS', '*'],
+      ['KEYS', 'd*'],
+      // (no DBSIZE here: the active expiry cycle may or may not have run yet)
+      ['SCAN', '0', 'COUNT', '1000'],
+      ['DBSIZE'],
+      ['SCAN', '0', 'COUNT', '1000', 'TYPE', 'none'],
+      ['SCAN', '0', 'COUNT', '1000', 'TYPE', 'string'],
+    ], { unordered: true });
+  });
+
+  it('SCAN options, errors and cursor parsing', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const script: Cmd[] = [];
+    for (let i = 0; i < 30; i++) script.push(['SET', `k:${i}`, String(i)]);
+    script.push(['SET', 'other', 'x'], ['SET', Buffer.from('bin\x00\xff', 'latin1'), 'y']);
+    await d.run(script);
+    await both([
+      ['SET', 'x', '1'],
+      ['SCAN', 'abc'],
+      ['SCAN', '1x'],
+      ['SCAN', ' 1'],
+      ['SCAN', '1 '],
+      ['SCAN', '\t0'],
+      ['SCAN', '-'],
+      ['SCAN', '+'],
+      ['SCAN', '0x10'],
+      ['SCAN', '18446744073709551616'],
+      ['SCAN', '-18446744073709551616'],
+      ['SCAN', '99999999999999999999999'],
+      ['SCAN', '0', 'COUNT', '0'],
+      ['SCAN', '0', 'COUNT', '-1'],
+      ['SCAN', '0', 'COUNT', '-9223372036854775808'],
+      ['SCAN', '0', 'COUNT', 'abc'],
+      ['SCAN', '0', 'COUNT', '9223372036854775808'],
+      ['SCAN', '0', 'COUNT', '1.5'],
+      ['SCAN', '0', 'COUNT'],
+      ['SCAN', '0', 'MATCH'],
+      ['SCAN', '0', 'TYPE'],
+      ['SCAN', '0', 'FOO', 'bar'],
+      ['SCAN', '0', 'COUNT', '10', 'FOO'],
+      ['SCAN', 'abc', 'COUNT', '0'],
+      ['SCAN', '0', 'COUNT', '0', 'MATCH'],
+      ['SCAN'],
+    ]);
+    // complete scans (COUNT larger than the keyspace): same elements
+    await d.run([
+      ['SCAN', '0', 'COUNT', '1000'],
+      ['SCAN', '0', 'count', '1000', 'match', 'k:1*'],
+      ['SCAN', '0', 'COUNT', '1000', 'MATCH', 'k:?'],
+      ['SCAN', '0', 'COUNT', '1000', 'MATCH', '*', 'MATCH', 'o*'],
+      ['SCAN', '0', 'COUNT', '1000', 'MATCH', 'o*', 'MATCH', '*'],
+      ['SCAN', '0', 'COUNT', '1000', 'MATCH', Buffer.from('bin\x00*', 'latin1')],
+      ['SCAN', '0', 'COUNT', '1000', 'TYPE', 'string'],
+      ['SCAN', '0', 'COUNT', '1000', 'TYPE', 'STRING'],
+      ['SCAN', '0', 'COUNT', '1000', 'TYPE', 'list'],
+      ['SCAN', '0', 'COUNT', '1000', 'TYPE', 'nosuchtype'],
+      ['SCAN', '0', 'COUNT', '1000', 'TYPE', 'string', 'MATCH', 'k:2*'],
+      // cursors that both accept as zero start a full scan
+      ['SCAN', '', 'COUNT', '1000'],
+      ['SCAN', '00', 'COUNT', '1000'],
+      ['SCAN', '-0', 'COUNT', '1000'],
+      ['SCAN', '+0', 'COUNT', '1000'],
+    ], { unordered: true });
+    // cursors Redis accepts (any strtoul value): a reply, not an error
+    await d.run([
+      ['SCAN', '+1'],
+      ['SCAN', '-1'],
+      ['SCAN', '01'],
+      ['SCAN', '18446744073709551615'],
+      ['SCAN', '-18446744073709551615'],
+    ], { typeOnly: true });
+  });
+
+  it('SCAN iterates to completion in small steps returning every key', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const [a, b] = await d.pair(0);
+    const want = new Set<string>();
+    for (let i = 0; i < 100; i++) {
+      want.add(`key:${i}`);
+      await Promise.all([a.raw('SET', `key:${i}`, 'v'), b.raw('SET', `key:${i}`, 'v')]);
+    }
+    for (const client of [a, b]) {
+      const seen = new Set<string>();
+      let cursor = '0';
+      let calls = 0;
+      do {
+        const r = (await client.call('SCAN', cursor, 'COUNT', '7')) as [string, string[]];
+        cursor = r[0];
+        for (const k of r[1]) seen.add(k);
+        calls++;
+        assert.ok(calls < 200, 'scan must terminate');
+      } while (cursor !== '0');
+      assert.deepEqual([...seen].sort(), [...want].sort());
+    }
+  });
+
+  it('RANDOMKEY returns live keys only', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['RANDOMKEY'], ['SET', 'only', '1'], ['RANDOMKEY'], ['RANDOMKEY', 'x']]);
+    const script: Cmd[] = [];
+    for (let i = 0; i < 20; i++) script.push(['SET', `gone${i}`, 'v', 'PX', '1']);
+    await d.run(script);
+    await new Promise((r) => setTimeout(r, 20));
+    // the expired keys are deleted as RANDOMKEY meets them; "only" is the one live key
+    await d.run([['RANDOMKEY'], ['RANDOMKEY'], ['RANDOMKEY'], ['DEL', 'only'], ['RANDOMKEY']]);
+    const all: Cmd[] = [];
+    for (let i = 0; i < 20; i++) all.push(['SET', `gone${i}`, 'v', 'PX', '1']);
+    await d.run(all);
+    await new Promise((r) => setTimeout(r, 20));
+    // every key volatile and expired: nil, and all of them deleted on the way
+    await d.run([['RANDOMKEY'], ['DBSIZE']]);
+    await d.run([['SET', 'a', '1'], ['SET', 'b', '2'], ['RANDOMKEY']], { typeOnly: true });
+  });
+
+  it('RENAME and RENAMENX: TTL kept, same key, missing key', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await both([
+      ['RENAME', 'nokey', 'x'],
+      ['RENAMENX', 'nokey', 'x'],
+      ['RENAME', 'nokey', 'nokey'],
+      ['RENAMENX', 'nokey', 'nokey'],
+      ['SET', 'a', '1', 'PXAT', '4102444800000'],
+      ['RENAME', 'a', 'a'],
+      ['RENAMENX', 'a', 'a'],
+      ['PEXPIRETIME', 'a'],
+      ['RENAME', 'a', 'b'],
+      ['EXISTS', 'a'],
+      ['GET', 'b'],
+      ['PEXPIRETIME', 'b'],
+      ['SET', 'c', '3'],
+      ['RENAMENX', 'b', 'c'],
+      ['GET', 'c'],
+      ['RENAME', 'c', 'b'],
+      ['GET', 'b'],
+      ['PEXPIRETIME', 'b'],
+      ['SET', 'd', '4', 'PXAT', '4102444800001'],
+      ['RENAME', 'b', 'd'],
+      ['PEXPIRETIME', 'd'],
+      ['RENAMENX', 'd', 'e'],
+      ['PEXPIRETIME', 'e'],
+      ['RENAME', Buffer.from('e', 'latin1'), Buffer.from('\x00\xff', 'latin1')],
+      ['GET', Buffer.from('\x00\xff', 'latin1')],
+      ['KEYS', '*'],
+      ['RENAME', 'a'],
+      ['RENAMENX', 'a', 'b', 'c'],
+    ], { unordered: true });
+  });
+
+  it('COPY: DB, REPLACE, TTL copied, errors', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await both([
+      ['SET', 'src', 'hello', 'PXAT', '4102444800000'],
+      ['COPY', 'src', 'src'],
+      ['COPY', 'src', 'src', 'DB', '0'],
+      ['COPY', 'src', 'src', 'REPLACE'],
+      ['COPY', 'nokey', 'dst'],
+      ['COPY', 'nokey', 'nokey'],
+      ['COPY', 'src', 'dst'],
+      ['GET', 'dst'],
+      ['PEXPIRETIME', 'dst'],
+      ['SET', 'src', 'world'],
+      ['COPY', 'src', 'dst'],
+      ['GET', 'dst'],
+      ['COPY', 'src', 'dst', 'REPLACE'],
+      ['GET', 'dst'],
+      ['PEXPIRETIME', 'dst'],
+      ['COPY', 'src', 'src', 'DB', '1'],
+      ['COPY', 'src', 'other', 'db', '2', 'replace'],
+      ['COPY', 'src', 'other', 'DB', '2'],
+      ['COPY', 'src', 'other', 'DB', '16'],
+      ['COPY', 'src', 'other', 'DB', '-1'],
+      ['COPY', 'src', 'other', 'DB', 'abc'],
+      ['COPY', 'src', 'other', 'DB', '2147483648'],
+      ['COPY', 'src', 'other', 'DB', '-2147483649'],
+      ['COPY', 'src', 'other', 'DB', '99999999999999999999'],
+      ['COPY', 'src', 'other', 'DB'],
+      ['COPY', 'src', 'other', 'FOO'],
+      ['COPY', 'src', 'other', 'REPLACE', 'FOO'],
+      ['COPY', 'src', 'other', 'DB', '16', 'FOO'],
+      ['COPY', 'src', 'other', 'FOO', 'DB', '16'],
+      ['COPY', 'nokey', 'nokey', 'FOO'],
+      ['COPY', 'src'],
+      ['SELECT', '1'],
+      ['GET', 'src'],
+      ['SELECT', '2'],
+      ['GET', 'other'],
+      ['PEXPIRETIME', 'other'],
+      ['SELECT', '0'],
+      ['DBSIZE'],
+    ]);
+  });
+
+  it('MOVE, SWAPDB, SELECT', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await both([
+      ['SET', 'k', 'v', 'PXAT', '4102444800000'],
+      ['MOVE', 'k', '0'],
+      ['MOVE', 'k', '16'],
+      ['MOVE', 'k', '-1'],
+      ['MOVE', 'k', 'abc'],
+      ['MOVE', 'k', '2147483648'],
+      ['MOVE', 'k', '9999999999'],
+      ['MOVE', 'nokey', '0'],
+      ['MOVE', 'nokey', '1'],
+      ['MOVE', 'k', '1'],
+      ['EXISTS', 'k'],
+      ['SET', 'k', 'v2'],
+      ['MOVE', 'k', '1'],
+      ['SELECT', '1'],
+      ['GET', 'k'],
+      ['PEXPIRETIME', 'k'],
+      ['MOVE', 'k', '0'],
+      ['SELECT', '0'],
+      ['GET', 'k'],
+      ['SWAPDB', '0', '1'],
+      ['GET', 'k'],
+      ['PEXPIRETIME', 'k'],
+      ['DBSIZE'],
+      ['SWAPDB', '1', '1'],
+      ['SWAPDB', '0', '16'],
+      ['SWAPDB', '16', '0'],
+      ['SWAPDB', '-1', '0'],
+      ['SWAPDB', 'a', '0'],
+      ['SWAPDB', '0', 'b'],
+      ['SWAPDB', 'a', 'b'],
+      ['SWAPDB', '0', '9999999999'],
+      ['SWAPDB', '0'],
+      ['SELECT', '15'],
+      ['DBSIZE'],
+      ['SELECT', '16'],
+      ['SELECT', '-1'],
+      ['SELECT', 'x'],
+      ['SELECT', '1.0'],
+      ['SELECT', '0'],
+    ]);
+  });
+
+  it('FLUSHDB and FLUSHALL with ASYNC|SYNC', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await both([
+      ['SET', 'a', '1'],
+      ['SELECT', '3'],
+      ['SET', 'b', '2'],
+      ['FLUSHDB', 'FOO'],
+      ['FLUSHDB', 'ASYNC', 'SYNC'],
+      ['FLUSHDB', 'async'],
+      ['DBSIZE'],
+      ['SET', 'b', '2'],
+      ['FLUSHDB', 'SYNC'],
+      ['DBSIZE'],
+      ['SELECT', '0'],
+      ['DBSIZE'],
+      ['SET', 'b', '2'],
+      ['FLUSHDB'],
+      ['DBSIZE'],
+      ['SET', 'x', '1'],
+      ['SELECT', '5'],
+      ['SET', 'y', '1'],
+      ['FLUSHALL', 'BAR'],
+      ['FLUSHALL', 'SYNC', 'ASYNC'],
+      ['FLUSHALL', 'Async'],
+      ['DBSIZE'],
+      ['SELECT', '0'],
+      ['DBSIZE'],
+      ['SET', 'x', '1'],
+      ['FLUSHALL', 'sync'],
+      ['DBSIZE'],
+      ['SET', 'x', '1'],
+      ['FLUSHALL'],
+      ['DBSIZE'],
+    ]);
+  });
+
+  it('OBJECT ENCODING, REFCOUNT, IDLETIME, FREQ, HELP', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await both([
+      ['SET', 'int', '12345'],
+      ['SET', 'neg', '-5'],
+      ['SET', 'big', '12345678901234567890'],
+      ['SET', 'lead0', '0123'],
+      ['SET', 'emb', 'hello'],
+      ['SET', 'emb44', 'x'.repeat(44)],
+      ['SET', 'raw45', 'x'.repeat(45)],
+      ['SET', 'shared', '9999'],
+      ['SET', 'notshared', '10000'],
+      ['SET', 'zero', '0'],
+      ['OBJECT', 'ENCODING', 'int'],
+      ['OBJECT', 'ENCODING', 'neg'],
+      ['OBJECT', 'ENCODING', 'big'],
+      ['OBJECT', 'ENCODING', 'lead0'],
+      ['OBJECT', 'ENCODING', 'emb'],
+      ['OBJECT', 'ENCODING', 'emb44'],
+      ['OBJECT', 'ENCODING', 'raw45'],
+      ['OBJECT', 'ENCODING', 'nokey'],
+      ['OBJECT', 'encoding', 'int'],
+      ['OBJECT', 'REFCOUNT', 'shared'],
+      ['OBJECT', 'REFCOUNT', 'zero'],
+      ['OBJECT', 'REFCOUNT', 'notshared'],
+      ['OBJECT', 'REFCOUNT', 'neg'],
+      ['OBJECT', 'REFCOUNT', 'emb'],
+      ['OBJECT', 'REFCOUNT', 'nokey'],
+      ['OBJECT', 'IDLETIME', 'nokey'],
+      ['OBJECT', 'FREQ', 'emb'],
+      ['OBJECT', 'FREQ', 'nokey'],
+      ['OBJECT', 'HELP'],
+      ['OBJECT', 'help'],
+      ['OBJECT', 'HELP', 'extra'],
+      ['OBJECT', 'NOSUCH'],
+      ['OBJECT', 'NOSUCH', 'k'],
+      ['OBJECT'],
+      ['OBJECT', 'ENCODING'],
+      ['OBJECT', 'ENCODING', 'a', 'b'],
+    ]);
+    const [a, b] = await d.pair(0);
+    for (const c of [a, b]) {
+      const idle = await c.call('OBJECT', 'IDLETIME', 'emb');
+      assert.equal(typeof idle, 'number');
+      assert.ok((idle as number) >= 0 && (idle as number) <= 2, `idle time ${idle}`);
+    }
+    await d.run([
+      ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'],
+      ['OBJECT', 'IDLETIME', 'emb'],
+      ['OBJECT', 'IDLETIME', 'nokey'],
+      ['OBJECT', 'FREQ', 'nokey'],
+      ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'],
+    ]);
+  });
+
+  it('lookups count keyspace hits and misses as Redis does', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['CONFIG', 'RESETSTAT']]);
+    await d.run([
+      ['SET', 'a', '1'],
+      ['SET', 'b', '2'],
+      ['EXISTS', 'a', 'nokey', 'a'],
+      ['TYPE', 'a'],
+      ['TYPE', 'nokey'],
+      ['TOUCH', 'a', 'nokey'],
+      ['OBJECT', 'ENCODING', 'a'],
+      ['OBJECT', 'ENCODING', 'nokey'],
+      ['COPY', 'a', 'c'],
+      ['COPY', 'nokey', 'c'],
+      ['TTL', 'a'],
+      ['PTTL', 'nokey'],
+      ['SCAN', '0', 'COUNT', '100', 'TYPE', 'string'],
+      ['RENAME', 'b', 'b2'],
+      ['MOVE', 'b2', '1'],
+      ['DEL', 'c', 'nokey'],
+    ], { unordered: true });
+    const [a, b] = await d.pair(0);
+    const stats = async (c: typeof a) => {
+      const info = (await c.call('INFO', 'stats')) as string;
+      return info.split('\r\n').filter((l) => /^keyspace_(hits|misses):/.test(l));
+    };
+    assert.deepEqual(await stats(a), await stats(b));
+  });
+
+  it('keys are binary safe: every byte 0..255', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const script: Cmd[] = [];
+    for (let i = 0; i < 256; i += 1) {
+      const key = Buffer.from([i, 0, 255 - i, 13, 10]);
+      script.push(['SET', key, Buffer.from([i])], ['EXISTS', key], ['TYPE', key]);
+    }
+    script.push(['DBSIZE'], ['RENAME', Buffer.from([0, 0, 255, 13, 10]), Buffer.from([1, 2, 3])], ['GET', Buffer.from([1, 2, 3])]);
+    await d.run(script);
+    await d.run([['KEYS', '*'], ['KEYS', Buffer.from([0x5b, 0x80, 0x2d, 0xff, 0x5d, 0x2a])], ['SCAN', '0', 'COUNT', '1000']], { unordered: true });
+  });
+});
