@@ -6,6 +6,7 @@
  */
 import type { Value } from '../types/object.js';
 import type { Keyspace } from './keyspace.js';
+import { lfuTouch } from './lfu.js';
 
 export class Database {
   readonly id: number;
@@ -15,7 +16,14 @@ export class Database {
   expireIter: Iterator<[string, number]> | null = null;
   /** Running average TTL of keys seen by the expiry cycle (INFO keyspace avg_ttl). */
   avgTtl = 0;
-  private readonly ks: Keyspace;
+  /**
+   * Per-key access data while an LRU/LFU maxmemory-policy is set (see
+   * eviction.ts): last access time (LRU) or packed LFU counter; else null.
+   */
+  access: Map<string, number> | null = null;
+  accessMode: 'lru' | 'lfu' | null = null;
+  lfuLogFactor = 10;
+  readonly ks: Keyspace;
 
   constructor(id: number, ks: Keyspace) {
     this.id = id;
@@ -26,11 +34,15 @@ export class Database {
     return this.dict.size;
   }
 
-  /** Deletes the key if its time has come. Returns true when it did. */
+  /**
+   * Deletes the key if its time has come. Returns true when the key is
+   * (logically) expired: while expiry is paused (CLIENT PAUSE) the key is
+   * kept, but still reported as gone, as Redis's expireIfNeeded does.
+   */
   expireIfNeeded(key: string): boolean {
     const when = this.expires.get(key);
     if (when === undefined || when > this.ks.now) return false;
-    if (this.ks.expiryPaused) return false;
+    if (this.ks.expiryPaused) return true;
     this.deleteExpired(key);
     return true;
   }
@@ -52,19 +64,31 @@ export class Database {
     if (v === undefined) {
       this.ks.misses++;
       if (this.ks.missHook !== null) this.ks.missHook(this, key);
-    } else this.ks.hits++;
+    } else {
+      this.ks.hits++;
+      if (this.access !== null) this.touch(key);
+    }
     return v;
+  }
+
+  /** Records an access for LRU/LFU eviction. */
+  touch(key: string): void {
+    const access = this.access!;
+    if (this.accessMode === 'lru') access.set(key, this.ks.now);
+    else access.set(key, lfuTouch(access.get(key), this.ks.now, this.lfuLogFactor));
   }
 
   /** Lookup for writing (or without stats): lazy expiry only. */
   lookup(key: string): Value | undefined {
-    if (this.expires.size !== 0) this.expireIfNeeded(key);
-    return this.dict.get(key);
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
+    const v = this.dict.get(key);
+    if (this.access !== null && v !== undefined) this.touch(key);
+    return v;
   }
 
   /** Existence check without touching stats. */
   exists(key: string): boolean {
-    if (this.expires.size !== 0) this.expireIfNeeded(key);
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return false;
     return this.dict.has(key);
   }
 
@@ -77,9 +101,10 @@ export class Database {
 
   /** SET semantics: create or replace, dropping any TTL unless keepTtl. */
   set(key: string, v: Value, keepTtl = false): void {
-    const had = this.dict.has(key);
-    this.dict.set(key, v);
-    if (!had) {
+    const dict = this.dict;
+    const before = dict.size;
+    dict.set(key, v);
+    if (dict.size !== before) {
       if (this.ks.readyHook !== null) this.ks.readyHook(this, key);
       if (this.ks.newKeyHook !== null) this.ks.newKeyHook(this, key);
     } else if (!keepTtl && this.expires.size !== 0) {
@@ -95,6 +120,7 @@ export class Database {
   delete(key: string): boolean {
     if (!this.dict.delete(key)) return false;
     if (this.expires.size !== 0) this.expires.delete(key);
+    if (this.access !== null) this.access.delete(key);
     return true;
   }
 
@@ -117,6 +143,7 @@ export class Database {
     this.expires = new Map();
     this.expireIter = null;
     this.avgTtl = 0;
+    if (this.access !== null) this.access = new Map();
   }
 
   /** Swaps contents with another database (SWAPDB). */
@@ -130,6 +157,9 @@ export class Database {
     other.dict = d;
     other.expires = e;
     other.avgTtl = a;
+    const acc = this.access;
+    this.access = other.access;
+    other.access = acc;
     this.expireIter = null;
     other.expireIter = null;
   }

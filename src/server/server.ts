@@ -21,6 +21,7 @@ import { Notifier } from '../pubsub/notify.js';
 import { PubSub } from '../pubsub/pubsub.js';
 import { Blocking } from '../keyspace/blocking.js';
 import { Watches } from '../keyspace/watch.js';
+import { Evictor } from '../keyspace/eviction.js';
 
 export { SINEW_VERSION } from './version.js';
 import { SINEW_PACKAGE_VERSION } from './version.js';
@@ -94,6 +95,9 @@ export class Server {
   readonly blocking: Blocking;
   readonly watches: Watches;
   readonly monitors = new Set<Client>();
+  readonly evictor: Evictor;
+  /** Hooks run after a key was evicted (client-side caching invalidation). */
+  readonly keyEvictedHooks: ((db: Database, key: string) => void)[] = [];
   stats: Stats = newStats();
   readonly runId = randomBytes(20).toString('hex');
   replId = randomBytes(20).toString('hex');
@@ -183,6 +187,7 @@ export class Server {
     this.blocking = new Blocking(this);
     this.watches = new Watches(this);
     this.keyspace.onExpired = (db, key) => this.onKeyExpired(db, key);
+    this.evictor = new Evictor(this);
     this.config.onChange = (name, value) => this.onConfigChange(name, value);
   }
 
@@ -199,6 +204,11 @@ export class Server {
         break;
       case 'slowlog-max-len':
         this.slowlog.trim(this.config.slowlogMaxLen);
+        break;
+      case 'maxmemory':
+      case 'maxmemory-policy':
+      case 'lfu-log-factor':
+        this.evictor.configure();
         break;
     }
   }
@@ -422,6 +432,7 @@ export class Server {
       (this as { keyspace: Keyspace }).keyspace = ks;
       this.notifier.install();
     }
+    this.evictor.configure();
   }
 
   /** Hooks run before listening (loading data files). */
@@ -567,6 +578,7 @@ export class Server {
     if (this.cronTimer !== null) clearInterval(this.cronTimer);
     if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
     this.blocking.shutdown();
+    this.evictor.stop();
     const closing = this.listeners.map((l) => new Promise<void>((r) => l.close(() => r())));
     for (const c of [...this.clients.values()]) {
       c.flush();
