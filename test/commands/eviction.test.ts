@@ -2,6 +2,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { collectGarbage } from '../../src/server/memory.js';
+
+/** Live heap after a full collection: later readings can only be higher until keys are removed. */
+async function liveMemory(s: { server: { evictor: { usedMemory(): number } } }): Promise<number> {
+  collectGarbage();
+  await new Promise((r) => setTimeout(r, 5));
+  return s.server.evictor.usedMemory();
+}
 
 /** Fills the server with ~1KB values until well above maxmemory. */
 async function fill(c: RawClient, n: number, prefix = 'k'): Promise<void> {
@@ -36,7 +44,7 @@ describe('maxmemory and eviction', () => {
       await c.raw('CONFIG', 'SET', 'notify-keyspace-events', 'Ee');
       await sub.raw('SUBSCRIBE', '__keyevent@0__:evicted');
       await fill(c, 2000);
-      const heap = s.server.evictor.usedMemory();
+      const heap = await liveMemory(s);
       await c.raw('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
       await c.raw('GET', 'k1999');
       await c.raw('CONFIG', 'SET', 'maxmemory', String(heap - 512 * 1024));
@@ -62,7 +70,7 @@ describe('maxmemory and eviction', () => {
       const v = 'y'.repeat(1024);
       for (let i = 0; i < 500; i++) c.send('SET', `t${i}`, v, 'EX', String(1000 + i));
       for (let i = 0; i < 500; i++) await c.nextRaw();
-      const heap = s.server.evictor.usedMemory();
+      const heap = await liveMemory(s);
       await c.raw('CONFIG', 'SET', 'maxmemory-policy', 'volatile-ttl');
       await c.raw('CONFIG', 'SET', 'maxmemory', String(heap - 200 * 1024));
       await c.raw('SET', 'trigger', 'x');
