@@ -1,6 +1,354 @@
 /**
- * hashes commands (work in progress: this group has no commands yet).
+ * Hash commands (t_hash.c): HSET, HSETNX, HMSET, HGET, HMGET, HGETALL,
+ * HKEYS, HVALS, HDEL, HLEN, HEXISTS, HSTRLEN, HINCRBY, HINCRBYFLOAT,
+ * HRANDFIELD, HSCAN.
  */
 import type { HandlerMap } from './table.js';
+import type { Client } from '../server/client.js';
+import { Err } from '../protocol/errors.js';
+import { parseLL, parseLLBig, LLONG_MAX, LLONG_MIN } from '../protocol/numbers.js';
+import type { Value } from '../types/object.js';
+import { RHash } from '../types/hash.js';
+import { parseLongDouble, incrByFloatString } from '../types/longdouble.js';
+import { parseScanArgs } from './keys.js';
+import { globMatch } from '../util/glob.js';
+import { parseScanCursor, emptyScan, parseRandomCount, randomReplyBudget, dropOversized, randomPositions } from './sets.js';
 
-export const hashCommands: HandlerMap = {};
+function limits(c: Client): [number, number] {
+  const cfg = c.server.config;
+  return [cfg.getInt('hash-max-listpack-entries'), cfg.getInt('hash-max-listpack-value')];
+}
+
+function asHash(c: Client, v: Value | undefined): RHash | undefined | null {
+  if (v === undefined) return undefined;
+  if (typeof v === 'string' || v.type !== 'hash') {
+    c.w.error(Err.wrongType);
+    return null;
+  }
+  return v as RHash;
+}
+
+/** The hash at a key for reading: undefined when missing, null after WRONGTYPE. */
+function readHash(c: Client, key: string): RHash | undefined | null {
+  return asHash(c, c.db.read(key));
+}
+
+/** The hash at a key for writing, created when missing (hashTypeLookupWriteOrCreate); null after WRONGTYPE. */
+function writeHash(c: Client, key: string): RHash | null {
+  const db = c.db;
+  const h = asHash(c, db.lookup(key));
+  if (h === null) return null;
+  if (h !== undefined) return h;
+  const n = new RHash();
+  db.add(key, n);
+  return n;
+}
+
+function notify(c: Client, event: string, key: string): void {
+  c.server.notifier.notify('h', event, key, c.db.id);
+}
+
+function hsetGeneric(c: Client, argv: string[], hmset: boolean): void {
+  if (argv.length % 2 === 1) {
+    c.w.error(Err.wrongArity(c.cmd?.fullname ?? (hmset ? 'hmset' : 'hset')));
+    return;
+  }
+  const key = argv[1];
+  const h = writeHash(c, key);
+  if (h === null) return;
+  const [maxEntries, maxValue] = limits(c);
+  h.tryConversion(argv, 2, maxValue);
+  let created = 0;
+  for (let i = 2; i < argv.length; i += 2) if (h.set(argv[i], argv[i + 1], maxEntries, maxValue)) created++;
+  if (hmset) c.w.ok();
+  else c.w.int(created);
+  notify(c, 'hset', key);
+  c.server.dirty += (argv.length - 2) / 2;
+}
+
+/** HGETALL, HKEYS, HVALS. */
+function getAll(c: Client, key: string, keys: boolean, values: boolean): void {
+  const h = readHash(c, key);
+  if (h === null) return;
+  const both = keys && values;
+  const n = h === undefined ? 0 : h.size;
+  if (both) c.w.map(n);
+  else c.w.array(n);
+  if (h === undefined) return;
+  const f = h.fields;
+  const v = h.values;
+  for (let i = 0; i < n; i++) {
+    if (keys) c.w.bulk(f[i]);
+    if (values) c.w.bulk(v[i]);
+  }
+}
+
+function hrandfieldWithCount(c: Client, l: bigint, withValues: boolean): void {
+  const h = readHash(c, c.argv[1]);
+  if (h === null) return;
+  if (h === undefined || l === 0n) {
+    c.w.array(0);
+    return;
+  }
+  const size = h.size;
+  const resp3 = c.resp === 3;
+  const fields = h.fields;
+  const values = h.values;
+  const emit = (i: number): void => {
+    if (withValues && resp3) c.w.array(2);
+    c.w.bulk(fields[i]);
+    if (withValues) c.w.bulk(values[i]);
+  };
+  if (l < 0n || l === 1n) {
+    // with repetitions, in random order
+    const count = l < 0n ? -l : l;
+    const budget = randomReplyBudget(c);
+    if (count * (withValues ? 14n : 7n) > BigInt(budget)) {
+      if (dropOversized(c)) return;
+      c.w.error('ERR reply too large');
+      return;
+    }
+    const n = Number(count);
+    c.w.array(withValues && !resp3 ? n * 2 : n);
+    for (let i = 0; i < n; i++) {
+      emit(Math.floor(Math.random() * size));
+      if ((i & 4095) === 4095 && c.w.length > budget && dropOversized(c)) return;
+    }
+    return;
+  }
+  if (l >= BigInt(size)) {
+    c.w.array(withValues && !resp3 ? size * 2 : size);
+    for (let i = 0; i < size; i++) emit(i);
+    return;
+  }
+  const count = Number(l);
+  const pos = randomPositions(size, count);
+  // A listpack samples in its own order when the hash is big compared to count.
+  if (h.listpack && count * 3 <= size) pos.sort((a, b) => a - b);
+  c.w.array(withValues && !resp3 ? count * 2 : count);
+  for (const i of pos) emit(i);
+}
+
+export const hashCommands: HandlerMap = {
+  hset(c, argv) {
+    hsetGeneric(c, argv, false);
+  },
+
+  hmset(c, argv) {
+    hsetGeneric(c, argv, true);
+  },
+
+  hsetnx(c, argv) {
+    const key = argv[1];
+    const h = writeHash(c, key);
+    if (h === null) return;
+    if (h.has(argv[2])) {
+      c.w.int(0);
+      return;
+    }
+    const [maxEntries, maxValue] = limits(c);
+    h.tryConversion(argv, 2, maxValue);
+    h.set(argv[2], argv[3], maxEntries, maxValue);
+    c.w.int(1);
+    notify(c, 'hset', key);
+    c.server.dirty++;
+  },
+
+  hget(c, argv) {
+    const h = readHash(c, argv[1]);
+    if (h === null) return;
+    const v = h === undefined ? undefined : h.get(argv[2]);
+    if (v === undefined) c.w.nullBulk();
+    else c.w.bulk(v);
+  },
+
+  hmget(c, argv) {
+    const h = readHash(c, argv[1]);
+    if (h === null) return;
+    c.w.array(argv.length - 2);
+    for (let j = 2; j < argv.length; j++) {
+      const v = h === undefined ? undefined : h.get(argv[j]);
+      if (v === undefined) c.w.nullBulk();
+      else c.w.bulk(v);
+    }
+  },
+
+  hgetall(c, argv) {
+    getAll(c, argv[1], true, true);
+  },
+
+  hkeys(c, argv) {
+    getAll(c, argv[1], true, false);
+  },
+
+  hvals(c, argv) {
+    getAll(c, argv[1], false, true);
+  },
+
+  hdel(c, argv) {
+    const db = c.db;
+    const key = argv[1];
+    const h = asHash(c, db.lookup(key));
+    if (h === null) return;
+    if (h === undefined) {
+      c.w.int(0);
+      return;
+    }
+    let deleted = 0;
+    let removed = false;
+    for (let j = 2; j < argv.length; j++) {
+      if (h.delete(argv[j])) {
+        deleted++;
+        if (h.size === 0) {
+          db.delete(key);
+          removed = true;
+          break;
+        }
+      }
+    }
+    if (deleted > 0) {
+      notify(c, 'hdel', key);
+      if (removed) c.server.notifier.notify('g', 'del', key, db.id);
+      c.server.dirty += deleted;
+    }
+    c.w.int(deleted);
+  },
+
+  hlen(c, argv) {
+    const h = readHash(c, argv[1]);
+    if (h === null) return;
+    c.w.int(h === undefined ? 0 : h.size);
+  },
+
+  hexists(c, argv) {
+    const h = readHash(c, argv[1]);
+    if (h === null) return;
+    c.w.int(h !== undefined && h.has(argv[2]) ? 1 : 0);
+  },
+
+  hstrlen(c, argv) {
+    const h = readHash(c, argv[1]);
+    if (h === null) return;
+    const v = h === undefined ? undefined : h.get(argv[2]);
+    c.w.int(v === undefined ? 0 : v.length);
+  },
+
+  hincrby(c, argv) {
+    const incr = parseLLBig(argv[3]);
+    if (incr === null) {
+      c.w.error(Err.notInteger);
+      return;
+    }
+    const key = argv[1];
+    const h = writeHash(c, key);
+    if (h === null) return;
+    const cur = h.get(argv[2]);
+    let value = 0n;
+    if (cur !== undefined) {
+      if (parseLL(cur) === null) {
+        c.w.error('ERR hash value is not an integer');
+        return;
+      }
+      value = BigInt(cur);
+    }
+    const r = value + incr;
+    if (r > LLONG_MAX || r < LLONG_MIN) {
+      c.w.error(Err.overflow);
+      return;
+    }
+    const s = r.toString();
+    const [maxEntries, maxValue] = limits(c);
+    h.set(argv[2], s, maxEntries, maxValue);
+    c.w.bigInt(s);
+    notify(c, 'hincrby', key);
+    c.server.dirty++;
+  },
+
+  hincrbyfloat(c, argv) {
+    const incr = parseLongDouble(argv[3]);
+    if (incr === null) {
+      c.w.error(Err.notFloat);
+      return;
+    }
+    if (incr.inf) {
+      c.w.error('ERR value is NaN or Infinity');
+      return;
+    }
+    const key = argv[1];
+    const h = writeHash(c, key);
+    if (h === null) return;
+    const field = argv[2];
+    const r = incrByFloatString(h.get(field) ?? '0', argv[3]);
+    if (r === 'value') {
+      c.w.error('ERR hash value is not a float');
+      return;
+    }
+    if (r === 'incr') {
+      c.w.error(Err.notFloat);
+      return;
+    }
+    if (r === 'naninf') {
+      c.w.error(Err.incrNanInf);
+      return;
+    }
+    const [maxEntries, maxValue] = limits(c);
+    h.set(field, r, maxEntries, maxValue);
+    c.w.bulk(r);
+    notify(c, 'hincrbyfloat', key);
+    c.server.dirty++;
+    c.propagateArgv = ['HSET', key, field, r];
+  },
+
+  hrandfield(c, argv) {
+    if (argv.length >= 3) {
+      const l = parseRandomCount(c, argv[2]);
+      if (l === null) return;
+      let withValues = false;
+      if (argv.length > 4 || (argv.length === 4 && argv[3].toLowerCase() !== 'withvalues')) {
+        c.w.error(Err.syntax);
+        return;
+      } else if (argv.length === 4) {
+        withValues = true;
+        if (l < -4611686018427387903n || l > 4611686018427387903n) {
+          c.w.error('ERR value is out of range');
+          return;
+        }
+      }
+      hrandfieldWithCount(c, l, withValues);
+      return;
+    }
+    const h = readHash(c, argv[1]);
+    if (h === null) return;
+    if (h === undefined) c.w.nullBulk();
+    else c.w.bulk(h.fields[h.randomIndex()]);
+  },
+
+  hscan(c, argv) {
+    const cursor = parseScanCursor(c, argv[2]);
+    if (cursor === null) return;
+    const h = readHash(c, argv[1]);
+    if (h === null) return;
+    if (h === undefined) return emptyScan(c);
+    const opts = parseScanArgs(c, argv, 3, false);
+    if (opts === null) return;
+    const match = opts.match;
+    const out: string[] = [];
+    let next = '0';
+    if (h.listpack) {
+      // Redis returns a small encoding whole, whatever the cursor.
+      const f = h.fields;
+      const v = h.values;
+      for (let i = 0; i < f.length; i++) {
+        if (match === null || globMatch(match, f[i])) out.push(f[i], v[i]);
+      }
+    } else {
+      next = c.server.scans.step(cursor, h.index, opts.count, (f) => {
+        if (match === null || globMatch(match, f)) out.push(f, h.get(f)!);
+      });
+    }
+    c.w.array(2);
+    c.w.bulk(next);
+    c.w.array(out.length);
+    for (const s of out) c.w.bulk(s);
+  },
+};

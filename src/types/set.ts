@@ -1,0 +1,141 @@
+/**
+ * The set type (t_set.c). Members live in an array (O(1) random access for
+ * SPOP / SRANDMEMBER) plus a member -> position Map (O(1) membership);
+ * deletion swaps the last member into the hole.
+ *
+ * Encoding: Redis keeps a set as an "intset" (a sorted array of integers)
+ * while every member is a canonical 64-bit integer and the size is within
+ * set-max-intset-entries, and converts it to a "hashtable" for good
+ * otherwise. We only track the flag; and since an intset replies in numeric
+ * order, the array is sorted (lazily, when someone iterates) while the flag
+ * is set.
+ */
+import type { RObject } from './object.js';
+import { isIntEncodable } from '../protocol/numbers.js';
+
+/** Numeric order of two canonical 64-bit integer strings. */
+export function compareIntStrings(a: string, b: string): number {
+  const an = a.charCodeAt(0) === 45;
+  const bn = b.charCodeAt(0) === 45;
+  if (an !== bn) return an ? -1 : 1;
+  if (a.length !== b.length) return an ? b.length - a.length : a.length - b.length;
+  if (a === b) return 0;
+  return (a < b) !== an ? -1 : 1;
+}
+
+export class RSet implements RObject {
+  readonly type = 'set' as const;
+  /** Members; in numeric order when `intset` and `sorted`. */
+  members: string[] = [];
+  /** member -> position in `members` */
+  index = new Map<string, number>();
+  /** Redis's intset encoding (one-way: cleared for good). */
+  intset: boolean;
+  private sorted = true;
+
+  /** An empty set of the encoding Redis would create for its first member (setTypeCreate). */
+  constructor(intset = true) {
+    this.intset = intset;
+  }
+
+  static forMember(first: string): RSet {
+    return new RSet(isIntEncodable(first));
+  }
+
+  /** Builds a set from members (duplicates ignored), converting as Redis would. */
+  static from(members: Iterable<string>, maxIntset: number): RSet {
+    const s = new RSet(true);
+    for (const m of members) s.add(m, maxIntset);
+    return s;
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  has(m: string): boolean {
+    return this.index.has(m);
+  }
+
+  /** Adds a member; returns false when it was already there (setTypeAdd). */
+  add(m: string, maxIntset: number): boolean {
+    const index = this.index;
+    if (index.has(m)) return false;
+    const members = this.members;
+    const n = members.length;
+    if (this.intset) {
+      if (!isIntEncodable(m)) {
+        this.convert();
+      } else {
+        if (this.sorted && n > 0 && compareIntStrings(members[n - 1], m) > 0) this.sorted = false;
+        if (n + 1 > maxIntset) this.convert();
+      }
+    }
+    members.push(m);
+    index.set(m, n);
+    return true;
+  }
+
+  /** Removes a member; returns false when it was not there. */
+  delete(m: string): boolean {
+    const index = this.index;
+    const i = index.get(m);
+    if (i === undefined) return false;
+    index.delete(m);
+    const members = this.members;
+    const last = members.pop()!;
+    if (i < members.length) {
+      members[i] = last;
+      index.set(last, i);
+      this.sorted = false;
+    }
+    return true;
+  }
+
+  /** Converts to the hashtable encoding (one way). */
+  convert(): void {
+    this.intset = false;
+    this.sorted = true;
+  }
+
+  /** A member picked uniformly at random (the set must not be empty). */
+  random(): string {
+    const members = this.members;
+    return members[Math.floor(Math.random() * members.length)];
+  }
+
+  /** Removes and returns a random member (the set must not be empty). */
+  pop(): string {
+    const m = this.random();
+    this.delete(m);
+    return m;
+  }
+
+  /**
+   * The members in the order Redis iterates them: numeric order for an
+   * intset. The array is the set's own: do not modify it, and do not modify
+   * the set while using it.
+   */
+  ordered(): readonly string[] {
+    if (this.intset && !this.sorted) {
+      const members = this.members;
+      members.sort(compareIntStrings);
+      const index = this.index;
+      for (let i = 0; i < members.length; i++) index.set(members[i], i);
+      this.sorted = true;
+    }
+    return this.members;
+  }
+
+  encoding(): string {
+    return this.intset ? 'intset' : 'hashtable';
+  }
+
+  clone(): RSet {
+    const s = new RSet(this.intset);
+    s.members = this.members.slice();
+    s.index = new Map(this.index);
+    s.sorted = this.sorted;
+    return s;
+  }
+}

@@ -1,0 +1,83 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { RHash } from '../../src/types/hash.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+function check(h: RHash, model: Map<string, string>): void {
+  assert.equal(h.size, model.size);
+  assert.equal(h.index.size, model.size);
+  assert.equal(h.values.length, model.size);
+  for (let i = 0; i < h.fields.length; i++) {
+    assert.equal(h.index.get(h.fields[i]), i);
+    assert.equal(h.values[i], model.get(h.fields[i]));
+  }
+  if (h.listpack) {
+    // a listpack keeps insertion order, updates in place: what a JS Map does
+    assert.deepEqual(h.fields, [...model.keys()]);
+  }
+}
+
+describe('RHash', () => {
+  it('matches a model under random operations, with Redis encoding rules', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = rng(seed);
+      const maxEntries = 1 + Math.floor(r() * 30);
+      const maxValue = 2 + Math.floor(r() * 6);
+      const h = new RHash();
+      const model = new Map<string, string>();
+      let listpack = true;
+      for (let step = 0; step < 400; step++) {
+        const f = 'f' + Math.floor(r() * 40);
+        const op = r();
+        if (op < 0.6) {
+          const v = 'v'.repeat(1 + Math.floor(r() * (maxValue + 1)));
+          if (f.length > maxValue || v.length > maxValue) listpack = false;
+          const isNew = h.set(f, v, maxEntries, maxValue);
+          assert.equal(isNew, !model.has(f));
+          model.set(f, v);
+          if (isNew && model.size > maxEntries) listpack = false;
+        } else if (op < 0.9) {
+          assert.equal(h.delete(f), model.delete(f));
+        } else {
+          assert.equal(h.get(f), model.get(f));
+          assert.equal(h.has(f), model.has(f));
+        }
+        assert.equal(h.listpack, listpack, `encoding at seed ${seed} step ${step}`);
+        assert.equal(h.encoding(), listpack ? 'listpack' : 'hashtable');
+        check(h, model);
+      }
+    }
+  });
+
+  it('tryConversion converts on any long argument, once', () => {
+    const h = new RHash();
+    h.set('a', '1', 512, 64);
+    h.tryConversion(['hset', 'k', 'a', 'x'.repeat(64)], 2, 64);
+    assert.equal(h.encoding(), 'listpack');
+    h.tryConversion(['hset', 'k', 'x'.repeat(65), '1'], 2, 64);
+    assert.equal(h.encoding(), 'hashtable');
+    h.delete('a');
+    assert.equal(h.encoding(), 'hashtable');
+  });
+
+  it('clone is deep', () => {
+    const h = new RHash();
+    h.set('a', '1', 512, 64);
+    h.set('b', '2', 512, 64);
+    const c = h.clone();
+    c.set('a', 'z', 512, 64);
+    c.delete('b');
+    assert.equal(h.get('a'), '1');
+    assert.equal(h.get('b'), '2');
+    assert.equal(c.size, 1);
+    const i = h.randomIndex();
+    assert.ok(i >= 0 && i < 2);
+  });
+});
