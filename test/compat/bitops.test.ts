@@ -139,17 +139,18 @@ describe('bitmap commands against redis-server', () => {
     if (!d) return t.skip('redis-server not installed');
     const r = rng(7);
     const value = randomBytes(r, 3000);
-    const cmds: Cmd[] = [['SET', 'big', value], ['BITCOUNT', 'big']];
+    const queries: Cmd[] = [['BITCOUNT', 'big']];
     for (let i = 0; i < 60; i++) {
       const bit = r() < 0.5;
       const lim = bit ? 24500 : 3100;
       const s = Math.floor(r() * lim * 2) - lim;
       const e = Math.floor(r() * lim * 2) - lim;
-      cmds.push(bit ? ['BITCOUNT', 'big', s, e, 'BIT'] : ['BITCOUNT', 'big', s, e]);
+      queries.push(bit ? ['BITCOUNT', 'big', s, e, 'BIT'] : ['BITCOUNT', 'big', s, e]);
     }
-    // Same content held as a raw (mutable) string.
-    cmds.push(['SETBIT', 'big', '0', String((value[0] >> 7) & 1)], ['BITCOUNT', 'big'], ['BITCOUNT', 'big', '17', '2011', 'BIT']);
-    await d.run(cmds);
+    for (let k = 0; k < 8; k++) queries.push(['BITCOUNT', 'big', k, 2000 + k], ['BITCOUNT', 'big', k * 9, 20000 - k * 7, 'BIT']);
+    // A plain value, then the same content held as a raw (mutable) string.
+    await d.run([['SET', 'big', value], ...queries]);
+    await d.run([['SETBIT', 'big', '0', String((value[0] >> 7) & 1)], ['OBJECT', 'ENCODING', 'big'], ...queries]);
   });
 
   it('BITPOS with BYTE and BIT ranges', async (t) => {
@@ -208,24 +209,51 @@ describe('bitmap commands against redis-server', () => {
   it('BITPOS over long strings and random ranges', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     const r = rng(11);
-    const cmds: Cmd[] = [];
-    const pad = Buffer.alloc(500);
-    const longZeros = Buffer.concat([pad, Buffer.from([0x08]), pad]);
-    const longOnes = Buffer.concat([Buffer.alloc(600, 0xff), Buffer.from([0xfe]), Buffer.alloc(300, 0xff)]);
-    cmds.push(['SET', 'z', longZeros], ['BITPOS', 'z', '1'], ['BITPOS', 'z', '1', '3', '-3'], ['BITPOS', 'z', '1', '4005', '-1', 'BIT']);
-    cmds.push(['SET', 'o', longOnes], ['BITPOS', 'o', '0'], ['BITPOS', 'o', '0', '601'], ['BITPOS', 'o', '0', '601', '-1']);
-    cmds.push(['SET', 'r', randomBytes(r, 400)]);
+    const queries: Cmd[] = [];
+    const q = (...c: Cmd): number => queries.push(c);
+    q('BITPOS', 'z', '1');
+    q('BITPOS', 'z', '1', '3', '-3');
+    q('BITPOS', 'z', '1', '4005', '-1', 'BIT');
+    q('BITPOS', 'z', '0', '4000', '4009', 'BIT');
+    q('BITPOS', 'o', '0');
+    q('BITPOS', 'o', '0', '601');
+    q('BITPOS', 'o', '0', '601', '-1');
+    q('BITPOS', 'o', '0', '2', '4807', 'BIT');
     for (let i = 0; i < 80; i++) {
       const bit = r() < 0.5 ? '0' : '1';
       const mode = r();
       const lim = mode < 0.5 ? 3300 : 420;
       const s = Math.floor(r() * lim * 2) - lim;
       const e = Math.floor(r() * lim * 2) - lim;
-      if (mode < 0.5) cmds.push(['BITPOS', 'r', bit, s, e, 'BIT']);
-      else if (mode < 0.75) cmds.push(['BITPOS', 'r', bit, s, e]);
-      else cmds.push(['BITPOS', 'r', bit, s]);
+      if (mode < 0.5) q('BITPOS', 'r', bit, s, e, 'BIT');
+      else if (mode < 0.75) q('BITPOS', 'r', bit, s, e);
+      else q('BITPOS', 'r', bit, s);
     }
-    await d.run(cmds);
+    // Long runs of 0x00 / 0xff around a single odd byte, at every word alignment.
+    for (let k = 0; k < 8; k++) {
+      const zeros = Buffer.alloc(501 + k);
+      zeros[480 + k] = 0x08;
+      const ones = Buffer.alloc(903 + k, 0xff);
+      ones[600 + 3 * k] = 0xfe;
+      q('SET', `z${k}`, zeros);
+      q('SET', `o${k}`, ones);
+      q('APPEND', `z${k}`, '');
+      q('APPEND', `o${k}`, '');
+      for (const start of ['0', '1', '2', '3', '5', '9']) {
+        q('BITPOS', `z${k}`, '1', start);
+        q('BITPOS', `o${k}`, '0', start);
+        q('BITPOS', `o${k}`, '0', start, '-2');
+      }
+    }
+    const r2 = rng(12);
+    const values: Cmd[] = [
+      ['SET', 'z', Buffer.concat([Buffer.alloc(500), Buffer.from([0x08]), Buffer.alloc(500)])],
+      ['SET', 'o', Buffer.concat([Buffer.alloc(600, 0xff), Buffer.from([0xfe]), Buffer.alloc(300, 0xff)])],
+      ['SET', 'r', randomBytes(r2, 400)],
+    ];
+    // Plain values, then the same values held as mutable (raw) strings.
+    await d.run([...values, ...queries]);
+    await d.run([...values, ['APPEND', 'z', ''], ['APPEND', 'o', ''], ['APPEND', 'r', ''], ...queries]);
   });
 
   it('BITOP AND OR XOR NOT', async (t) => {
