@@ -1,0 +1,208 @@
+import { describe, it, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { Differ, type Cmd } from '../helpers/differ.js';
+import type { RawClient } from '../helpers/raw-client.js';
+
+/** Every reply that arrives until the connection is quiet for a moment. */
+async function drain(c: RawClient): Promise<string[]> {
+  const out: string[] = [];
+  for (;;) {
+    try {
+      out.push(await c.nextRaw(150));
+    } catch {
+      return out;
+    }
+  }
+}
+
+/**
+ * Note: Redis never resets errno before the strtod of SORT, so once a value
+ * overflows, underflows or is subnormal, every later numeric SORT of that
+ * server fails too. Such values are only tried in the last test.
+ */
+describe('SORT against redis-server', () => {
+  let d: Differ | null = null;
+  before(async () => {
+    d = await Differ.create();
+  });
+  after(async () => {
+    await d?.close();
+  });
+  beforeEach(async () => {
+    await d?.reset();
+  });
+
+  const both = async (cmds: Cmd[]) => {
+    await d!.run(cmds);
+    await d!.run([['HELLO', '3']], { typeOnly: true });
+    await d!.run(cmds);
+    await d!.run([['HELLO', '2']], { typeOnly: true });
+  };
+
+  it('lists: numeric and ALPHA order, DESC, LIMIT', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['RPUSH', 'l', '3', '10', '-1', '2.5', '10', ' 7', '', '0x10', '-inf', '+inf', '1e3', '.5', '-0', '0'],
+      ['RPUSH', 'w', 'b', 'a', 'C', 'aa', '', 'a\x00z', 'a\x00b', '\xff', '10', '9'],
+    ]);
+    const cmds: Cmd[] = [];
+    for (const order of [[], ['ASC'], ['DESC']]) {
+      cmds.push(['SORT', 'l', ...order], ['SORT', 'w', ...order, 'ALPHA'], ['SORT_RO', 'l', ...order], ['SORT_RO', 'w', 'ALPHA', ...order]);
+      for (const [s, n] of [['0', '3'], ['2', '4'], ['-5', '2'], ['3', '-1'], ['3', '0'], ['13', '5'], ['14', '1'], ['100', '1'], ['0', '100']]) {
+        cmds.push(['SORT', 'l', 'LIMIT', s, n, ...order], ['SORT', 'w', 'LIMIT', s, n, 'ALPHA', ...order]);
+      }
+    }
+    cmds.push(
+      ['SORT', 'w'],
+      ['SORT', 'l', 'ALPHA'],
+      ['SORT', 'nokey'],
+      ['SORT', 'nokey', 'ALPHA', 'DESC', 'LIMIT', '0', '1'],
+      ['SORT', 'l', 'limit', '0', '2', 'desc', 'alpha', 'asc'],
+    );
+    await both(cmds);
+  });
+
+  it('LIMIT near 2^63 and option errors', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['RPUSH', 'l', '3', '1', '2', '5', '4'], ['SET', 'str', 'x']]);
+    const lims = ['9223372036854775807', '-9223372036854775808', '9223372036854775806', '1', '2', '0', '-1'];
+    const cmds: Cmd[] = [];
+    for (const a of lims) for (const b of lims) {
+      cmds.push(['SORT', 'l', 'LIMIT', a, b], ['SORT', 'l', 'BY', 'nosort', 'LIMIT', a, b], ['SORT', 'l', 'BY', 'nosort', 'DESC', 'LIMIT', a, b]);
+    }
+    cmds.push(
+      ['SORT', 'l', 'LIMIT', '9223372036854775808', '1'],
+      ['SORT', 'l', 'LIMIT', '0', 'x'],
+      ['SORT', 'l', 'LIMIT', '0'],
+      ['SORT', 'l', 'LIMIT'],
+      ['SORT', 'l', 'BY'],
+      ['SORT', 'l', 'GET'],
+      ['SORT', 'l', 'STORE'],
+      ['SORT', 'l', 'FOO'],
+      ['SORT_RO', 'l', 'STORE', 'dst'],
+      ['SORT', 'str'],
+      ['SORT', 'str', 'FOO'],
+      ['SORT', 'str', 'LIMIT', 'x', '1'],
+      ['SORT_RO', 'str'],
+      ['SORT'],
+      ['RPUSH', 'bad', '1', 'abc', '2'],
+      ['SORT', 'bad'],
+      ['SORT', 'bad', 'ALPHA'],
+      ['SORT', 'bad', 'BY', 'nosort'],
+      ['SORT', 'bad', 'LIMIT', '0', '1'],
+      ['SORT', 'bad', 'STORE', 'dst'],
+      ['EXISTS', 'dst'],
+      ['RPUSH', 'nan', '1', 'nan'],
+      ['SORT', 'nan'],
+      ['RPUSH', 'sp', '1', '2 '],
+      ['SORT', 'sp'],
+      ['RPUSH', 'e', '1e', '1'],
+      ['SORT', 'e'],
+    );
+    await both(cmds);
+  });
+
+  it('BY patterns, nosort, GET patterns', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['RPUSH', 'l', 'a', 'b', 'c', 'd', 'e', 'f'],
+      ['MSET', 'w_a', '5', 'w_b', '2', 'w_c', '9', 'w_e', '2', 'w_f', 'abc'],
+      ['MSET', 'o_a', 'A', 'o_b', 'B', 'o_d', 'D', 'o_e', '', 'a_w_x', '1'],
+      ['MSET', 'p_a', 'zz', 'p_b', 'y', 'p_c', 'x', 'p_d', 'x'],
+      ['RPUSH', 'o_c', 'not a string'],
+      ['RPUSH', 'num', '3', '1', '2'],
+      ['MSET', 'n_1', '10', 'n_2', '30', 'n_3', '20', 'g_1', 'one', 'g_3', 'three'],
+    ]);
+    const cmds: Cmd[] = [
+      ['SORT', 'num', 'BY', 'n_*'],
+      ['SORT', 'num', 'BY', 'n_*', 'DESC'],
+      ['SORT', 'num', 'BY', 'n_*', 'GET', 'g_*'],
+      ['SORT', 'num', 'BY', 'n_*', 'GET', '#', 'GET', 'g_*', 'GET', 'n_*'],
+      ['SORT', 'num', 'BY', 'n_*', 'LIMIT', '1', '1', 'GET', 'g_*'],
+      ['SORT', 'num', 'BY', 'nosort'],
+      ['SORT', 'num', 'BY', 'nosort', 'DESC'],
+      ['SORT', 'num', 'BY', 'nosort', 'GET', 'n_*', 'GET', '#'],
+      ['SORT', 'num', 'BY', 'nosort', 'LIMIT', '1', '5', 'DESC', 'GET', 'g_*'],
+      ['SORT', 'num', 'BY', 'n_', 'GET', 'n_*'],
+      ['SORT', 'num', 'GET', 'n_'],
+      ['SORT', 'num', 'GET', '#'],
+      ['SORT', 'num', 'GET', '#x'],
+      ['SORT', 'num', 'GET', '*'],
+      ['SORT', 'num', 'GET', 'n_**'],
+      ['SORT', 'l', 'BY', 'p_*', 'ALPHA'],
+      ['SORT', 'l', 'BY', 'p_*', 'ALPHA', 'DESC'],
+      ['SORT', 'l', 'BY', 'o_*', 'ALPHA', 'GET', 'o_*'],
+      ['SORT', 'l', 'BY', 'w_*'],
+      ['SORT', 'l', 'BY', 'w_*', 'ALPHA'],
+      ['SORT', 'l', 'BY', 'w_*', 'ALPHA', 'GET', 'w_*', 'GET', '#'],
+      ['SORT', 'l', 'GET', 'o_*', 'ALPHA'],
+      ['SORT', 'l', 'GET', 'o_*', 'GET', 'w_*', 'ALPHA', 'DESC', 'LIMIT', '1', '3'],
+      ['SORT', 'l', 'BY', 'a_*_x', 'ALPHA'],
+      ['SORT', 'l', 'BY', '*', 'ALPHA'],
+      ['SORT_RO', 'num', 'BY', 'n_*', 'GET', 'g_*', 'GET', '#'],
+      ['SORT', 'num', 'BY', 'n_*\x00junk', 'GET', 'g_*'],
+      ['SORT', 'num', 'BY', 'n_\x00*', 'GET', 'g_*'],
+      ['SORT', 'num', 'GET', '#\x00x'],
+      ['SORT', 'num', 'GET', 'g_*\x00'],
+    ];
+    await both(cmds);
+  });
+
+  it('STORE: list result, empty result deletes, overwrites other types and TTL', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await both([
+      ['FLUSHALL'],
+      ['RPUSH', 'l', '3', '1', '2'],
+      ['MSET', 'g_1', 'one', 'g_2', 'two'],
+      ['SORT', 'l', 'STORE', 'dst'],
+      ['LRANGE', 'dst', '0', '-1'],
+      ['TYPE', 'dst'],
+      ['OBJECT', 'ENCODING', 'dst'],
+      ['SORT', 'l', 'DESC', 'GET', 'g_*', 'GET', '#', 'STORE', 'dst'],
+      ['LRANGE', 'dst', '0', '-1'],
+      ['SET', 'str', 'x', 'EX', '100'],
+      ['SORT', 'l', 'LIMIT', '0', '1', 'STORE', 'str'],
+      ['TYPE', 'str'],
+      ['TTL', 'str'],
+      ['SORT', 'l', 'LIMIT', '0', '0', 'STORE', 'str'],
+      ['EXISTS', 'str'],
+      ['SORT', 'nokey', 'STORE', 'dst'],
+      ['EXISTS', 'dst'],
+      ['SORT', 'nokey', 'STORE', 'dst'],
+      ['SORT', 'l', 'STORE', 'l'],
+      ['LRANGE', 'l', '0', '-1'],
+      ['SORT', 'l', 'BY', 'nosort', 'DESC', 'STORE', 'a', 'STORE', 'b'],
+      ['LRANGE', 'a', '0', '-1'],
+      ['LRANGE', 'b', '0', '-1'],
+    ]);
+  });
+
+  it('STORE wakes blocked clients, events and WATCH', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['RPUSH', 'l', '2', '1'], ['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']]);
+    await d.run([['PSUBSCRIBE', '__key*__:*']], { conn: 3 });
+    await d.send(['BLPOP', 'dst', '0'], 1);
+    await d.expectSilence(1, 40);
+    await d.run([['SORT', 'l', 'STORE', 'dst']]);
+    await d.expectReply(1, 'woken by SORT STORE');
+    await d.run([['LRANGE', 'dst', '0', '-1'], ['WATCH', 'dst']], { conn: 2 });
+    await d.run([['SORT', 'l', 'STORE', 'dst'], ['SORT', 'nokey', 'STORE', 'dst'], ['SORT', 'nokey', 'STORE', 'dst']]);
+    await d.run([['MULTI'], ['PING'], ['EXEC']], { conn: 2 });
+    const [a, b] = await d.pair(3);
+    const [ours, theirs] = await Promise.all([drain(a), drain(b)]);
+    assert.ok(theirs.length >= 8);
+    assert.deepEqual(ours, theirs);
+  });
+
+  it('values that make strtod report ERANGE (last: Redis keeps errno set afterwards)', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['RPUSH', 'ok', '2', '1'],
+      ['SORT', 'ok'],
+      ['RPUSH', 'big', '1', '1e400'],
+      ['SORT', 'big'],
+      ['SORT', 'big', 'ALPHA'],
+      ['SORT', 'big', 'BY', 'nosort'],
+    ]);
+  });
+});
