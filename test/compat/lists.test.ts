@@ -261,7 +261,7 @@ describe('lists against redis-server', () => {
 
   it('keyspace notifications', async (t) => {
     if (!d) return t.skip('redis-server not installed');
-    await d.run([['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']]);
+    await d.run([['CONFIG', 'SET', 'notify-keyspace-events', 'KEAnm']]);
     await d.run([['PSUBSCRIBE', '__key*__:*']], { conn: 1 });
     const script: Cmd[] = [
       ['RPUSH', 'l', 'a', 'b', 'c', 'd', 'e', 'f'],
@@ -290,6 +290,14 @@ describe('lists against redis-server', () => {
       ['LTRIM', 'm', '1', '0'],
       ['RPUSH', 'r', '1'],
       ['LREM', 'r', '1', '1'],
+      ['LLEN', 'miss'],
+      ['LRANGE', 'miss', '0', '1'],
+      ['LINDEX', 'miss', '0'],
+      ['LPOS', 'miss', 'a'],
+      ['LPOP', 'miss'],
+      ['LSET', 'miss', '0', 'a'],
+      ['LINSERT', 'miss', 'BEFORE', 'a', 'b'],
+      ['BLPOP', 'miss', '0.01'],
     ];
     await d.run(script);
     // Every event, in order, on the subscriber: both servers must publish the same sequence.

@@ -179,7 +179,7 @@ describe('SORT against redis-server', () => {
 
   it('STORE wakes blocked clients, events and WATCH', async (t) => {
     if (!d) return t.skip('redis-server not installed');
-    await d.run([['RPUSH', 'l', '2', '1'], ['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']]);
+    await d.run([['RPUSH', 'l', '2', '1'], ['CONFIG', 'SET', 'notify-keyspace-events', 'KEAnm']]);
     await d.run([['PSUBSCRIBE', '__key*__:*']], { conn: 3 });
     await d.send(['BLPOP', 'dst', '0'], 1);
     await d.expectSilence(1, 40);
