@@ -1,0 +1,275 @@
+/**
+ * The wire protocol against redis-server, raw bytes both ways: inline
+ * commands and their quoting, pipelining, frames split at every byte,
+ * binary-safe arguments, every protocol error reply (each followed by the
+ * connection being closed, other connections unaffected), huge announced
+ * lengths not allocating, and the unknown-command error format.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { Differ } from '../helpers/differ.js';
+import { encodeCommand } from '../../src/protocol/reply-reader.js';
+
+interface Exchange {
+  out: string;
+  closed: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Sends `data` on a fresh connection (whole, or in pieces of `split` bytes
+ * with a pause between them) and collects everything the server writes
+ * until it closes the connection or stays quiet for `quietMs`.
+ */
+function exchange(port: number, data: Buffer, split = 0, quietMs = 120): Promise<Exchange> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.setNoDelay(true);
+    const chunks: Buffer[] = [];
+    let timer: NodeJS.Timeout | null = null;
+    let sending = true;
+    let done = false;
+    const finish = (closed: boolean) => {
+      if (done) return;
+      done = true;
+      if (timer) clearTimeout(timer);
+      s.destroy();
+      resolve({ out: Buffer.concat(chunks).toString('latin1'), closed });
+    };
+    const arm = () => {
+      if (timer) clearTimeout(timer);
+      if (!sending) timer = setTimeout(() => finish(false), quietMs);
+    };
+    s.on('data', (b) => {
+      chunks.push(b);
+      arm();
+    });
+    s.on('close', () => finish(true));
+    s.on('error', () => {});
+    s.once('connect', async () => {
+      try {
+        if (split > 0) {
+          for (let i = 0; i < data.length && !done; i += split) {
+            s.write(data.subarray(i, i + split));
+            await sleep(1);
+          }
+        } else {
+          s.write(data);
+        }
+      } catch (e) {
+        reject(e);
+      }
+      sending = false;
+      arm();
+    });
+  });
+}
+
+const b = (s: string) => Buffer.from(s, 'latin1');
+
+describe('wire protocol against redis-server', () => {
+  let d: Differ | null = null;
+  before(async () => {
+    d = await Differ.create();
+  });
+  after(async () => {
+    await d?.close();
+  });
+
+  /** Same bytes to both servers; same bytes back and the same close state. */
+  async function same(data: Buffer | string, split = 0, label = ''): Promise<Exchange> {
+    const buf = typeof data === 'string' ? b(data) : data;
+    const [ours, theirs] = await Promise.all([exchange(d!.sinew.port, buf, split), exchange(d!.redis.port, buf, split)]);
+    const what = label || JSON.stringify(buf.toString('latin1').slice(0, 80));
+    assert.equal(ours.out, theirs.out, `replies to ${what}`);
+    assert.equal(ours.closed, theirs.closed, `connection closed after ${what}`);
+    return ours;
+  }
+
+  it('inline commands: spacing, quotes, escapes, line endings', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await same('PING\r\nPING\nPING hello\r\n  PING   \t "a b"  \r\n\r\n\n');
+    await same('ECHO ""\r\nECHO \'\'\r\nECHO "a\\"b"\r\nECHO \'a\\\'b\'\r\nECHO \'a\\"b\'\r\n');
+    await same('ECHO "\\x41\\x4a\\x00\\xff\\xZZ\\x4"\r\nECHO "\\n\\r\\t\\b\\a\\\\\\q"\r\n');
+    await same('ECHO a"b c"d\r\nECHO x\'y z\'\r\nECHO a\vb\r\nECHO \va\fb\r\n');
+    await same('SET k "multi word value"\r\nGET k\r\nDEL k\r\n');
+    await same('ECHO "\xe9\xff\x80"\r\nECHO \xff\xfe\r\n');
+    await same('PING\rPING\r\n');
+    await same('unknown "a\r\nb" c\r\n');
+  });
+
+  it('pipelining: many commands, inline and multibulk mixed, in one write', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 50; i++) {
+      parts.push(encodeCommand(['SET', `p:${i}`, `v${i}`]));
+      parts.push(b(`GET p:${i}\r\n`));
+      parts.push(encodeCommand(['INCR', 'counter']));
+    }
+    parts.push(b('*0\r\n*-1\r\n\r\nDBSIZE\r\n'));
+    parts.push(encodeCommand(['DEL', ...Array.from({ length: 50 }, (_, i) => `p:${i}`), 'counter']));
+    await same(Buffer.concat(parts));
+  });
+
+  it('frames split at every byte give the same replies', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const data = Buffer.concat([
+      encodeCommand(['SET', 'split', 'a\r\nb']),
+      b('GET split\r\n'),
+      encodeCommand(['ECHO', Buffer.alloc(40, 0x78)]),
+      b('ECHO "q u o"\r\n'),
+      b('*1\r\n$4\r\nPING\r\n*0\r\n'),
+      encodeCommand(['DEL', 'split']),
+    ]);
+    await same(data, 1, 'byte-by-byte pipeline');
+    await same(data, 3, '3-byte pieces');
+    await same(b('*1\r\n$4\r\nPING\r\n*x\r\n'), 1, 'error after split frames');
+  });
+
+  it('binary keys and values carry every byte 0..255', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const all = Buffer.alloc(256);
+    for (let i = 0; i < 256; i++) all[i] = i;
+    const rev = Buffer.from(all).reverse();
+    await same(Buffer.concat([
+      encodeCommand(['SET', all, rev]),
+      encodeCommand(['GET', all]),
+      encodeCommand(['STRLEN', all]),
+      encodeCommand(['EXISTS', all, rev]),
+      encodeCommand(['ECHO', all]),
+      encodeCommand(['DEL', all]),
+    ]));
+    const script: Buffer[] = [];
+    for (let i = 0; i < 256; i++) script.push(encodeCommand(['SET', Buffer.from([i]), Buffer.from([255 - i, i])]));
+    for (let i = 0; i < 256; i++) script.push(encodeCommand(['GET', Buffer.from([i])]));
+    script.push(encodeCommand(['DBSIZE']), encodeCommand(['FLUSHALL']));
+    await same(Buffer.concat(script));
+  });
+
+  it('each protocol error replies, closes the connection and leaves others alone', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const [ours, theirs] = await d.pair(0);
+    const cases = [
+      '*abc\r\n',
+      '*2147483648\r\n',
+      '*-9999999999999999999\r\n',
+      '*1x\r\n',
+      '*+1\r\n',
+      '*01\r\n',
+      '* 1\r\n',
+      '*\r\n',
+      '*1\r\n$-5\r\n',
+      '*1\r\n$abc\r\n',
+      '*1\r\n$\r\n',
+      '*1\r\n$+4\r\nPING\r\n',
+      '*1\r\n$536870913\r\n',
+      '*1\r\n$1073741824\r\n',
+      '*1\r\n+PING\r\n',
+      '*1\r\n:1\r\n',
+      '*2\r\n$4\r\nECHO\r\n\r\n',
+      '*2\r\n$4\r\nECHO\r\nhello\r\n',
+      'SET "a\r\n',
+      "SET 'a\r\n",
+      'SET "a"b\r\n',
+      "SET 'a'b\r\n",
+      'ECHO "abc\\"\r\n',
+      'PING\r\n*x\r\nPING\r\n',
+      'PING\r\n*1\r\n$4\r\nPING\r\n*1\r\n$x\r\nPING\r\n',
+    ];
+    for (const c of cases) {
+      const r = await same(c);
+      assert.ok(r.closed, `connection closed after ${JSON.stringify(c)}`);
+      assert.match(r.out, /-ERR Protocol error: [^\r\n]+\r\n$/);
+      // a connection opened before is unaffected
+      const [pa, pb] = await Promise.all([ours.raw('PING'), theirs.raw('PING')]);
+      assert.equal(pa, '+PONG\r\n');
+      assert.equal(pb, '+PONG\r\n');
+    }
+  });
+
+  it('oversized lines: too big inline request, mbulk and bulk count strings', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    // sent in one go; Redis reads 16KB at a time and checks after each read
+    await same('A'.repeat(70 * 1024));
+    await same('*' + '1'.repeat(70 * 1024));
+    await same('*1\r\n$' + '1'.repeat(70 * 1024));
+    // short of the limit: still waiting, then a normal error or reply
+    await same('*' + '1'.repeat(30) + '\r\n');
+    await same('*1\r\n$' + '1'.repeat(30) + '\r\n');
+    await same('ECHO ' + 'x'.repeat(60000) + '\r\n');
+    // a NUL byte hides the line end from Redis (strchr): nothing happens
+    await same('PI\x00NG\r\nPING\r\n');
+    await same('*1\x00\r\n$4\r\nPING\r\n');
+  });
+
+  it('announced huge lengths do not make the server allocate', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await same('*2147483647\r\n$4\r\nPING\r\n');
+    await same('*1\r\n$536870912\r\nabc');
+    global.gc?.();
+    const before = process.memoryUsage();
+    const socks: net.Socket[] = [];
+    for (let i = 0; i < 8; i++) {
+      const s = net.connect(d.sinew.port, '127.0.0.1');
+      s.on('error', () => {});
+      await new Promise((r) => s.once('connect', r));
+      s.write(i % 2 ? '*2147483647\r\n$4\r\nPING\r\n$536870912\r\n' : '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$536870912\r\n' + 'x'.repeat(1000));
+      socks.push(s);
+    }
+    await sleep(100);
+    const after = process.memoryUsage();
+    // eight connections each announcing 512MB: no allocation of that size
+    assert.ok(after.arrayBuffers - before.arrayBuffers < 64 * 1024 * 1024, `arrayBuffers grew by ${after.arrayBuffers - before.arrayBuffers}`);
+    assert.ok(after.rss - before.rss < 256 * 1024 * 1024, `rss grew by ${after.rss - before.rss}`);
+    for (const s of socks) s.destroy();
+    const [ours] = await d.pair(0);
+    assert.equal(await ours.raw('PING'), '+PONG\r\n');
+  });
+
+  it('unknown command error format: long, many and newline-containing arguments', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const cmds: Buffer[] = [
+      encodeCommand(['NOSUCH']),
+      encodeCommand(['nosuch', 'a', 'b']),
+      encodeCommand(['NOSUCH', 'x'.repeat(300)]),
+      encodeCommand(['NOSUCH', ...Array.from({ length: 60 }, (_, i) => `arg${i}`)]),
+      encodeCommand(['NOSUCH', 'a'.repeat(120), 'bbbbbbbbbbbb', 'c']),
+      encodeCommand(['NOSUCH', 'a'.repeat(123), 'bbbbbbbbbbbb']),
+      encodeCommand(['NOSUCH', 'a'.repeat(124), 'b']),
+      encodeCommand(['N'.repeat(300), 'a']),
+      encodeCommand(['NO\r\nSUCH', 'x\ny', 'z\r\n', '\r']),
+      encodeCommand(['', '']),
+      encodeCommand(['\xe9\xff', '\x01']),
+      encodeCommand(['OBJECT', 'nosub\r\nx']),
+      encodeCommand(['OBJECT', 'y'.repeat(200)]),
+      encodeCommand(['CONFIG', 'nosub', 'arg']),
+      b('nosuch "a\\r\\nb" c\r\n'),
+    ];
+    await same(Buffer.concat(cmds));
+  });
+});
+
+describe('wire protocol before authentication against redis-server', () => {
+  let d: Differ | null = null;
+  before(async () => {
+    d = await Differ.create({ sinew: { requirepass: 'pw' }, redis: { requirepass: 'pw' } });
+  });
+  after(async () => {
+    await d?.close();
+  });
+
+  it('unauthenticated clients are limited to small multibulk and bulk lengths', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const [ours, theirs] = await Promise.all([
+      exchange(d.sinew.port, b('*10\r\n$4\r\nPING\r\n')),
+      exchange(d.redis.port, b('*10\r\n$4\r\nPING\r\n')),
+    ]);
+    assert.deepEqual(ours, theirs);
+    for (const data of ['*11\r\n', '*1\r\n$16385\r\n', '*1\r\n$16384\r\n', 'PING\r\n*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n*11\r\n']) {
+      const [x, y]: Exchange[] = await Promise.all([exchange(d.sinew.port, b(data)), exchange(d.redis.port, b(data))]);
+      assert.deepEqual(x, y, JSON.stringify(data));
+    }
+  });
+});
