@@ -259,6 +259,31 @@ describe('blocking list commands against redis-server', () => {
     await d.run([['CLIENT', 'UNBLOCK', '999999'], ['CLIENT', 'UNBLOCK', '1', 'MAYBE'], ['CLIENT', 'UNBLOCK', 'x']]);
   });
 
+  it('duplicate keys, other databases, pipelined commands after a blocking one', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await block(['BLPOP', 'k', 'k', '0'], 1);
+    await block(['BLMPOP', '0', '3', 'k', 'j', 'k', 'LEFT', 'COUNT', '2'], 2);
+    await d.run([['SELECT', '9'], ['RPUSH', 'k', 'other-db'], ['SELECT', '0']]);
+    await d.expectSilence(1, 40);
+    await d.run([['RPUSH', 'k', 'a', 'b', 'c']]);
+    await d.expectReply(1, 'BLPOP k k');
+    await d.expectReply(2, 'BLMPOP k j k');
+    await d.run([['LRANGE', 'k', '0', '-1']]);
+    // commands pipelined behind a blocked command wait for it
+    await d.rawBoth('*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nLLEN\r\n$1\r\nq\r\n', 3);
+    await d.expectSilence(3, 40);
+    await d.run([['RPUSH', 'q', 'x', 'y']]);
+    await d.expectReply(3, 'BLPOP q');
+    await d.expectReply(3, 'PING after BLPOP');
+    await d.expectReply(3, 'LLEN after BLPOP');
+    await d.run([['SELECT', '9']], { conn: 4 });
+    await block(['BRPOP', 'k9', 'z', '0'], 4);
+    await d.run([['RPUSH', 'z', 'db0']]);
+    await d.expectSilence(4, 40);
+    await d.run([['SELECT', '9'], ['RPUSH', 'z', 'db9'], ['SELECT', '0']]);
+    await d.expectReply(4, 'BRPOP in db 9');
+  });
+
   it('blocking pops propagate as their non-blocking form', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     const seen: string[] = [];
