@@ -479,6 +479,46 @@ describe('bitmap commands against redis-server', () => {
     ]);
   });
 
+  it('WRONGTYPE against a non-string key', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['SADD', 'set', 'm'],
+      ['HSET', 'hash', 'f', 'v'],
+      ['SET', 'a', 'abc'],
+      ['SETBIT', 'set', '0', '1'],
+      ['SETBIT', 'set', 'x', '1'],
+      ['SETBIT', 'set', '0', '5'],
+      ['GETBIT', 'set', '0'],
+      ['GETBIT', 'set', '-1'],
+      ['BITCOUNT', 'set'],
+      ['BITCOUNT', 'set', 'x', 'y'],
+      ['BITCOUNT', 'set', '0'],
+      ['BITPOS', 'set', '1'],
+      ['BITPOS', 'set', '2'],
+      ['BITPOS', 'set', '1', 'x'],
+      ['BITOP', 'AND', 'dst', 'a', 'set'],
+      ['BITOP', 'NOT', 'dst', 'hash'],
+      ['BITOP', 'NOT', 'dst', 'hash', 'a'],
+      ['BITOP', 'FOO', 'dst', 'hash'],
+      ['EXISTS', 'dst'],
+      ['BITFIELD', 'set', 'GET', 'u8', '0'],
+      ['BITFIELD', 'set', 'SET', 'u8', '0', '1'],
+      ['BITFIELD', 'set', 'INCRBY', 'u8', '0', '1', 'GET', 'u8', '0'],
+      ['BITFIELD', 'set'],
+      ['BITFIELD', 'set', 'OVERFLOW', 'FOO'],
+      ['BITFIELD', 'set', 'GET', 'x8', '0'],
+      ['BITFIELD_RO', 'set', 'GET', 'u8', '0'],
+      ['BITFIELD_RO', 'set', 'SET', 'u8', '0', '1'],
+      ['TYPE', 'set'],
+      // The target of BITOP is replaced (or deleted) whatever its type.
+      ['BITOP', 'OR', 'set', 'a'],
+      ['TYPE', 'set'],
+      ['GET', 'set'],
+      ['BITOP', 'OR', 'hash', 'nokey'],
+      ['EXISTS', 'hash'],
+    ]);
+  });
+
   it('dirty counter and keyspace notifications of bit writes', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     // Connection 1 listens to every keyspace event; connection 0 writes.

@@ -84,6 +84,19 @@ describe('LCS against redis-server', () => {
     ]);
   });
 
+  it('keys holding other types', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['SADD', 'set', 'm'],
+      ['SET', 'a', 'abc'],
+      ['LCS', 'set', 'a'],
+      ['LCS', 'a', 'set'],
+      ['LCS', 'a', 'set', 'LEN', 'IDX'],
+      ['LCS', 'nokey', 'set', 'FOO'],
+      ['LCS', 'a', 'nokey', 'LEN'],
+    ]);
+  });
+
   it('binary values and values changed in place', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([
