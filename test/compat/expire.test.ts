@@ -262,7 +262,6 @@ describe('expiry against redis-server', () => {
       ['SET', 'f', '1', 'PX', '30'],
       ['SET', 'g', '1', 'PX', '30'],
       ['SET', 'live', '1'],
-      ['EXISTS', 'a'],
     ]);
     await sleep(60);
     await d.run([
@@ -277,9 +276,8 @@ describe('expiry against redis-server', () => {
       ['TTL', 'g'],
       ['GET', 'g'],
       ['RENAME', 'a', 'z'],
-      ['KEYS', '*'],
-      ['DBSIZE'],
     ]);
+    await d.run([['KEYS', '*'], ['DBSIZE']], { unordered: true });
     // every expired key was counted once, lazily or by the active cycle
     const [x, y] = await d.pair(0);
     assert.equal(await infoField(x, 'stats', 'expired_keys'), '7');
