@@ -16,6 +16,7 @@ import { stringOf, type ByteString, type Value } from '../types/object.js';
 import { ListValue } from '../types/list.js';
 import type { RSet } from '../types/set.js';
 import type { RHash } from '../types/hash.js';
+import type { ZSet } from '../types/zset.js';
 import { getLongBig, is } from './args.js';
 
 /** What SORT needs from a sorted set: its size, members in score order from a rank, and all members. */
@@ -27,8 +28,20 @@ interface ZsetSource {
 }
 
 function zsetSortSource(v: Value): ZsetSource {
-  void v;
-  throw new Error('SORT over sorted sets needs the zset type');
+  const z = v as ZSet;
+  // Redis converts a listpack-encoded sorted set to a skiplist for good before sorting it.
+  z.listpack = false;
+  return {
+    size: z.size,
+    range(start: number, count: number, desc: boolean): string[] {
+      const out: string[] = [];
+      const n = z.size;
+      if (desc) z.tree.each(n - start - count, n - start, true, (m) => void out.push(m));
+      else z.tree.each(start, start + count, false, (m) => void out.push(m));
+      return out;
+    },
+    members: () => z.dict.keys(),
+  };
 }
 
 interface SortItem {

@@ -194,6 +194,72 @@ describe('SORT against redis-server', () => {
     assert.deepEqual(ours, theirs);
   });
 
+  it('sets: intset and hashtable, nosort, forced ALPHA on STORE', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['SADD', 'is', '5', '-3', '100', '7', '0'],
+      ['SADD', 'hs', 'pear', 'apple', '10', '9', 'fig', 'Banana'],
+      ['MSET', 'w_pear', '1', 'w_apple', '3', 'w_10', '2', 'w_9', '2', 'w_fig', '-1', 'w_Banana', '0', 'w_5', '3', 'w_7', '2'],
+    ]);
+    const cmds: Cmd[] = [
+      ['SORT', 'is'],
+      ['SORT', 'is', 'DESC', 'LIMIT', '1', '2'],
+      ['SORT', 'is', 'ALPHA'],
+      ['SORT', 'is', 'BY', 'nosort'],
+      ['SORT', 'is', 'BY', 'nosort', 'DESC'],
+      ['SORT', 'is', 'BY', 'nosort', 'LIMIT', '1', '3'],
+      ['SORT', 'is', 'BY', 'w_*'],
+      ['SORT', 'is', 'BY', 'w_*', 'GET', 'w_*', 'GET', '#'],
+      ['SORT', 'hs', 'ALPHA'],
+      ['SORT', 'hs', 'ALPHA', 'DESC', 'LIMIT', '0', '3'],
+      ['SORT', 'hs'],
+      ['SORT', 'hs', 'BY', 'w_*'],
+      ['SORT', 'hs', 'BY', 'w_*', 'DESC', 'GET', '#', 'GET', 'w_*'],
+      ['SORT', 'hs', 'BY', 'w_*', 'ALPHA', 'LIMIT', '0', '2'],
+      ['SORT', 'is', 'BY', 'nosort', 'STORE', 'd1'],
+      ['LRANGE', 'd1', '0', '-1'],
+      ['SORT', 'hs', 'BY', 'nosort', 'STORE', 'd2'],
+      ['LRANGE', 'd2', '0', '-1'],
+      ['SORT', 'hs', 'BY', 'nosort', 'DESC', 'LIMIT', '1', '2', 'GET', 'w_*', 'STORE', 'd3'],
+      ['LRANGE', 'd3', '0', '-1'],
+      ['SORT', 'hs', 'BY', 'nosort', 'STORE', 'd4', 'GET', '#', 'ALPHA'],
+      ['LRANGE', 'd4', '0', '-1'],
+      ['SORT_RO', 'is', 'BY', 'nosort'],
+      ['OBJECT', 'ENCODING', 'is'],
+      ['OBJECT', 'ENCODING', 'hs'],
+    ];
+    await both(cmds);
+    // a hashtable set without sorting replies in the set's own order
+    await d.run([['SORT', 'hs', 'BY', 'nosort'], ['SORT', 'hs', 'BY', 'nosort', 'GET', '#']], { unordered: true });
+  });
+
+  it('GET and BY through hash fields', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['RPUSH', 'l', '1', '2', '3', '4'],
+      ['HSET', 'h_1', 'name', 'one', 'w', '30'],
+      ['HSET', 'h_2', 'name', 'two', 'w', '10'],
+      ['HSET', 'h_3', 'name', 'three'],
+      ['SET', 'h_4', 'a string'],
+      ['HSET', 'h_1->x', 'y', 'odd'],
+      ['SET', 'h_1->', 'arrowkey'],
+      ['HSET', 'k->1', 'f', 'arrow-before-star'],
+    ]);
+    await both([
+      ['SORT', 'l', 'BY', 'h_*->w', 'GET', 'h_*->name', 'GET', '#'],
+      ['SORT', 'l', 'BY', 'h_*->w', 'DESC', 'GET', 'h_*->name'],
+      ['SORT', 'l', 'BY', 'h_*->name', 'ALPHA', 'GET', 'h_*->name', 'GET', 'h_*->w'],
+      ['SORT', 'l', 'GET', 'h_*->'],
+      ['SORT', 'l', 'GET', 'h_*->nofield'],
+      ['SORT', 'l', 'GET', 'h_*->x->y'],
+      ['SORT', 'l', 'GET', 'k->*->f'],
+      ['SORT', 'l', 'GET', 'h_*->name', 'STORE', 'dst'],
+      ['LRANGE', 'dst', '0', '-1'],
+      ['SORT', 'l', 'BY', 'h_*->w', 'LIMIT', '1', '2', 'GET', 'h_*->name'],
+      ['SORT', 'l', 'BY', 'h_*->name->', 'ALPHA'],
+    ]);
+  });
+
   it('values that make strtod report ERANGE (last: Redis keeps errno set afterwards)', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([
