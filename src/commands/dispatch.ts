@@ -33,6 +33,7 @@ function reject(server: Server, c: Client, msg: string, cmd: Command | null): vo
 }
 
 export function dispatch(server: Server, c: Client, argv: string[]): void {
+  if (c.trackingState !== null) server.tracking.beforeCommand(c, argv);
   let cmd = server.commands.lookup(argv[0]);
   if (cmd === undefined) {
     const name = argv[0].length > 128 ? argv[0].slice(0, 128) : argv[0];
@@ -101,7 +102,10 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   // One clock read serves both the command's time snapshot and its duration.
   const t0 = performance.now();
   if (server.timing.cmd !== null) finishTiming(server, t0);
-  if (server.callDepth === 0) ks.now = ks.clock === systemClock ? Math.floor(TIME_ORIGIN + t0) : ks.clock.now();
+  if (server.callDepth === 0) {
+    ks.now = ks.clock === systemClock ? Math.floor(TIME_ORIGIN + t0) : ks.clock.now();
+    server.tracking.current = c;
+  }
   server.callDepth++;
   const dirty0 = server.dirty;
   const err0 = server.stats.errorReplies;
@@ -147,20 +151,24 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   const changes = server.dirty - dirty0;
   if (changes > 0 && (cmd.flags & (F.write | F.may_replicate)) !== 0) {
     const db = c.db;
-    if (server.watches.count > 0 || server.blocking.blockedClients > 0) {
+    const tracking = server.tracking.active ? server.tracking : null;
+    if (server.watches.count > 0 || server.blocking.blockedClients > 0 || tracking !== null) {
       for (const i of cmd.keyPositions(argv, true)) {
         server.watches.touch(db, argv[i]);
         server.blocking.signal(db, argv[i]);
+        if (tracking !== null) tracking.invalidateKey(argv[i]);
       }
     }
     if (server.propagateHook !== null && (cmd.flags & F.write) !== 0) server.propagate(db.id, c.propagateArgv ?? argv);
   }
+  if ((cmd.flags & F.readonly) !== 0 && (c.flags & ClientFlag.Tracking) !== 0) server.tracking.remember(c, cmd, argv);
   if (server.monitors.size > 0 && (cmd.flags & (F.admin | F.skip_monitor)) === 0) {
     server.feedMonitors(c, argv);
   }
   c.lastCmd = cmd;
   c.cmd = prevCmd;
   c.argv = prevArgv;
+  if (server.callDepth === 0) server.tracking.afterCommand();
   if (server.callDepth === 0 && server.blocking.hasReady) server.blocking.handleReady();
 }
 

@@ -18,6 +18,7 @@ import { hashCommands } from './hashes.js';
 import { sortCommands } from './sort.js';
 import { pubsubCommands } from './pubsub.js';
 import { transactionCommands } from './transactions.js';
+import { trackingCommands } from './tracking.js';
 
 export function allHandlers(): HandlerMap {
   return {
@@ -36,5 +37,6 @@ export function allHandlers(): HandlerMap {
     ...sortCommands,
     ...pubsubCommands,
     ...transactionCommands,
+    ...trackingCommands,
   };
 }

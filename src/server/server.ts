@@ -21,6 +21,7 @@ import { Notifier } from '../pubsub/notify.js';
 import { PubSub } from '../pubsub/pubsub.js';
 import { Blocking } from '../keyspace/blocking.js';
 import { Watches } from '../keyspace/watch.js';
+import { Tracking } from './tracking.js';
 import { Evictor } from '../keyspace/eviction.js';
 
 export { SINEW_VERSION } from './version.js';
@@ -94,6 +95,8 @@ export class Server {
   readonly pubsub: PubSub;
   readonly blocking: Blocking;
   readonly watches: Watches;
+  /** Client-side caching (CLIENT TRACKING). */
+  readonly tracking: Tracking;
   readonly monitors = new Set<Client>();
   readonly evictor: Evictor;
   /** Hooks run after a key was evicted (client-side caching invalidation). */
@@ -186,6 +189,7 @@ export class Server {
     this.pubsub = new PubSub(this);
     this.blocking = new Blocking(this);
     this.watches = new Watches(this);
+    this.tracking = new Tracking(this);
     this.keyspace.onExpired = (db, key) => this.onKeyExpired(db, key);
     this.evictor = new Evictor(this);
     this.config.onChange = (name, value) => this.onConfigChange(name, value);
@@ -218,6 +222,7 @@ export class Server {
     this.keyspace.expiredKeys++;
     this.notifier.notify('x', 'expired', key, db.id);
     this.watches.touch(db, key);
+    this.tracking.invalidateKey(key);
     this.propagate(db.id, ['DEL', key]);
   }
 
