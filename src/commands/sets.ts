@@ -353,7 +353,7 @@ function srandmemberWithCount(c: Client, argv: string[]): void {
 }
 
 function spopWithCount(c: Client, argv: string[]): void {
-  const count = getPositive(c, argv[2]);
+  const count = getPositive(c, argv[2], 'ERR value is out of range, must be positive');
   if (count === null) return;
   const key = argv[1];
   const db = c.db;
