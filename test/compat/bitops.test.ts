@@ -79,6 +79,13 @@ describe('bitmap commands against redis-server', () => {
       ['GET', 'n'],
       ['SETBIT', 'n', '23', '1'],
       ['GET', 'n'],
+      // Even a write that changes nothing makes the value raw.
+      ['SET', 'm', '12'],
+      ['SETBIT', 'm', '0', '0'],
+      ['OBJECT', 'ENCODING', 'm'],
+      ['SET', 'm2', 'short'],
+      ['BITFIELD', 'm2', 'OVERFLOW', 'FAIL', 'INCRBY', 'u8', '0', '1000'],
+      ['OBJECT', 'ENCODING', 'm2'],
       ['SETBIT'],
       ['SETBIT', 'b', '1'],
       ['GETBIT', 'b'],
@@ -517,6 +524,38 @@ describe('bitmap commands against redis-server', () => {
       ['BITOP', 'OR', 'hash', 'nokey'],
       ['EXISTS', 'hash'],
     ]);
+  });
+
+  it('keyspace hits and misses of bit reads and writes', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const [ours, theirs] = await d.pair(0);
+    const stats = async (cl: RawClient): Promise<string> => {
+      const info = String(await cl.call('INFO', 'stats'));
+      return /keyspace_hits:(\d+)/.exec(info)?.[1] + '/' + /keyspace_misses:(\d+)/.exec(info)?.[1];
+    };
+    const script: Cmd[] = [
+      ['SET', 'k', 'abc'],
+      ['GETBIT', 'k', '1'],
+      ['GETBIT', 'none', '1'],
+      ['SETBIT', 'k', '1', '1'],
+      ['SETBIT', 'new', '1', '1'],
+      ['BITCOUNT', 'k'],
+      ['BITCOUNT', 'none'],
+      ['BITPOS', 'k', '1'],
+      ['BITPOS', 'none', '1'],
+      ['BITOP', 'OR', 'dst', 'k', 'none'],
+      ['BITFIELD', 'k', 'GET', 'u8', '0'],
+      ['BITFIELD', 'none', 'GET', 'u8', '0'],
+      ['BITFIELD', 'k', 'SET', 'u8', '0', '1'],
+      ['BITFIELD_RO', 'k', 'GET', 'u8', '0'],
+    ];
+    for (const cmd of script) {
+      const before = [await stats(ours), await stats(theirs)];
+      await d.run([cmd]);
+      const after = [await stats(ours), await stats(theirs)];
+      const delta = (x: string, y: string) => x.split('/').map((v, i) => Number(v) - Number(y.split('/')[i])).join('/');
+      assert.equal(delta(after[0], before[0]), delta(after[1], before[1]), `hits/misses of ${cmd.join(' ')}`);
+    }
   });
 
   it('dirty counter and keyspace notifications of bit writes', async (t) => {

@@ -1,5 +1,7 @@
 import { describe, it, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
 import { Differ, type Cmd } from '../helpers/differ.js';
+import type { RawClient } from '../helpers/raw-client.js';
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -95,6 +97,15 @@ describe('LCS against redis-server', () => {
       ['LCS', 'nokey', 'set', 'FOO'],
       ['LCS', 'a', 'nokey', 'LEN'],
     ]);
+    // Both keys are read lookups (keyspace hits / misses).
+    const [ours, theirs] = await d.pair(0);
+    const stats = async (cl: RawClient): Promise<string> => {
+      const info = String(await cl.call('INFO', 'stats'));
+      return /keyspace_hits:(\d+)/.exec(info)?.[1] + '/' + /keyspace_misses:(\d+)/.exec(info)?.[1];
+    };
+    await d.run([['CONFIG', 'RESETSTAT']]);
+    await d.run([['LCS', 'a', 'nokey'], ['LCS', 'a', 'a', 'LEN'], ['LCS', 'nokey', 'set']]);
+    assert.equal(await stats(ours), await stats(theirs));
   });
 
   it('binary values and values changed in place', async (t) => {
