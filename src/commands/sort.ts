@@ -113,6 +113,102 @@ function collCmp(a: string, b: string): number {
   return binCmp(cstr(a), cstr(b));
 }
 
+/**
+ * Partial quicksort as Redis's pqsort (Bentley-McIlroy quicksort that only
+ * recurses into partitions overlapping [lrange, rrange]). SORT uses it with
+ * BY and LIMIT; reproducing it exactly keeps the order of equal elements
+ * the same as Redis's.
+ */
+function pqsort<T>(v: T[], cmp: (a: T, b: T) => number, lrange: number, rrange: number): void {
+  const swap = (i: number, j: number) => {
+    const t = v[i];
+    v[i] = v[j];
+    v[j] = t;
+  };
+  const vecswap = (i: number, j: number, n: number) => {
+    for (let k = 0; k < n; k++) swap(i + k, j + k);
+  };
+  const med3 = (a: number, b: number, c: number) =>
+    cmp(v[a], v[b]) < 0
+      ? cmp(v[b], v[c]) < 0 ? b : cmp(v[a], v[c]) < 0 ? c : a
+      : cmp(v[b], v[c]) > 0 ? b : cmp(v[a], v[c]) < 0 ? a : c;
+  const insertion = (a: number, n: number) => {
+    for (let pm = a + 1; pm < a + n; pm++) for (let pl = pm; pl > a && cmp(v[pl - 1], v[pl]) > 0; pl--) swap(pl, pl - 1);
+  };
+  /** True when elements a..a+n-1 miss the wanted range entirely. */
+  const outside = (a: number, n: number) => {
+    const r = a + n - 1;
+    return (lrange < a && rrange < a) || (lrange > r && rrange > r);
+  };
+  const sortPart = (a: number, n: number): void => {
+    for (;;) {
+      if (n < 7) {
+        insertion(a, n);
+        return;
+      }
+      let pm = a + (n >> 1);
+      if (n > 7) {
+        let pl = a;
+        let pn = a + n - 1;
+        if (n > 40) {
+          const d = n >> 3;
+          pl = med3(pl, pl + d, pl + 2 * d);
+          pm = med3(pm - d, pm, pm + d);
+          pn = med3(pn - 2 * d, pn - d, pn);
+        }
+        pm = med3(pl, pm, pn);
+      }
+      swap(a, pm);
+      let pa = a + 1;
+      let pb = pa;
+      let pc = a + n - 1;
+      let pd = pc;
+      let swapped = false;
+      for (;;) {
+        let r: number;
+        while (pb <= pc && (r = cmp(v[pb], v[a])) <= 0) {
+          if (r === 0) {
+            swapped = true;
+            swap(pa, pb);
+            pa++;
+          }
+          pb++;
+        }
+        while (pb <= pc && (r = cmp(v[pc], v[a])) >= 0) {
+          if (r === 0) {
+            swapped = true;
+            swap(pc, pd);
+            pd--;
+          }
+          pc--;
+        }
+        if (pb > pc) break;
+        swap(pb, pc);
+        swapped = true;
+        pb++;
+        pc--;
+      }
+      if (!swapped) {
+        insertion(a, n);
+        return;
+      }
+      const pn = a + n;
+      let r = Math.min(pa - a, pb - pa);
+      vecswap(a, pb - r, r);
+      r = Math.min(pd - pc, pn - pd - 1);
+      vecswap(pb, pn - r, r);
+      r = pb - pa;
+      if (r > 1 && !outside(a, r)) sortPart(a, r);
+      r = pd - pc;
+      if (r <= 1) return;
+      a = pn - r;
+      n = r;
+      if (outside(a, n)) return;
+    }
+  };
+  sortPart(0, v.length);
+}
+
 interface Options {
   desc: boolean;
   alpha: boolean;
@@ -252,7 +348,12 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
     } else {
       cmp = store ? (a, b) => binCmp(a.obj, b.obj) : (a, b) => collCmp(a.obj, b.obj);
     }
-    if (!conversionError) items.sort(desc ? (a, b) => -cmp(a, b) : cmp);
+    if (!conversionError) {
+      const ordered = desc ? (a: SortItem, b: SortItem) => -cmp(a, b) : cmp;
+      // Redis: a partial quicksort with BY and a LIMIT, else glibc's (stable, merge) qsort.
+      if (by !== null && (start !== 0 || end !== vectorlen - 1)) pqsort(items, ordered, start, end);
+      else items.sort(ordered);
+    }
   }
 
   const getop = o.gets.length;
