@@ -342,7 +342,7 @@ export const hashCommands: HandlerMap = {
         if (match === null || globMatch(match, f[i])) out.push(f[i], v[i]);
       }
     } else {
-      next = c.server.scans.step(cursor, h.index, opts.count, (f) => {
+      next = c.server.scans.step(cursor, h.fieldMap(), opts.count, (f) => {
         if (match === null || globMatch(match, f)) out.push(f, h.get(f)!);
       });
     }

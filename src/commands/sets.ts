@@ -303,7 +303,7 @@ function scanSet(c: Client, argv: string[]): void {
     const m = s.ordered();
     for (let i = 0; i < m.length; i++) if (match === null || globMatch(match, m[i])) out.push(m[i]);
   } else {
-    next = c.server.scans.step(cursor, s.index, opts.count, (m) => {
+    next = c.server.scans.step(cursor, s.memberMap(), opts.count, (m) => {
       if (match === null || globMatch(match, m)) out.push(m);
     });
   }

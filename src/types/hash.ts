@@ -10,15 +10,22 @@
  * "hashtable" for good otherwise. While listpack-encoded, deletion shifts
  * the later entries down to keep that order (O(n), as a listpack deletion
  * is); once a hashtable, it swaps the last entry into the hole (O(1)).
+ *
+ * Memory: a tiny listpack-encoded hash (at most SMALL fields) has no Map at
+ * all and finds fields by a linear scan of its array, as a listpack does;
+ * the Map is built when it grows past that or becomes a hashtable.
  */
 import type { RObject } from './object.js';
+
+/** Up to this many fields, a listpack-encoded hash has no index Map. */
+export const SMALL = 16;
 
 export class RHash implements RObject {
   readonly type = 'hash' as const;
   fields: string[] = [];
   values: string[] = [];
-  /** field -> position in `fields` / `values` */
-  index = new Map<string, number>();
+  /** field -> position in `fields` / `values`; null while small and listpack-encoded. */
+  index: Map<string, number> | null = null;
   /** Redis's listpack encoding (one-way: cleared for good). */
   listpack = true;
 
@@ -26,13 +33,39 @@ export class RHash implements RObject {
     return this.fields.length;
   }
 
+  /** Position of a field, or -1. */
+  find(field: string): number {
+    const index = this.index;
+    if (index === null) return this.fields.indexOf(field);
+    const i = index.get(field);
+    return i === undefined ? -1 : i;
+  }
+
   has(field: string): boolean {
-    return this.index.has(field);
+    return this.find(field) >= 0;
   }
 
   get(field: string): string | undefined {
-    const i = this.index.get(field);
-    return i === undefined ? undefined : this.values[i];
+    const i = this.find(field);
+    return i < 0 ? undefined : this.values[i];
+  }
+
+  /** The field -> position Map (built if needed), e.g. for HSCAN cursors. */
+  fieldMap(): Map<string, number> {
+    let index = this.index;
+    if (index === null) {
+      index = new Map();
+      const f = this.fields;
+      for (let i = 0; i < f.length; i++) index.set(f[i], i);
+      this.index = index;
+    }
+    return index;
+  }
+
+  /** Converts to the hashtable encoding (one way). */
+  convert(): void {
+    this.listpack = false;
+    this.fieldMap();
   }
 
   /**
@@ -41,17 +74,18 @@ export class RHash implements RObject {
    * Returns true when the field is new.
    */
   set(field: string, value: string, maxEntries: number, maxValue: number): boolean {
-    if (this.listpack && (field.length > maxValue || value.length > maxValue)) this.listpack = false;
-    const i = this.index.get(field);
-    if (i !== undefined) {
+    if (this.listpack && (field.length > maxValue || value.length > maxValue)) this.convert();
+    const i = this.find(field);
+    if (i >= 0) {
       this.values[i] = value;
       return false;
     }
     const n = this.fields.length;
     this.fields.push(field);
     this.values.push(value);
-    this.index.set(field, n);
-    if (this.listpack && n + 1 > maxEntries) this.listpack = false;
+    if (this.index !== null) this.index.set(field, n);
+    else if (n + 1 > SMALL) this.fieldMap();
+    if (this.listpack && n + 1 > maxEntries) this.convert();
     return true;
   }
 
@@ -63,7 +97,7 @@ export class RHash implements RObject {
     if (!this.listpack) return;
     for (let i = start; i < strings.length; i++) {
       if (strings[i].length > maxValue) {
-        this.listpack = false;
+        this.convert();
         return;
       }
     }
@@ -71,10 +105,10 @@ export class RHash implements RObject {
 
   /** Removes a field; returns false when it was not there. */
   delete(field: string): boolean {
+    const i = this.find(field);
+    if (i < 0) return false;
     const index = this.index;
-    const i = index.get(field);
-    if (i === undefined) return false;
-    index.delete(field);
+    if (index !== null) index.delete(field);
     const fields = this.fields;
     const values = this.values;
     const last = fields.length - 1;
@@ -84,13 +118,13 @@ export class RHash implements RObject {
     } else if (this.listpack) {
       fields.splice(i, 1);
       values.splice(i, 1);
-      for (let j = i; j < last; j++) index.set(fields[j], j);
+      if (index !== null) for (let j = i; j < last; j++) index.set(fields[j], j);
     } else {
       const f = fields.pop()!;
       const v = values.pop()!;
       fields[i] = f;
       values[i] = v;
-      index.set(f, i);
+      index!.set(f, i);
     }
     return true;
   }
@@ -108,7 +142,7 @@ export class RHash implements RObject {
     const h = new RHash();
     h.fields = this.fields.slice();
     h.values = this.values.slice();
-    h.index = new Map(this.index);
+    h.index = this.index === null ? null : new Map(this.index);
     h.listpack = this.listpack;
     return h;
   }

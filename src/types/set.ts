@@ -9,6 +9,10 @@
  * otherwise. We only track the flag; and since an intset replies in numeric
  * order, the array is sorted (lazily, when someone iterates) while the flag
  * is set.
+ *
+ * Memory: a tiny intset (at most SMALL members) has no Map at all and finds
+ * members by a linear scan, as Redis's intset does a binary search; the Map
+ * is built when it grows past that or becomes a hashtable.
  */
 import type { RObject } from './object.js';
 import { isIntEncodable } from '../protocol/numbers.js';
@@ -23,12 +27,15 @@ export function compareIntStrings(a: string, b: string): number {
   return (a < b) !== an ? -1 : 1;
 }
 
+/** Up to this many members, an intset-encoded set has no index Map. */
+export const SMALL = 16;
+
 export class RSet implements RObject {
   readonly type = 'set' as const;
   /** Members; in numeric order when `intset` and `sorted`. */
   members: string[] = [];
-  /** member -> position in `members` */
-  index = new Map<string, number>();
+  /** member -> position in `members`; null while small and intset-encoded. */
+  index: Map<string, number> | null = null;
   /** Redis's intset encoding (one-way: cleared for good). */
   intset: boolean;
   private sorted = true;
@@ -53,14 +60,33 @@ export class RSet implements RObject {
     return this.members.length;
   }
 
+  /** Position of a member, or -1. */
+  find(m: string): number {
+    const index = this.index;
+    if (index === null) return this.members.indexOf(m);
+    const i = index.get(m);
+    return i === undefined ? -1 : i;
+  }
+
   has(m: string): boolean {
-    return this.index.has(m);
+    return this.find(m) >= 0;
+  }
+
+  /** The member -> position Map (built if needed), e.g. for SSCAN cursors. */
+  memberMap(): Map<string, number> {
+    let index = this.index;
+    if (index === null) {
+      index = new Map();
+      const m = this.members;
+      for (let i = 0; i < m.length; i++) index.set(m[i], i);
+      this.index = index;
+    }
+    return index;
   }
 
   /** Adds a member; returns false when it was already there (setTypeAdd). */
   add(m: string, maxIntset: number): boolean {
-    const index = this.index;
-    if (index.has(m)) return false;
+    if (this.find(m) >= 0) return false;
     const members = this.members;
     const n = members.length;
     if (this.intset) {
@@ -72,21 +98,23 @@ export class RSet implements RObject {
       }
     }
     members.push(m);
-    index.set(m, n);
+    const index = this.index;
+    if (index !== null) index.set(m, n);
+    else if (n + 1 > SMALL) this.memberMap();
     return true;
   }
 
   /** Removes a member; returns false when it was not there. */
   delete(m: string): boolean {
+    const i = this.find(m);
+    if (i < 0) return false;
     const index = this.index;
-    const i = index.get(m);
-    if (i === undefined) return false;
-    index.delete(m);
+    if (index !== null) index.delete(m);
     const members = this.members;
     const last = members.pop()!;
     if (i < members.length) {
       members[i] = last;
-      index.set(last, i);
+      if (index !== null) index.set(last, i);
       this.sorted = false;
     }
     return true;
@@ -96,6 +124,7 @@ export class RSet implements RObject {
   convert(): void {
     this.intset = false;
     this.sorted = true;
+    this.memberMap();
   }
 
   /** A member picked uniformly at random (the set must not be empty). */
@@ -121,7 +150,7 @@ export class RSet implements RObject {
       const members = this.members;
       members.sort(compareIntStrings);
       const index = this.index;
-      for (let i = 0; i < members.length; i++) index.set(members[i], i);
+      if (index !== null) for (let i = 0; i < members.length; i++) index.set(members[i], i);
       this.sorted = true;
     }
     return this.members;
@@ -134,7 +163,7 @@ export class RSet implements RObject {
   clone(): RSet {
     const s = new RSet(this.intset);
     s.members = this.members.slice();
-    s.index = new Map(this.index);
+    s.index = this.index === null ? null : new Map(this.index);
     s.sorted = this.sorted;
     return s;
   }

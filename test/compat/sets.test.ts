@@ -358,6 +358,8 @@ describe('sets against redis-server', () => {
       ['SPOP', 's', '-1'],
       ['SPOP', 's', '1.5'],
       ['SPOP', 's', '9223372036854775808'],
+      ['SPOP', 's', '-9223372036854775808'],
+      ['SPOP', 'nokey', '-9223372036854775808'],
       ['SPOP', 's', '1', '2'],
       ['SRANDMEMBER', 's', '0'],
       ['SRANDMEMBER', 's', '3'],
