@@ -428,10 +428,8 @@ function blmoveGeneric(c: Client, argv: string[], from: boolean, to: boolean, ti
     return;
   }
   if (!lmoveFrom(c, src, sl, dst, from, to)) return;
-  const retried = c.server.blocking.retrying === c;
-  if (isBrpoplpush) c.propagateArgv = ['RPOPLPUSH', src, dst];
-  else if (retried) c.propagateArgv = ['LMOVE', src, dst, from ? 'LEFT' : 'RIGHT', to ? 'LEFT' : 'RIGHT'];
-  else c.propagateArgv = ['LMOVE', src, dst, argv[3], argv[4]];
+  // Served at once or after blocking, Redis 7.0 propagates the caller's own LEFT/RIGHT words.
+  c.propagateArgv = isBrpoplpush ? ['RPOPLPUSH', src, dst] : ['LMOVE', src, dst, argv[3], argv[4]];
 }
 
 function blmove(c: Client, argv: string[]): void {
