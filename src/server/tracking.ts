@@ -63,6 +63,7 @@ export class Tracking {
     server.flushHooks.push(() => this.invalidateAllOnFlush());
     server.clientCloseHooks.push((c) => this.disable(c));
     server.clientResetHooks.push((c) => this.disable(c));
+    server.keyEvictedHooks.push((_db, key) => this.invalidateKey(key));
   }
 
   /** True when a key change may have to be reported to someone. */
