@@ -486,6 +486,23 @@ export class ZTree {
     }
   }
 
+  /** Replaces -0 scores by 0 (what a listpack stores). Returns the members changed. */
+  normalizeZeros(): string[] {
+    const out: string[] = [];
+    let l: Leaf | null = firstLeaf(this.root);
+    while (l !== null) {
+      const ss = l.s;
+      for (let i = 0; i < ss.length; i++) {
+        if (ss[i] === 0 && Object.is(ss[i], -0)) {
+          ss[i] = 0;
+          out.push(l.m[i]);
+        }
+      }
+      l = l.next;
+    }
+    return out;
+  }
+
   clear(): void {
     this.root = new Leaf([], []);
     this.count = 0;
@@ -600,6 +617,13 @@ export class ZSet implements RObject {
    */
   checkGrowth(newSize: number, elementLen: number, maxEntries: number, maxValue: number): void {
     if (this.listpack && (newSize > maxEntries || elementLen > maxValue)) this.listpack = false;
+  }
+
+  /** Converts to the listpack encoding (zsetConvertToListpackIfNeeded). */
+  toListpack(): void {
+    if (this.listpack) return;
+    this.listpack = true;
+    for (const m of this.tree.normalizeZeros()) this.dict.set(m, 0);
   }
 
   encoding(): string {
