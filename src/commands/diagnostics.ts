@@ -1,6 +1,1101 @@
 /**
- * diagnostics commands (work in progress: this group has no commands yet).
+ * Diagnostics: SLOWLOG, LATENCY, MEMORY and DEBUG, as Redis 7.0 answers them.
+ *
+ * MEMORY USAGE is an estimate of what a key costs in Sinew's own
+ * representation (V8 strings, Maps and arrays), see `estimateKeyMemory`;
+ * Redis's figures come from its allocator and are not reproduced.
  */
+import { createHash } from 'node:crypto';
 import type { HandlerMap } from './table.js';
+import type { Client } from '../server/client.js';
+import type { Server } from '../server/server.js';
+import type { Database } from '../keyspace/database.js';
+import type { Value } from '../types/object.js';
+import { Err } from '../protocol/errors.js';
+import { parseLL, formatG } from '../protocol/numbers.js';
+import { parseMemory } from '../config/config.js';
+import { globMatch } from '../util/glob.js';
+import { getRange } from './args.js';
 
-export const diagnosticsCommands: HandlerMap = {};
+// ---------------------------------------------------------------- helpers
+
+function help(c: Client, lines: readonly string[]): void {
+  c.w.array(lines.length);
+  for (const l of lines) c.w.simple(l);
+}
+
+/** "ERR unknown subcommand or wrong number of arguments for 'x'. Try CMD HELP." */
+function subSyntax(c: Client, cmd: string, sub: string): void {
+  c.w.error(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${cmd} HELP.`);
+}
+
+function bytesOf(s: string): Buffer {
+  return Buffer.from(s, 'latin1');
+}
+
+/** V8 rounds heap objects to 8 bytes. */
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+// ---------------------------------------------------------------- SLOWLOG
+
+const SLOWLOG_HELP = [
+  'SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'GET [<count>]',
+  '    Return top <count> entries from the slowlog (default: 10, -1 mean all).',
+  '    Entries are made of:',
+  '    id, timestamp, time in microseconds, arguments array, client IP and port,',
+  '    client name',
+  'LEN',
+  '    Return the length of the slowlog.',
+  'RESET',
+  '    Reset the slowlog.',
+  'HELP',
+  '    Prints this help.',
+];
+
+// ---------------------------------------------------------------- LATENCY
+
+const LATENCY_HELP = [
+  'LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'DOCTOR',
+  '    Return a human readable latency analysis report.',
+  'GRAPH <event>',
+  '    Return an ASCII latency graph for the <event> class.',
+  'HISTORY <event>',
+  '    Return time-latency samples for the <event> class.',
+  'LATEST',
+  '    Return the latest latency samples for all events.',
+  'RESET [<event> ...]',
+  '    Reset latency data of one or more <event> classes.',
+  '    (default: reset all data for all event classes)',
+  'HISTOGRAM [COMMAND ...]',
+  '    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.',
+  '    If no commands are specified then all histograms are replied.',
+  'HELP',
+  '    Prints this help.',
+];
+
+const LATENCY_DISABLED =
+  "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. " +
+  'You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. ' +
+  "If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n";
+
+const LATENCY_NOTHING =
+  'Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. ' +
+  'I honestly think you ought to sleep tonight.\n';
+
+/** A human report in the spirit of Redis's LATENCY DOCTOR. */
+function latencyDoctor(server: Server): string {
+  const lat = server.latency;
+  if (server.config.latencyThreshold === 0 && lat.events.size === 0) return LATENCY_DISABLED;
+  if (lat.events.size === 0) return LATENCY_NOTHING;
+  let out =
+    'Dave, I have observed latency spikes in this Redis instance. You don\'t mind talking about it, do you Dave?\n\n';
+  let i = 1;
+  for (const [name, e] of lat.events) {
+    const samples = e.samples;
+    let sum = 0;
+    for (const s of samples) sum += s.latency;
+    const avg = samples.length ? Math.floor(sum / samples.length) : 0;
+    const first = samples.length ? samples[0].time : 0;
+    const period = samples.length > 1 ? Math.floor((samples[samples.length - 1].time - first) / (samples.length - 1)) : 0;
+    out +=
+      `${i}. ${name}: ${samples.length} latency spikes (average ${avg}ms, mean deviation 0ms, period ${period} sec). ` +
+      `Worst all time event ${e.max}ms.\n`;
+    i++;
+  }
+  out += '\nI have a few advices for you:\n\n';
+  out +=
+    '- Check your system for commands with a high time complexity (SLOWLOG GET) and consider splitting them, ' +
+    'or using commands with a lower complexity.\n';
+  return out;
+}
+
+/** LATENCY GRAPH: Redis's header and a sparkline of the samples. */
+function latencyGraph(server: Server, event: string): string | null {
+  const e = server.latency.events.get(event);
+  if (e === undefined || e.samples.length === 0) return null;
+  const last = e.samples[e.samples.length - 1];
+  const now = Math.floor(Date.now() / 1000);
+  let min = Infinity;
+  let max = 0;
+  for (const s of e.samples) {
+    if (s.latency < min) min = s.latency;
+    if (s.latency > max) max = s.latency;
+  }
+  let out =
+    `${event} - high ${max} ms, low ${min} ms (all time high ${e.max} ms)\n` +
+    '-'.repeat(80) + '\n';
+  // Sparkline: 4 rows of height, one column per sample.
+  const rows = 4;
+  const cols = e.samples.map((s) => {
+    const h = max === min ? rows * 2 : Math.round(((s.latency - min) / (max - min)) * (rows * 2 - 1)) + 1;
+    return h;
+  });
+  for (let r = rows - 1; r >= 0; r--) {
+    let line = '';
+    for (const h of cols) {
+      const lo = r * 2;
+      line += h > lo + 1 ? (r === rows - 1 || h >= lo + 2 ? '#' : '_') : h === lo + 1 ? '_' : ' ';
+    }
+    out += line.replace(/\s+$/, '') + '\n';
+  }
+  let labels = '';
+  for (const s of e.samples) {
+    const age = now - s.time;
+    labels += age < 60 ? `${age}s`.slice(0, 1) : age < 3600 ? 'm' : 'h';
+  }
+  out += labels + '\n';
+  void last;
+  return out;
+}
+
+/** Command latency histogram (LATENCY HISTOGRAM): one power-of-two bucket at the average, cumulative. */
+function writeHistogram(c: Client, cmd: { fullname: string; calls: number; usec: number }): void {
+  const w = c.w;
+  w.bulk(cmd.fullname);
+  w.map(2);
+  w.bulk('calls');
+  w.int(cmd.calls);
+  w.bulk('histogram_usec');
+  const avg = cmd.calls > 0 ? cmd.usec / cmd.calls : 0;
+  let bucket = 1;
+  while (bucket < avg) bucket *= 2;
+  w.map(1);
+  w.int(bucket);
+  w.int(cmd.calls);
+}
+
+// ---------------------------------------------------------------- MEMORY
+
+const MEMORY_HELP = [
+  'MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'DOCTOR',
+  '    Return memory problems reports.',
+  'MALLOC-STATS',
+  '    Return internal statistics report from the memory allocator.',
+  'PURGE',
+  '    Attempt to purge dirty pages for reclamation by the allocator.',
+  'STATS',
+  '    Return information about the memory usage of the server.',
+  'USAGE <key> [SAMPLES <count>]',
+  '    Return memory in bytes used by <key> and its value. Nested values are',
+  '    sampled up to <count> times (default: 5, 0 means sample all).',
+  'HELP',
+  '    Prints this help.',
+];
+
+/** Bytes of a V8 one-byte string of n characters (header + payload, aligned). */
+function strBytes(n: number): number {
+  return align8(16 + n);
+}
+
+/** Bytes of one Map entry (OrderedHashMap: key, value, chain + bucket share). */
+const MAP_ENTRY = 28;
+/** A JS array slot. */
+const SLOT = 8;
+/** A heap number (doubles that are not small integers). */
+const HEAP_NUMBER = 16;
+
+type Anyish = Record<string, unknown>;
+
+/** Average size of up to `samples` strings taken from the front of a sequence. */
+function sampleAvg(get: (i: number) => string | undefined, size: number, samples: number): number {
+  const n = samples === 0 ? size : Math.min(size, samples);
+  if (n === 0) return 0;
+  let sum = 0;
+  let seen = 0;
+  for (let i = 0; i < n; i++) {
+    const s = get(i);
+    if (s === undefined) break;
+    sum += strBytes(s.length);
+    seen++;
+  }
+  return seen === 0 ? 0 : sum / seen;
+}
+
+/**
+ * MEMORY USAGE estimate for a value in Sinew's representation:
+ *  - string: a V8 one-byte string (16-byte header + bytes, 8-aligned), or a
+ *    Buffer-backed ByteString (its capacity + ~96 bytes of objects);
+ *  - list: ring-buffer slots (8 bytes each) + the element strings;
+ *  - set / hash: arrays of members (fields and values) + an index Map entry
+ *    per member once past the compact encoding + the strings;
+ *  - zset: a Map entry and a tree slot per member, plus the score;
+ *  - stream: entries counted from the stream's length.
+ * Nested elements are sampled like Redis (`samples`, 0 = all) and the
+ * average multiplied by the element count.
+ */
+export function estimateValueMemory(v: Value, samples: number): number {
+  if (typeof v === 'string') return strBytes(v.length);
+  const o = v as unknown as Anyish;
+  switch (v.type) {
+    case 'string': {
+      const buf = o.buf as Buffer | undefined;
+      return 96 + (buf ? buf.length : 0);
+    }
+    case 'list': {
+      const len = (o.length as number) ?? 0;
+      const get = typeof o.get === 'function' ? (i: number) => (o.get as (i: number) => string)(i) : () => undefined;
+      const cap = Array.isArray(o.items) ? (o.items as unknown[]).length : len;
+      return 64 + cap * SLOT + Math.round(sampleAvg(get, len, samples) * len);
+    }
+    case 'set': {
+      const members = (o.members as string[] | undefined) ?? [];
+      const size = members.length;
+      const avg = sampleAvg((i) => members[i], size, samples);
+      const indexed = o.intset === true ? 0 : size * MAP_ENTRY;
+      return 64 + size * SLOT + indexed + Math.round(avg * size);
+    }
+    case 'hash': {
+      const fields = (o.fields as string[] | undefined) ?? [];
+      const values = (o.values as string[] | undefined) ?? [];
+      const size = fields.length;
+      const avg = sampleAvg((i) => fields[i], size, samples) + sampleAvg((i) => values[i], size, samples);
+      const indexed = o.listpack === true ? 0 : size * MAP_ENTRY;
+      return 64 + size * 2 * SLOT + indexed + Math.round(avg * size);
+    }
+    case 'zset': {
+      const dict = o.dict as Map<string, number> | undefined;
+      const size = dict?.size ?? 0;
+      let sum = 0;
+      let n = 0;
+      if (dict) {
+        for (const m of dict.keys()) {
+          if (samples !== 0 && n >= samples) break;
+          sum += strBytes(m.length);
+          n++;
+        }
+      }
+      const avg = n ? sum / n : 0;
+      return 96 + size * (MAP_ENTRY + 2 * SLOT + HEAP_NUMBER) + Math.round(avg * size);
+    }
+    case 'stream': {
+      const len = typeof o.length === 'number' ? (o.length as number) : 0;
+      return 128 + len * 96;
+    }
+    default:
+      return 64;
+  }
+}
+
+/** Key string + its dictionary entry (+ expires entry) + the value. */
+export function estimateKeyMemory(db: Database, key: string, v: Value, samples: number): number {
+  let n = strBytes(key.length) + MAP_ENTRY + estimateValueMemory(v, samples);
+  if (db.expires.has(key)) n += MAP_ENTRY + HEAP_NUMBER;
+  return n;
+}
+
+function memoryDoctor(server: Server): string {
+  // Redis looks at its total allocation; Sinew at what the dataset added since start-up.
+  const used = Math.max(0, server.usedMemory() - server.startupMemory);
+  if (used < 5 * 1024 * 1024) {
+    return (
+      "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. " +
+      'Please, leave for your mission on Earth and fill it with some data. ' +
+      'The new Sam and I will be back to our programming as soon as I finished rebooting.\n'
+    );
+  }
+  return "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n";
+}
+
+function memoryStats(c: Client): void {
+  const server = c.server;
+  const used = server.usedMemory();
+  const mu = process.memoryUsage();
+  const startup = server.startupMemory;
+  let clientsNormal = 0;
+  for (const cl of server.clients.values()) clientsNormal += cl.outputLength + cl.parser.pending;
+  const dbs = server.keyspace.dbs.filter((db) => db.size > 0);
+  let dbOverhead = 0;
+  for (const db of dbs) dbOverhead += db.size * MAP_ENTRY + db.expires.size * MAP_ENTRY;
+  const overhead = startup + clientsNormal + dbOverhead;
+  const keys = server.keyspace.totalKeys();
+  const dataset = Math.max(0, used - overhead);
+  const peak = Math.max(used, peakSeen(used));
+  const w = c.w;
+  w.map(27 + dbs.length);
+  const int = (k: string, v: number) => {
+    w.bulk(k);
+    w.int(Math.round(v));
+  };
+  const dbl = (k: string, v: number) => {
+    w.bulk(k);
+    w.double(v);
+  };
+  int('peak.allocated', peak);
+  int('total.allocated', used);
+  int('startup.allocated', startup);
+  int('replication.backlog', 0);
+  int('clients.slaves', 0);
+  int('clients.normal', clientsNormal);
+  int('cluster.links', 0);
+  int('aof.buffer', 0);
+  int('lua.caches', 0);
+  int('functions.caches', 0);
+  for (const db of dbs) {
+    w.bulk(`db.${db.id}`);
+    w.map(3);
+    int('overhead.hashtable.main', db.size * MAP_ENTRY);
+    int('overhead.hashtable.expires', db.expires.size * MAP_ENTRY);
+    int('overhead.hashtable.slot-to-keys', 0);
+  }
+  int('overhead.total', overhead);
+  int('keys.count', keys);
+  int('keys.bytes-per-key', keys ? Math.floor((used - startup) / keys) : 0);
+  int('dataset.bytes', dataset);
+  dbl('dataset.percentage', used > startup ? (dataset * 100) / (used - startup) : 0);
+  dbl('peak.percentage', peak ? (used * 100) / peak : 0);
+  int('allocator.allocated', mu.heapUsed);
+  int('allocator.active', mu.heapTotal);
+  int('allocator.resident', mu.rss);
+  dbl('allocator-fragmentation.ratio', mu.heapTotal / Math.max(1, mu.heapUsed));
+  int('allocator-fragmentation.bytes', mu.heapTotal - mu.heapUsed);
+  dbl('allocator-rss.ratio', mu.rss / Math.max(1, mu.heapTotal));
+  int('allocator-rss.bytes', mu.rss - mu.heapTotal);
+  dbl('rss-overhead.ratio', 1);
+  int('rss-overhead.bytes', 0);
+  dbl('fragmentation', mu.rss / Math.max(1, used));
+  int('fragmentation.bytes', mu.rss - used);
+}
+
+let peakMemory = 0;
+function peakSeen(used: number): number {
+  if (used > peakMemory) peakMemory = used;
+  return peakMemory;
+}
+
+// ---------------------------------------------------------------- DEBUG
+
+const DEBUG_HELP = [
+  'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'AOF-FLUSH-SLEEP <microsec>',
+  '    Server will sleep before flushing the AOF, this is used for testing.',
+  'ASSERT',
+  '    Crash by assertion failed.',
+  'CHANGE-REPL-ID',
+  '    Change the replication IDs of the instance.',
+  '    Dangerous: should be used only for testing the replication subsystem.',
+  'CONFIG-REWRITE-FORCE-ALL',
+  '    Like CONFIG REWRITE but writes all configuration options, including',
+  '    keywords not listed in original configuration file or default values.',
+  'CRASH-AND-RECOVER [<milliseconds>]',
+  '    Hard crash and restart after a <milliseconds> delay (default 0).',
+  'DIGEST',
+  '    Output a hex signature representing the current DB content.',
+  'DIGEST-VALUE <key> [<key> ...]',
+  '    Output a hex signature of the values of all the specified keys.',
+  'ERROR <string>',
+  '    Return a Redis protocol error with <string> as message. Useful for clients',
+  '    unit tests to simulate Redis errors.',
+  'LEAK <string>',
+  '    Create a memory leak of the input string.',
+  'LOG <message>',
+  '    Write <message> to the server log.',
+  'HTSTATS <dbid>',
+  '    Return hash table statistics of the specified Redis database.',
+  'HTSTATS-KEY <key>',
+  "    Like HTSTATS but for the hash table stored at <key>'s value.",
+  'LOADAOF',
+  '    Flush the AOF buffers on disk and reload the AOF in memory.',
+  'REPLICATE <string>',
+  '    Replicates the provided string to replicas, allowing data divergence.',
+  'MALLCTL <key> [<val>]',
+  '    Get or set a malloc tuning integer.',
+  'MALLCTL-STR <key> [<val>]',
+  '    Get or set a malloc tuning string.',
+  'OBJECT <key>',
+  '    Show low level info about `key` and associated value.',
+  'DROP-CLUSTER-PACKET-FILTER <packet-type>',
+  '    Drop all packets that match the filtered type. Set to -1 allow all packets.',
+  'OOM',
+  '    Crash the server simulating an out-of-memory error.',
+  'PANIC',
+  '    Crash the server simulating a panic.',
+  'POPULATE <count> [<prefix>] [<size>]',
+  '    Create <count> string keys named key:<num>. If <prefix> is specified then',
+  '    it is used instead of the \'key\' prefix. These are not propagated to',
+  '    replicas. Cluster slots are not respected so keys not belonging to the',
+  '    current node can be created in cluster mode.',
+  'PROTOCOL <type>',
+  '    Reply with a test value of the specified type. <type> can be: string,',
+  '    integer, double, bignum, null, array, set, map, attrib, push, verbatim,',
+  '    true, false.',
+  'RELOAD [option ...]',
+  '    Save the RDB on disk and reload it back to memory. Valid <option> values:',
+  '    * MERGE: conflicting keys will be loaded from RDB.',
+  '    * NOFLUSH: the existing database will not be removed before load, but',
+  '      conflicting keys will generate an exception and kill the server.',
+  '    * NOSAVE: the database will be loaded from an existing RDB file.',
+  '    Examples:',
+  '    * DEBUG RELOAD: verify that the server is able to persist, flush and reload',
+  '      the database.',
+  '    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an',
+  '      existing RDB file.',
+  '    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB',
+  '      file to the database.',
+  'RESTART [<milliseconds>]',
+  '    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).',
+  'SDSLEN <key>',
+  '    Show low level SDS string info representing `key` and value.',
+  'SEGFAULT',
+  '    Crash the server with sigsegv.',
+  'SET-ACTIVE-EXPIRE <0|1>',
+  '    Setting it to 0 disables expiring keys in background when they are not',
+  '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
+  '    default.',
+  'QUICKLIST-PACKED-THRESHOLD <size>',
+  '    Sets the threshold for elements to be inserted as plain vs packed nodes',
+  '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.',
+  'SET-SKIP-CHECKSUM-VALIDATION <0|1>',
+  "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
+  'SLEEP <seconds>',
+  '    Stop the server for <seconds>. Decimals allowed.',
+  'STRINGMATCH-TEST',
+  '    Run a fuzz tester against the stringmatchlen() function.',
+  'STRUCTSIZE',
+  '    Return the size of different Redis core C structures.',
+  'LISTPACK <key>',
+  '    Show low level info about the listpack encoding of <key>.',
+  'QUICKLIST <key> [<0|1>]',
+  '    Show low level info about the quicklist encoding of <key>.',
+  '    The optional argument (0 by default) sets the level of detail',
+  'CLIENT-EVICTION',
+  '    Show low level client eviction pools info (maxmemory-clients).',
+  'PAUSE-CRON <0|1>',
+  '    Stop periodic cron job processing.',
+  'REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>',
+  '    Sets the time (in milliseconds) to wait between client reply buffer peak resets.',
+  '    In case NEVER is provided the last observed peak will never be reset',
+  '    In case RESET is provided the peak reset time will be restored to the default value',
+  'REPLYBUFFER RESIZING <0|1>',
+  '    Enable or disable the reply buffer resize cron job',
+  'CLUSTERLINK KILL <to|from|all> <node-id>',
+  '    Kills the link based on the direction to/from (both) with the provided node.',
+  'HELP',
+  '    Prints this help.',
+];
+
+/** State the DEBUG command changes that other modules may read. */
+export const debugState = {
+  /** DEBUG QUICKLIST-PACKED-THRESHOLD (bytes; default 1GB). */
+  quicklistPackedThreshold: 1 << 30,
+  /** DEBUG SET-SKIP-CHECKSUM-VALIDATION. */
+  skipChecksumValidation: false,
+  /** DEBUG PAUSE-CRON. */
+  pauseCron: false,
+};
+
+const TYPE_CODE: Record<string, number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4, stream: 6 };
+
+function sha1(b: Buffer): Buffer {
+  return createHash('sha1').update(b).digest();
+}
+
+function xorDigest(d: Buffer, data: Buffer): void {
+  const h = sha1(data);
+  for (let i = 0; i < 20; i++) d[i] ^= h[i];
+}
+
+function mixDigest(d: Buffer, data: Buffer): void {
+  xorDigest(d, data);
+  sha1(d).copy(d);
+}
+
+function u32be(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n >>> 0);
+  return b;
+}
+
+/** The string form of a string value (plain string or ByteString). */
+function plainString(v: Value): string {
+  return typeof v === 'string' ? v : String(v);
+}
+
+/**
+ * Redis's per-value digest: type mixed in, then the contents (ordered for
+ * strings and lists, order-independent xor of element digests for sets,
+ * hashes and sorted sets, scores as %.17g), then an expire marker.
+ */
+function xorObjectDigest(db: Database, key: string, d: Buffer, v: Value): void {
+  const type = typeof v === 'string' ? 'string' : v.type;
+  mixDigest(d, u32be(TYPE_CODE[type] ?? 5));
+  const o = v as unknown as Anyish;
+  switch (type) {
+    case 'string':
+      mixDigest(d, bytesOf(plainString(v)));
+      break;
+    case 'list': {
+      const len = (o.length as number) ?? 0;
+      const get = o.get as (i: number) => string;
+      for (let i = 0; i < len; i++) mixDigest(d, bytesOf(get.call(o, i)));
+      break;
+    }
+    case 'set':
+      for (const m of (o.members as string[]) ?? []) xorDigest(d, bytesOf(m));
+      break;
+    case 'zset': {
+      const dict = (o.dict as Map<string, number>) ?? new Map();
+      for (const [m, s] of dict) {
+        const e = Buffer.alloc(20);
+        mixDigest(e, bytesOf(m));
+        mixDigest(e, bytesOf(formatG(s, 17)));
+        xorDigest(d, e);
+      }
+      break;
+    }
+    case 'hash': {
+      const fields = (o.fields as string[]) ?? [];
+      const values = (o.values as string[]) ?? [];
+      for (let i = 0; i < fields.length; i++) {
+        const e = Buffer.alloc(20);
+        mixDigest(e, bytesOf(fields[i]));
+        mixDigest(e, bytesOf(values[i]));
+        xorDigest(d, e);
+      }
+      break;
+    }
+    default: {
+      // Streams: Redis hashes its internal listpacks; Sinew hashes the entries it can see.
+      const entries = typeof o.entriesForDigest === 'function' ? (o.entriesForDigest as () => string[])() : [];
+      for (const s of entries) mixDigest(d, bytesOf(s));
+    }
+  }
+  if (db.expires.has(key)) xorDigest(d, bytesOf('!!expire!!'));
+}
+
+export function datasetDigest(server: Server): string {
+  const final = Buffer.alloc(20);
+  for (const db of server.keyspace.dbs) {
+    if (db.size === 0) continue;
+    mixDigest(final, u32be(db.id));
+    for (const [key, v] of db.dict) {
+      const d = Buffer.alloc(20);
+      mixDigest(d, bytesOf(key));
+      xorObjectDigest(db, key, d, v);
+      xorDigest(final, d);
+    }
+  }
+  return final.toString('hex');
+}
+
+/** RDB length of a string as Redis would serialise it (no LZF compression). */
+function rdbStringLength(s: string): number {
+  if (s.length <= 11) {
+    const n = parseLL(s);
+    if (n !== null && String(n) === s) {
+      if (n >= -128 && n <= 127) return 2;
+      if (n >= -32768 && n <= 32767) return 3;
+      if (n >= -2147483648 && n <= 2147483647) return 5;
+    }
+  }
+  const len = s.length;
+  const hdr = len < 64 ? 1 : len < 16384 ? 2 : len <= 0xffffffff ? 5 : 9;
+  return hdr + len;
+}
+
+function stringEncoding(s: string): string {
+  if (s.length <= 20) {
+    const n = parseLL(s);
+    if (n !== null && String(n) === s) return 'int';
+  }
+  return s.length <= 44 ? 'embstr' : 'raw';
+}
+
+function debugObject(c: Client, key: string): void {
+  const db = c.db;
+  const v = db.dict.get(key);
+  if (v === undefined) {
+    c.w.error(Err.noSuchKey);
+    return;
+  }
+  const server = c.server;
+  let encoding: string;
+  let serialized: number;
+  let extra = '';
+  let refcount = 1;
+  if (typeof v === 'string' || v.type === 'string') {
+    const s = plainString(v);
+    encoding = typeof v === 'string' ? stringEncoding(s) : 'raw';
+    serialized = rdbStringLength(s);
+    if (encoding === 'int') {
+      const n = Number(s);
+      if (n >= 0 && n < 10000 && !server.config.get('maxmemory-policy').includes('l')) refcount = 2147483647;
+    }
+  } else {
+    encoding = v.encoding();
+    serialized = Math.max(1, estimateValueMemory(v, 0) >> 1);
+    if (v.type === 'list') {
+      const len = ((v as unknown as Anyish).length as number) ?? 0;
+      const fill = server.config.getInt('list-max-listpack-size');
+      const perNode = fill > 0 ? fill : 128 * 2 ** Math.min(4, -fill - 1);
+      const nodes = Math.max(1, Math.ceil(len / perNode));
+      let bytes = 0;
+      const get = (v as unknown as Anyish).get as (i: number) => string;
+      for (let i = 0; i < Math.min(len, 64); i++) bytes += get.call(v, i).length + 2;
+      const size = len > 64 ? Math.round((bytes / 64) * len) : bytes;
+      extra =
+        ` ql_nodes:${nodes} ql_avg_node:${(len / nodes).toFixed(2)} ql_listpack_max:${fill}` +
+        ` ql_compressed:${server.config.getInt('list-compress-depth') !== 0 ? 1 : 0} ql_uncompressed_size:${size + 7 * nodes}`;
+    }
+  }
+  const idle = Math.floor(server.idleTime(db, key, v) / 1000);
+  const lru = (Math.floor(Date.now() / 1000) - idle) & ((1 << 24) - 1);
+  const addr = '0x7f' + (c.id * 4096 + key.length * 16).toString(16).padStart(10, '0');
+  c.w.simple(
+    `Value at:${addr} refcount:${refcount} encoding:${encoding} serializedlength:${serialized} lru:${lru} lru_seconds_idle:${idle}${extra}`,
+  );
+}
+
+function debugProtocol(c: Client, name: string): void {
+  const w = c.w;
+  switch (name.toLowerCase()) {
+    case 'string':
+      w.bulk('Hello World');
+      break;
+    case 'integer':
+      w.int(12345);
+      break;
+    case 'double':
+      if (w.resp === 3) w.raw(',3.141\r\n');
+      else w.bulk('3.141');
+      break;
+    case 'bignum':
+      w.bigNumber('1234567999999999999999999999999999999');
+      break;
+    case 'null':
+      w.nullBulk();
+      break;
+    case 'array':
+      w.array(3);
+      for (let j = 0; j < 3; j++) w.int(j);
+      break;
+    case 'set':
+      w.set(3);
+      for (let j = 0; j < 3; j++) w.int(j);
+      break;
+    case 'map':
+      w.map(3);
+      for (let j = 0; j < 3; j++) {
+        w.int(j);
+        w.bool(j === 1);
+      }
+      break;
+    case 'attrib':
+      if (w.resp === 3) {
+        w.attribute(1);
+        w.bulk('key-popularity');
+        w.array(2);
+        w.bulk('key:123');
+        w.int(90);
+      }
+      w.bulk('Some real reply following the attribute');
+      break;
+    case 'push':
+      if (w.resp !== 3) {
+        w.error('ERR RESP2 is not supported by this command');
+        return;
+      }
+      w.push(2);
+      w.bulk('server-cpu-usage');
+      w.int(42);
+      w.bulk('Some real reply following the push reply');
+      break;
+    case 'verbatim':
+      w.verbatim('This is a verbatim\nstring');
+      break;
+    case 'true':
+      w.bool(true);
+      break;
+    case 'false':
+      w.bool(false);
+      break;
+    default:
+      w.error(
+        'ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false',
+      );
+  }
+}
+
+function sleepSync(ms: number): void {
+  if (!(ms > 0)) return;
+  const sab = new Int32Array(new SharedArrayBuffer(4));
+  Atomics.wait(sab, 0, 0, ms);
+}
+
+function isLocal(c: Client): boolean {
+  const a = c.addr;
+  return a === '' || a.startsWith('/') || a.startsWith('127.') || a.startsWith('[::1]') || a.startsWith('::1:') || c.stream === null;
+}
+
+function debugAllowed(c: Client): boolean {
+  const v = c.server.config.get('enable-debug-command');
+  return v === 'yes' || (v === 'local' && isLocal(c));
+}
+
+/** Hash-table statistics text in Redis's layout, for a dictionary of `n` entries. */
+function htStats(title: string, n: number): string {
+  if (n === 0) return `[${title}]\nHash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n`;
+  let size = 4;
+  while (size < n) size *= 2;
+  return (
+    `[${title}]\nHash table 0 stats (main hash table):\n table size: ${size}\n number of elements: ${n}\n`
+  );
+}
+
+function populate(c: Client, argv: string[]): void {
+  const count = parseLL(argv[2]);
+  if (count === null || count < 0) {
+    c.w.error('ERR value is out of range, must be positive');
+    return;
+  }
+  const prefix = argv.length >= 4 ? argv[3] : 'key';
+  let size = 0;
+  if (argv.length === 5) {
+    const s = parseLL(argv[4]);
+    if (s === null || s < 0) {
+      c.w.error('ERR value is out of range, must be positive');
+      return;
+    }
+    size = s;
+  }
+  const db = c.db;
+  for (let j = 0; j < count; j++) {
+    const key = `${prefix}:${j}`;
+    if (db.lookup(key) !== undefined) continue;
+    let val = `value:${j}`;
+    if (size > 0) val = val.length >= size ? val.slice(0, size) : val + '\0'.repeat(size - val.length);
+    db.add(key, val);
+  }
+  c.w.ok();
+}
+
+function debug(c: Client, argv: string[]): void {
+  if (!debugAllowed(c)) {
+    c.w.error(
+      'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+    );
+    return;
+  }
+  const server = c.server;
+  const sub = argv[1];
+  const s = sub.toLowerCase();
+  const argc = argv.length;
+  if (s === 'help' && argc === 2) {
+    help(c, DEBUG_HELP);
+  } else if (s === 'sleep' && argc === 3) {
+    const secs = Number.parseFloat(argv[2]);
+    sleepSync(Number.isFinite(secs) ? secs * 1000 : 0);
+    c.w.ok();
+  } else if (s === 'object' && argc === 3) {
+    debugObject(c, argv[2]);
+  } else if (s === 'set-active-expire' && argc === 3) {
+    server.keyspace.activeExpireEnabled = (parseInt(argv[2], 10) || 0) !== 0;
+    c.w.ok();
+  } else if (s === 'quicklist-packed-threshold' && argc === 3) {
+    const v = parseMemory(argv[2]);
+    if (v === null || v < 0 || v > 4 * 1024 * 1024 * 1024) {
+      c.w.error('ERR argument must be a memory value bigger than 1 and smaller than 4gb');
+      return;
+    }
+    debugState.quicklistPackedThreshold = v === 0 ? 1 << 30 : v;
+    c.w.ok();
+  } else if (s === 'digest' && argc === 2) {
+    c.w.simple(datasetDigest(server));
+  } else if (s === 'digest-value' && argc >= 2) {
+    c.w.array(argc - 2);
+    for (let j = 2; j < argc; j++) {
+      const d = Buffer.alloc(20);
+      const v = c.db.read(argv[j]);
+      if (v !== undefined) xorObjectDigest(c.db, argv[j], d, v);
+      c.w.simple(d.toString('hex'));
+    }
+  } else if (s === 'protocol' && argc === 3) {
+    debugProtocol(c, argv[2]);
+  } else if (s === 'change-repl-id' && argc === 2) {
+    server.replId = createHash('sha1').update(String(Math.random()) + Date.now()).digest('hex');
+    server.log.notice('Changing replication IDs after receiving DEBUG change-repl-id');
+    c.w.ok();
+  } else if (s === 'error' && argc === 3) {
+    c.w.error(argv[2].replace(/[\r\n]/g, ' '));
+  } else if (s === 'log' && argc === 3) {
+    server.log.warning(`DEBUG LOG: ${argv[2]}`);
+    c.w.ok();
+  } else if (s === 'leak' && argc === 3) {
+    c.w.ok();
+  } else if (s === 'populate' && argc >= 3 && argc <= 5) {
+    populate(c, argv);
+  } else if (s === 'reload') {
+    let nosave = false;
+    for (let j = 2; j < argc; j++) {
+      const o = argv[j].toLowerCase();
+      if (o === 'nosave') nosave = true;
+      else if (o !== 'merge' && o !== 'noflush') {
+        c.w.error('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
+        return;
+      }
+    }
+    const hook = (server as unknown as { debugReloadHook?: (nosave: boolean) => string | null }).debugReloadHook;
+    if (typeof hook === 'function') {
+      const err = hook(nosave);
+      if (err === null) c.w.ok();
+      else c.w.error(err);
+      return;
+    }
+    // No persistence: saving the RDB fails, as when Redis's rdbSave fails.
+    if (nosave) c.w.error('ERR Error trying to load the RDB dump, check server logs.');
+    else c.w.error('ERR');
+  } else if (s === 'loadaof' && argc === 2) {
+    c.w.error('ERR');
+  } else if (s === 'stringmatch-test' && argc === 2) {
+    // A short fuzz of the glob matcher: random patterns must never throw or hang.
+    const alphabet = '*?[]^-\\ab';
+    for (let i = 0; i < 1000; i++) {
+      let p = '';
+      let t = '';
+      for (let k = 0; k < 8; k++) p += alphabet[Math.floor(Math.random() * alphabet.length)];
+      for (let k = 0; k < 8; k++) t += alphabet[Math.floor(Math.random() * alphabet.length)];
+      globMatch(p, t, false);
+    }
+    c.w.simple('Apparently Redis did not crash: test passed');
+  } else if (s === 'htstats' && argc === 3) {
+    const id = parseLL(argv[2]);
+    if (id === null) {
+      c.w.error(Err.notInteger);
+      return;
+    }
+    const db = server.keyspace.dbs[id];
+    if (id < 0 || db === undefined) {
+      c.w.error('ERR Out of range database');
+      return;
+    }
+    c.w.verbatim(htStats('Dictionary HT', db.size) + htStats('Expires HT', db.expires.size));
+  } else if (s === 'htstats-key' && argc === 3) {
+    const v = c.db.dict.get(argv[2]);
+    if (v === undefined) {
+      c.w.error(Err.noSuchKey);
+      return;
+    }
+    const enc = typeof v === 'string' ? 'string' : v.encoding();
+    if (enc !== 'hashtable' && enc !== 'skiplist') {
+      c.w.error('ERR The value stored at the specified key is not represented using an hash table');
+      return;
+    }
+    const o = v as unknown as Anyish;
+    const n = (o.size as number) ?? 0;
+    c.w.verbatim(htStats('Dictionary HT', n).replace('[Dictionary HT]\n', ''));
+  } else if (s === 'sdslen' && argc === 3) {
+    const v = c.db.dict.get(argv[2]);
+    if (v === undefined) {
+      c.w.error(Err.noSuchKey);
+      return;
+    }
+    if (typeof v !== 'string' && v.type !== 'string') {
+      c.w.error('ERR Not an sds encoded string.');
+      return;
+    }
+    const key = argv[2];
+    const val = plainString(v);
+    c.w.simple(
+      `key_sds_len:${key.length}, key_sds_avail:0, key_zmalloc: ${align8(key.length + 3)}, ` +
+        `val_sds_len:${val.length}, val_sds_avail:0, val_zmalloc: ${align8(val.length + 3)}`,
+    );
+  } else if (s === 'structsize' && argc === 2) {
+    c.w.simple('bits:64 robj:16 dictentry:24 sdshdr5:1 sdshdr8:3 sdshdr16:5 sdshdr32:9 sdshdr64:17 ');
+  } else if ((s === 'pause-cron' || s === 'set-skip-checksum-validation' || s === 'replybuffer-resizing') && argc === 3) {
+    const on = (parseInt(argv[2], 10) || 0) !== 0;
+    if (s === 'pause-cron') debugState.pauseCron = on;
+    else if (s === 'set-skip-checksum-validation') debugState.skipChecksumValidation = on;
+    c.w.ok();
+  } else if (s === 'replybuffer' && argc === 4) {
+    c.w.ok();
+  } else if (s === 'aof-flush-sleep' && argc === 3) {
+    c.w.ok();
+  } else if (s === 'config-rewrite-force-all' && argc === 2) {
+    if (server.configFile === '') {
+      c.w.error('ERR CONFIG-REWRITE-FORCE-ALL failed: The server is running without a config file');
+      return;
+    }
+    c.w.ok();
+  } else if (s === 'client-eviction' && argc === 2) {
+    c.w.bulk('');
+  } else if (s === 'listpack' && argc === 3) {
+    const v = c.db.dict.get(argv[2]);
+    if (v === undefined) {
+      c.w.error(Err.noSuchKey);
+      return;
+    }
+    if (typeof v === 'string' || v.encoding() !== 'listpack') {
+      c.w.error('ERR The value stored at the specified key is not represented using an listpack');
+      return;
+    }
+    c.w.simple('Listpack structure printed on stdout');
+  } else if (s === 'quicklist' && (argc === 3 || argc === 4)) {
+    const v = c.db.dict.get(argv[2]);
+    if (v === undefined) {
+      c.w.error(Err.noSuchKey);
+      return;
+    }
+    if (typeof v === 'string' || v.encoding() !== 'quicklist') {
+      c.w.error('ERR The value stored at the specified key is not represented using an quicklist');
+      return;
+    }
+    c.w.simple('Quicklist structure printed on stdout');
+  } else {
+    subSyntax(c, 'DEBUG', sub);
+  }
+}
+
+// ---------------------------------------------------------------- table
+
+export const diagnosticsCommands: HandlerMap = {
+  'slowlog|get'(c, argv) {
+    if (argv.length > 3) {
+      subSyntax(c, 'SLOWLOG', argv[1]);
+      return;
+    }
+    const entries = c.server.slowlog.entries;
+    let count = 10;
+    if (argv.length === 3) {
+      const n = getRange(c, argv[2], -1, Number.MAX_SAFE_INTEGER, 'ERR count should be greater than or equal to -1');
+      if (n === null) return;
+      count = n === -1 ? entries.length : n;
+    }
+    const n = Math.min(count, entries.length);
+    const w = c.w;
+    w.array(n);
+    for (let i = 0; i < n; i++) {
+      const e = entries[i];
+      w.array(6);
+      w.int(e.id);
+      w.int(e.time);
+      w.int(e.durationUs);
+      w.array(e.argv.length);
+      for (const a of e.argv) w.bulk(a);
+      w.bulk(e.addr);
+      w.bulk(e.name);
+    }
+  },
+  'slowlog|len'(c) {
+    c.w.int(c.server.slowlog.entries.length);
+  },
+  'slowlog|reset'(c) {
+    c.server.slowlog.reset();
+    c.w.ok();
+  },
+  'slowlog|help'(c) {
+    help(c, SLOWLOG_HELP);
+  },
+
+  'latency|latest'(c) {
+    const w = c.w;
+    const events = c.server.latency.events;
+    w.array(events.size);
+    for (const [name, e] of events) {
+      const last = e.samples[e.samples.length - 1];
+      w.array(4);
+      w.bulk(name);
+      w.int(last?.time ?? 0);
+      w.int(last?.latency ?? 0);
+      w.int(e.max);
+    }
+  },
+  'latency|history'(c, argv) {
+    const e = c.server.latency.events.get(argv[2]);
+    const samples = e?.samples ?? [];
+    c.w.array(samples.length);
+    for (const s of samples) {
+      c.w.array(2);
+      c.w.int(s.time);
+      c.w.int(s.latency);
+    }
+  },
+  'latency|reset'(c, argv) {
+    c.w.int(c.server.latency.reset(argv.slice(2)));
+  },
+  'latency|doctor'(c) {
+    c.w.verbatim(latencyDoctor(c.server));
+  },
+  'latency|graph'(c, argv) {
+    const g = latencyGraph(c.server, argv[2]);
+    if (g === null) {
+      c.w.error(`ERR No samples available for event '${argv[2]}'`);
+      return;
+    }
+    c.w.verbatim(g);
+  },
+  'latency|histogram'(c, argv) {
+    const table = c.server.commands;
+    const list: { fullname: string; calls: number; usec: number }[] = [];
+    if (argv.length === 2) {
+      for (const cmd of table.all) {
+        const all = cmd.subcommands === null ? [cmd] : [cmd, ...cmd.subcommands.values()];
+        for (const x of all) if (x.calls > 0) list.push(x);
+      }
+    } else {
+      const seen = new Set<string>();
+      for (let j = 2; j < argv.length; j++) {
+        const cmd = table.lookupFull(argv[j]);
+        if (cmd === undefined || cmd.calls === 0 || seen.has(cmd.fullname)) continue;
+        seen.add(cmd.fullname);
+        list.push(cmd);
+      }
+    }
+    c.w.map(list.length);
+    for (const x of list) writeHistogram(c, x);
+  },
+  'latency|help'(c) {
+    help(c, LATENCY_HELP);
+  },
+
+  'memory|usage'(c, argv) {
+    let samples = 5;
+    for (let j = 3; j < argv.length; j++) {
+      if (argv[j].toLowerCase() === 'samples' && j + 1 < argv.length) {
+        const n = parseLL(argv[j + 1]);
+        if (n === null) {
+          c.w.error(Err.notInteger);
+          return;
+        }
+        if (n < 0) {
+          c.w.error(Err.syntax);
+          return;
+        }
+        samples = n;
+        j++;
+      } else {
+        c.w.error(Err.syntax);
+        return;
+      }
+    }
+    const db = c.db;
+    const v = db.lookup(argv[2]);
+    if (v === undefined) {
+      c.w.nullBulk();
+      return;
+    }
+    c.w.int(estimateKeyMemory(db, argv[2], v, samples));
+  },
+  'memory|stats'(c) {
+    memoryStats(c);
+  },
+  'memory|doctor'(c) {
+    c.w.verbatim(memoryDoctor(c.server));
+  },
+  'memory|malloc-stats'(c) {
+    c.w.bulk('Stats not supported for the current allocator');
+  },
+  'memory|purge'(c) {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (typeof gc === 'function') gc();
+    c.w.ok();
+  },
+  'memory|help'(c) {
+    help(c, MEMORY_HELP);
+  },
+
+  debug,
+};

@@ -330,14 +330,15 @@ function configGet(c: Client, argv: string[]): void {
   const matches = new Map<string, string>();
   for (let i = 2; i < argv.length; i++) {
     const name = argv[i];
-    if (!/[[*?]/.test(name)) {
+    if (!/[[*?\\]/.test(name)) {
+      // An exact name (as typed) also finds hidden directives and aliases.
       if (matches.has(name)) continue;
       const d = findConfig(name);
       if (d !== undefined) matches.set(name, cfg.get(d.name));
       continue;
     }
     for (const d of CONFIG_DEFS) {
-      if (matches.has(d.name)) continue;
+      if (d.hidden || matches.has(d.name)) continue;
       if (globMatch(name, d.name, true)) matches.set(d.name, cfg.get(d.name));
     }
     for (const alias of Object.keys(CONFIG_ALIASES)) {
@@ -352,39 +353,54 @@ function configGet(c: Client, argv: string[]): void {
   }
 }
 
+function protectedAllowed(c: Client): boolean {
+  const v = c.server.config.get('enable-protected-configs');
+  if (v === 'yes') return true;
+  if (v !== 'local') return false;
+  const a = c.addr;
+  return c.stream === null || a === '' || a.startsWith('/') || a.startsWith('127.') || a.startsWith('::1');
+}
+
+/** CONFIG SET name value [name value ...]: all checked, then all applied, or none. */
 function configSet(c: Client, argv: string[]): void {
   if ((argv.length & 1) === 1) {
-    c.w.error(Err.wrongArity('config|set'));
+    c.w.error(Err.syntax);
     return;
   }
   const cfg = c.server.config;
+  const failed = (name: string, why: string) => c.w.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${why}`);
   const seen = new Set<string>();
   const pairs: [string, string][] = [];
   for (let i = 2; i < argv.length; i += 2) {
-    const d = findConfig(argv[i]);
+    const name = argv[i].toLowerCase();
+    const d = findConfig(name);
     if (d === undefined) {
       c.w.error(`ERR Unknown option or number of arguments for CONFIG SET - '${argv[i]}'`);
       return;
     }
+    if (!d.mutable) {
+      failed(name, "can't set immutable config");
+      return;
+    }
+    if (d.protected && !protectedAllowed(c)) {
+      failed(name, "can't set protected config");
+      return;
+    }
     if (seen.has(d.name)) {
-      c.w.error(`ERR Duplicate parameter - '${argv[i]}'`);
+      failed(name, 'duplicate parameter');
       return;
     }
     seen.add(d.name);
-    if (!d.mutable) {
-      c.w.error(`ERR CONFIG SET failed (possibly related to argument '${argv[i]}') - can't set immutable config`);
-      return;
-    }
-    pairs.push([argv[i], argv[i + 1]]);
+    pairs.push([name, argv[i + 1]]);
   }
-  // Validate all first, then apply (a failure leaves nothing changed).
+  // Apply in order; a failure puts back every value already changed.
   const old = pairs.map(([name]) => cfg.get(name));
   for (let i = 0; i < pairs.length; i++) {
     const [name, value] = pairs[i];
     const err = cfg.set(name, value, true);
     if (err !== null) {
       for (let j = i - 1; j >= 0; j--) cfg.set(pairs[j][0], old[j]);
-      c.w.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${err}`);
+      failed(name, err);
       return;
     }
   }

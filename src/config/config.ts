@@ -1,3 +1,6 @@
+import { statSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+
 /**
  * The configuration table: every directive with its kind, default, bounds and
  * whether CONFIG SET may change it. Parsing of redis.conf files and of
@@ -18,8 +21,12 @@ export interface ConfigDef {
   alias?: string;
   /** Validates and normalises a value; returns an error text (without "ERR ") on failure. */
   check?: (value: string) => string | null | { value: string };
-  /** Hidden from CONFIG GET * (aliases are shown by Redis, so this is rare). */
+  /** Takes several arguments on a config-file line (save, bind, ...). */
   multiArg?: boolean;
+  /** Hidden from CONFIG GET patterns: only an exact name shows it. */
+  hidden?: boolean;
+  /** Refused by CONFIG SET unless enable-protected-configs allows it. */
+  protected?: boolean;
 }
 
 const I = Number.MAX_SAFE_INTEGER;
@@ -41,7 +48,7 @@ function e(name: string, def: string, values: readonly string[], mutable = true)
   return { name, kind: 'enum', default: def, mutable, values };
 }
 
-const LOGLEVELS = ['debug', 'verbose', 'notice', 'warning', 'nothing'] as const;
+const LOGLEVELS = ['debug', 'verbose', 'notice', 'warning'] as const;
 export const MAXMEMORY_POLICIES = [
   'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl',
   'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction',
@@ -50,7 +57,7 @@ export const MAXMEMORY_POLICIES = [
 export const CONFIG_DEFS: ConfigDef[] = [
   e('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels']),
   s('aclfile', '', false),
-  n('acllog-max-len', 128, 0, 2147483647),
+  n('acllog-max-len', 128, 0, LL_MAX),
   n('active-defrag-cycle-max', 25, 1, 99),
   n('active-defrag-cycle-min', 1, 1, 99),
   m('active-defrag-ignore-bytes', 104857600, 1, LL_MAX),
@@ -69,7 +76,7 @@ export const CONFIG_DEFS: ConfigDef[] = [
   s('aof_rewrite_cpulist', '', false),
   s('appenddirname', 'appendonlydir', false),
   s('appendfilename', 'appendonly.aof', false),
-  e('appendfsync', 'everysec', ['always', 'everysec', 'no']),
+  e('appendfsync', 'everysec', ['everysec', 'always', 'no']),
   b('appendonly', 'no'),
   m('auto-aof-rewrite-min-size', 67108864, 0, LL_MAX),
   n('auto-aof-rewrite-percentage', 100, 0, 2147483647),
@@ -105,8 +112,8 @@ export const CONFIG_DEFS: ConfigDef[] = [
   b('crash-memcheck-enabled', 'yes'),
   b('daemonize', 'no', false),
   n('databases', 16, 1, 2147483647, false),
-  s('dbfilename', 'dump.rdb'),
-  s('dir', '', true),
+  { ...s('dbfilename', 'dump.rdb'), protected: true },
+  { name: 'dir', kind: 'special', default: '', mutable: true, protected: true },
   b('disable-thp', 'yes', false),
   b('dynamic-hz', 'yes'),
   e('enable-debug-command', 'no', ['no', 'yes', 'local'], false),
@@ -114,7 +121,7 @@ export const CONFIG_DEFS: ConfigDef[] = [
   e('enable-protected-configs', 'no', ['no', 'yes', 'local'], false),
   n('hash-max-listpack-entries', 512, 0, LL_MAX),
   m('hash-max-listpack-value', 64, 0, LL_MAX),
-  n('hll-sparse-max-bytes', 3000, 0, LL_MAX),
+  m('hll-sparse-max-bytes', 3000, 0, LL_MAX),
   n('hz', 10, 0, 2147483647),
   s('ignore-warnings', ''),
   n('io-threads', 1, 1, 128, false),
@@ -137,9 +144,9 @@ export const CONFIG_DEFS: ConfigDef[] = [
   n('lua-time-limit', 5000, 0, LL_MAX),
   s('masterauth', ''),
   s('masteruser', ''),
-  n('maxclients', 10000, 1, 2147483647),
+  n('maxclients', 10000, 1, 4294967295),
   m('maxmemory', 0, 0, LL_MAX),
-  m('maxmemory-clients', 0, 0, LL_MAX),
+  { name: 'maxmemory-clients', kind: 'special', default: '0', mutable: true },
   n('maxmemory-eviction-tenacity', 10, 0, 100),
   e('maxmemory-policy', 'noeviction', MAXMEMORY_POLICIES),
   n('maxmemory-samples', 5, 1, 2147483647),
@@ -160,7 +167,7 @@ export const CONFIG_DEFS: ConfigDef[] = [
   b('rdbchecksum', 'yes', false),
   b('rdbcompression', 'yes'),
   m('repl-backlog-size', 1048576, 1, LL_MAX),
-  n('repl-backlog-ttl', 3600, 0, 2147483647),
+  n('repl-backlog-ttl', 3600, 0, LL_MAX),
   b('repl-disable-tcp-nodelay', 'no'),
   e('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb']),
   b('repl-diskless-sync', 'yes'),
@@ -179,7 +186,7 @@ export const CONFIG_DEFS: ConfigDef[] = [
   b('replica-serve-stale-data', 'yes'),
   { name: 'replicaof', kind: 'special', default: '', mutable: false },
   s('requirepass', ''),
-  b('sanitize-dump-payload', 'no'),
+  e('sanitize-dump-payload', 'no', ['no', 'yes', 'clients']),
   { name: 'save', kind: 'special', default: '3600 1 300 100 60 10000', mutable: true, multiArg: true },
   s('server_cpulist', '', false),
   n('set-max-intset-entries', 512, 0, LL_MAX),
@@ -189,7 +196,7 @@ export const CONFIG_DEFS: ConfigDef[] = [
   n('shutdown-timeout', 10, 0, 2147483647),
   n('slowlog-log-slower-than', 10000, -1, LL_MAX),
   n('slowlog-max-len', 128, 0, LL_MAX),
-  n('socket-mark-id', 0, 0, 4294967295),
+  n('socket-mark-id', 0, 0, 4294967295, false),
   b('stop-writes-on-bgsave-error', 'yes'),
   m('stream-node-max-bytes', 4096, 0, LL_MAX),
   n('stream-node-max-entries', 100, 0, LL_MAX),
@@ -200,7 +207,7 @@ export const CONFIG_DEFS: ConfigDef[] = [
   n('tcp-backlog', 511, 0, 2147483647, false),
   n('tcp-keepalive', 300, 0, 2147483647),
   n('timeout', 0, 0, 2147483647),
-  b('tls-auth-clients', 'yes'),
+  e('tls-auth-clients', 'yes', ['no', 'yes', 'optional']),
   s('tls-ca-cert-dir', ''),
   s('tls-ca-cert-file', ''),
   s('tls-cert-file', ''),
@@ -225,6 +232,11 @@ export const CONFIG_DEFS: ConfigDef[] = [
   n('unixsocketperm', 0, 0, 777, false),
   n('zset-max-listpack-entries', 128, 0, LL_MAX),
   m('zset-max-listpack-value', 64, 0, LL_MAX),
+  // Hidden (test-only) directives: CONFIG GET shows them by exact name only.
+  { ...n('key-load-delay', 0, -2147483648, 2147483647), hidden: true },
+  { ...n('rdb-key-save-delay', 0, -2147483648, 2147483647), hidden: true },
+  { ...n('loading-process-events-interval-bytes', 2097152, 1024, 2147483647), hidden: true },
+  { ...n('watchdog-period', 0, 0, 2147483647), hidden: true },
 ];
 
 /** Old names Redis still accepts and lists. */
@@ -256,19 +268,43 @@ export function findConfig(name: string): ConfigDef | undefined {
   return DEFS.get(CONFIG_ALIASES[lname] ?? lname);
 }
 
-/** Parses a memory value: 1k=1000, 1kb=1024, 1m, 1mb, 1g, 1gb (case-insensitive). */
-export function parseMemory(v: string): number | null {
-  const mm = /^(-?\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(v);
+/** memtoull: digits with an optional unit (b, k=1000, kb=1024, m, mb, g, gb; any case); null when malformed. */
+export function parseMemoryBig(v: string): bigint | null {
+  const mm = /^(\d*)(k|kb|m|mb|g|gb|b)?$/i.exec(v);
   if (!mm) return null;
-  const num = Number(mm[1]);
+  if (mm[1].length > 20) return null;
+  const num = mm[1] === '' ? 0n : BigInt(mm[1]);
+  if (num > 18446744073709551615n) return null;
   const unit = (mm[2] ?? '').toLowerCase();
-  const mul: Record<string, number> = { '': 1, b: 1, k: 1000, kb: 1024, m: 1000 * 1000, mb: 1024 * 1024, g: 1000 * 1000 * 1000, gb: 1024 * 1024 * 1024 };
-  return num * mul[unit];
+  const mul: Record<string, bigint> = { '': 1n, b: 1n, k: 1000n, kb: 1024n, m: 1000000n, mb: 1048576n, g: 1000000000n, gb: 1073741824n };
+  // C wraps unsigned overflow; then the value is read as a signed long long.
+  let r = (num * mul[unit]) & 0xffffffffffffffffn;
+  if (r > 9223372036854775807n) r -= 18446744073709551616n;
+  return r;
 }
 
-function parseConfigInt(v: string): number | null {
+/** Parses a memory value as a number (see parseMemoryBig). */
+export function parseMemory(v: string): number | null {
+  const r = parseMemoryBig(v);
+  return r === null ? null : Number(r);
+}
+
+/** string2ll: a strict 64-bit integer (no sign '+', no leading zeros, no spaces). */
+function parseConfigInt(v: string): bigint | null {
   if (!/^-?\d+$/.test(v)) return null;
-  return Number(v);
+  if (v.length > 1 && (v[0] === '0' || v.startsWith('-0'))) return null;
+  const r = BigInt(v);
+  if (r > 9223372036854775807n || r < -9223372036854775808n) return null;
+  return r;
+}
+
+function bound(n: number): bigint {
+  if (n >= 9223372036854775807) return 9223372036854775807n;
+  return BigInt(n);
+}
+
+function rangeError(d: ConfigDef): string {
+  return `argument must be between ${bound(d.min!)} and ${bound(d.max!)} inclusive`;
 }
 
 const KEYSPACE_EVENT_FLAGS = 'KEg$lshzxetmdnA';
@@ -302,6 +338,8 @@ export class Config {
 
   constructor() {
     for (const d of CONFIG_DEFS) this.values.set(d.name, d.default);
+    // Redis reports its working directory as `dir`.
+    this.values.set('dir', process.cwd());
     this.refresh('client-output-buffer-limit');
   }
 
@@ -339,15 +377,15 @@ export class Config {
       case 'int': {
         const v = parseConfigInt(value);
         if (v === null) return 'argument couldn\'t be parsed into an integer';
-        if (v < d.min! || v > d.max!) return `argument must be between ${d.min} and ${d.max} inclusive`;
-        value = String(v);
+        if (v < bound(d.min!) || v > bound(d.max!)) return rangeError(d);
+        value = v.toString();
         break;
       }
       case 'memory': {
-        const v = parseMemory(value);
+        const v = parseMemoryBig(value);
         if (v === null) return 'argument must be a memory value';
-        if (v < d.min! || v > d.max!) return `argument must be between ${d.min} and ${d.max} inclusive`;
-        value = String(v);
+        if (v < bound(d.min!) || v > bound(d.max!)) return rangeError(d);
+        value = v.toString();
         break;
       }
       case 'enum': {
@@ -393,7 +431,7 @@ export class Config {
           if (hard === null || soft === null || secs === null || hard < 0 || soft < 0 || secs < 0) {
             return 'Error in hard, soft or soft_seconds setting in buffer limit configuration.';
           }
-          next[cls as ClientLimitClass] = { hard, soft, softSeconds: secs };
+          next[cls as ClientLimitClass] = { hard, soft, softSeconds: Number(secs) };
         }
         const o = next;
         return {
@@ -404,7 +442,10 @@ export class Config {
         const parts = value.split(/\s+/).filter(Boolean);
         if (parts.length === 1 && parts[0] === '') return { value: '' };
         if (parts.length % 2 !== 0) return 'Invalid save parameters';
-        for (const p of parts) if (parseConfigInt(p) === null || Number(p) < 0) return 'Invalid save parameters';
+        for (const p of parts) {
+          const v = parseConfigInt(p);
+          if (v === null || v < 0n) return 'Invalid save parameters';
+        }
         return { value: parts.join(' ') };
       }
       case 'bind': {
@@ -414,19 +455,50 @@ export class Config {
       }
       case 'latency-tracking-info-percentiles': {
         const parts = value.split(/\s+/).filter(Boolean);
+        const out: string[] = [];
         for (const p of parts) {
+          if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(p)) return 'Invalid latency-tracking-info-percentiles parameters';
           const v = Number(p);
-          if (!Number.isFinite(v) || v < 0 || v > 100) return 'latency-tracking-info-percentiles parameter should be between 0.0 and 100.0';
+          if (v < 0 || v > 100) return 'latency-tracking-info-percentiles parameters should sit between [0.0,100.0]';
+          out.push(String(v));
         }
-        return { value: parts.join(' ') };
+        return { value: out.join(' ') };
       }
       case 'oom-score-adj-values': {
         const parts = value.split(/\s+/).filter(Boolean);
-        if (parts.length !== 3) return 'Invalid oom-score-adj-values configuration';
-        return { value: parts.join(' ') };
+        if (parts.length !== 3) return 'wrong number of arguments';
+        for (const p of parts) {
+          const v = parseConfigInt(p);
+          if (v === null || v < -2000n || v > 2000n) return 'Invalid oom-score-adj-values, elements must be between -2000 and 2000.';
+        }
+        return { value: parts.map((p) => String(Number(p))).join(' ') };
+      }
+      case 'maxmemory-clients': {
+        const mem = parseMemoryBig(value);
+        if (mem !== null) {
+          if (mem < 0n) return 'argument must be between 0 and 9223372036854775807 inclusive';
+          return { value: mem.toString() };
+        }
+        if (value.length > 1 && value.endsWith('%')) {
+          const p = parseConfigInt(value.slice(0, -1));
+          if (p !== null && p >= 0n) {
+            if (p > 100n) return 'percentage argument must be less or equal to 100';
+            return { value: `${p}%` };
+          }
+        }
+        return 'argument must be a memory or percent value';
       }
       case 'replicaof':
         return { value };
+      case 'dir': {
+        const abs = resolvePath(value);
+        try {
+          if (!statSync(abs).isDirectory()) return 'Not a directory';
+        } catch (e) {
+          return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : 'Permission denied';
+        }
+        return { value: abs };
+      }
       default:
         return { value };
     }
