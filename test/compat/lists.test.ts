@@ -259,6 +259,44 @@ describe('lists against redis-server', () => {
     ]);
   });
 
+  it('random command sequences (seeded)', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.floor((seed / 2147483648) * n);
+    };
+    const keys = ['a', 'b', 'c'];
+    const key = () => keys[rand(keys.length)];
+    const val = () => ['x', 'y', 'z', '1', '', 'x\x00y'][rand(6)];
+    const idx = () => String(rand(14) - 7);
+    const side = () => (rand(2) ? 'LEFT' : 'RIGHT');
+    const gens: (() => Cmd)[] = [
+      () => ['LPUSH', key(), val(), val()],
+      () => ['RPUSH', key(), val(), val(), val()],
+      () => ['LPUSHX', key(), val()],
+      () => ['LPOP', key()],
+      () => ['RPOP', key(), String(rand(4))],
+      () => ['LRANGE', key(), idx(), idx()],
+      () => ['LINDEX', key(), idx()],
+      () => ['LSET', key(), idx(), val()],
+      () => ['LINSERT', key(), rand(2) ? 'BEFORE' : 'AFTER', val(), val()],
+      () => ['LREM', key(), idx(), val()],
+      () => ['LTRIM', key(), idx(), idx()],
+      () => ['LPOS', key(), val(), 'RANK', String(rand(2) ? rand(3) + 1 : -rand(3) - 1), 'COUNT', String(rand(3)), 'MAXLEN', String(rand(8))],
+      () => ['LMOVE', key(), key(), side(), side()],
+      () => ['LMPOP', '2', key(), key(), side(), 'COUNT', String(rand(3) + 1)],
+      () => ['BLMPOP', '0.01', '2', key(), key(), side()],
+      () => ['BRPOPLPUSH', key(), key(), '0.01'],
+      () => ['LLEN', key()],
+    ];
+    const cmds: Cmd[] = [];
+    for (let i = 0; i < 600; i++) cmds.push(gens[rand(gens.length)]());
+    for (const k of keys) cmds.push(['LRANGE', k, '0', '-1']);
+    const out = await d.run(cmds);
+    assert.ok(out.slice(-3).some((r) => r.length > 20), 'the script leaves lists of some length');
+  });
+
   it('keyspace notifications', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([['CONFIG', 'SET', 'notify-keyspace-events', 'KEAnm']]);
