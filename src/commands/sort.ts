@@ -140,7 +140,16 @@ function pqsort<T>(v: T[], cmp: (a: T, b: T) => number, lrange: number, rrange: 
     const r = a + n - 1;
     return (lrange < a && rrange < a) || (lrange > r && rrange > r);
   };
-  const sortPart = (a: number, n: number): void => {
+  // Partitions waiting to be sorted (disjoint, so the order they are done in does not matter):
+  // an explicit stack instead of recursion keeps hostile inputs from exhausting the call stack.
+  const pending: number[] = [0, v.length];
+  while (pending.length > 0) {
+    const n0 = pending.pop() as number;
+    const a0 = pending.pop() as number;
+    sortPart(a0, n0);
+  }
+
+  function sortPart(a: number, n: number): void {
     for (;;) {
       if (n < 7) {
         insertion(a, n);
@@ -198,15 +207,14 @@ function pqsort<T>(v: T[], cmp: (a: T, b: T) => number, lrange: number, rrange: 
       r = Math.min(pd - pc, pn - pd - 1);
       vecswap(pb, pn - r, r);
       r = pb - pa;
-      if (r > 1 && !outside(a, r)) sortPart(a, r);
+      if (r > 1 && !outside(a, r)) pending.push(a, r);
       r = pd - pc;
       if (r <= 1) return;
       a = pn - r;
       n = r;
       if (outside(a, n)) return;
     }
-  };
-  sortPart(0, v.length);
+  }
 }
 
 interface Options {
