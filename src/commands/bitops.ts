@@ -263,6 +263,28 @@ const enum BitOp {
   Not,
 }
 
+/**
+ * res[0..n) = res OP s (NOT: res = ~res), a 32-bit word at a time when both
+ * buffers are word aligned (large buffers are), then byte by byte.
+ */
+function combine(res: Buffer, s: Buffer, n: number, op: BitOp): void {
+  let j = 0;
+  if (n >= 64 && (res.byteOffset & 3) === 0 && (s.byteOffset & 3) === 0) {
+    const words = n >> 2;
+    const rw = new Uint32Array(res.buffer, res.byteOffset, words);
+    const sw = new Uint32Array(s.buffer, s.byteOffset, words);
+    if (op === BitOp.And) for (let k = 0; k < words; k++) rw[k] &= sw[k];
+    else if (op === BitOp.Or) for (let k = 0; k < words; k++) rw[k] |= sw[k];
+    else if (op === BitOp.Xor) for (let k = 0; k < words; k++) rw[k] ^= sw[k];
+    else for (let k = 0; k < words; k++) rw[k] = ~rw[k];
+    j = words << 2;
+  }
+  if (op === BitOp.And) for (; j < n; j++) res[j] &= s[j];
+  else if (op === BitOp.Or) for (; j < n; j++) res[j] |= s[j];
+  else if (op === BitOp.Xor) for (; j < n; j++) res[j] ^= s[j];
+  else for (; j < n; j++) res[j] = ~res[j] & 0xff;
+}
+
 /** BITOP AND|OR|XOR|NOT destkey key [key ...] */
 function bitop(c: Client, argv: string[]): void {
   const name = argv[1];
@@ -304,19 +326,13 @@ function bitop(c: Client, argv: string[]): void {
   const res = Buffer.alloc(maxlen);
   srcs[0].copy(res, 0);
   if (op === BitOp.Not) {
-    for (let j = 0; j < maxlen; j++) res[j] = ~res[j] & 0xff;
+    combine(res, res, maxlen, BitOp.Not);
   } else {
     for (let i = 1; i < srcs.length; i++) {
       const s = srcs[i];
-      const n = s.length;
-      if (op === BitOp.And) {
-        for (let j = 0; j < n; j++) res[j] &= s[j];
-        if (n < maxlen) res.fill(0, n);
-      } else if (op === BitOp.Or) {
-        for (let j = 0; j < n; j++) res[j] |= s[j];
-      } else {
-        for (let j = 0; j < n; j++) res[j] ^= s[j];
-      }
+      combine(res, s, s.length, op);
+      // AND with the zero padding of a shorter source.
+      if (op === BitOp.And && s.length < maxlen) res.fill(0, s.length);
     }
   }
   db.set(target, new ByteString(res));
