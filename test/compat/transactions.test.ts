@@ -1,4 +1,5 @@
 import { describe, it, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
 import { Differ } from '../helpers/differ.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -166,5 +167,37 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
       ['SET', 'x', '1'],
       ['EXEC'],
     ]);
+  });
+
+  it('EXEC propagates a MULTI ... EXEC block only around more than one write', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const seen: string[] = [];
+    const server = d.sinew.server;
+    const prev = server.propagateHook;
+    server.propagateHook = (db, argv) => {
+      seen.push(`${db}:${argv.join(' ')}`);
+      prev?.(db, argv);
+    };
+    try {
+      await d.run([
+        ['MULTI'], ['SET', 'a', '1'], ['GET', 'a'], ['INCR', 'a'], ['EXEC'],
+        ['MULTI'], ['SET', 'b', '1'], ['GET', 'b'], ['EXEC'],
+        ['MULTI'], ['GET', 'a'], ['EXEC'],
+        ['MULTI'], ['SELECT', '2'], ['SET', 'c', '1'], ['SELECT', '0'], ['DEL', 'a'], ['EXEC'],
+      ]);
+    } finally {
+      server.propagateHook = prev;
+    }
+    // What redis-server 7.0.15 sends to a replica for the same script (checked with SYNC).
+    assert.deepEqual(seen, ['0:MULTI', '0:SET a 1', '0:INCR a', '0:EXEC', '0:SET b 1', '2:MULTI', '2:SET c 1', '0:DEL a', '0:EXEC']);
+  });
+
+  it('clients blocked on a key are served after the whole EXEC', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.send(['BLPOP', 'l', '0'], 1);
+    await sleep(50);
+    await d.run([['MULTI'], ['RPUSH', 'l', 'a'], ['RPUSH', 'l', 'b'], ['LPOP', 'l'], ['RPUSH', 'l', 'c'], ['EXEC']]);
+    await d.expectReply(1, 'BLPOP after EXEC');
+    await d.run([['LRANGE', 'l', '0', '-1'], ['MULTI'], ['BLPOP', 'empty', '0'], ['BRPOP', 'l', '0'], ['EXEC']]);
   });
 });
