@@ -233,6 +233,39 @@ describe('SORT against redis-server', () => {
     await d.run([['SORT', 'hs', 'BY', 'nosort'], ['SORT', 'hs', 'BY', 'nosort', 'GET', '#']], { unordered: true });
   });
 
+  it('sorted sets: score order for nosort, LIMIT and DESC, conversion to skiplist', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['ZADD', 'z', '3', 'c', '1', 'a', '2', 'b', '5', 'e', '4', 'd', '0', '10', '-1', '9'],
+      ['MSET', 'w_a', '9', 'w_b', '8', 'w_c', '7', 'w_10', '1'],
+    ]);
+    await both([
+      ['OBJECT', 'ENCODING', 'z'],
+      ['SORT', 'z', 'BY', 'nosort'],
+      ['OBJECT', 'ENCODING', 'z'],
+      ['SORT', 'z', 'BY', 'nosort', 'DESC'],
+      ['SORT', 'z', 'BY', 'nosort', 'LIMIT', '2', '3'],
+      ['SORT', 'z', 'BY', 'nosort', 'DESC', 'LIMIT', '2', '3'],
+      ['SORT', 'z', 'BY', 'nosort', 'DESC', 'LIMIT', '6', '5'],
+      ['SORT', 'z', 'BY', 'nosort', 'LIMIT', '7', '5'],
+      ['SORT', 'z', 'BY', 'nosort', 'LIMIT', '-7', '0'],
+      ['SORT', 'z', 'ALPHA'],
+      ['SORT', 'z', 'ALPHA', 'DESC', 'LIMIT', '1', '4'],
+      ['SORT', 'z', 'BY', 'w_*', 'GET', '#', 'GET', 'w_*'],
+      ['SORT', 'z', 'BY', 'w_*', 'DESC', 'LIMIT', '0', '3'],
+      ['SORT', 'z', 'BY', 'nosort', 'GET', 'w_*', 'STORE', 'dst'],
+      ['LRANGE', 'dst', '0', '-1'],
+      ['SORT', 'z'],
+      ['ZADD', 'n', '1', '10', '2', '-5', '3', '7.5'],
+      ['SORT', 'n'],
+      ['SORT', 'n', 'DESC', 'LIMIT', '0', '2'],
+      ['SORT_RO', 'n', 'BY', 'nosort', 'DESC'],
+      ['ZADD', 'small', '1', 'x'],
+      ['SORT_RO', 'small', 'ALPHA'],
+      ['OBJECT', 'ENCODING', 'small'],
+    ]);
+  });
+
   it('GET and BY through hash fields', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([
@@ -258,6 +291,33 @@ describe('SORT against redis-server', () => {
       ['SORT', 'l', 'BY', 'h_*->w', 'LIMIT', '1', '2', 'GET', 'h_*->name'],
       ['SORT', 'l', 'BY', 'h_*->name->', 'ALPHA'],
     ]);
+  });
+
+  it('equal BY values keep Redis order: stable sort, partial quicksort with LIMIT', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (const size of [5, 7, 8, 30, 45, 120]) {
+      const elems = Array.from({ length: size }, (_, i) => `e${i}`);
+      const setup: Cmd[] = [['DEL', 'l'], ['RPUSH', 'l', ...elems]];
+      for (const e of elems) {
+        const r = rand(5);
+        if (r < 4) setup.push(['SET', `w_${e}`, String(rand(3))]);
+        else setup.push(['DEL', `w_${e}`]);
+      }
+      await d.run(setup);
+      const cmds: Cmd[] = [];
+      for (const lim of [['0', '3'], ['1', '2'], [String(size >> 1), '4'], ['2', '-1'], ['0', String(size)], [String(size - 2), '5']]) {
+        for (const extra of [['ALPHA'], ['ALPHA', 'DESC'], [], ['DESC']]) {
+          cmds.push(['SORT', 'l', 'BY', 'w_*', 'LIMIT', ...lim, ...extra]);
+        }
+      }
+      cmds.push(['SORT', 'l', 'BY', 'w_*', 'ALPHA'], ['SORT', 'l', 'BY', 'w_*', 'ALPHA', 'DESC'], ['SORT', 'l', 'BY', 'w_*', 'ALPHA', 'STORE', 'dst'], ['LRANGE', 'dst', '0', '-1']);
+      await d.run(cmds);
+    }
   });
 
   it('values that make strtod report ERANGE (last: Redis keeps errno set afterwards)', async (t) => {
