@@ -75,11 +75,10 @@ function getAll(c: Client, key: string, keys: boolean, values: boolean): void {
   if (both) c.w.map(n);
   else c.w.array(n);
   if (h === undefined) return;
-  const f = h.fields;
-  const v = h.values;
-  for (let i = 0; i < n; i++) {
-    if (keys) c.w.bulk(f[i]);
-    if (values) c.w.bulk(v[i]);
+  const kv = h.kv;
+  for (let i = 0; i < 2 * n; i += 2) {
+    if (keys) c.w.bulk(kv[i]);
+    if (values) c.w.bulk(kv[i + 1]);
   }
 }
 
@@ -92,12 +91,11 @@ function hrandfieldWithCount(c: Client, l: bigint, withValues: boolean): void {
   }
   const size = h.size;
   const resp3 = c.resp === 3;
-  const fields = h.fields;
-  const values = h.values;
+  const kv = h.kv;
   const emit = (i: number): void => {
     if (withValues && resp3) c.w.array(2);
-    c.w.bulk(fields[i]);
-    if (withValues) c.w.bulk(values[i]);
+    c.w.bulk(kv[2 * i]);
+    if (withValues) c.w.bulk(kv[2 * i + 1]);
   };
   if (l < 0n || l === 1n) {
     // with repetitions, in random order
@@ -320,7 +318,7 @@ export const hashCommands: HandlerMap = {
     const h = readHash(c, argv[1]);
     if (h === null) return;
     if (h === undefined) c.w.nullBulk();
-    else c.w.bulk(h.fields[h.randomIndex()]);
+    else c.w.bulk(h.fieldAt(h.randomIndex()));
   },
 
   hscan(c, argv) {
@@ -336,10 +334,9 @@ export const hashCommands: HandlerMap = {
     let next = '0';
     if (h.listpack) {
       // Redis returns a small encoding whole, whatever the cursor.
-      const f = h.fields;
-      const v = h.values;
-      for (let i = 0; i < f.length; i++) {
-        if (match === null || globMatch(match, f[i])) out.push(f[i], v[i]);
+      const kv = h.kv;
+      for (let i = 0; i < kv.length; i += 2) {
+        if (match === null || globMatch(match, kv[i])) out.push(kv[i], kv[i + 1]);
       }
     } else {
       next = c.server.scans.step(cursor, h.fieldMap(), opts.count, (f) => {

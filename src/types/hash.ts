@@ -1,15 +1,15 @@
 /**
- * The hash type (t_hash.c). Fields and values live in two parallel arrays
- * (O(1) random access for HRANDFIELD) with a field -> position Map (O(1)
- * lookup).
+ * The hash type (t_hash.c). Fields and values live in one array, field then
+ * value, pair after pair (O(1) random access for HRANDFIELD), with a field
+ * -> pair position Map for O(1) lookup.
  *
  * Encoding: Redis keeps a small hash as a "listpack" (fields in insertion
  * order, an update keeps the field's place, a deletion closes the gap)
  * while it has at most hash-max-listpack-entries fields and no field or
  * value longer than hash-max-listpack-value bytes, and converts it to a
  * "hashtable" for good otherwise. While listpack-encoded, deletion shifts
- * the later entries down to keep that order (O(n), as a listpack deletion
- * is); once a hashtable, it swaps the last entry into the hole (O(1)).
+ * the later pairs down to keep that order (O(n), as a listpack deletion
+ * is); once a hashtable, it moves the last pair into the hole (O(1)).
  *
  * Memory: a tiny listpack-encoded hash (at most SMALL fields) has no Map at
  * all and finds fields by a linear scan of its array, as a listpack does;
@@ -22,21 +22,25 @@ export const SMALL = 16;
 
 export class RHash implements RObject {
   readonly type = 'hash' as const;
-  fields: string[] = [];
-  values: string[] = [];
-  /** field -> position in `fields` / `values`; null while small and listpack-encoded. */
+  /** field0, value0, field1, value1, ... (pair i at 2i, 2i+1) */
+  kv: string[] = [];
+  /** field -> pair position; null while small and listpack-encoded. */
   index: Map<string, number> | null = null;
   /** Redis's listpack encoding (one-way: cleared for good). */
   listpack = true;
 
   get size(): number {
-    return this.fields.length;
+    return this.kv.length >> 1;
   }
 
-  /** Position of a field, or -1. */
+  /** Pair position of a field, or -1. */
   find(field: string): number {
     const index = this.index;
-    if (index === null) return this.fields.indexOf(field);
+    if (index === null) {
+      const kv = this.kv;
+      for (let j = 0; j < kv.length; j += 2) if (kv[j] === field) return j >> 1;
+      return -1;
+    }
     const i = index.get(field);
     return i === undefined ? -1 : i;
   }
@@ -47,16 +51,24 @@ export class RHash implements RObject {
 
   get(field: string): string | undefined {
     const i = this.find(field);
-    return i < 0 ? undefined : this.values[i];
+    return i < 0 ? undefined : this.kv[2 * i + 1];
   }
 
-  /** The field -> position Map (built if needed), e.g. for HSCAN cursors. */
+  fieldAt(i: number): string {
+    return this.kv[2 * i];
+  }
+
+  valueAt(i: number): string {
+    return this.kv[2 * i + 1];
+  }
+
+  /** The field -> pair position Map (built if needed), e.g. for HSCAN cursors. */
   fieldMap(): Map<string, number> {
     let index = this.index;
     if (index === null) {
       index = new Map();
-      const f = this.fields;
-      for (let i = 0; i < f.length; i++) index.set(f[i], i);
+      const kv = this.kv;
+      for (let j = 0; j < kv.length; j += 2) index.set(kv[j], j >> 1);
       this.index = index;
     }
     return index;
@@ -76,15 +88,22 @@ export class RHash implements RObject {
   set(field: string, value: string, maxEntries: number, maxValue: number): boolean {
     if (this.listpack && (field.length > maxValue || value.length > maxValue)) this.convert();
     const i = this.find(field);
+    const kv = this.kv;
     if (i >= 0) {
-      this.values[i] = value;
+      kv[2 * i + 1] = value;
       return false;
     }
-    const n = this.fields.length;
-    this.fields.push(field);
-    this.values.push(value);
-    if (this.index !== null) this.index.set(field, n);
-    else if (n + 1 > SMALL) this.fieldMap();
+    const n = kv.length >> 1;
+    if (this.index !== null) {
+      kv.push(field, value);
+      this.index.set(field, n);
+    } else if (n + 1 > SMALL) {
+      kv.push(field, value);
+      this.fieldMap();
+    } else {
+      // a small array grows by copying: exact size, no spare capacity
+      this.kv = kv.concat(field, value);
+    }
     if (this.listpack && n + 1 > maxEntries) this.convert();
     return true;
   }
@@ -109,29 +128,27 @@ export class RHash implements RObject {
     if (i < 0) return false;
     const index = this.index;
     if (index !== null) index.delete(field);
-    const fields = this.fields;
-    const values = this.values;
-    const last = fields.length - 1;
+    const kv = this.kv;
+    const last = (kv.length >> 1) - 1;
     if (i === last) {
-      fields.pop();
-      values.pop();
+      kv.pop();
+      kv.pop();
     } else if (this.listpack) {
-      fields.splice(i, 1);
-      values.splice(i, 1);
-      if (index !== null) for (let j = i; j < last; j++) index.set(fields[j], j);
+      kv.splice(2 * i, 2);
+      if (index !== null) for (let j = i; j < last; j++) index.set(kv[2 * j], j);
     } else {
-      const f = fields.pop()!;
-      const v = values.pop()!;
-      fields[i] = f;
-      values[i] = v;
+      const v = kv.pop()!;
+      const f = kv.pop()!;
+      kv[2 * i] = f;
+      kv[2 * i + 1] = v;
       index!.set(f, i);
     }
     return true;
   }
 
-  /** Position of a field picked uniformly at random (the hash must not be empty). */
+  /** Pair position of a field picked uniformly at random (the hash must not be empty). */
   randomIndex(): number {
-    return Math.floor(Math.random() * this.fields.length);
+    return Math.floor(Math.random() * (this.kv.length >> 1));
   }
 
   encoding(): string {
@@ -140,8 +157,7 @@ export class RHash implements RObject {
 
   clone(): RHash {
     const h = new RHash();
-    h.fields = this.fields.slice();
-    h.values = this.values.slice();
+    h.kv = this.kv.slice();
     h.index = this.index === null ? null : new Map(this.index);
     h.listpack = this.listpack;
     return h;

@@ -97,10 +97,17 @@ export class RSet implements RObject {
         if (n + 1 > maxIntset) this.convert();
       }
     }
-    members.push(m);
     const index = this.index;
-    if (index !== null) index.set(m, n);
-    else if (n + 1 > SMALL) this.memberMap();
+    if (index !== null) {
+      members.push(m);
+      index.set(m, n);
+    } else if (n + 1 > SMALL) {
+      members.push(m);
+      this.memberMap();
+    } else {
+      // a small array grows by copying: exact size, no spare capacity
+      this.members = members.concat(m);
+    }
     return true;
   }
 
