@@ -201,3 +201,44 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
     await d.run([['LRANGE', 'l', '0', '-1'], ['MULTI'], ['BLPOP', 'empty', '0'], ['BRPOP', 'l', '0'], ['EXEC']]);
   });
 });
+
+describe('WATCH of keys already expired when watched (active expiry off)', () => {
+  let d: Differ | null = null;
+  before(async () => {
+    d = await Differ.create({ sinew: { 'enable-debug-command': 'yes' }, redis: { 'enable-debug-command': 'yes' } });
+  });
+  after(async () => {
+    await d?.close();
+  });
+
+  it('deleting an expired watched key is no change; writing it is', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['DEBUG', 'SET-ACTIVE-EXPIRE', '0'], ['SET', 'k', 'v', 'PX', '1'], ['SET', 'j', 'v', 'PX', '1'], ['SET', 'i', 'v', 'PX', '1']]);
+    await sleep(20);
+    // still in the dictionary but logically expired: EXEC goes through
+    await d.run([['WATCH', 'k'], ['MULTI'], ['PING'], ['EXEC']]);
+    // another client's read deletes it: no logical change
+    await d.run([['WATCH', 'j']]);
+    await d.run([['GET', 'j']], { conn: 1 });
+    await d.run([['MULTI'], ['EXEC']]);
+    // another client's write of the expired key is a change
+    await d.run([['WATCH', 'i']]);
+    await d.run([['SET', 'i', '2']], { conn: 1 });
+    await d.run([['MULTI'], ['EXEC']]);
+    // FLUSHDB removing an expired watched key: no change
+    await d.run([['SET', 'm', 'v', 'PX', '1']]);
+    await sleep(20);
+    await d.run([['WATCH', 'm']]);
+    await d.run([['FLUSHDB']], { conn: 1 });
+    await d.run([['MULTI'], ['EXEC']]);
+    // SWAPDB bringing an expired key in place of a missing one, and back
+    await d.run([['SELECT', '1'], ['SET', 'q', 'v', 'PX', '1'], ['SELECT', '0']]);
+    await sleep(20);
+    await d.run([['WATCH', 'q']]);
+    await d.run([['SWAPDB', '0', '1']], { conn: 1 });
+    await d.run([['MULTI'], ['EXEC']]);
+    await d.run([['WATCH', 'q']]);
+    await d.run([['SWAPDB', '0', '1']], { conn: 1 });
+    await d.run([['MULTI'], ['EXEC'], ['DEBUG', 'SET-ACTIVE-EXPIRE', '1']]);
+  });
+});
