@@ -182,7 +182,7 @@ describe('protocol fuzzing', () => {
 
   it('random and mutated RESP never crashes the server; it keeps serving', async () => {
     const r = rng(20261129);
-    const ITER = 1200;
+    const ITER = 800;
     const PAR = 4;
     for (let i = 0; i < ITER; i += PAR) {
       const batch: Promise<void>[] = [];
