@@ -57,7 +57,7 @@ export function clientInfoLine(c: Client): string {
     `ssub=${c.shardChannels?.size ?? 0} multi=${multi} qbuf=${qbuf} qbuf-free=${qbuf > 0 ? 0 : 0} argv-mem=0 ` +
     `multi-mem=0 rbs=${qbuf > 0 ? qbuf : 0} rbp=${qbuf} obl=${obl} oll=${oll > 0 ? 1 : 0} omem=${oll} ` +
     `tot-mem=${qbuf + obl + oll + 1024} events=${events} cmd=${cmd} user=${c.user} redir=${trackingRedir(c)} ` +
-    `resp=${c.resp} lib-name=${c.libName} lib-ver=${c.libVer}`
+    `resp=${c.resp}`
   );
 }
 
@@ -143,7 +143,7 @@ export const connectionCommands: HandlerMap = {
     if (argv.length === 2) {
       pass = argv[1];
       if (c.server.aclAuth === null && c.server.config.get('requirepass') === '') {
-        c.w.error('ERR AUTH <password> called without any password configured for the default user. Are you sure your client is configured correctly?');
+        c.w.error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
         return;
       }
     } else if (argv.length === 3) {
@@ -286,11 +286,11 @@ export const connectionCommands: HandlerMap = {
       ids = new Set();
       for (let j = 3; j < argv.length; j++) {
         const id = parseLL(argv[j]);
-        if (id === null || id <= 0) {
+        if (id === null) {
           c.w.error('ERR Invalid client ID');
           return;
         }
-        ids.add(id);
+        if (id > 0) ids.add(id);
       }
     } else if (argv.length !== 2) {
       c.w.error(Err.syntax);
@@ -487,8 +487,6 @@ export const connectionCommands: HandlerMap = {
       '      Kill connections authenticated by <username>.',
       '    * SKIPME (YES|NO)',
       '      Skip killing current connection (default: yes).',
-      '    * ID <client-id>',
-      '      Kill connections by client id.',
       'LIST [options ...]',
       '    Return information about client connections. Options:',
       '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
@@ -511,7 +509,7 @@ export const connectionCommands: HandlerMap = {
       'NO-EVICT (ON|OFF)',
       '    Protect current client connection from eviction.',
       'HELP',
-      '    Print this help.',
+      '    Prints this help.',
     ];
     c.w.array(lines.length);
     for (const l of lines) c.w.simple(l);

@@ -54,7 +54,8 @@ export function writeCommandInfo(w: ReplyWriter, cmd: Command): void {
   w.int(m.lastKey);
   w.int(m.step);
   statusSet(w, m.acl);
-  statusSet(w, m.tips);
+  w.set(m.tips.length);
+  for (const t of m.tips) w.bulk(t);
   w.set(m.keySpecs.length);
   for (const ks of m.keySpecs) writeKeySpec(w, ks);
   const subs = servedSubs(cmd);
@@ -148,11 +149,28 @@ function getKeysCommon(c: Client, argv: string[], withFlags: boolean): void {
     if (withFlags) {
       c.w.array(2);
       c.w.bulk(target[pos]);
-      statusSet(c.w, m.keySpecs[spec].flags);
+      statusSet(c.w, resolveVariableFlags(cmd, target, m.keySpecs[spec].flags));
     } else {
       c.w.bulk(target[pos]);
     }
   }
+}
+
+/** Key-spec flags of SET and BITFIELD depend on the arguments (their getkeys procs in Redis). */
+function resolveVariableFlags(cmd: Command, argv: string[], flags: string[]): string[] {
+  if (!flags.includes('variable_flags')) return flags;
+  if (cmd.fullname === 'set') {
+    const get = argv.slice(3).some((a) => a.toLowerCase() === 'get');
+    return get ? ['RW', 'access', 'update'] : ['OW', 'update'];
+  }
+  if (cmd.fullname === 'bitfield') {
+    const write = argv.slice(2).some((a) => {
+      const l = a.toLowerCase();
+      return l === 'set' || l === 'incrby';
+    });
+    return write ? ['RW', 'access', 'update'] : ['RO', 'access'];
+  }
+  return flags.filter((f) => f !== 'variable_flags');
 }
 
 /** Key positions with the index of the key spec each came from; null on malformed input. */
@@ -220,7 +238,7 @@ export const introspectionCommands: HandlerMap = {
     c.w.array(argv.length - 2);
     for (let i = 2; i < argv.length; i++) {
       const cmd = table.lookupFull(argv[i]);
-      if (cmd === undefined) c.w.nullArray();
+      if (cmd === undefined) c.w.nullBulk();
       else writeCommandInfo(c.w, cmd);
     }
   },
@@ -305,7 +323,7 @@ export const introspectionCommands: HandlerMap = {
       'GETKEYSANDFLAGS <full-command>',
       '    Return the keys and the access flags from a full Redis command.',
       'HELP',
-      '    Print this help.',
+      '    Prints this help.',
     ];
     c.w.array(lines.length);
     for (const l of lines) c.w.simple(l);
