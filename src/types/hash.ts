@@ -54,6 +54,22 @@ export class RHash implements RObject {
     return i < 0 ? undefined : this.kv[2 * i + 1];
   }
 
+  /** All fields, in order (a new array: O(n); prefer fieldAt / kv in hot paths). */
+  get fields(): string[] {
+    const kv = this.kv;
+    const out = new Array<string>(kv.length >> 1);
+    for (let j = 0; j < kv.length; j += 2) out[j >> 1] = kv[j];
+    return out;
+  }
+
+  /** All values, in field order (a new array: O(n); prefer valueAt / kv in hot paths). */
+  get values(): string[] {
+    const kv = this.kv;
+    const out = new Array<string>(kv.length >> 1);
+    for (let j = 1; j < kv.length; j += 2) out[j >> 1] = kv[j];
+    return out;
+  }
+
   fieldAt(i: number): string {
     return this.kv[2 * i];
   }

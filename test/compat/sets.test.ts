@@ -511,6 +511,32 @@ describe('sets against redis-server', () => {
     await d.run([['CONFIG', 'SET', 'notify-keyspace-events', '']]);
   });
 
+  it('WATCH sees real changes only', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const round = async (change: Cmd): Promise<void> => {
+      await d!.run([['DEL', 's', 'h', 'd'], ['SADD', 's', '1', '2'], ['HSET', 'h', 'f', 'v'], ['WATCH', 's', 'h', 'd'], ['MULTI'], ['PING']]);
+      await d!.run([change], { conn: 1 });
+      await d!.run([['EXEC']]);
+    };
+    for (const change of [
+      ['SADD', 's', '1'],
+      ['SADD', 's', '3'],
+      ['SREM', 's', '9'],
+      ['SREM', 's', '1'],
+      ['SPOP', 's', '0'],
+      ['SMOVE', 's', 'x', '9'],
+      ['SMOVE', 's', 'x', '1'],
+      ['SINTERSTORE', 'd', 's', 'nokey'],
+      ['SUNIONSTORE', 'd', 's'],
+      ['HSET', 'h', 'f', 'v'],
+      ['HSETNX', 'h', 'f', 'w'],
+      ['HDEL', 'h', 'zz'],
+      ['HINCRBY', 'h', 'n', '0'],
+    ] as Cmd[]) {
+      await round(change);
+    }
+  });
+
   it('output buffer limit closes a client whose random reply is too big', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     const members = range(0, 10).map((i) => String(i).padStart(4, '0').repeat(250));
