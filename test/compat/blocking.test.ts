@@ -284,6 +284,24 @@ describe('blocking list commands against redis-server', () => {
     await d.expectReply(4, 'BRPOP in db 9');
   });
 
+  it('lists arriving by RENAME, COPY, MOVE, SWAPDB wake waiters', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['RPUSH', 'src', 'a', 'b']]);
+    await block(['BLPOP', 'renamed', '0'], 1);
+    await d.run([['RENAME', 'src', 'renamed']]);
+    await d.expectReply(1, 'woken by RENAME');
+    await block(['BRPOP', 'copied', '0'], 2);
+    await d.run([['COPY', 'renamed', 'copied']]);
+    await d.expectReply(2, 'woken by COPY');
+    await block(['BLMOVE', 'moved', 'out', 'LEFT', 'LEFT', '0'], 3);
+    await d.run([['SELECT', '5'], ['RPUSH', 'moved', 'm'], ['MOVE', 'moved', '0'], ['SELECT', '0']]);
+    await d.expectReply(3, 'woken by MOVE');
+    await block(['BLPOP', 'swapped', '0'], 4);
+    await d.run([['SELECT', '6'], ['RPUSH', 'swapped', 's'], ['SELECT', '0'], ['SWAPDB', '0', '6']]);
+    await d.expectReply(4, 'woken by SWAPDB');
+    await d.run([['SWAPDB', '0', '6']]);
+  });
+
   it('blocking pops propagate as their non-blocking form', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     const seen: string[] = [];
