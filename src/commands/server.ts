@@ -58,8 +58,6 @@ function infoSection(server: Server, name: string): string | null {
       add('executable', server.executable);
       add('config_file', server.configFile);
       add('io_threads_active', 0);
-      add('sinew_version', server.packageVersion);
-      add('nodejs_version', process.version);
       break;
     }
     case 'clients': {
@@ -281,8 +279,21 @@ function infoSection(server: Server, name: string): string | null {
     case 'errorstats':
       for (const [code, n] of server.stats.errorsByCode) lines.push(`errorstat_${code}:count=${n}`);
       return '# Errorstats\r\n' + lines.map((l) => l + '\r\n').join('');
-    case 'latencystats':
-      return '# Latencystats\r\n';
+    case 'latencystats': {
+      // Sinew keeps per-command call counts and total time, not histograms:
+      // every percentile reports the command's average latency.
+      if (!cfg.getBool('latency-tracking')) return '# Latencystats\r\n';
+      const pcts = cfg.get('latency-tracking-info-percentiles').split(' ').filter(Boolean);
+      for (const cmd of server.commands.all) {
+        const list = cmd.subcommands === null ? [cmd] : [cmd, ...cmd.subcommands.values()];
+        for (const x of list) {
+          if (x.calls === 0) continue;
+          const avg = (x.usec / x.calls).toFixed(3);
+          lines.push(`latency_percentiles_usec_${x.fullname}:` + pcts.map((p) => `p${Number(p)}=${avg}`).join(','));
+        }
+      }
+      return '# Latencystats\r\n' + lines.map((l) => l + '\r\n').join('');
+    }
     case 'cluster':
       add('cluster_enabled', 0);
       break;
