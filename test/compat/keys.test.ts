@@ -486,6 +486,65 @@ describe('generic key commands against redis-server', () => {
     assert.deepEqual(await stats(a), await stats(b));
   });
 
+  it('aggregate values: TYPE, OBJECT ENCODING, deep COPY, RENAME, MOVE, SWAPDB, SCAN TYPE', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await both([
+      ['RPUSH', 'l', 'a', 'b'],
+      ['SADD', 's', 'x', 'y'],
+      ['SADD', 'si', '1', '2'],
+      ['ZADD', 'z', '1', 'a'],
+      ['HSET', 'h', 'f', 'v'],
+      ['SET', 'str', 'v'],
+      ['TYPE', 'l'], ['TYPE', 's'], ['TYPE', 'si'], ['TYPE', 'z'], ['TYPE', 'h'], ['TYPE', 'str'],
+      ['OBJECT', 'ENCODING', 'l'], ['OBJECT', 'ENCODING', 's'], ['OBJECT', 'ENCODING', 'si'],
+      ['OBJECT', 'ENCODING', 'z'], ['OBJECT', 'ENCODING', 'h'],
+      ['OBJECT', 'REFCOUNT', 'l'], ['OBJECT', 'REFCOUNT', 'h'],
+      ['COPY', 'l', 'l2'], ['RPUSH', 'l2', 'c'], ['LRANGE', 'l', '0', '-1'], ['LRANGE', 'l2', '0', '-1'],
+      ['COPY', 's', 's2'], ['SADD', 's2', 'zz'], ['SCARD', 's'], ['SCARD', 's2'],
+      ['COPY', 'si', 'si2'], ['SADD', 'si2', 'nonint'], ['OBJECT', 'ENCODING', 'si'], ['OBJECT', 'ENCODING', 'si2'],
+      ['COPY', 'z', 'z2'], ['ZADD', 'z2', '2', 'b'], ['ZCARD', 'z'], ['ZCARD', 'z2'],
+      ['COPY', 'h', 'h2'], ['HSET', 'h2', 'g', 'w'], ['HLEN', 'h'], ['HLEN', 'h2'],
+      ['COPY', 'h', 'h3', 'DB', '1'], ['HSET', 'h', 'f', 'changed'],
+      ['COPY', 'l', 'str', 'REPLACE'], ['TYPE', 'str'], ['LRANGE', 'str', '0', '-1'],
+      ['RENAME', 'l2', 'l3'], ['LRANGE', 'l3', '0', '-1'], ['RENAME', 'l3', 'h2'], ['TYPE', 'h2'],
+      ['MOVE', 'z2', '1'], ['SWAPDB', '0', '1'], ['HGETALL', 'h3'], ['ZRANGE', 'z2', '0', '-1'], ['TYPE', 'l'],
+      ['SWAPDB', '0', '1'], ['LPOP', 'l'], ['LPOP', 'l'], ['EXISTS', 'l'], ['TYPE', 'l'],
+    ]);
+    await d.run([
+      ['SCAN', '0', 'TYPE', 'list', 'COUNT', '100'],
+      ['SCAN', '0', 'TYPE', 'set', 'COUNT', '100'],
+      ['SCAN', '0', 'TYPE', 'zset', 'COUNT', '100'],
+      ['SCAN', '0', 'TYPE', 'hash', 'COUNT', '100'],
+      ['SCAN', '0', 'TYPE', 'HASH', 'COUNT', '100'],
+      ['SCAN', '0', 'TYPE', 'string', 'COUNT', '100'],
+      ['KEYS', '*'],
+    ], { unordered: true });
+  });
+
+  it('RENAME, COPY, MOVE and SWAPDB wake clients blocked on the destination', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['RPUSH', 'src', 'a', 'b']]);
+    await d.send(['BLPOP', 'dst', '0'], 1);
+    await d.expectSilence(1, 50);
+    await d.run([['RENAME', 'src', 'dst']]);
+    await d.expectReply(1, 'BLPOP served after RENAME');
+    await d.run([['RPUSH', 'src', 'c']]);
+    await d.send(['BLPOP', 'cp', '0'], 1);
+    await d.expectSilence(1, 50);
+    await d.run([['COPY', 'src', 'cp']]);
+    await d.expectReply(1, 'BLPOP served after COPY');
+    await d.run([['SELECT', '1']], { conn: 1 });
+    await d.send(['BLPOP', 'mv', '0'], 1);
+    await d.run([['RPUSH', 'mv', 'x'], ['MOVE', 'mv', '1']]);
+    await d.expectReply(1, 'BLPOP served after MOVE');
+    await d.run([['RPUSH', 'sw', 'y']]);
+    await d.send(['BLPOP', 'sw', '0'], 1);
+    await d.expectSilence(1, 50);
+    await d.run([['SWAPDB', '0', '1']]);
+    await d.expectReply(1, 'BLPOP served after SWAPDB');
+    await d.run([['DBSIZE'], ['SELECT', '1'], ['DBSIZE']]);
+  });
+
   it('keys are binary safe: every byte 0..255', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     const script: Cmd[] = [];
