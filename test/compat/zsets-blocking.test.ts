@@ -193,6 +193,16 @@ describe('blocking sorted set pops against redis-server', () => {
     await d.expectReply(1, 'served later');
   });
 
+  it('keys made ready by one transaction serve waiters in the order they became ready', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await block(['BZPOPMIN', 'b', 'a', '0'], 1);
+    await block(['BZPOPMAX', 'a', 'b', '0'], 2);
+    await d.run([['MULTI'], ['ZADD', 'a', '1', 'x'], ['ZADD', 'b', '1', 'y', '2', 'z'], ['EXEC']]);
+    await d.expectReply(1, 'first waiter, from a');
+    await d.expectReply(2, 'second waiter, from b');
+    await d.run([['ZRANGE', 'a', '0', '-1'], ['ZRANGE', 'b', '0', '-1']]);
+  });
+
   it('disconnected waiters are cleaned up', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await block(['BZPOPMIN', 'k', '0'], 1);

@@ -863,6 +863,74 @@ describe('sorted sets against redis-server', () => {
     await d.run(cmds);
   });
 
+  it('random operation sequences on skiplist-encoded sets agree (seeded)', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const r = rng(7);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+    const member = (): string => 'e' + String(Math.floor(r() * 400)).padStart(3, '0');
+    const score = (): string => pick(['0', '1', '-1', 'inf', '-inf', String(Math.floor(r() * 1000) - 500), (r() * 100).toFixed(2)]);
+    const bound = (): string => pick(['', '(']) + score();
+    const lex = (): string => pick(['-', '+', '[' + member(), '(' + member(), '[e1', '(e2']);
+    const idx = (): string => String(Math.floor(r() * 600) - 300);
+    const setup: Cmd[] = [];
+    for (const k of ['zb', 'zl']) {
+      const cmd: Cmd = ['ZADD', k];
+      for (let i = 0; i < 250; i++) cmd.push(k === 'zl' ? '0' : score(), member());
+      setup.push(cmd, ['OBJECT', 'ENCODING', k]);
+    }
+    const cmds: Cmd[] = [...setup];
+    for (let i = 0; i < 400; i++) {
+      const x = r();
+      const lim = pick([[], ['LIMIT', String(Math.floor(r() * 20)), String(Math.floor(r() * 30) - 5)]]);
+      if (x < 0.2) cmds.push(['ZADD', 'zb', ...pick([[], ['NX'], ['XX', 'CH'], ['GT', 'CH'], ['LT']]), score(), member(), score(), member()]);
+      else if (x < 0.25) cmds.push(['ZADD', 'zl', '0', member()]);
+      else if (x < 0.3) cmds.push(['ZREM', pick(['zb', 'zl']), member(), member()]);
+      else if (x < 0.38) cmds.push(['ZRANGE', 'zb', idx(), idx(), ...pick([[], ['REV'], ['WITHSCORES'], ['REV', 'WITHSCORES']])]);
+      else if (x < 0.46) cmds.push(['ZRANGE', 'zb', bound(), bound(), 'BYSCORE', ...pick([[], ['REV']]), ...lim, 'WITHSCORES']);
+      else if (x < 0.54) cmds.push(['ZRANGE', 'zl', lex(), lex(), 'BYLEX', ...pick([[], ['REV']]), ...lim]);
+      else if (x < 0.58) cmds.push(['ZLEXCOUNT', 'zl', lex(), lex()], ['ZCOUNT', 'zb', bound(), bound()]);
+      else if (x < 0.64) cmds.push(['ZRANK', 'zb', member()], ['ZREVRANK', 'zl', member()], ['ZMSCORE', 'zb', member(), member()]);
+      else if (x < 0.67) cmds.push(['ZREMRANGEBYLEX', 'zl', lex(), lex()]);
+      else if (x < 0.7) cmds.push(['ZREMRANGEBYSCORE', 'zb', bound(), bound()]);
+      else if (x < 0.72) cmds.push(['ZREMRANGEBYRANK', 'zb', idx(), idx()]);
+      else if (x < 0.76) cmds.push(['ZRANGESTORE', 'dst', pick(['zb', 'zl']), idx(), idx()], ['ZRANGE', 'dst', '0', '-1', 'WITHSCORES'], ['OBJECT', 'ENCODING', 'dst']);
+      else if (x < 0.8) cmds.push([pick(['ZUNIONSTORE', 'ZINTERSTORE', 'ZDIFFSTORE']), 'u', '2', 'zb', 'zl'], ['ZRANGE', 'u', '0', '20', 'WITHSCORES'], ['OBJECT', 'ENCODING', 'u']);
+      else if (x < 0.84) cmds.push(['ZINTERCARD', '2', 'zb', 'zl', 'LIMIT', String(Math.floor(r() * 50))], ['ZINTER', '2', 'zb', 'zl', 'WEIGHTS', '2', '-1', 'WITHSCORES']);
+      else if (x < 0.88) cmds.push(['ZMPOP', '2', 'nokey', pick(['zb', 'zl']), pick(['MIN', 'MAX']), 'COUNT', String(1 + Math.floor(r() * 3))]);
+      else if (x < 0.92) cmds.push(['ZINCRBY', 'zb', score(), member()]);
+      else cmds.push(['ZCARD', 'zb'], ['ZCARD', 'zl'], ['ZRANGE', 'zl', '0', '-1']);
+    }
+    cmds.push(['ZRANGE', 'zb', '0', '-1', 'WITHSCORES'], ['ZRANGE', 'zl', '0', '-1', 'WITHSCORES']);
+    await d.run(cmds);
+  });
+
+  it('NUL bytes and odd numeric forms in ranges', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await both(d, [
+      ['ZADD', 'z', '0', 'a', '0', 'b', '0', 'c', '1', 'one', '0.25', 'q'],
+      ['ZRANGEBYSCORE', 'z', '0\x00junk', '1'],
+      ['ZRANGEBYSCORE', 'z', '(0\x00', '1\x00x'],
+      ['ZRANGEBYSCORE', 'z', '0x1p-2', '0X1P0'],
+      ['ZRANGEBYSCORE', 'z', '0x.4', '0x1'],
+      ['ZRANGEBYSCORE', 'z', '0x', '1'],
+      ['ZRANGEBYSCORE', 'z', '( 0', '\t1'],
+      ['ZRANGEBYSCORE', 'z', '1e-320', '1'],
+      ['ZRANGEBYSCORE', 'z', '.25', '1.'],
+      ['ZRANGEBYSCORE', 'z', '-', '+'],
+      ['ZRANGEBYSCORE', 'z', '+0', '-0'],
+      ['ZRANGEBYSCORE', 'z', 'infinity', '-infinity'],
+      ['ZRANGEBYSCORE', 'z', 'INFINITY', 'inf', 'WITHSCORES'],
+      ['ZRANGEBYSCORE', 'z', '-nan', '1'],
+      ['ZCOUNT', 'z', '0x0', '0x1p0'],
+      ['ZRANGEBYLEX', 'z', '-\x00abc', '+\x00'],
+      ['ZRANGEBYLEX', 'z', '[a\x00', '+'],
+      ['ZRANGEBYLEX', 'z', '(', '[b'],
+      ['ZADD', 'z', '0x10', 'hex'],
+      ['ZADD', 'z', '1\x00', 'nul'],
+      ['ZSCORE', 'z', 'hex'],
+    ]);
+  });
+
   it('keyspace notifications', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']]);
