@@ -20,16 +20,24 @@ describe('blocking list commands against redis-server', () => {
     await d?.reset();
   });
 
-  const block = async (cmd: Cmd, conn: number) => {
-    await d!.send(cmd, conn);
-    await d!.expectSilence(conn, 40);
-  };
-
   const blockedClients = async (): Promise<[string, string]> => {
     const [a, b] = await d!.pair(0);
     const [ia, ib] = await Promise.all([a.raw('INFO', 'clients'), b.raw('INFO', 'clients')]);
     const pick = (s: string) => /blocked_clients:(\d+)/.exec(s)?.[1] ?? '?';
     return [pick(ia), pick(ib)];
+  };
+
+  /** Sends a blocking command and waits until both servers count one more blocked client. */
+  const block = async (cmd: Cmd, conn: number) => {
+    await d!.pair(conn);
+    const [a0, b0] = await blockedClients();
+    await d!.send(cmd, conn);
+    for (let i = 0; i < 200; i++) {
+      const [a1, b1] = await blockedClients();
+      if (Number(a1) > Number(a0) && Number(b1) > Number(b0)) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await d!.expectSilence(conn, 20);
   };
 
   it('BLPOP/BRPOP serve at once, block, and wake on push', async (t) => {
