@@ -101,6 +101,8 @@ export class Database {
 
   /** SET semantics: create or replace, dropping any TTL unless keepTtl. */
   set(key: string, v: Value, keepTtl = false): void {
+    // An expired key is deleted first (Redis's setKey looks the key up for writing).
+    if (this.expires.size !== 0) this.expireIfNeeded(key);
     const dict = this.dict;
     const before = dict.size;
     dict.set(key, v);

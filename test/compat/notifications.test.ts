@@ -155,4 +155,77 @@ describe('keyspace notifications against redis-server', () => {
     if (!d) return t.skip('redis-server not installed');
     await events('KEA', [['MULTI'], ['SET', 'a', '1'], ['INCR', 'a'], ['DEL', 'a'], ['EXEC']]);
   });
+
+});
+
+describe('keyspace notifications with active expiry off', () => {
+  let d: Differ | null = null;
+  before(async () => {
+    d = await Differ.create({ sinew: { 'enable-debug-command': 'yes' }, redis: { 'enable-debug-command': 'yes' } });
+  });
+  after(async () => {
+    await d?.close();
+  });
+
+  async function events(flags: string, cmds: Cmd[]): Promise<string[]> {
+    await d!.run([['CONFIG', 'SET', 'notify-keyspace-events', flags]]);
+    await d!.run([['PSUBSCRIBE', '*']], { conn: 1 });
+    await d!.run(cmds);
+    const [a, b] = await d!.pair(1);
+    const [ea, eb] = await Promise.all([drain(a), drain(b)]);
+    assert.deepEqual(ea, eb, `events for ${flags}: ${cmds.map((c) => c.join(' ')).join('; ')}`);
+    await d!.run([['PUNSUBSCRIBE']], { conn: 1 });
+    return ea;
+  }
+
+  it('more string and generic cases: expired keys overwritten, GETEX variants, RENAME over a key, EXPIRE options', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['DEBUG', 'SET-ACTIVE-EXPIRE', '0'],
+      ['SET', 'x1', 'v', 'PX', '5'],
+      ['SET', 'x2', 'v', 'PX', '5'],
+      ['SET', 'x3', 'v', 'PX', '5'],
+      ['SET', 'x4', 'v', 'PX', '5'],
+      ['SET', 'x5', 'v', 'PX', '5'],
+      ['SET', 'x6', 'v', 'PX', '5'],
+      ['SET', 'x7', 'v', 'PX', '5'],
+    ]);
+    await sleep(30);
+    await events('KEAn', [
+      ['SET', 'x1', 'new'],
+      ['APPEND', 'x2', 'z'],
+      ['INCR', 'x3'],
+      ['SETNX', 'x4', 'q'],
+      ['SET', 'a', 'v'],
+      ['GETEX', 'a', 'PX', '100000'],
+      ['GETEX', 'a', 'EXAT', '99999999999'],
+      ['GETEX', 'a', 'PXAT', '99999999999000'],
+      ['GETEX', 'a', 'EX', '0'],
+      ['GETEX', 'a', 'PXAT', '1'],
+      ['SET', 'b', 'v'],
+      ['SET', 'c', 'w'],
+      ['RENAME', 'b', 'c'],
+      ['EXPIRE', 'c', '100', 'NX'],
+      ['EXPIRE', 'c', '100', 'NX'],
+      ['EXPIRE', 'c', '50', 'GT'],
+      ['EXPIRE', 'c', '200', 'GT'],
+      ['EXPIRE', 'c', '10', 'LT'],
+      ['EXPIRE', 'c', '10', 'XX'],
+      ['PEXPIREAT', 'c', '1'],
+      ['SET', 'd', 'v', 'GET'],
+      ['SET', 'd', 'v2', 'GET', 'PX', '100000'],
+      ['SETEX', 'd', '0', 'v'],
+      ['SETRANGE', 'e', '0', ''],
+      ['SETRANGE', 'e', '3', 'abc'],
+      ['COPY', 'd', 'd2'],
+      ['MOVE', 'd2', '5'],
+      ['INCRBYFLOAT', 'f', 'abc'],
+      ['MSET', 'x5', '1', 'zz', '2'],
+      ['SET', 'x6', 'v', 'KEEPTTL'],
+      ['TTL', 'x6'],
+      ['GET', 'x6'],
+      ['SET', 'x7', 'v', 'XX'],
+      ['DEBUG', 'SET-ACTIVE-EXPIRE', '1'],
+    ]);
+  });
 });
