@@ -39,6 +39,9 @@ export async function main(argv: string[]): Promise<void> {
     server = new Server({});
     applyDirectives(server.config, directives);
     server.reconfigure();
+    // Like redis-server, work from `dir` (relative file names resolve there).
+    const dir = server.config.get('dir');
+    if (dir !== '' && dir !== process.cwd()) process.chdir(dir);
   } catch (e) {
     if (e instanceof FatalConfigError) {
       process.stderr.write(`\n${e.message}\n`);

@@ -66,8 +66,11 @@ export function applyDirectives(cfg: Config, directives: Directive[]): void {
   for (const d of directives) {
     if (FILE_ONLY.has(d.name)) continue;
     const def = findConfig(d.name);
-    if (def === undefined || (d.args.length !== 1 && !def.multiArg && def.name !== 'save')) {
+    if (def === undefined) {
       throw new FatalConfigError(d.lineNumber, d.line, 'Bad directive or wrong number of arguments');
+    }
+    if ((d.args.length !== 1 && !def.multiArg && def.name !== 'save') || d.args.length === 0) {
+      throw new FatalConfigError(d.lineNumber, d.line, 'wrong number of arguments');
     }
     // `save ""` resets save points; several `save` lines accumulate.
     let value = d.args.join(' ');
@@ -94,28 +97,50 @@ export function argsToConfigText(args: string[]): { file: string; text: string }
     file = args[0];
     i = 1;
     if (file === '-') {
-      text += readFileSync(0, 'latin1') + '\n';
+      text += readFileSync(0, 'latin1');
       file = '';
     } else {
       try {
-        text += readFileSync(file, 'latin1') + '\n';
+        text += readFileSync(file, 'latin1');
       } catch (e) {
-        throw new Error(`Fatal error, can't open config file '${resolve(file)}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+        throw new Error(`Fatal error, can't open config file '${file}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
       }
     }
   }
-  let line = '';
+  // As redis-server: options are appended after the file's text and a newline,
+  // "--name" starts a line, every value is quoted like sdscatrepr.
+  let options = '';
   for (; i < args.length; i++) {
     const a = args[i];
-    if (a.startsWith('--') && a.length > 2) {
-      if (line !== '') text += line + '\n';
-      line = a.slice(2);
+    if (a === '-' && (i === args.length - 1)) {
+      text += readFileSync(0, 'latin1');
+    } else if (a.startsWith('--') && a.length > 2) {
+      if (options !== '') options += '\n';
+      options += a.slice(2) + ' ';
     } else {
-      line += ' ' + quoteConfigArg(a);
+      options += quoteArg(a) + ' ';
     }
   }
-  if (line !== '') text += line + '\n';
+  text += '\n' + options;
   return { file: file === '' ? '' : resolve(file), text };
+}
+
+/** sdscatrepr: a double-quoted string with C escapes. */
+function quoteArg(a: string): string {
+  let out = '"';
+  for (let i = 0; i < a.length; i++) {
+    const ch = a.charCodeAt(i);
+    if (ch === 92) out += '\\\\';
+    else if (ch === 34) out += '\\"';
+    else if (ch === 10) out += '\\n';
+    else if (ch === 13) out += '\\r';
+    else if (ch === 9) out += '\\t';
+    else if (ch === 7) out += '\\a';
+    else if (ch === 8) out += '\\b';
+    else if (ch >= 32 && ch < 127) out += a[i];
+    else out += '\\x' + ch.toString(16).padStart(2, '0');
+  }
+  return out + '"';
 }
 
 function quoteConfigArg(a: string): string {
