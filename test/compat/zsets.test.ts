@@ -931,6 +931,45 @@ describe('sorted sets against redis-server', () => {
     ]);
   });
 
+  it('keyspace hits and misses count reads, not writes', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['ZADD', 'z', '1', 'a', '2', 'b'], ['ZADD', 'one', '1', 'a'], ['CONFIG', 'RESETSTAT']]);
+    await d.run([
+      ['ZCARD', 'z'],
+      ['ZCARD', 'nokey'],
+      ['ZSCORE', 'z', 'a'],
+      ['ZMSCORE', 'nokey', 'a'],
+      ['ZRANK', 'z', 'a'],
+      ['ZRANGE', 'z', '0', '-1'],
+      ['ZRANGEBYSCORE', 'nokey', '0', '1'],
+      ['ZCOUNT', 'z', '0', '1'],
+      ['ZLEXCOUNT', 'nokey', '-', '+'],
+      ['ZUNION', '2', 'z', 'nokey'],
+      ['ZINTERCARD', '2', 'z', 'nokey'],
+      ['ZRANGESTORE', 'dst', 'z', '0', '0'],
+      ['ZUNIONSTORE', 'dst2', '2', 'z', 'nokey'],
+      ['ZRANDMEMBER', 'one'],
+      ['ZRANDMEMBER', 'nokey', '2'],
+      ['ZSCAN', 'z', '0'],
+      ['ZADD', 'z', '3', 'c'],
+      ['ZADD', 'new', '3', 'c'],
+      ['ZINCRBY', 'z', '1', 'a'],
+      ['ZREM', 'z', 'c'],
+      ['ZREM', 'nokey', 'c'],
+      ['ZREMRANGEBYRANK', 'nokey', '0', '1'],
+      ['ZPOPMIN', 'nokey'],
+      ['ZPOPMAX', 'new'],
+      ['ZMPOP', '2', 'nokey', 'z', 'MIN'],
+      ['BZPOPMIN', 'nokey', 'z', '0'],
+    ]);
+    const [a, b] = await d.pair();
+    const stats = async (cl: RawClient) => {
+      const info = String(await cl.call('INFO', 'stats'));
+      return ['keyspace_hits', 'keyspace_misses'].map((k) => new RegExp(`${k}:(\\d+)`).exec(info)?.[1]);
+    };
+    assert.deepEqual(await stats(a), await stats(b));
+  });
+
   it('keyspace notifications', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']]);
