@@ -338,6 +338,14 @@ describe('lists against redis-server', () => {
       ['BLPOP', 'miss', '0.01'],
     ];
     await d.run(script);
+    // served after blocking: pop events and the 'del' of the drained key
+    await d.send(['BLMPOP', '0', '1', 'w', 'LEFT', 'COUNT', '5'], 2);
+    await d.expectSilence(2, 50);
+    await d.send(['BLMOVE', 'v', 'w2', 'RIGHT', 'LEFT', '0'], 3);
+    await d.expectSilence(3, 50);
+    await d.run([['RPUSH', 'w', '1', '2'], ['RPUSH', 'v', 'x']]);
+    await d.expectReply(2, 'BLMPOP served');
+    await d.expectReply(3, 'BLMOVE served');
     // Every event, in order, on the subscriber: both servers must publish the same sequence.
     const [a, b] = await d.pair(1);
     const [ours, theirs] = await Promise.all([drain(a), drain(b)]);
