@@ -11,20 +11,21 @@
  * the later pairs down to keep that order (O(n), as a listpack deletion
  * is); once a hashtable, it moves the last pair into the hole (O(1)).
  *
- * Memory: a tiny listpack-encoded hash (at most SMALL fields) has no Map at
- * all and finds fields by a linear scan of its array, as a listpack does;
- * the Map is built when it grows past that or becomes a hashtable.
+ * Memory: a tiny hash (at most SMALL fields) has no Map at all and finds
+ * fields by a linear scan of its array, as a listpack does; the Map is
+ * built when the hash grows past that (or when HSCAN needs a cursor over
+ * it), and then kept.
  */
 import type { RObject } from './object.js';
 
-/** Up to this many fields, a listpack-encoded hash has no index Map. */
+/** Up to this many fields, a hash may have no index Map. */
 export const SMALL = 16;
 
 export class RHash implements RObject {
   readonly type = 'hash' as const;
   /** field0, value0, field1, value1, ... (pair i at 2i, 2i+1) */
   kv: string[] = [];
-  /** field -> pair position; null while small and listpack-encoded. */
+  /** field -> pair position; null while small. */
   index: Map<string, number> | null = null;
   /** Redis's listpack encoding (one-way: cleared for good). */
   listpack = true;
@@ -93,7 +94,6 @@ export class RHash implements RObject {
   /** Converts to the hashtable encoding (one way). */
   convert(): void {
     this.listpack = false;
-    this.fieldMap();
   }
 
   /**
@@ -157,7 +157,7 @@ export class RHash implements RObject {
       const f = kv.pop()!;
       kv[2 * i] = f;
       kv[2 * i + 1] = v;
-      index!.set(f, i);
+      if (index !== null) index.set(f, i);
     }
     return true;
   }

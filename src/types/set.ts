@@ -10,9 +10,9 @@
  * order, the array is sorted (lazily, when someone iterates) while the flag
  * is set.
  *
- * Memory: a tiny intset (at most SMALL members) has no Map at all and finds
- * members by a linear scan, as Redis's intset does a binary search; the Map
- * is built when it grows past that or becomes a hashtable.
+ * Memory: a tiny set (at most SMALL members) has no Map at all and finds
+ * members by a linear scan of its array; the Map is built when the set
+ * grows past that (or when SSCAN needs a cursor over it), and then kept.
  */
 import type { RObject } from './object.js';
 import { isIntEncodable } from '../protocol/numbers.js';
@@ -27,14 +27,14 @@ export function compareIntStrings(a: string, b: string): number {
   return (a < b) !== an ? -1 : 1;
 }
 
-/** Up to this many members, an intset-encoded set has no index Map. */
+/** Up to this many members, a set may have no index Map. */
 export const SMALL = 16;
 
 export class RSet implements RObject {
   readonly type = 'set' as const;
   /** Members; in numeric order when `intset` and `sorted`. */
   members: string[] = [];
-  /** member -> position in `members`; null while small and intset-encoded. */
+  /** member -> position in `members`; null while small. */
   index: Map<string, number> | null = null;
   /** Redis's intset encoding (one-way: cleared for good). */
   intset: boolean;
@@ -131,7 +131,6 @@ export class RSet implements RObject {
   convert(): void {
     this.intset = false;
     this.sorted = true;
-    this.memberMap();
   }
 
   /** A member picked uniformly at random (the set must not be empty). */
