@@ -410,6 +410,7 @@ export class Server {
   pause(until: number, writesOnly: boolean): void {
     if (until > this.pausedUntil || this.pausedUntil === 0) this.pausedUntil = until;
     this.pauseWritesOnly = writesOnly;
+    this.keyspace.expiryPaused = true; // Redis keeps expired keys while clients are paused
     if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
     this.pauseTimer = setTimeout(() => this.unpause(), Math.max(0, this.pausedUntil - Date.now()));
   }
@@ -417,6 +418,7 @@ export class Server {
   unpause(): void {
     this.pausedUntil = 0;
     this.pauseWritesOnly = false;
+    this.keyspace.expiryPaused = false;
     if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
     this.pauseTimer = null;
     const list = [...this.pausedClients];

@@ -304,6 +304,21 @@ describe('expiry against redis-server', () => {
     }
   });
 
+  it('while clients are paused, expired keys read as missing but are not deleted', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['CONFIG', 'RESETSTAT'], ['SET', 'k', 'v', 'PX', '10'], ['SET', 'live', 'v'], ['CLIENT', 'PAUSE', '300', 'WRITE']]);
+    await sleep(40);
+    await d.run([['GET', 'k'], ['EXISTS', 'k'], ['TTL', 'k'], ['TYPE', 'k'], ['DBSIZE'], ['RANDOMKEY'], ['SCAN', '0', 'COUNT', '100']]);
+    await d.run([['INFO', 'keyspace']], { typeOnly: true });
+    const [x, y] = await d.pair(0);
+    assert.equal(await infoField(x, 'stats', 'expired_keys'), '0');
+    assert.equal(await infoField(y, 'stats', 'expired_keys'), '0');
+    await sleep(320);
+    await d.run([['GET', 'k'], ['DBSIZE']]);
+    assert.equal(await infoField(x, 'stats', 'expired_keys'), '1');
+    assert.equal(await infoField(y, 'stats', 'expired_keys'), '1');
+  });
+
   it('expiry in other databases, after MOVE and SWAPDB', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([
