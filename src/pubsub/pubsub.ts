@@ -2,6 +2,8 @@
  * Pub/Sub registry: channel, pattern and shard-channel subscriptions, and
  * message delivery to RESP2 (array) and RESP3 (push) subscribers. A message
  * is encoded once per protocol and copied to each subscriber's output.
+ * Messages are pushed even while the subscriber's replies are off (CLIENT
+ * REPLY OFF|SKIP), as Redis 7.0 does.
  */
 import type { Server } from '../server/server.js';
 import { ClientFlag, type Client } from '../server/client.js';
@@ -101,8 +103,8 @@ export class PubSub {
       let b2: Buffer | null = null;
       let b3: Buffer | null = null;
       for (const c of set) {
-        if (c.resp === 3) c.w.rawBuffer((b3 ??= encodeMessage(3, [kind, channel, message])));
-        else c.w.rawBuffer((b2 ??= encodeMessage(2, [kind, channel, message])));
+        if (c.resp === 3) (c.realWriter ?? c.w).rawBuffer((b3 ??= encodeMessage(3, [kind, channel, message])));
+        else (c.realWriter ?? c.w).rawBuffer((b2 ??= encodeMessage(2, [kind, channel, message])));
         c.schedule();
         receivers++;
       }
@@ -113,8 +115,8 @@ export class PubSub {
         let b2: Buffer | null = null;
         let b3: Buffer | null = null;
         for (const c of subs) {
-          if (c.resp === 3) c.w.rawBuffer((b3 ??= encodeMessage(3, ['pmessage', pattern, channel, message])));
-          else c.w.rawBuffer((b2 ??= encodeMessage(2, ['pmessage', pattern, channel, message])));
+          if (c.resp === 3) (c.realWriter ?? c.w).rawBuffer((b3 ??= encodeMessage(3, ['pmessage', pattern, channel, message])));
+          else (c.realWriter ?? c.w).rawBuffer((b2 ??= encodeMessage(2, ['pmessage', pattern, channel, message])));
           c.schedule();
           receivers++;
         }

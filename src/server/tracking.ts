@@ -254,9 +254,10 @@ export class Tracking {
       if (r === undefined || (r.flags & ClientFlag.Closed) !== 0) {
         st.brokenRedirect = true;
         if (c.resp === 3) {
-          c.w.push(2);
-          c.w.bulk('tracking-redir-broken');
-          c.w.int(st.redirect);
+          const w = c.realWriter ?? c.w;
+          w.push(2);
+          w.bulk('tracking-redir-broken');
+          w.int(st.redirect);
           c.schedule();
         }
         return;
@@ -264,7 +265,7 @@ export class Tracking {
       target = r;
       redirected = true;
     }
-    const w = target.w;
+    const w = target.realWriter ?? target.w;
     if (target.resp === 3) {
       w.push(2);
       w.bulk('invalidate');

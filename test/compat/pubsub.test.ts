@@ -143,4 +143,27 @@ describe('pub/sub against redis-server', () => {
     await new Promise((r) => setTimeout(r, 50));
     await d.run([['PUBLISH', 'gone', 'x'], ['PUBSUB', 'NUMSUB', 'gone'], ['PUBSUB', 'CHANNELS']]);
   });
+
+  it('RESP3: pushes still arrive while replies are off or skipped, own keyspace events before the reply', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['HELLO', '3']], { typeOnly: true });
+    await d.run([['SUBSCRIBE', 'x']]);
+    await d.send(['CLIENT', 'REPLY', 'OFF']);
+    await d.send(['PUBLISH', 'x', 'self']);
+    await d.expectReply(0, 'own message with replies off');
+    await d.run([['PUBLISH', 'x', 'other']], { conn: 1 });
+    await d.expectReply(0, 'message with replies off');
+    await d.run([['CLIENT', 'REPLY', 'ON']]);
+    await d.send(['CLIENT', 'REPLY', 'SKIP']);
+    await d.send(['PUBLISH', 'x', 'skipped']);
+    await d.expectReply(0, 'own message, reply skipped');
+    await d.run([['PING']]);
+    await d.run([['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']], { conn: 1 });
+    await d.run([['PSUBSCRIBE', '__key*__:*']]);
+    await d.send(['SET', 'k', 'v']);
+    await d.expectReply(0, 'keyspace event');
+    await d.expectReply(0, 'keyevent event');
+    await d.expectReply(0, 'SET reply');
+    await d.run([['CONFIG', 'SET', 'notify-keyspace-events', '']], { conn: 1 });
+  });
 });
