@@ -365,6 +365,52 @@ describe('hashes against redis-server', () => {
     }
   });
 
+  it('random command sequences (seeded), encodings included', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['CONFIG', 'SET', 'hash-max-listpack-entries', '8'],
+      ['CONFIG', 'SET', 'hash-max-listpack-value', '6'],
+    ]);
+    let seed = 4242;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)];
+    const keys = ['k1', 'k2', 'k3'];
+    const field = (): string => pick(['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8', 'f9', 'longfield']);
+    const value = (): string => pick(['1', '2', '-3', '1.5', 'abc', 'longvalue', '9223372036854775806', '']);
+    for (let i = 0; i < 600; i++) {
+      const k = pick(keys);
+      const cmd: Cmd = pick([
+        () => ['HSET', k, field(), value()],
+        () => ['HSET', k, field(), value(), field(), value()],
+        () => ['HSETNX', k, field(), value()],
+        () => ['HDEL', k, field(), field()],
+        () => ['HINCRBY', k, field(), pick(['1', '-100', '9223372036854775807'])],
+        () => ['HINCRBYFLOAT', k, field(), pick(['1.5', '-0.25', '1e3'])],
+        () => ['HGET', k, field()],
+        () => ['HMGET', k, field(), field()],
+        () => ['HLEN', k],
+        () => ['HSTRLEN', k, field()],
+        () => ['HEXISTS', k, field()],
+        () => ['OBJECT', 'ENCODING', k],
+        () => ['HGETALL', k],
+        () => ['HKEYS', k],
+        () => ['HVALS', k],
+        () => ['HRANDFIELD', k, '100', 'WITHVALUES'],
+        () => ['HSCAN', k, '0', 'COUNT', '100'],
+      ] as (() => Cmd)[])();
+      const name = String(cmd[0]);
+      let unordered = false;
+      if (name === 'HGETALL' || name === 'HKEYS' || name === 'HVALS' || name === 'HRANDFIELD' || name === 'HSCAN') {
+        const [enc] = await d.run([['OBJECT', 'ENCODING', k]]);
+        unordered = enc.includes('hashtable');
+      }
+      await d.run([cmd], { unordered });
+    }
+  });
+
   it('keyspace notifications', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']]);

@@ -511,6 +511,49 @@ describe('sets against redis-server', () => {
     await d.run([['CONFIG', 'SET', 'notify-keyspace-events', '']]);
   });
 
+  it('random command sequences (seeded), encodings included', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['CONFIG', 'SET', 'set-max-intset-entries', '8']]);
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)];
+    const keys = ['k1', 'k2', 'k3', 'k4'];
+    const member = (): string => (rnd(10) < 8 ? String(rnd(18) - 5) : pick(['a', 'b', '01', '-0', '9223372036854775807']));
+    for (let i = 0; i < 600; i++) {
+      const k = pick(keys);
+      const cmd: Cmd = pick([
+        () => ['SADD', k, member(), member()],
+        () => ['SREM', k, member(), member()],
+        () => ['SMOVE', k, pick(keys), member()],
+        () => ['SINTERSTORE', pick(keys), k, pick(keys)],
+        () => ['SUNIONSTORE', pick(keys), k, pick(keys)],
+        () => ['SDIFFSTORE', pick(keys), k, pick(keys), pick(keys)],
+        () => ['SINTERCARD', '2', k, pick(keys), 'LIMIT', String(rnd(4))],
+        () => ['SCARD', k],
+        () => ['SISMEMBER', k, member()],
+        () => ['SMISMEMBER', k, member(), member()],
+        () => ['OBJECT', 'ENCODING', k],
+        () => ['SMEMBERS', k],
+        () => ['SRANDMEMBER', k, '100'],
+        () => ['SSCAN', k, '0', 'COUNT', '100'],
+        () => ['SINTER', k, pick(keys)],
+        () => ['SUNION', k, pick(keys)],
+        () => ['SDIFF', k, pick(keys)],
+        () => ['SPOP', k, '100'],
+      ] as (() => Cmd)[])();
+      const name = String(cmd[0]);
+      let unordered = name === 'SINTER' || name === 'SUNION' || name === 'SDIFF' || name === 'SPOP';
+      if (name === 'SMEMBERS' || name === 'SRANDMEMBER' || name === 'SSCAN') {
+        const [enc] = await d.run([['OBJECT', 'ENCODING', k]]);
+        unordered = enc.includes('hashtable');
+      }
+      await d.run([cmd], { unordered });
+    }
+  });
+
   it('WATCH sees real changes only', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     const round = async (change: Cmd): Promise<void> => {
