@@ -607,6 +607,7 @@ function machine() {
     node: process.version,
     redis: rv,
     redisBenchmark: bv,
+    loadAverageAtStart: os.loadavg().map((x) => x.toFixed(2)).join(' '),
   };
 }
 
@@ -646,6 +647,7 @@ async function main() {
     out.memory = await memory(sinewHas);
   }
   out.seconds = (Date.now() - started) / 1000;
+  out.loadAverageAtEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
   // The report, on stdout.
   const lines = [];
@@ -680,7 +682,7 @@ async function main() {
     );
   }
   lines.push('');
-  lines.push(`total time: ${out.seconds.toFixed(0)} s`);
+  lines.push(`total time: ${out.seconds.toFixed(0)} s; load average (1/5/15 min) at start ${m.loadAverageAtStart}, at end ${out.loadAverageAtEnd}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   if (JSON_OUT) writeFileSync(JSON_OUT, `${JSON.stringify(out, null, 2)}\n`);
 }
