@@ -297,6 +297,23 @@ describe('lists against redis-server', () => {
     assert.ok(out.slice(-3).some((r) => r.length > 20), 'the script leaves lists of some length');
   });
 
+  it('keyspace hits and misses', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['RPUSH', 'l', 'a', 'b', 'c'],
+      ['CONFIG', 'RESETSTAT'],
+      ['LLEN', 'l'], ['LLEN', 'no'], ['LRANGE', 'l', '0', '1'], ['LRANGE', 'no', '0', '1'], ['LINDEX', 'l', '0'], ['LINDEX', 'no', '0'],
+      ['LPOS', 'l', 'a'], ['LPOS', 'no', 'a'], ['LPUSH', 'l', 'x'], ['LPOP', 'l'], ['LPOP', 'no'], ['LSET', 'l', '0', 'y'], ['LINSERT', 'l', 'AFTER', 'y', 'z'],
+      ['LREM', 'l', '1', 'z'], ['LTRIM', 'l', '0', '-1'], ['LMOVE', 'l', 'm', 'LEFT', 'LEFT'], ['LMPOP', '2', 'no', 'l', 'LEFT'], ['BLPOP', 'no', 'l', '0'],
+      ['SORT', 'l', 'BY', 'w_*', 'GET', 'g_*'], ['SORT', 'no'], ['SORT_RO', 'm', 'BY', 'nosort', 'GET', '#'],
+    ]);
+    const [a, b] = await d.pair(0);
+    const [ia, ib] = await Promise.all([a.raw('INFO', 'stats'), b.raw('INFO', 'stats')]);
+    const pick = (s: string) => /keyspace_hits:\d+\r\nkeyspace_misses:\d+/.exec(s)?.[0];
+    assert.ok(pick(ib), "the oracle reports keyspace hits and misses");
+    assert.equal(pick(ia), pick(ib));
+  });
+
   it('keyspace notifications', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([['CONFIG', 'SET', 'notify-keyspace-events', 'KEAnm']]);
