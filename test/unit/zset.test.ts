@@ -148,6 +148,48 @@ describe('ZTree / ZSet against a sorted array model', () => {
     z.tree.check();
   });
 
+  it('keeps its invariants through big range deletions and regrowth (three levels)', () => {
+    const r = rng(4);
+    const z = new ZSet();
+    z.listpack = false;
+    const model: [number, string][] = [];
+    const add = (m: string, s: number) => {
+      if (z.has(m)) return;
+      z.set(m, s);
+      model.push([s, m]);
+    };
+    for (let i = 0; i < 20000; i++) add('k' + Math.floor(r() * 1e9), Math.floor(r() * 1000));
+    model.sort((a, b) => cmpKey(a[0], a[1], b[0], b[1]));
+    z.tree.check();
+    for (let round = 0; round < 60; round++) {
+      const a = Math.floor(r() * model.length);
+      const len = Math.floor(r() * (round % 3 === 0 ? 5000 : 300));
+      const n = z.deleteRange(a, a + len);
+      const gone = model.splice(a, len);
+      assert.equal(n, gone.length);
+      for (const g of gone) assert.equal(z.score(g[1]), undefined);
+      for (let i = 0; i < 200; i++) {
+        const m = 'n' + Math.floor(r() * 1e9);
+        const s = Math.floor(r() * 1000);
+        if (!z.has(m)) {
+          z.set(m, s);
+          const pos = model.findIndex((x) => cmpKey(x[0], x[1], s, m) > 0);
+          model.splice(pos < 0 ? model.length : pos, 0, [s, m]);
+        }
+      }
+      z.tree.check();
+      assert.equal(z.size, model.length);
+      assert.equal(z.tree.size, model.length);
+      const k = Math.floor(r() * model.length);
+      assert.equal(z.tree.memberAt(k), model[k][1]);
+      assert.equal(z.rank(model[k][1]), k);
+    }
+    assert.deepEqual(contents(z), model);
+    assert.equal(z.deleteRange(0, z.size), model.length);
+    z.tree.check();
+    assert.equal(z.size, 0);
+  });
+
   it('builds from unsorted pairs', () => {
     const ms: string[] = [];
     const ss: number[] = [];
