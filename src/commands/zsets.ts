@@ -1026,14 +1026,20 @@ function randWithCount(c: Client, key: string, l: bigint, withscores: boolean): 
     });
     return;
   }
-  // distinct ranks (Floyd's sampling), replied in order
+  // distinct ranks (Floyd's sampling), replied in random order as Redis does
   const count = Number(countBig);
   const picked = new Set<number>();
   for (let j = size - count; j < size; j++) {
     const t = Math.floor(Math.random() * (j + 1));
     picked.add(picked.has(t) ? j : t);
   }
-  const ranks = [...picked].sort((a, b) => a - b);
+  const ranks = [...picked];
+  for (let i = ranks.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    const x = ranks[i];
+    ranks[i] = ranks[j];
+    ranks[j] = x;
+  }
   emitHeader(c, count, withscores);
   for (const r of ranks) {
     const m = tree.memberAt(r);
