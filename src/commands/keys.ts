@@ -147,7 +147,7 @@ function expireGeneric(c: Client, argv: string[], basetime: number, seconds: boo
 
 function ttlGeneric(c: Client, argv: string[], ms: boolean, abs: boolean): void {
   const db = c.db;
-  if (db.read(argv[1]) === undefined) {
+  if (db.readNoTouch(argv[1]) === undefined) {
     c.w.int(-2);
     return;
   }
@@ -183,8 +183,10 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
     }
     db.delete(dst);
   }
+  const access = db.accessOf(src);
   db.delete(src);
   db.add(dst, v);
+  db.setAccess(dst, access);
   if (expire !== -1) db.setExpire(dst, expire);
   const server = c.server;
   server.watches.touch(db, src);
@@ -328,12 +330,12 @@ export const keyCommands: HandlerMap = {
   exists(c, argv) {
     const db = c.db;
     let n = 0;
-    for (let i = 1; i < argv.length; i++) if (db.read(argv[i]) !== undefined) n++;
+    for (let i = 1; i < argv.length; i++) if (db.readNoTouch(argv[i]) !== undefined) n++;
     c.w.int(n);
   },
 
   type(c, argv) {
-    const v = c.db.read(argv[1]);
+    const v = c.db.readNoTouch(argv[1]);
     c.w.simple(v === undefined ? 'none' : typeOf(v));
   },
 
@@ -368,7 +370,7 @@ export const keyCommands: HandlerMap = {
       if (match !== null && !globMatch(match, key)) return;
       if (db.expires.size !== 0 && db.expireIfNeeded(key)) return;
       if (typeLower !== null) {
-        const v = db.read(key); // a lookup with stats, as Redis's type filter
+        const v = db.readNoTouch(key); // a lookup with stats, as Redis's type filter
         if (v === undefined || typeOf(v) !== typeLower) return;
       }
       out.push(key);
@@ -418,7 +420,9 @@ export const keyCommands: HandlerMap = {
       return;
     }
     const expire = src.getExpire(key);
+    const access = src.accessOf(key);
     dst.add(key, v);
+    dst.setAccess(key, access);
     if (expire !== -1) dst.setExpire(key, expire);
     src.delete(key);
     const server = c.server;

@@ -71,6 +71,34 @@ export class Database {
     return v;
   }
 
+  /**
+   * Lookup for reading that is not an access for LRU/LFU (Redis's
+   * LOOKUP_NOTOUCH: EXISTS, TYPE, the TTL family, SCAN's TYPE filter):
+   * lazy expiry, hit/miss stats and keymiss events only.
+   */
+  readNoTouch(key: string): Value | undefined {
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) {
+      this.ks.misses++;
+      if (this.ks.missHook !== null) this.ks.missHook(this, key);
+      return undefined;
+    }
+    const v = this.dict.get(key);
+    if (v === undefined) {
+      this.ks.misses++;
+      if (this.ks.missHook !== null) this.ks.missHook(this, key);
+    } else this.ks.hits++;
+    return v;
+  }
+
+  /** A key's LRU/LFU record, which RENAME and MOVE carry along (Redis keeps it in the value). */
+  accessOf(key: string): number | undefined {
+    return this.access === null ? undefined : this.access.get(key);
+  }
+
+  setAccess(key: string, n: number | undefined): void {
+    if (n !== undefined && this.access !== null) this.access.set(key, n);
+  }
+
   /** Records an access for LRU/LFU eviction. */
   touch(key: string): void {
     const access = this.access!;

@@ -545,6 +545,30 @@ describe('generic key commands against redis-server', () => {
     await d.run([['DBSIZE'], ['SELECT', '1'], ['DBSIZE']]);
   });
 
+  it('which lookups count as accesses (LFU counter), and RENAME/MOVE keep a key\'s record', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    // LFU counters decay per elapsed minute: stay clear of a minute boundary
+    if (Date.now() % 60000 > 58000) await new Promise((r) => setTimeout(r, 60000 - (Date.now() % 60000) + 50));
+    // A new key starts at 5 and its first access always makes it 6 (later ones are random).
+    await d.run([
+      ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'],
+      ['SET', 'k', 'v', 'PXAT', '4102444800000'],
+      ['EXISTS', 'k'], ['TYPE', 'k'], ['TTL', 'k'], ['PTTL', 'k'], ['EXPIRETIME', 'k'], ['PEXPIRETIME', 'k'],
+      ['SCAN', '0', 'TYPE', 'string'], ['OBJECT', 'ENCODING', 'k'], ['OBJECT', 'IDLETIME', 'k'], ['KEYS', '*'], ['DBSIZE'],
+      ['OBJECT', 'FREQ', 'k'],
+      ['TOUCH', 'k'],
+      ['OBJECT', 'FREQ', 'k'],
+      ['SET', 'g', 'v'], ['GET', 'g'], ['OBJECT', 'FREQ', 'g'],
+      ['SET', 'j', 'v'], ['RENAME', 'j', 'j2'], ['OBJECT', 'FREQ', 'j2'],
+      ['SET', 'r', 'v'], ['RENAMENX', 'r', 'r2'], ['OBJECT', 'FREQ', 'r2'],
+      ['SET', 'm', 'v'], ['MOVE', 'm', '1'], ['SELECT', '1'], ['OBJECT', 'FREQ', 'm'], ['SELECT', '0'],
+      ['SET', 'c', 'v'], ['COPY', 'c', 'c2'], ['OBJECT', 'FREQ', 'c2'], ['OBJECT', 'FREQ', 'c'],
+      ['SET', 'e', 'v'], ['EXPIRE', 'e', '100'], ['OBJECT', 'FREQ', 'e'],
+      ['SET', 'p', 'v'], ['PERSIST', 'p'], ['OBJECT', 'FREQ', 'p'],
+      ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'],
+    ], { unordered: true });
+  });
+
   it('keys are binary safe: every byte 0..255', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     const script: Cmd[] = [];
