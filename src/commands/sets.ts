@@ -6,12 +6,10 @@
  */
 import type { HandlerMap } from './table.js';
 import { ClientFlag, type Client } from '../server/client.js';
-import type { Database } from '../keyspace/database.js';
 import { Err } from '../protocol/errors.js';
-import { parseLL, parseLLBig } from '../protocol/numbers.js';
+import { parseLL, parseLLBig, isIntEncodable } from '../protocol/numbers.js';
 import type { Value } from '../types/object.js';
 import { RSet, compareIntStrings } from '../types/set.js';
-import { isIntEncodable } from '../protocol/numbers.js';
 import { getPositive } from './args.js';
 import { parseScanArgs } from './keys.js';
 import { globMatch } from '../util/glob.js';
@@ -118,9 +116,8 @@ function maxIntset(c: Client): number {
 }
 
 /** The set at a key for reading: undefined when missing, null after WRONGTYPE. */
-function readSet(c: Client, key: string, db: Database = c.db): RSet | undefined | null {
-  const v = db.read(key);
-  return asSet(c, v);
+function readSet(c: Client, key: string): RSet | undefined | null {
+  return asSet(c, c.db.read(key));
 }
 
 function asSet(c: Client, v: Value | undefined): RSet | undefined | null {
