@@ -114,6 +114,12 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   c.cmd = cmd;
   c.argv = argv;
   c.propagateArgv = null;
+  // Keys a write finds missing and leaves missing did not change: no WATCH or tracking touch for them.
+  let absent: string[] | null = null;
+  if ((cmd.flags & F.write) !== 0 && (server.watches.count > 0 || server.tracking.active)) {
+    const dict = c.db.dict;
+    for (const i of cmd.keyPositions(argv, true)) if (!dict.has(argv[i])) (absent ??= []).push(argv[i]);
+  }
   const mode = c.replyMode;
   const mute = mode === 'off' || mode === 'skip';
   if (mute) {
@@ -154,6 +160,7 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
     const tracking = server.tracking.active ? server.tracking : null;
     if (server.watches.count > 0 || server.blocking.blockedClients > 0 || tracking !== null) {
       for (const i of cmd.keyPositions(argv, true)) {
+        if (absent !== null && absent.includes(argv[i]) && !db.dict.has(argv[i])) continue;
         server.watches.touch(db, argv[i]);
         server.blocking.signal(db, argv[i]);
         if (tracking !== null) tracking.invalidateKey(argv[i]);

@@ -108,6 +108,9 @@ describe('client-side caching against redis-server', () => {
     await d.run([['GET', 'a'], ['GET', 'zz']]);
     await d.run([['DEL', 'zz'], ['SETNX', 'a', 'x'], ['DEL', 'a']], { conn: 1 });
     await sameOutput(0, 'only real changes invalidate');
+    await d.run([['GET', 'm1'], ['GET', 'm2']]);
+    await d.run([['SET', 'm1', 'v'], ['DEL', 'm1', 'm2', 'm3']], { conn: 1 });
+    await sameOutput(0, 'DEL of several keys: only the deleted ones');
     // NOLOOP
     await d.run([['CLIENT', 'TRACKING', 'on', 'NOLOOP'], ['GET', 'n']]);
     await d.send(['SET', 'n', '1']);

@@ -144,6 +144,12 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
     await scenario([['SET', 'k', 'v']], [['SET', 'k', 'w', 'NX']]);
     await scenario([['SET', 'k', 'v']], [['GETDEL', 'k']]);
     await scenario([['SET', 'k', 'v']], [['GET', 'k'], ['TTL', 'k'], ['EXISTS', 'k']]);
+    // a multi-key write only touches the keys it changed
+    await scenario([['SET', 'j', 'v']], [['DEL', 'j', 'k']]);
+    await scenario([['SET', 'j', 'v'], ['SET', 'k', 'v']], [['DEL', 'j', 'k']]);
+    await scenario([['SET', 'j', 'v']], [['UNLINK', 'k', 'j']]);
+    await scenario([['SET', 'j', 'v']], [['MSET', 'j', '1', 'k', '2']]);
+    await scenario([['SET', 'j', 'v']], [['MSETNX', 'j', '1', 'k', '2']]);
   });
 
   it('a watched key that expires before EXEC aborts it', async (t) => {
