@@ -240,6 +240,65 @@ describe('ioredis', () => {
     if (ran.length === 0) return t.skip('no aggregate types implemented yet');
   });
 
+  it('hscanStream, sscanStream and zscanStream cover every element', async (t) => {
+    if (!(await implemented(r, 'hscan', 'sscan', 'zscan', 'hset', 'sadd', 'zadd'))) return t.skip('aggregate SCANs not implemented yet');
+    const fields: string[] = [];
+    for (let i = 0; i < 300; i++) fields.push(`f${i}`, `v${i}`);
+    await r.hset('h', ...fields);
+    await r.sadd('s', ...Array.from({ length: 300 }, (_, i) => `m${i}`));
+    await r.zadd('z', ...Array.from({ length: 300 }, (_, i) => [String(i), `z${i}`]).flat());
+    const collect = (stream: NodeJS.ReadableStream): Promise<string[]> =>
+      new Promise((resolve, reject) => {
+        const out: string[] = [];
+        stream.on('data', (items: string[]) => out.push(...items));
+        stream.on('end', () => resolve(out));
+        stream.on('error', reject);
+      });
+    const h = await collect(r.hscanStream('h', { count: 20 }));
+    const hm = new Map<string, string>();
+    for (let i = 0; i < h.length; i += 2) hm.set(h[i], h[i + 1]);
+    assert.equal(hm.size, 300);
+    assert.equal(hm.get('f123'), 'v123');
+    const sm = new Set(await collect(r.sscanStream('s', { count: 20, match: 'm1*' })));
+    assert.equal(sm.size, 111); // m1, m10-m19, m100-m199
+    const z = await collect(r.zscanStream('z', { count: 20 }));
+    const zm = new Map<string, string>();
+    for (let i = 0; i < z.length; i += 2) zm.set(z[i], z[i + 1]);
+    assert.equal(zm.size, 300);
+    assert.equal(zm.get('z42'), '42');
+  });
+
+  it('BLPOP waits until another client pushes', async (t) => {
+    if (!(await implemented(r, 'blpop', 'rpush'))) return t.skip('BLPOP not implemented yet');
+    const b = r.duplicate();
+    b.on('error', () => {});
+    try {
+      const waiting = b.blpop('q1', 'q2', 5);
+      // Wait until the server reports the blocked client, then push.
+      for (let i = 0; i < 200; i++) {
+        const info = await r.info('clients');
+        if (/blocked_clients:1\r\n/.test(info)) break;
+        await new Promise((res) => setTimeout(res, 5));
+      }
+      assert.equal(await r.rpush('q2', 'job'), 1);
+      assert.deepEqual(await waiting, ['q2', 'job']);
+      assert.equal(await r.exists('q2'), 0);
+      // A timeout answers null.
+      assert.equal(await b.blpop('nothing', 0.05), null);
+    } finally {
+      b.disconnect();
+    }
+  });
+
+  it('defineCommand (EVALSHA with EVAL fallback)', async (t) => {
+    if (!(await implemented(r, 'eval', 'evalsha', 'script'))) return t.skip('scripting not implemented yet');
+    r.defineCommand('addTwo', { numberOfKeys: 1, lua: "return redis.call('INCRBY', KEYS[1], ARGV[1]) + 1" });
+    const rr = r as unknown as { addTwo(key: string, n: number): Promise<number> };
+    assert.equal(await rr.addTwo('cnt', 5), 6);
+    assert.equal(await rr.addTwo('cnt', 5), 11);
+    assert.equal(await r.get('cnt'), '10');
+  });
+
   it('pub/sub through a subscriber connection', async (t) => {
     if (!(await implemented(r, 'subscribe', 'publish'))) return t.skip('pub/sub not implemented yet');
     const sub = new Redis({ port: s.port, host: '127.0.0.1', lazyConnect: true });

@@ -4,7 +4,7 @@
  */
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient, RESP_TYPES } from 'redis';
+import { createClient, RESP_TYPES, BasicClientSideCache } from 'redis';
 import { startServer, type RunningServer } from '../../src/index.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -168,6 +168,37 @@ for (const RESP of [2, 3] as const) {
         ran.push('list');
       }
       if (ran.length === 0) return t.skip('no aggregate types implemented yet');
+    });
+
+    it('client-side caching (RESP3 only): hits, then invalidation by another client', async (t) => {
+      if (RESP !== 3) return t.skip('client-side caching needs RESP3');
+      if (!(await implemented(c, 'client|tracking'))) return t.skip('CLIENT TRACKING not implemented yet');
+      const cache = new BasicClientSideCache({ ttl: 0, maxEntries: 0 });
+      const cc = createClient({ socket: { host: '127.0.0.1', port: s.port, reconnectStrategy: false }, RESP: 3, clientSideCache: cache });
+      cc.on('error', () => {});
+      await cc.connect();
+      try {
+        await c.set('cached', 'v1');
+        assert.equal(await cc.get('cached'), 'v1');
+        assert.equal(await cc.get('cached'), 'v1');
+        assert.equal(await cc.get('cached'), 'v1');
+        const st = cache.stats();
+        assert.equal(st.missCount, 1);
+        assert.equal(st.hitCount, 2);
+        const tracking = (await cc.sendCommand(['CLIENT', 'TRACKINGINFO'])) as unknown;
+        assert.ok(JSON.stringify(tracking instanceof Map ? Object.fromEntries(tracking) : tracking).includes('on'));
+        // A write from another connection invalidates the cached entry (push message).
+        await c.set('cached', 'v2');
+        let v: unknown = 'v1';
+        for (let i = 0; i < 100 && v === 'v1'; i++) {
+          await new Promise((r) => setTimeout(r, 5));
+          v = await cc.get('cached');
+        }
+        assert.equal(v, 'v2');
+        assert.ok(cache.stats().missCount >= 2);
+      } finally {
+        cc.destroy();
+      }
     });
 
     it('pub/sub on a duplicated connection', async (t) => {
