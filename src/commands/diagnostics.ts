@@ -904,7 +904,7 @@ function debug(c: Client, argv: string[]): void {
         `val_sds_len:${val.length}, val_sds_avail:0, val_zmalloc: ${align8(val.length + 3)}`,
     );
   } else if (s === 'structsize' && argc === 2) {
-    c.w.simple('bits:64 robj:16 dictentry:24 sdshdr5:1 sdshdr8:3 sdshdr16:5 sdshdr32:9 sdshdr64:17 ');
+    c.w.bulk('bits:64 robj:16 dictentry:24 sdshdr5:1 sdshdr8:3 sdshdr16:5 sdshdr32:9 sdshdr64:17 ');
   } else if ((s === 'pause-cron' || s === 'set-skip-checksum-validation' || s === 'replybuffer-resizing') && argc === 3) {
     const on = (parseInt(argv[2], 10) || 0) !== 0;
     if (s === 'pause-cron') debugState.pauseCron = on;

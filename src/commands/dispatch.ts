@@ -148,10 +148,10 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
       // start, or the end of this batch of input (see finishTiming).
       timing.cmd = cmd;
       timing.client = c;
-      timing.argv = c.propagateArgv ?? argv;
+      timing.argv = argv; // the slowlog shows what the client sent, as Redis
       timing.t0 = t0;
     } else {
-      recordDuration(server, cmd, c, c.propagateArgv ?? argv, (performance.now() - t0) * 1000);
+      recordDuration(server, cmd, c, argv, (performance.now() - t0) * 1000);
     }
   }
   const changes = server.dirty - dirty0;
