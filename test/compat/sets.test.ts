@@ -554,6 +554,40 @@ describe('sets against redis-server', () => {
     }
   });
 
+  it('COPY and RENAME of sets and hashes: deep copies, encodings kept', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['SADD', 'i', '3', '1', '2'],
+      ['SADD', 'h', 'a', 'b'],
+      ['HSET', 'lp', 'f', 'v', 'g', 'w'],
+      ['HSET', 'ht', 'f', 'x'.repeat(100)],
+      ['COPY', 'i', 'i2'],
+      ['COPY', 'h', 'h2'],
+      ['COPY', 'lp', 'lp2'],
+      ['COPY', 'ht', 'ht2'],
+      ['SADD', 'i2', '0'],
+      ['SREM', 'h2', 'a'],
+      ['HDEL', 'lp2', 'f'],
+      ['HSET', 'ht2', 'f', 'y'],
+      ['SMEMBERS', 'i'],
+      ['SMEMBERS', 'i2'],
+      ['SMEMBERS', 'h2'],
+      ['SCARD', 'h'],
+      ['HGETALL', 'lp'],
+      ['HGETALL', 'lp2'],
+      ['HGET', 'ht', 'f'],
+      ['HGET', 'ht2', 'f'],
+      ['OBJECT', 'ENCODING', 'i2'],
+      ['OBJECT', 'ENCODING', 'h2'],
+      ['OBJECT', 'ENCODING', 'lp2'],
+      ['OBJECT', 'ENCODING', 'ht2'],
+      ['RENAME', 'i', 'i3'],
+      ['SMEMBERS', 'i3'],
+      ['TYPE', 'i3'],
+      ['TYPE', 'lp'],
+    ]);
+  });
+
   it('WATCH sees real changes only', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     const round = async (change: Cmd): Promise<void> => {
