@@ -108,3 +108,15 @@ describe('RSet', () => {
     assert.equal(seen.size, 3);
   });
 });
+
+describe('set command helpers', () => {
+  it('randomPositions returns k distinct positions below n, by both strategies', async () => {
+    const { randomPositions } = await import('../../src/commands/sets.js');
+    for (const [n, k] of [[10, 1], [10, 9], [10, 3], [1000, 5], [1000, 400], [2, 1]]) {
+      const p = randomPositions(n, k);
+      assert.equal(p.length, k);
+      assert.equal(new Set(p).size, k);
+      for (const i of p) assert.ok(Number.isInteger(i) && i >= 0 && i < n);
+    }
+  });
+});
