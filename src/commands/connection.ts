@@ -28,13 +28,16 @@ function authenticate(c: Client, user: string): void {
 
 export function clientFlagsString(c: Client): string {
   let f = '';
+  if (c.has(ClientFlag.Monitor)) f += 'O';
+  if (c.has(ClientFlag.PubSub)) f += 'P';
   if (c.has(ClientFlag.Multi)) f += 'x';
   if (c.has(ClientFlag.Blocked)) f += 'b';
   if (c.has(ClientFlag.Tracking)) f += 't';
+  const ts = c.trackingState as { brokenRedirect?: boolean; bcast?: boolean } | null;
+  if (ts?.brokenRedirect === true) f += 'R';
+  if (ts?.bcast === true) f += 'B';
   if (c.has(ClientFlag.DirtyCAS)) f += 'd';
   if (c.has(ClientFlag.CloseAfterReply)) f += 'c';
-  if (c.has(ClientFlag.PubSub)) f += 'P';
-  if (c.has(ClientFlag.Monitor)) f += 'O';
   if (c.has(ClientFlag.NoEvict)) f += 'e';
   if (c.has(ClientFlag.NoTouch)) f += 'T';
   if (f === '') f = 'N';
@@ -48,7 +51,9 @@ export function clientInfoLine(c: Client): string {
   const obl = c.w.length;
   const oll = c.stream?.writableLength ?? 0;
   const events = c.stream === null ? '' : 'r' + (oll > 0 ? 'w' : '');
-  const cmd = c.lastCmd ? c.lastCmd.fullname : 'NULL';
+  // Redis sets lastcmd before running a command: a client listing itself shows this command.
+  const last = c.cmd ?? c.lastCmd;
+  const cmd = last ? last.fullname : 'NULL';
   const multi = c.mstate !== null ? c.mstate.length : -1;
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} ` +

@@ -1,0 +1,154 @@
+import { describe, it, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { Differ } from '../helpers/differ.js';
+
+/** HELLO's reply with the connection id (which differs between servers) blanked. */
+function normId(raw: string): string {
+  return raw.replace(/(\$2\r\nid\r\n):\d+\r\n/, '$1:ID\r\n');
+}
+
+/** CLIENT INFO / LIST lines reduced to their field names and the fields both servers agree on. */
+function clientShape(raw: string): string[] {
+  const stable = new Set(['name', 'flags', 'db', 'sub', 'psub', 'ssub', 'multi', 'user', 'redir', 'resp', 'cmd']);
+  const body = raw.replace(/^[$=]\d+\r\n(txt:)?/, '').replace(/\r\n$/, '');
+  return body
+    .split('\n')
+    .filter(Boolean)
+    .map((line) =>
+      line
+        .split(' ')
+        .map((kv) => {
+          const k = kv.slice(0, kv.indexOf('='));
+          return stable.has(k) ? kv : k;
+        })
+        .join(' '),
+    );
+}
+
+describe('connection commands against redis-server', () => {
+  let d: Differ | null = null;
+  before(async () => {
+    d = await Differ.create();
+  });
+  after(async () => {
+    await d?.close();
+  });
+  beforeEach(async () => {
+    await d?.reset();
+  });
+
+  it('PING, ECHO, SELECT and their errors', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['PING'],
+      ['PING', 'hello'],
+      ['PING', 'a', 'b'],
+      ['ECHO'],
+      ['ECHO', 'x'],
+      ['ECHO', ''],
+      ['SELECT', '1'],
+      ['SELECT', '15'],
+      ['SELECT', '16'],
+      ['SELECT', '-1'],
+      ['SELECT', 'x'],
+      ['SELECT', '0'],
+      ['SELECT'],
+    ]);
+  });
+
+  it('HELLO in RESP2 and RESP3, and its errors', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const [a, b] = await d.pair();
+    for (const args of [['HELLO'], ['HELLO', '3'], ['HELLO'], ['HELLO', '2'], ['HELLO', '3', 'SETNAME', 'conn1'], ['HELLO', '2'], ['HELLO', '2', 'AUTH', 'default', 'anything']]) {
+      const [ra, rb] = await Promise.all([a.raw(...args), b.raw(...args)]);
+      assert.equal(normId(ra), normId(rb), args.join(' '));
+    }
+    await d.run([
+      ['CLIENT', 'GETNAME'],
+      ['HELLO', '4'],
+      ['HELLO', '1'],
+      ['HELLO', 'x'],
+      ['HELLO', '3', 'foo'],
+      ['HELLO', '2', 'SETNAME'],
+      ['HELLO', '2', 'SETNAME', 'a b'],
+      ['HELLO', '2', 'AUTH', 'a'],
+      ['HELLO', '2', 'AUTH', 'nosuchuser', 'x'],
+    ]);
+  });
+
+  it('AUTH without a password configured', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['AUTH', 'x'], ['AUTH', 'default', 'x'], ['AUTH', 'a', 'b', 'c'], ['AUTH']]);
+  });
+
+  it('CLIENT SETNAME / GETNAME / ID / INFO / LIST', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['CLIENT', 'GETNAME'],
+      ['CLIENT', 'SETNAME', 'foo'],
+      ['CLIENT', 'GETNAME'],
+      ['CLIENT', 'SETNAME', 'a b'],
+      ['CLIENT', 'SETNAME', 'a\nb'],
+      ['CLIENT', 'GETNAME'],
+      ['CLIENT', 'SETNAME', ''],
+      ['CLIENT', 'GETNAME'],
+      ['CLIENT', 'SETNAME'],
+      ['CLIENT', 'ID', 'x'],
+      ['CLIENT', 'HELP'],
+      ['CLIENT', 'NOSUCH'],
+      ['CLIENT'],
+      ['CLIENT', 'LIST', 'TYPE', 'foo'],
+      ['CLIENT', 'LIST', 'foo'],
+      ['CLIENT', 'LIST', 'ID', 'x'],
+      ['CLIENT', 'LIST', 'ID', '0'],
+      ['CLIENT', 'LIST', 'ID', '999999'],
+      ['CLIENT', 'LIST', 'TYPE', 'pubsub'],
+      ['CLIENT', 'KILL', '1.2.3.4:5'],
+      ['CLIENT', 'KILL', 'ID', 'x'],
+      ['CLIENT', 'KILL', 'ID', '999999'],
+      ['CLIENT', 'KILL', 'foo', 'bar'],
+      ['CLIENT', 'KILL', 'ADDR', '1.2.3.4:5', 'SKIPME', 'maybe'],
+      ['CLIENT', 'NO-EVICT', 'maybe'],
+      ['CLIENT', 'NO-EVICT', 'on'],
+      ['CLIENT', 'NO-EVICT', 'off'],
+      ['CLIENT', 'REPLY', 'maybe'],
+      ['CLIENT', 'PAUSE', 'x'],
+      ['CLIENT', 'PAUSE', '10', 'foo'],
+      ['CLIENT', 'UNPAUSE'],
+      ['CLIENT', 'UNBLOCK', 'x'],
+      ['CLIENT', 'UNBLOCK', '1', 'foo'],
+      ['CLIENT', 'UNBLOCK', '999999'],
+    ]);
+    const [a, b] = await d.pair();
+    await Promise.all([a.raw('CLIENT', 'SETNAME', 'me'), b.raw('CLIENT', 'SETNAME', 'me'), a.raw('SELECT', '2'), b.raw('SELECT', '2')]);
+    for (const resp of ['2', '3']) {
+      await Promise.all([a.raw('HELLO', resp), b.raw('HELLO', resp)]);
+      const [ia, ib] = await Promise.all([a.raw('CLIENT', 'INFO'), b.raw('CLIENT', 'INFO')]);
+      assert.equal(ia[0], ib[0], 'CLIENT INFO reply type');
+      assert.deepEqual(clientShape(ia), clientShape(ib), `CLIENT INFO in RESP${resp}`);
+      const [la, lb] = await Promise.all([a.raw('CLIENT', 'LIST', 'TYPE', 'normal'), b.raw('CLIENT', 'LIST', 'TYPE', 'normal')]);
+      assert.equal(la[0], lb[0], 'CLIENT LIST reply type');
+      assert.deepEqual(clientShape(la), clientShape(lb), `CLIENT LIST in RESP${resp}`);
+    }
+  });
+
+  it('RESET puts the connection back to its defaults', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['CLIENT', 'SETNAME', 'x'],
+      ['SELECT', '3'],
+      ['MULTI'],
+      ['RESET'],
+      ['CLIENT', 'GETNAME'],
+      ['SET', 'k', 'v'],
+      ['SELECT', '0'],
+      ['GET', 'k'],
+      ['RESET', 'x'],
+    ]);
+  });
+
+  it('QUIT replies OK and closes', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['QUIT']]);
+  });
+});
