@@ -392,13 +392,18 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
   }
   const storekey = o.store;
   const server = c.server;
+  // The STORE key is not among the command's declared keys: signal its change here (signalModifiedKey).
+  const modified = () => {
+    server.watches.touch(db, storekey);
+    if (server.tracking.active) server.tracking.invalidateKey(storekey);
+  };
   if (outputlen > 0) {
     db.set(storekey, out);
-    server.watches.touch(db, storekey);
+    modified();
     server.notifier.notify('l', 'sortstore', storekey, db.id);
     server.dirty += outputlen;
   } else if (db.delete(storekey)) {
-    server.watches.touch(db, storekey);
+    modified();
     server.notifier.notify('g', 'del', storekey, db.id);
     server.dirty++;
   }

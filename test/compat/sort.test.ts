@@ -194,6 +194,19 @@ describe('SORT against redis-server', () => {
     assert.deepEqual(ours, theirs);
   });
 
+  it('STORE invalidates client-side caches of the destination', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['RPUSH', 'l', '2', '1'], ['RPUSH', 'dst', 'old']]);
+    await d.run([['HELLO', '3']], { conn: 1, typeOnly: true });
+    await d.run([['CLIENT', 'TRACKING', 'on'], ['LRANGE', 'dst', '0', '-1']], { conn: 1 });
+    await d.run([['SORT', 'l', 'STORE', 'dst']]);
+    await d.expectReply(1, 'invalidation after SORT STORE');
+    await d.run([['LRANGE', 'dst', '0', '-1']], { conn: 1 });
+    await d.run([['SORT', 'nokey', 'STORE', 'dst']]);
+    await d.expectReply(1, 'invalidation after SORT STORE deleted the key');
+    await d.expectSilence(1, 30);
+  });
+
   it('sets: intset and hashtable, nosort, forced ALPHA on STORE', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([
