@@ -569,6 +569,52 @@ describe('generic key commands against redis-server', () => {
     ], { unordered: true });
   });
 
+  it('seeded random sequences of key and expiry commands agree', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const FAR = 4102444800000;
+    for (const seed of [1, 2, 3]) {
+      await d.reset();
+      const r = rng(seed);
+      const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
+      const key = () => `k${Math.floor(r() * 8)}`;
+      const db = () => String(Math.floor(r() * 3));
+      const gens: (() => Cmd)[] = [
+        () => ['SET', key(), `v${Math.floor(r() * 100)}`],
+        () => ['SET', key(), 'v', 'PXAT', String(FAR + Math.floor(r() * 5000))],
+        () => ['RPUSH', key(), 'a', 'b'],
+        () => ['SADD', key(), 'm'],
+        () => ['HSET', key(), 'f', 'v'],
+        () => ['ZADD', key(), '1', 'm'],
+        () => ['DEL', key(), key()],
+        () => ['UNLINK', key()],
+        () => ['EXISTS', key(), key(), key()],
+        () => ['TYPE', key()],
+        () => ['RENAME', key(), key()],
+        () => ['RENAMENX', key(), key()],
+        () => ['COPY', key(), key(), ...(r() < 0.5 ? ['REPLACE'] : []), ...(r() < 0.4 ? ['DB', db()] : [])],
+        () => ['MOVE', key(), db()],
+        () => ['SWAPDB', db(), db()],
+        () => ['SELECT', db()],
+        () => ['PEXPIREAT', key(), String(FAR + Math.floor(r() * 5000)), ...(r() < 0.5 ? [pick(['NX', 'XX', 'GT', 'LT'])] : [])],
+        () => ['EXPIREAT', key(), String(FAR / 1000 + Math.floor(r() * 5)), ...(r() < 0.5 ? [pick(['NX', 'XX', 'GT', 'LT'])] : [])],
+        () => [pick(['EXPIRE', 'PEXPIRE']), key(), String(-Math.floor(r() * 3)), ...(r() < 0.5 ? [pick(['NX', 'XX', 'GT', 'LT'])] : [])],
+        () => ['PERSIST', key()],
+        () => ['EXPIRETIME', key()],
+        () => ['PEXPIRETIME', key()],
+        () => ['OBJECT', 'ENCODING', key()],
+        () => ['TOUCH', key(), key()],
+        () => ['DBSIZE'],
+        () => (r() < 0.1 ? ['FLUSHDB'] : ['DBSIZE']),
+      ];
+      const script: Cmd[] = [];
+      for (let i = 0; i < 300; i++) script.push(pick(gens)());
+      await d.run(script);
+      for (const i of ['0', '1', '2']) {
+        await d.run([['SELECT', i], ['KEYS', '*'], ['SCAN', '0', 'COUNT', '100']], { unordered: true });
+      }
+    }
+  });
+
   it('keys are binary safe: every byte 0..255', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     const script: Cmd[] = [];
