@@ -82,8 +82,8 @@ function getAll(c: Client, key: string, keys: boolean, values: boolean): void {
   }
 }
 
-function hrandfieldWithCount(c: Client, l: bigint, withValues: boolean): void {
-  const h = readHash(c, c.argv[1]);
+function hrandfieldWithCount(c: Client, key: string, l: bigint, withValues: boolean): void {
+  const h = readHash(c, key);
   if (h === null) return;
   if (h === undefined || l === 0n) {
     c.w.array(0);
@@ -312,7 +312,7 @@ export const hashCommands: HandlerMap = {
           return;
         }
       }
-      hrandfieldWithCount(c, l, withValues);
+      hrandfieldWithCount(c, argv[1], l, withValues);
       return;
     }
     const h = readHash(c, argv[1]);
