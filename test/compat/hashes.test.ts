@@ -274,6 +274,8 @@ describe('hashes against redis-server', () => {
       ['HRANDFIELD', 'nokey', '4611686018427387904', 'withvalues'],
       ['HRANDFIELD', 'h', '-9223372036854775808'],
       ['HRANDFIELD', 'nokey', '-9223372036854775808'],
+      ['HRANDFIELD', 'nokey', '-9223372036854775807'],
+      ['HRANDFIELD', 'nokey', '-4611686018427387903', 'WITHVALUES'],
       ['HRANDFIELD', 'h', '9223372036854775808'],
       ['HRANDFIELD', 'h', 'x'],
       ['HRANDFIELD', 'h', '1.5'],

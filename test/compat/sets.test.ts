@@ -353,6 +353,8 @@ describe('sets against redis-server', () => {
       ['SRANDMEMBER', 'nokey', '5'],
       ['SRANDMEMBER', 'nokey', '-5'],
       ['SRANDMEMBER', 'nokey', '-9223372036854775808'],
+      ['SRANDMEMBER', 'nokey', '-9223372036854775807'],
+      ['SRANDMEMBER', 'nokey', '9223372036854775807'],
       ['SADD', 's', '3', '1', '2'],
       ['SPOP', 's', '0'],
       ['SPOP', 's', '-1'],
