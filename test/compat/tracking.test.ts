@@ -264,4 +264,37 @@ describe('client-side caching against redis-server', () => {
     assert.equal(ob.filter((x) => x.includes('invalidate')).length, 3);
     await d.run([['CONFIG', 'SET', 'tracking-table-max-keys', '0']]);
   });
+
+  it('CLIENT INFO flags for subscribed, MULTI, tracking, BCAST, broken redirect and dirty WATCH clients', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const flags = async (conn: number): Promise<string> => {
+      const [a, b] = await d!.pair(conn);
+      const [ra, rb] = await Promise.all([a.raw('CLIENT', 'INFO'), b.raw('CLIENT', 'INFO')]);
+      const fa = /flags=(\S+)/.exec(ra)![1];
+      const fb = /flags=(\S+)/.exec(rb)![1];
+      assert.equal(fa, fb, 'CLIENT INFO flags');
+      return fa;
+    };
+    await d.run([['HELLO', '3']], { typeOnly: true });
+    assert.equal(await flags(0), 'N');
+    await d.run([['SUBSCRIBE', 'a'], ['CLIENT', 'TRACKING', 'on', 'BCAST'], ['WATCH', 'x']]);
+    assert.equal(await flags(0), 'PtB');
+    await d.run([['SET', 'x', '1']], { conn: 1 });
+    await sameOutput(0, 'bcast push');
+    assert.equal(await flags(0), 'PtBd');
+    await d.run([['UNWATCH'], ['UNSUBSCRIBE'], ['CLIENT', 'TRACKING', 'off']]);
+    const [ia, ib] = await ids(2);
+    await runEach(0, (s) => ['CLIENT', 'TRACKING', 'on', 'REDIRECT', s === 0 ? ia : ib]);
+    const [a0, b0] = await d.pair(0);
+    const [a2, b2] = await d.pair(2);
+    a2.close();
+    b2.close();
+    await sleep(50);
+    await d.run([['GET', 'r']]);
+    await d.run([['SET', 'r', '1']], { conn: 1 });
+    const [pa, pb] = await Promise.all([drain(a0), drain(b0)]);
+    assert.deepEqual(pa, [`>2\r\n$21\r\ntracking-redir-broken\r\n:${ia}\r\n`]);
+    assert.deepEqual(pb, [`>2\r\n$21\r\ntracking-redir-broken\r\n:${ib}\r\n`]);
+    assert.equal(await flags(0), 'tR');
+  });
 });
