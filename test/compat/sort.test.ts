@@ -144,6 +144,9 @@ describe('SORT against redis-server', () => {
       ['SORT', 'num', 'BY', 'n_\x00*', 'GET', 'g_*'],
       ['SORT', 'num', 'GET', '#\x00x'],
       ['SORT', 'num', 'GET', 'g_*\x00'],
+      ['APPEND', 'n_1', '5'],
+      ['SETRANGE', 'g_3', '0', 'T'],
+      ['SORT', 'num', 'BY', 'n_*', 'GET', 'n_*', 'GET', 'g_*'],
     ];
     await both(cmds);
   });
