@@ -151,6 +151,12 @@ describe('keyspace notifications against redis-server', () => {
     assert.ok(all[0].some((m) => m.includes('active')), 'active expiry notified');
   });
 
+  it('events carry the database number; RESP3 subscribers get push frames', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['HELLO', '3']], { conn: 1, typeOnly: true });
+    await events('KEA', [['SELECT', '5'], ['SET', 'k', 'v'], ['MOVE', 'k', '0'], ['SELECT', '0'], ['SWAPDB', '0', '5'], ['SELECT', '5'], ['DEL', 'k'], ['SELECT', '0']]);
+  });
+
   it('events inside MULTI/EXEC arrive in command order', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await events('KEA', [['MULTI'], ['SET', 'a', '1'], ['INCR', 'a'], ['DEL', 'a'], ['EXEC']]);
