@@ -120,16 +120,15 @@ function expireGeneric(c: Client, argv: string[], basetime: number, seconds: boo
     c.w.int(0);
     return;
   }
-  const whenN = Number(when);
   if (nx || xx || gt || lt) {
-    const cur = db.getExpire(key);
-    if (nx && cur !== -1) return c.w.int(0);
-    if (xx && cur === -1) return c.w.int(0);
-    if (gt && (cur === -1 || when <= BigInt(cur))) return c.w.int(0);
-    if (lt && cur !== -1 && when >= BigInt(cur)) return c.w.int(0);
+    const cur = db.getExpireExact(key);
+    if (nx && cur !== null) return c.w.int(0);
+    if (xx && cur === null) return c.w.int(0);
+    if (gt && (cur === null || when <= cur)) return c.w.int(0);
+    if (lt && cur !== null && when >= cur) return c.w.int(0);
   }
   const server = c.server;
-  if (whenN <= server.keyspace.now) {
+  if (when <= BigInt(server.keyspace.now)) {
     db.delete(key);
     server.dirty++;
     const lazy = server.config.getBool('lazyfree-lazy-expire');
@@ -138,7 +137,7 @@ function expireGeneric(c: Client, argv: string[], basetime: number, seconds: boo
     c.w.int(1);
     return;
   }
-  db.setExpire(key, whenN);
+  db.setExpireExact(key, when);
   server.dirty++;
   c.propagateArgv = ['PEXPIREAT', key, when.toString()];
   notify(c, 'expire', key);
@@ -151,14 +150,16 @@ function ttlGeneric(c: Client, argv: string[], ms: boolean, abs: boolean): void 
     c.w.int(-2);
     return;
   }
-  const expire = db.getExpire(argv[1]);
-  if (expire === -1) {
+  const expire = db.getExpireExact(argv[1]);
+  if (expire === null) {
     c.w.int(-1);
     return;
   }
-  let ttl = abs ? expire : expire - c.server.keyspace.now;
-  if (ttl < 0) ttl = 0;
-  c.w.int(ms ? ttl : Math.floor((ttl + 500) / 1000));
+  let ttl = abs ? expire : expire - BigInt(c.server.keyspace.now);
+  if (ttl < 0n) ttl = 0n;
+  if (!ms) ttl = (ttl + 500n) / 1000n; // redis-server 7.0.15 does not wrap here near LLONG_MAX
+  if (ttl <= 9007199254740991n && ttl >= -9007199254740991n) c.w.int(Number(ttl));
+  else c.w.bigInt(ttl);
 }
 
 function renameGeneric(c: Client, argv: string[], nx: boolean): void {
@@ -175,7 +176,7 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
     else c.w.ok();
     return;
   }
-  const expire = db.getExpire(src);
+  const expire = db.getExpireExact(src);
   if (db.lookup(dst) !== undefined) {
     if (nx) {
       c.w.int(0);
@@ -187,7 +188,7 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
   db.delete(src);
   db.add(dst, v);
   db.setAccess(dst, access);
-  if (expire !== -1) db.setExpire(dst, expire);
+  if (expire !== null) db.setExpireExact(dst, expire);
   const server = c.server;
   server.watches.touch(db, src);
   server.watches.touch(db, dst);
@@ -419,11 +420,11 @@ export const keyCommands: HandlerMap = {
       c.w.int(0);
       return;
     }
-    const expire = src.getExpire(key);
+    const expire = src.getExpireExact(key);
     const access = src.accessOf(key);
     dst.add(key, v);
     dst.setAccess(key, access);
-    if (expire !== -1) dst.setExpire(key, expire);
+    if (expire !== null) dst.setExpireExact(key, expire);
     src.delete(key);
     const server = c.server;
     server.watches.touch(src, key);
@@ -461,7 +462,7 @@ export const keyCommands: HandlerMap = {
       c.w.int(0);
       return;
     }
-    const expire = db.getExpire(src);
+    const expire = db.getExpireExact(src);
     if (dst.lookup(dstKey) !== undefined) {
       if (!replace) {
         c.w.int(0);
@@ -470,7 +471,7 @@ export const keyCommands: HandlerMap = {
       dst.delete(dstKey);
     }
     dst.add(dstKey, cloneValue(v));
-    if (expire !== -1) dst.setExpire(dstKey, expire);
+    if (expire !== null) dst.setExpireExact(dstKey, expire);
     const server = c.server;
     server.watches.touch(dst, dstKey);
     server.blocking.signal(dst, dstKey);

@@ -14,6 +14,12 @@ export class Database {
   expires = new Map<string, number>();
   /** Persistent cursor of the active expiry cycle over `expires`. */
   expireIter: Iterator<[string, number]> | null = null;
+  /**
+   * Exact expiry times that a double can not hold (beyond 2^53 ms, up to
+   * 2^63-1 as Redis allows), by key; `expires` holds their rounded value.
+   * Null until needed.
+   */
+  bigExpires: Map<string, bigint> | null = null;
   /** Running average TTL of keys seen by the expiry cycle (INFO keyspace avg_ttl). */
   avgTtl = 0;
   /**
@@ -50,6 +56,7 @@ export class Database {
   deleteExpired(key: string): void {
     this.dict.delete(key);
     this.expires.delete(key);
+    if (this.bigExpires !== null) this.bigExpires.delete(key);
     this.ks.onExpired(this, key);
   }
 
@@ -139,6 +146,7 @@ export class Database {
       if (this.ks.newKeyHook !== null) this.ks.newKeyHook(this, key);
     } else if (!keepTtl && this.expires.size !== 0) {
       this.expires.delete(key);
+      if (this.bigExpires !== null) this.bigExpires.delete(key);
     }
   }
 
@@ -150,12 +158,37 @@ export class Database {
   delete(key: string): boolean {
     if (!this.dict.delete(key)) return false;
     if (this.expires.size !== 0) this.expires.delete(key);
+    if (this.bigExpires !== null) this.bigExpires.delete(key);
     if (this.access !== null) this.access.delete(key);
     return true;
   }
 
   setExpire(key: string, when: number): void {
     this.expires.set(key, when);
+  }
+
+  /** Sets an expiry given as an exact 64-bit time (EXPIRE family, RENAME, MOVE, COPY). */
+  setExpireExact(key: string, when: bigint): void {
+    const n = Number(when);
+    this.expires.set(key, n);
+    if (!Number.isSafeInteger(n)) {
+      if (this.bigExpires === null) this.bigExpires = new Map();
+      this.bigExpires.set(key, when);
+    } else if (this.bigExpires !== null) {
+      this.bigExpires.delete(key);
+    }
+  }
+
+  /** The exact expiry time, or null when the key has none. */
+  getExpireExact(key: string): bigint | null {
+    const t = this.expires.get(key);
+    if (t === undefined) return null;
+    if (this.bigExpires !== null) {
+      const big = this.bigExpires.get(key);
+      // only while it still describes the current expiry (set through setExpire otherwise)
+      if (big !== undefined && Number(big) === t) return big;
+    }
+    return BigInt(t);
   }
 
   /** Absolute expiry in ms, or -1 when the key has none. */
@@ -165,12 +198,14 @@ export class Database {
   }
 
   persist(key: string): boolean {
+    if (this.bigExpires !== null) this.bigExpires.delete(key);
     return this.expires.delete(key);
   }
 
   clear(): void {
     this.dict = new Map();
     this.expires = new Map();
+    this.bigExpires = null;
     this.expireIter = null;
     this.avgTtl = 0;
     if (this.access !== null) this.access = new Map();
@@ -181,6 +216,9 @@ export class Database {
     const d = this.dict;
     const e = this.expires;
     const a = this.avgTtl;
+    const big = this.bigExpires;
+    this.bigExpires = other.bigExpires;
+    other.bigExpires = big;
     this.dict = other.dict;
     this.expires = other.expires;
     this.avgTtl = other.avgTtl;

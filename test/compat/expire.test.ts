@@ -100,6 +100,49 @@ describe('expiry against redis-server', () => {
     ]);
   });
 
+  it('expiry times beyond 2^53 ms are kept exactly, up to 2^63-1', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await both([
+      ['SET', 'k', 'v'],
+      ['PEXPIREAT', 'k', '9223372036854775807'],
+      ['PEXPIRETIME', 'k'],
+      ['EXPIRETIME', 'k'],
+      ['PEXPIREAT', 'k', '9223372036854775806', 'GT'],
+      ['PEXPIREAT', 'k', '9223372036854775806', 'LT'],
+      ['PEXPIRETIME', 'k'],
+      ['PEXPIREAT', 'k', '9223372036854775807', 'LT'],
+      ['PEXPIREAT', 'k', '9223372036854775807', 'GT'],
+      ['PEXPIREAT', 'k', '9007199254740993'],
+      ['PEXPIRETIME', 'k'],
+      ['PEXPIREAT', 'k', '9007199254740992', 'LT'],
+      ['PEXPIRETIME', 'k'],
+      ['EXPIREAT', 'k', '9223372036854775'],
+      ['PEXPIRETIME', 'k'],
+      ['EXPIRETIME', 'k'],
+      ['PEXPIREAT', 'k', '9223372036854775001'],
+      ['RENAME', 'k', 'r'],
+      ['PEXPIRETIME', 'r'],
+      ['COPY', 'r', 'c'],
+      ['PEXPIRETIME', 'c'],
+      ['COPY', 'r', 'c2', 'DB', '1'],
+      ['MOVE', 'c', '2'],
+      ['SELECT', '2'],
+      ['PEXPIRETIME', 'c'],
+      ['SELECT', '1'],
+      ['PEXPIRETIME', 'c2'],
+      ['SELECT', '0'],
+      ['SWAPDB', '0', '1'],
+      ['PEXPIRETIME', 'c2'],
+      ['PERSIST', 'c2'],
+      ['PEXPIRETIME', 'c2'],
+      ['PEXPIREAT', 'c2', '9007199254740993'],
+      ['SET', 'c2', 'x', 'KEEPTTL'],
+      ['PEXPIRETIME', 'c2'],
+      ['SET', 'c2', 'x'],
+      ['PEXPIRETIME', 'c2'],
+    ]);
+  });
+
   it('NX, XX, GT, LT semantics (a key without TTL counts as infinite)', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     const at = (ms: number) => String(FAR + ms);
