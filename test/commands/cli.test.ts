@@ -1,0 +1,146 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, redisServerPath } from '../helpers/servers.js';
+import { RawClient } from '../helpers/raw-client.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/sinew-server.js', import.meta.url));
+
+function hasRedisCli(): boolean {
+  return spawnSync('redis-cli', ['--version']).status === 0;
+}
+
+/** Runs a command to completion; returns exit code and output. */
+function run(cmd: string, args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (b: Buffer) => (stdout += b.toString('latin1')));
+    p.stderr.on('data', (b: Buffer) => (stderr += b.toString('latin1')));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 10000);
+    p.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('sinew-server command line', () => {
+  it('starts from a config file plus options, answers PING, CONFIG REWRITE, stops on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sinew-cli-'));
+    const port = await freePort();
+    const conf = join(dir, 'sinew.conf');
+    writeFileSync(conf, '# test\nport 1\nhz 15\nsave ""\n');
+    const p = spawn(process.execPath, [BIN, conf, '--port', String(port), '--bind', '127.0.0.1'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString('latin1')));
+    p.stderr.on('data', (b: Buffer) => (out += b.toString('latin1')));
+    const exited = new Promise<number | null>((resolve) => p.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 10000;
+      while (!out.includes('Ready to accept connections')) {
+        assert.ok(Date.now() < deadline, `server did not start: ${out}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      if (hasRedisCli()) {
+        const r = await run('redis-cli', ['-p', String(port), 'PING'], dir);
+        assert.equal(r.stdout.trim(), 'PONG');
+      }
+      const c = await RawClient.connect(port);
+      assert.equal(await c.raw('PING'), '+PONG\r\n');
+      assert.deepEqual(await c.call('CONFIG', 'GET', 'hz'), ['hz', '15']);
+      assert.deepEqual(await c.call('CONFIG', 'GET', 'port'), ['port', String(port)]);
+      assert.deepEqual(await c.call('CONFIG', 'GET', 'dir'), ['dir', dir]);
+      assert.equal(await c.raw('CONFIG', 'SET', 'hz', '25'), '+OK\r\n');
+      assert.equal(await c.raw('CONFIG', 'REWRITE'), '+OK\r\n');
+      const text = readFileSync(conf, 'latin1');
+      assert.match(text, /^# test\n/);
+      assert.match(text, /\nhz 25\n/);
+      assert.match(text, new RegExp(`\\nport ${port}\\n`));
+      c.close();
+      p.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      assert.match(out, /Received SIGTERM scheduling shutdown/);
+      assert.match(out, /ready to exit, bye bye/);
+    } finally {
+      if (p.exitCode === null) p.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SHUTDOWN from a client ends the process', async () => {
+    const port = await freePort();
+    const p = spawn(process.execPath, [BIN, '--port', String(port), '--bind', '127.0.0.1', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString('latin1')));
+    const exited = new Promise<number | null>((resolve) => p.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 10000;
+      while (!out.includes('Ready to accept connections')) {
+        assert.ok(Date.now() < deadline, `server did not start: ${out}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const c = await RawClient.connect(port);
+      c.send('SHUTDOWN', 'NOSAVE');
+      assert.equal(await exited, 0);
+    } finally {
+      if (p.exitCode === null) p.kill('SIGKILL');
+    }
+  });
+
+  it('bad directives stop start-up with the fatal block redis-server prints, exit code 1', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sinew-cli-'));
+    try {
+      const files: Record<string, string> = {
+        'unknown.conf': 'port 7001\nfoo bar\n',
+        'badint.conf': 'port 7001\nhz abc\n',
+        'args.conf': 'port 7001\nhz 1 2\n',
+        'quotes.conf': 'port 7001\nappendonly "yes\n',
+        'enum.conf': 'loglevel nothing\n',
+        'nonl.conf': 'port 7001',
+      };
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+      const cases: string[][] = [
+        ['unknown.conf'],
+        ['badint.conf'],
+        ['args.conf'],
+        ['quotes.conf'],
+        ['enum.conf'],
+        ['--port', '7001', '--hz', 'abc'],
+        ['--nosuch', '1'],
+        ['nonl.conf', '--hz', 'x'],
+        ['--port'],
+        ['--port', '7001', '7002'],
+        ['--hz', 'a b'],
+      ];
+      const oracle = redisServerPath();
+      for (const args of cases) {
+        const ours = await run(process.execPath, [BIN, ...args], dir);
+        assert.equal(ours.code, 1, `exit code for ${args.join(' ')}`);
+        assert.match(ours.stderr, /^\n\*\*\* FATAL CONFIG FILE ERROR \(Redis 7\.0\.15\) \*\*\*\nReading the configuration file, at line \d+\n>>> '.*'\n.+\n$/);
+        if (oracle !== null) {
+          const theirs = await run(oracle, args, dir);
+          assert.equal(ours.stderr, theirs.stderr, `stderr for ${args.join(' ')}`);
+          assert.equal(theirs.code, 1);
+        }
+      }
+      const missing = await run(process.execPath, [BIN, join(dir, 'missing.conf')], dir);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr + missing.stdout, /Fatal error, can't open config file '.*missing\.conf': No such file or directory/);
+      if (oracle === null) t.diagnostic('redis-server not installed: fatal blocks checked for shape only');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--version prints the version', async () => {
+    const r = await run(process.execPath, [BIN, '--version'], tmpdir());
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /Redis 7\.0\.15 compatible/);
+  });
+});
