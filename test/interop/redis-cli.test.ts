@@ -112,6 +112,67 @@ describe('redis-cli and redis-benchmark against Sinew', { skip: haveCli ? false 
     assert.equal(await cliBoth(['--no-raw', 'TYPE', 'k']), 'string\n');
   });
 
+  it('--csv and --json output', async () => {
+    await cliBoth(['RPUSH', 'l', 'a', 'b"c', '1']);
+    assert.equal(await cliBoth(['--csv', 'LRANGE', 'l', '0', '-1']), '"a","b\\"c","1"\n');
+    assert.equal(await cliBoth(['--json', 'LRANGE', 'l', '0', '-1']), '["a","b\\"c","1"]\n');
+    assert.equal(await cliBoth(['--csv', 'GET', 'nokey']), 'NULL\n');
+    assert.equal(await cliBoth(['--json', 'HGETALL', 'nokey']), '{}\n');
+    await cliBoth(['HSET', 'h', 'f', 'v']);
+    assert.equal(await cliBoth(['--json', '-3', 'HGETALL', 'h']), '{"f":"v"}\n');
+  });
+
+  /** A long-running redis-cli (MONITOR, SUBSCRIBE): resolves once its output matches `until`. */
+  function background(args: string[]) {
+    const child = spawn('redis-cli', ['-p', String(s.port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let wake: (() => void) | null = null;
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString('latin1');
+      wake?.();
+    });
+    return {
+      output: () => out,
+      async waitFor(until: RegExp, ms = 5000): Promise<string> {
+        const deadline = Date.now() + ms;
+        while (!until.test(out)) {
+          if (Date.now() > deadline) throw new Error(`redis-cli ${args.join(' ')}: no ${until} in ${JSON.stringify(out)}`);
+          await new Promise<void>((r) => {
+            wake = r;
+            setTimeout(r, 20);
+          });
+        }
+        return out;
+      },
+      stop: () => child.kill('SIGKILL'),
+    };
+  }
+
+  it('MONITOR shows every command with its database and client address', async () => {
+    const mon = background(['MONITOR']);
+    try {
+      await mon.waitFor(/^OK\n/);
+      await cliBoth(['-n', '2', 'SET', 'a b', 'x"y']);
+      const out = await mon.waitFor(/"SET" "a b" "x\\"y"\n/i);
+      // As in Redis, the database shown is the one after the command ran (SELECT 2 shows 2).
+      assert.match(out, /^OK\n\d+\.\d{6} \[2 127\.0\.0\.1:(\d+)\] "SELECT" "2"\n\d+\.\d{6} \[2 127\.0\.0\.1:\1\] "(SET|set)" "a b" "x\\"y"\n$/);
+    } finally {
+      mon.stop();
+    }
+  });
+
+  it('SUBSCRIBE prints the subscription and each message', async () => {
+    const sub = background(['SUBSCRIBE', 'ch1']);
+    try {
+      await sub.waitFor(/^subscribe\nch1\n1\n$/);
+      const mine = await run('redis-cli', ['-p', String(s.port), 'PUBLISH', 'ch1', 'hello']);
+      assert.equal(mine.stdout.toString('latin1'), '1\n');
+      assert.equal(await sub.waitFor(/hello\n$/), 'subscribe\nch1\n1\nmessage\nch1\nhello\n');
+    } finally {
+      sub.stop();
+    }
+  });
+
   it('RESP3 output with -3', async () => {
     assert.equal(await cliBoth(['-3', '--no-raw', 'GET', 'nokey']), '(nil)\n');
     const hello = await cliBoth(['-3', '--no-raw', 'HELLO', '3'], undefined, (x) => x.replace(/"id" => \(integer\) \d+/, '"id" => ID'));
