@@ -182,7 +182,7 @@ export class RespParser {
         if (end - pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError('Protocol error: too big mbulk count string');
         return null;
       }
-      if (nl - pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError('Protocol error: too big mbulk count string');
+      // A line end that is there is parsed, however far (Redis checks the size only while waiting for it).
       if (nl + 1 >= end) return null; // need the '\n' too
       const ll = parseStrictInt(buf, pos + 1, nl);
       if (ll === null || ll > 2147483647) throw new ProtocolError('Protocol error: invalid multibulk length');
@@ -204,7 +204,6 @@ export class RespParser {
           if (end - pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError('Protocol error: too big bulk count string');
           break;
         }
-        if (nl - pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError('Protocol error: too big bulk count string');
         if (nl + 1 >= end) break;
         if (buf[pos] !== 36 /* '$' */) {
           throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(buf[pos])}'`);

@@ -199,6 +199,10 @@ describe('wire protocol against redis-server', () => {
     await same('*' + '1'.repeat(30) + '\r\n');
     await same('*1\r\n$' + '1'.repeat(30) + '\r\n');
     await same('ECHO ' + 'x'.repeat(60000) + '\r\n');
+    await same('ECHO ' + 'x'.repeat(70000) + '\r\n');
+    // a line end that has arrived is parsed, however long the line: a bad length, not a size error
+    await same('*' + '1'.repeat(70000) + '\r\n');
+    await same('*1\r\n$' + '1'.repeat(70000) + '\r\n');
     // a NUL byte hides the line end from Redis (strchr): nothing happens
     await same('PI\x00NG\r\nPING\r\n');
     await same('*1\x00\r\n$4\r\nPING\r\n');
