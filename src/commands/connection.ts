@@ -145,6 +145,10 @@ export const connectionCommands: HandlerMap = {
   auth(c, argv) {
     let user = 'default';
     let pass: string;
+    const args = argv.slice();
+    // Secrets never reach MONITOR or the slowlog (Redis redacts the arguments in place).
+    for (let j = 1; j < argv.length; j++) argv[j] = '(redacted)';
+    argv = args;
     if (argv.length === 2) {
       pass = argv[1];
       if (c.server.aclAuth === null && c.server.config.get('requirepass') === '') {
@@ -192,6 +196,8 @@ export const connectionCommands: HandlerMap = {
       if (is(opt, 'auth') && more >= 2) {
         authUser = argv[j + 1];
         authPass = argv[j + 2];
+        argv[j + 1] = '(redacted)';
+        argv[j + 2] = '(redacted)';
         j += 2;
       } else if (is(opt, 'setname') && more >= 1) {
         setName = argv[j + 1];
