@@ -972,7 +972,7 @@ describe('sorted sets against redis-server', () => {
 
   it('keyspace notifications', async (t) => {
     if (!d) return t.skip('redis-server not installed');
-    await d.run([['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']]);
+    await d.run([['CONFIG', 'SET', 'notify-keyspace-events', 'KEAn']]);
     await d.run([['PSUBSCRIBE', '__key*__:*']], { conn: 1 });
     await d.run([
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e', '6', 'f'],
