@@ -148,6 +148,22 @@ describe('wire protocol against redis-server', () => {
     await same(Buffer.concat(script));
   });
 
+  it('large arguments arriving in pieces', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const big = Buffer.alloc(200_000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7 + 3) & 255;
+    const data = Buffer.concat([
+      encodeCommand(['SET', 'big', big]),
+      encodeCommand(['STRLEN', 'big']),
+      encodeCommand(['GETRANGE', 'big', '99990', '100010']),
+      encodeCommand(['SET', 'mid', big.subarray(0, 40_000)]),
+      encodeCommand(['GET', 'mid']),
+      encodeCommand(['DEL', 'big', 'mid']),
+    ]);
+    await same(data, 4093, 'big values in 4093-byte pieces');
+    await same(data, 0, 'big values in one write');
+  });
+
   it('each protocol error replies, closes the connection and leaves others alone', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     const [ours, theirs] = await d.pair(0);
