@@ -114,6 +114,8 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   c.cmd = cmd;
   c.argv = argv;
   c.propagateArgv = null;
+  const prevModified = c.modifiedKeys;
+  c.modifiedKeys = null;
   // Keys a write finds missing and leaves missing did not change: no WATCH or tracking touch for them.
   let absent: string[] | null = null;
   if ((cmd.flags & F.write) !== 0 && (server.watches.count > 0 || server.tracking.active)) {
@@ -159,8 +161,10 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
     const db = c.db;
     const tracking = server.tracking.active ? server.tracking : null;
     if (server.watches.count > 0 || server.blocking.blockedClients > 0 || tracking !== null) {
+      const only = c.modifiedKeys as string[] | null;
       for (const i of cmd.keyPositions(argv, true)) {
         if (absent !== null && absent.includes(argv[i]) && !db.dict.has(argv[i])) continue;
+        if (only !== null && !only.includes(argv[i])) continue;
         server.watches.touch(db, argv[i]);
         server.blocking.signal(db, argv[i]);
         if (tracking !== null) tracking.invalidateKey(argv[i]);
@@ -175,6 +179,7 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   c.lastCmd = cmd;
   c.cmd = prevCmd;
   c.argv = prevArgv;
+  c.modifiedKeys = prevModified;
   if (server.callDepth === 0) server.tracking.afterCommand();
   if (server.callDepth === 0 && server.blocking.hasReady) server.blocking.handleReady();
 }

@@ -470,6 +470,7 @@ function blockingPop(c: Client, argv: string[], left: boolean): void {
     c.w.bulk(l.pop(left) as string);
     elementsRemoved(c, key, left, l, 1);
     c.propagateArgv = [left ? 'LPOP' : 'RPOP', key];
+    c.modifiedKeys = [key];
     return;
   }
   const blocking = c.server.blocking;
@@ -520,6 +521,7 @@ function lmpopGeneric(c: Client, argv: string[], numkeysIdx: number, block: bool
     const n = popRangeReply(c, l, left, count);
     elementsRemoved(c, key, left, l, n);
     c.propagateArgv = [left ? 'LPOP' : 'RPOP', key, String(n)];
+    c.modifiedKeys = [key];
     return;
   }
   if (!block) {

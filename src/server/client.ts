@@ -64,6 +64,12 @@ export class Client {
   argv: string[] = [];
   /** Set by a handler whose effect must be propagated in another form (EXPIRE as PEXPIREAT, ...). */
   propagateArgv: string[] | null = null;
+  /**
+   * Set by a handler that changed only some of its command's keys (LMPOP,
+   * BLPOP ... pop from one of several): the others are not signalled as
+   * modified (WATCH, tracking, blocked clients). Null: every written key.
+   */
+  modifiedKeys: string[] | null = null;
   /** MULTI queue. */
   mstate: QueuedCommand[] | null = null;
   /** Keys watched by WATCH: "<db>\0<key>" entries. */

@@ -297,6 +297,24 @@ describe('lists against redis-server', () => {
     assert.ok(out.slice(-3).some((r) => r.length > 20), 'the script leaves lists of some length');
   });
 
+  it('WATCH: a pop from one of several keys leaves the others untouched', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    for (const pop of [
+      ['LMPOP', '2', 'a', 'b', 'LEFT'],
+      ['BLPOP', 'a', 'b', '0'],
+      ['BRPOP', 'nokey', 'a', 'b', '0'],
+      ['BLMPOP', '0', '2', 'a', 'b', 'RIGHT'],
+      ['RPUSH', 'a', '5', '6'],
+    ] as Cmd[]) {
+      for (const watched of [['b', 'nokey'], ['a']]) {
+        await d.run([['DEL', 'a', 'b'], ['RPUSH', 'a', '1', '2', '3'], ['RPUSH', 'b', '4']]);
+        await d.run([['WATCH', ...watched], ['MULTI'], ['LLEN', watched[0]]], { conn: 1 });
+        await d.run([pop]);
+        await d.run([['EXEC']], { conn: 1 });
+      }
+    }
+  });
+
   it('keyspace hits and misses', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([
