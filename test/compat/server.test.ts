@@ -171,6 +171,36 @@ describe('server commands against redis-server', () => {
     ]);
   });
 
+  it('MONITOR: the feed of other clients, quoting, db, redacted AUTH', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const [ma, mb] = await d.pair(1);
+    await d.run([['MONITOR']], { conn: 1 });
+    const cmds = [
+      ['SET', 'k', 'a "b"\n\x01\xff'],
+      ['SELECT', '2'],
+      ['GET', 'k'],
+      ['AUTH', 'secret'],
+      ['HELLO', '2', 'AUTH', 'default', 'pw'],
+      ['CONFIG', 'GET', 'hz'],
+      ['MULTI'],
+      ['INCR', 'c'],
+      ['EXEC'],
+      ['PING'],
+    ];
+    for (const c of cmds) await d.run([c], { typeOnly: true });
+    const norm = (s: string) => s.replace(/^\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]/, '+T [$1 ADDR]');
+    const feed = async (m: typeof ma) => {
+      const out: string[] = [];
+      for (;;) {
+        const r = norm(await m.nextRaw(2000));
+        out.push(r);
+        if (r.includes('"PING"')) return out;
+      }
+    };
+    const [fa, fb] = await Promise.all([feed(ma), feed(mb)]);
+    assert.deepEqual(fa, fb);
+  });
+
   it('unknown command, wrong arity and unknown subcommand messages', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([
