@@ -419,15 +419,17 @@ class ClientSink implements RangeSink {
 class StoreSink implements RangeSink {
   private z: ZSet | null = null;
   private readonly lim: Limits;
+  /** byRank: the length is known up front (Redis then creates a skiplist at once for long results). */
   constructor(
     private readonly c: Client,
     private readonly dst: string,
+    private readonly byRank: boolean,
   ) {
     this.lim = limits(c);
   }
   begin(n: number): void {
     this.z = new ZSet();
-    if (n > this.lim.entries) this.z.listpack = false;
+    if (this.byRank && n > this.lim.entries) this.z.listpack = false;
   }
   emit(m: string, s: number): void {
     addNew(this.z!, m, s, this.lim);
@@ -515,7 +517,7 @@ function zrangeGeneric(c: Client, argv: string[], keyIdx: number, store: boolean
     if (lrange === null) return;
   }
   const z = c.db.read(key);
-  const sink: RangeSink = store ? new StoreSink(c, argv[1]) : new ClientSink(c, withscores);
+  const sink: RangeSink = store ? new StoreSink(c, argv[1], type === RangeType.Rank) : new ClientSink(c, withscores);
   if (z === undefined) {
     if (store) {
       sink.begin(0);
