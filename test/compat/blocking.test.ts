@@ -224,6 +224,10 @@ describe('blocking list commands against redis-server', () => {
     await d.expectReply(1, 'BLPOP after the list came back');
     await d.expectReply(2, 'BLMOVE after the list came back');
     await d.run([['LRANGE', 'dst', '0', '-1']]);
+    // another of the waited keys turned into a string: served from the ready key, no WRONGTYPE
+    await block(['BLPOP', 'k1', 'k2', '0'], 3);
+    await d.run([['SET', 'k1', 'string'], ['RPUSH', 'k2', 'v']]);
+    await d.expectReply(3, 'BLPOP k1 k2 with k1 a string');
   });
 
   it('disconnected blocked clients are cleaned up', async (t) => {
