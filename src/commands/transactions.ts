@@ -91,7 +91,6 @@ export const transactionCommands: HandlerMap = {
       }
       discardTransaction(c);
     }
-    server.dirty++;
   },
 
   watch(c, argv) {

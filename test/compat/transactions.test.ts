@@ -63,6 +63,19 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
     ]);
   });
 
+  it('EXEC itself changes no dirty counter; queued writes do', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const [a, b] = await d.pair(0);
+    const changes = async (c: typeof a): Promise<number> => {
+      const info = String(await c.call('INFO', 'persistence'));
+      return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
+    };
+    const before = [await changes(a), await changes(b)];
+    await d.run([['MULTI'], ['PING'], ['EXEC'], ['MULTI'], ['EXEC'], ['MULTI'], ['SET', 'a', '1'], ['INCR', 'a'], ['EXEC']]);
+    const after = [await changes(a), await changes(b)];
+    assert.equal(after[0] - before[0], after[1] - before[1]);
+  });
+
   it('RESP3 replies inside EXEC, SELECT inside a transaction', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
