@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ZSet, ZTree, cmpKey } from '../../src/types/zset.js';
+import { strtodWhole } from '../../src/commands/zsets.js';
 
 /** Small seeded PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -231,5 +232,33 @@ describe('ZTree / ZSet against a sorted array model', () => {
     const y = new ZSet();
     y.checkGrowth(1, 65, 128, 64);
     assert.equal(y.clone().encoding(), 'skiplist');
+  });
+
+  it('parses range bounds with strtod rules', () => {
+    const cases: [string, number | null][] = [
+      ['', 0],
+      ['1.5', 1.5],
+      [' \t1', 1],
+      ['   ', null],
+      ['1 ', null],
+      ['1\x00junk', 1],
+      ['\x00', 0],
+      ['inf', Infinity],
+      ['-Infinity', -Infinity],
+      ['nan', null],
+      ['1e400', Infinity],
+      ['-1e400', -Infinity],
+      ['1e-400', 0],
+      ['0x10', 16],
+      ['0x1p-2', 0.25],
+      ['0x.8', 0.5],
+      ['0x', null],
+      ['.5', 0.5],
+      ['5.', 5],
+      ['+3', 3],
+      ['abc', null],
+      ['--1', null],
+    ];
+    for (const [input, want] of cases) assert.equal(strtodWhole(input), want, JSON.stringify(input));
   });
 });
