@@ -552,6 +552,7 @@ describe('generic key commands against redis-server', () => {
     // A new key starts at 5 and its first access always makes it 6 (later ones are random).
     await d.run([
       ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'],
+      ['CONFIG', 'SET', 'lfu-decay-time', '0'],
       ['SET', 'k', 'v', 'PXAT', '4102444800000'],
       ['EXISTS', 'k'], ['TYPE', 'k'], ['TTL', 'k'], ['PTTL', 'k'], ['EXPIRETIME', 'k'], ['PEXPIRETIME', 'k'],
       ['SCAN', '0', 'TYPE', 'string'], ['OBJECT', 'ENCODING', 'k'], ['OBJECT', 'IDLETIME', 'k'], ['KEYS', '*'], ['DBSIZE'],
@@ -566,6 +567,7 @@ describe('generic key commands against redis-server', () => {
       ['SET', 'e', 'v'], ['EXPIRE', 'e', '100'], ['OBJECT', 'FREQ', 'e'],
       ['SET', 'p', 'v'], ['PERSIST', 'p'], ['OBJECT', 'FREQ', 'p'],
       ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'],
+      ['CONFIG', 'SET', 'lfu-decay-time', '1'],
     ], { unordered: true });
   });
 
