@@ -218,6 +218,29 @@ describe('blocking sorted set pops against redis-server', () => {
     assert.deepEqual(await blockedClients(), ['0', '0']);
   });
 
+  it('CLIENT UNBLOCK: as a timeout, or with an error', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const [a1, b1] = await d.pair(1);
+    const ids = await Promise.all([a1.raw('CLIENT', 'ID'), b1.raw('CLIENT', 'ID')]);
+    const [ia, ib] = ids.map((r) => r.slice(1, -2));
+    const [a0, b0] = await d.pair(0);
+    const unblock = async (...how: string[]) => {
+      const [ra, rb] = await Promise.all([a0.raw('CLIENT', 'UNBLOCK', ia, ...how), b0.raw('CLIENT', 'UNBLOCK', ib, ...how)]);
+      assert.equal(ra, rb, `CLIENT UNBLOCK ${how.join(' ')}`);
+    };
+    await block(['BZPOPMIN', 'k', '0'], 1);
+    await unblock();
+    await d.expectReply(1, 'BZPOPMIN unblocked as a timeout');
+    await d.run([['HELLO', '3']], { conn: 1, typeOnly: true });
+    await block(['BZMPOP', '0', '1', 'k', 'MAX'], 1);
+    await unblock('TIMEOUT');
+    await d.expectReply(1, 'RESP3 BZMPOP unblocked as a timeout');
+    await block(['BZPOPMAX', 'k', '0'], 1);
+    await unblock('ERROR');
+    await d.expectReply(1, 'BZPOPMAX unblocked with an error');
+    assert.deepEqual(await blockedClients(), ['0', '0']);
+  });
+
   it('pops propagate as ZPOPMIN / ZPOPMAX', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     const seen: string[][] = [];
