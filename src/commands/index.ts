@@ -18,6 +18,7 @@ import { hashCommands } from './hashes.js';
 import { sortCommands } from './sort.js';
 import { pubsubCommands } from './pubsub.js';
 import { transactionCommands } from './transactions.js';
+import { scriptingCommands } from './scripting.js';
 import { trackingCommands } from './tracking.js';
 
 export function allHandlers(): HandlerMap {
@@ -37,6 +38,7 @@ export function allHandlers(): HandlerMap {
     ...sortCommands,
     ...pubsubCommands,
     ...transactionCommands,
+    ...scriptingCommands,
     ...trackingCommands,
   };
 }
