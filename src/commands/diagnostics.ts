@@ -597,6 +597,111 @@ function rdbStringLength(s: string): number {
   return hdr + len;
 }
 
+/** Bytes of one listpack entry (encoding + data + back-length). */
+function lpEntryBytes(s: string): number {
+  let n: number;
+  const v = s.length <= 20 ? parseLL(s) : null;
+  if (v !== null && String(v) === s) {
+    if (v >= 0 && v <= 127) n = 1;
+    else if (v >= -4096 && v <= 4095) n = 2;
+    else if (v >= -32768 && v <= 32767) n = 3;
+    else if (v >= -8388608 && v <= 8388607) n = 4;
+    else if (v >= -2147483648 && v <= 2147483647) n = 5;
+    else n = 9;
+  } else {
+    const len = s.length;
+    n = len < 64 ? 1 + len : len < 4096 ? 2 + len : 5 + len;
+  }
+  const back = n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : n < 268435456 ? 4 : 5;
+  return n + back;
+}
+
+/** RDB length-prefix bytes for a count. */
+function rdbLenBytes(n: number): number {
+  return n < 64 ? 1 : n < 16384 ? 2 : n <= 0xffffffff ? 5 : 9;
+}
+
+/**
+ * RDB size of an aggregate as Redis 7.0 would write it (listpack / intset
+ * blobs, or element by element), without LZF compression of blobs.
+ */
+function rdbAggregateLength(v: Value, fill: number): { size: number; nodes: number; lpBytes: number } {
+  const o = v as unknown as Anyish;
+  const blob = (bytes: number) => rdbLenBytes(bytes) + bytes;
+  const enc = typeof v === 'string' ? 'raw' : v.encoding();
+  switch ((v as { type: string }).type) {
+    case 'list': {
+      const len = (o.length as number) ?? 0;
+      const get = o.get as (i: number) => string;
+      const limit = fill < 0 ? 4096 * 2 ** Math.min(4, -fill - 1) : Infinity;
+      let nodes = 0;
+      let size = 0;
+      let cur = 0;
+      let count = 0;
+      let total = 0;
+      for (let i = 0; i < len; i++) {
+        const e = lpEntryBytes(get.call(o, i));
+        if (count === 0 || (fill > 0 ? count >= fill : 7 + cur + e > limit)) {
+          if (count > 0) {
+            size += 1 + blob(7 + cur);
+            total += 7 + cur;
+          }
+          nodes++;
+          cur = 0;
+          count = 0;
+        }
+        cur += e;
+        count++;
+      }
+      if (count > 0) {
+        size += 1 + blob(7 + cur);
+        total += 7 + cur;
+      }
+      return { size: rdbLenBytes(nodes) + size, nodes, lpBytes: total };
+    }
+    case 'set': {
+      const members = (o.members as string[]) ?? [];
+      if (o.intset === true) {
+        let width = 2;
+        for (const m of members) {
+          const n = Number(m);
+          if (n < -2147483648 || n > 2147483647) width = 8;
+          else if ((n < -32768 || n > 32767) && width < 4) width = 4;
+        }
+        return { size: blob(8 + members.length * width), nodes: 0, lpBytes: 0 };
+      }
+      let size = rdbLenBytes(members.length);
+      for (const m of members) size += rdbStringLength(m);
+      return { size, nodes: 0, lpBytes: 0 };
+    }
+    case 'hash': {
+      const fields = (o.fields as string[]) ?? [];
+      const values = (o.values as string[]) ?? [];
+      if (enc === 'listpack') {
+        let lp = 7;
+        for (let i = 0; i < fields.length; i++) lp += lpEntryBytes(fields[i]) + lpEntryBytes(values[i]);
+        return { size: blob(lp), nodes: 0, lpBytes: 0 };
+      }
+      let size = rdbLenBytes(fields.length);
+      for (let i = 0; i < fields.length; i++) size += rdbStringLength(fields[i]) + rdbStringLength(values[i]);
+      return { size, nodes: 0, lpBytes: 0 };
+    }
+    case 'zset': {
+      const dict = (o.dict as Map<string, number>) ?? new Map<string, number>();
+      if (enc === 'listpack') {
+        let lp = 7;
+        for (const [m, sc] of dict) lp += lpEntryBytes(m) + lpEntryBytes(formatG(sc, 17));
+        return { size: blob(lp), nodes: 0, lpBytes: 0 };
+      }
+      let size = rdbLenBytes(dict.size);
+      for (const m of dict.keys()) size += rdbStringLength(m) + 8;
+      return { size, nodes: 0, lpBytes: 0 };
+    }
+    default:
+      return { size: Math.max(1, estimateValueMemory(v, 0) >> 1), nodes: 0, lpBytes: 0 };
+  }
+}
+
 function stringEncoding(s: string): string {
   if (s.length <= 20) {
     const n = parseLL(s);
@@ -627,19 +732,15 @@ function debugObject(c: Client, key: string): void {
     }
   } else {
     encoding = v.encoding();
-    serialized = Math.max(1, estimateValueMemory(v, 0) >> 1);
+    const fill = server.config.getInt('list-max-listpack-size');
+    const r = rdbAggregateLength(v, fill);
+    serialized = r.size;
     if (v.type === 'list') {
       const len = ((v as unknown as Anyish).length as number) ?? 0;
-      const fill = server.config.getInt('list-max-listpack-size');
-      const perNode = fill > 0 ? fill : 128 * 2 ** Math.min(4, -fill - 1);
-      const nodes = Math.max(1, Math.ceil(len / perNode));
-      let bytes = 0;
-      const get = (v as unknown as Anyish).get as (i: number) => string;
-      for (let i = 0; i < Math.min(len, 64); i++) bytes += get.call(v, i).length + 2;
-      const size = len > 64 ? Math.round((bytes / 64) * len) : bytes;
+      const nodes = Math.max(1, r.nodes);
       extra =
-        ` ql_nodes:${nodes} ql_avg_node:${(len / nodes).toFixed(2)} ql_listpack_max:${fill}` +
-        ` ql_compressed:${server.config.getInt('list-compress-depth') !== 0 ? 1 : 0} ql_uncompressed_size:${size + 7 * nodes}`;
+        ` ql_nodes:${r.nodes} ql_avg_node:${(len / nodes).toFixed(2)} ql_listpack_max:${fill}` +
+        ` ql_compressed:${server.config.getInt('list-compress-depth') !== 0 ? 1 : 0} ql_uncompressed_size:${r.lpBytes}`;
     }
   }
   const idle = Math.floor(server.idleTime(db, key, v) / 1000);

@@ -415,6 +415,20 @@ describe('server commands against redis-server', () => {
       const [oa, ob] = await Promise.all([a.call('DEBUG', 'OBJECT', k), b.call('DEBUG', 'OBJECT', k)]);
       assert.equal(norm(oa), norm(ob), `DEBUG OBJECT ${k}`);
     }
+    // Small aggregates (blobs of 20 bytes or less, which Redis does not compress)
+    await d.run([
+      ['RPUSH', 'l', 'a', 'b', '7'],
+      ['SADD', 'si', '1', '2', '70000'],
+      ['SADD', 'ss', 'a', 'b', '12'],
+      ['HSET', 'h', 'f', 'v'],
+      ['ZADD', 'z', '1', 'a'],
+      ['APPEND', 'r', 'abc'],
+      ['SET', 'big', '100000'],
+    ]);
+    for (const k of ['l', 'si', 'ss', 'h', 'z', 'r', 'big']) {
+      const [oa, ob] = await Promise.all([a.call('DEBUG', 'OBJECT', k), b.call('DEBUG', 'OBJECT', k)]);
+      assert.equal(norm(oa), norm(ob), `DEBUG OBJECT ${k}`);
+    }
   });
 });
 
