@@ -14,7 +14,11 @@
  * 0..255 to one UTF-16 code unit, so they are binary safe.
  */
 
+import { constants as bufferConstants } from 'node:buffer';
+
 export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
+/** Arguments are latin1 strings; V8 can not make one longer than this (just under 512MB). */
+const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
 const PROTO_MBULK_BIG_ARG = 32 * 1024;
 const EMPTY = Buffer.alloc(0);
 
@@ -210,6 +214,8 @@ export class RespParser {
         }
         const ll = parseStrictInt(buf, pos + 1, nl);
         if (ll === null || ll < 0 || ll > this.maxBulkLen) throw new ProtocolError('Protocol error: invalid bulk length');
+        // Beyond the longest string the JS engine can make: refused up front, never a crash later.
+        if (ll > MAX_STRING_LENGTH) throw new ProtocolError('Protocol error: invalid bulk length');
         if (ll > 16384 && !this.authenticated) throw new ProtocolError('Protocol error: unauthenticated bulk length');
         pos = nl + 2;
         this.bulkLen = ll;
