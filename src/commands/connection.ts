@@ -216,7 +216,7 @@ export const connectionCommands: HandlerMap = {
       authenticate(c, authUser);
     }
     if (!c.authenticated) {
-      c.w.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+      c.w.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
       return;
     }
     if (setName !== null) {

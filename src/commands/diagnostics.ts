@@ -1173,7 +1173,8 @@ export const diagnosticsCommands: HandlerMap = {
       }
     }
     const db = c.db;
-    const v = db.lookup(argv[2]);
+    // Like Redis: a plain dictionary look-up (no expiry, no access-time update).
+    const v = db.dict.get(argv[2]);
     if (v === undefined) {
       c.w.nullBulk();
       return;

@@ -147,6 +147,35 @@ describe('connection commands against redis-server', () => {
     ]);
   });
 
+  it('with requirepass: NOAUTH, AUTH, HELLO AUTH, RESET', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const p = await Differ.create({ sinew: { requirepass: 'pw' }, redis: { requirepass: 'pw' } });
+    if (!p) return t.skip('redis-server not installed');
+    try {
+      await p.run([
+        ['GET', 'k'],
+        ['PING'],
+        ['HELLO', '3'],
+        ['HELLO', '2', 'SETNAME', 'x'],
+        ['AUTH', 'wrong'],
+        ['AUTH', 'default', 'wrong'],
+        ['AUTH', 'nosuch', 'pw'],
+        ['AUTH', 'pw'],
+        ['GET', 'k'],
+        ['RESET'],
+        ['GET', 'k'],
+        ['AUTH', 'default', 'pw'],
+        ['RESET'],
+      ]);
+      const [a, b] = await p.pair();
+      const [ra, rb] = await Promise.all([a.raw('HELLO', '3', 'AUTH', 'default', 'pw', 'SETNAME', 'me'), b.raw('HELLO', '3', 'AUTH', 'default', 'pw', 'SETNAME', 'me')]);
+      assert.equal(normId(ra), normId(rb));
+      await p.run([['CLIENT', 'GETNAME'], ['HELLO', '2', 'AUTH', 'default', 'bad']]);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('QUIT replies OK and closes', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([['QUIT']]);
