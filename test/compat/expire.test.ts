@@ -257,7 +257,8 @@ describe('expiry against redis-server', () => {
       const ttl = (await c.call('TTL', 'r')) as number;
       assert.ok(ttl === 2 || ttl === 1, `TTL rounds to nearest second: ${ttl}`);
       await c.call('PEXPIRE', 'r', '1499');
-      assert.equal(await c.call('TTL', 'r'), 1);
+      const ttl2 = (await c.call('TTL', 'r')) as number;
+      assert.ok(ttl2 === 1 || ttl2 === 0, `TTL of 1499 ms does not round up: ${ttl2}`);
       const now = Date.now();
       await c.call('EXPIRE', 'r', '100');
       const at = (await c.call('PEXPIRETIME', 'r')) as number;
