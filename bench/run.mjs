@@ -31,7 +31,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, existsSync, cpSync, symlinkSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -117,7 +117,23 @@ function track(child) {
 const GC_HOOK =
   'data:text/javascript,process.on("SIGUSR2",()=>{globalThis.gc();globalThis.gc();process.stderr.write("sinew-bench-gc-done\\n")})';
 
+// Sinew runs from a private copy of the build made at start-up, so that a
+// rebuild of dist/ during the run (tsc in the same tree) cannot affect it.
+let SNAPSHOT = null;
+
+function snapshotBuild() {
+  const snap = mkdtempSync(join(os.tmpdir(), 'sinew-bench-build-'));
+  tmpDirs.push(snap);
+  cpSync(join(ROOT, 'dist', 'src'), join(snap, 'dist', 'src'), { recursive: true });
+  cpSync(join(ROOT, 'bin'), join(snap, 'bin'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
+  // Runtime dependencies resolve from the project's node_modules.
+  if (existsSync(join(ROOT, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(snap, 'node_modules'), 'dir');
+  return snap;
+}
+
 async function startSinew() {
+  SNAPSHOT ??= snapshotBuild();
   const port = await freePort();
   const dir = mkdtempSync(join(os.tmpdir(), 'sinew-bench-'));
   tmpDirs.push(dir);
@@ -128,7 +144,7 @@ async function startSinew() {
         '--expose-gc',
         '--import',
         GC_HOOK,
-        join(ROOT, 'bin', 'sinew-server.js'),
+        join(SNAPSHOT, 'bin', 'sinew-server.js'),
         '--port', String(port),
         '--bind', HOST,
         '--save', '',
