@@ -355,7 +355,14 @@ export const connectionCommands: HandlerMap = {
         id = n;
       } else if (is(opt, 'addr')) addr = val;
       else if (is(opt, 'laddr')) laddr = val;
-      else if (is(opt, 'user')) user = val;
+      else if (is(opt, 'user')) {
+        const exists = (c.server as unknown as { aclUserExists?: (u: string) => boolean }).aclUserExists;
+        if (typeof exists === 'function' ? !exists(val) : val !== 'default') {
+          c.w.error(`ERR No such user '${val}'`);
+          return;
+        }
+        user = val;
+      }
       else if (is(opt, 'type')) {
         type = val.toLowerCase();
         if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) {
@@ -425,8 +432,12 @@ export const connectionCommands: HandlerMap = {
 
   'client|pause'(c, argv) {
     const ms = parseLL(argv[2]);
-    if (ms === null || ms < 0) {
+    if (ms === null) {
       c.w.error('ERR timeout is not an integer or out of range');
+      return;
+    }
+    if (ms < 0) {
+      c.w.error('ERR timeout is negative');
       return;
     }
     let writesOnly = false;

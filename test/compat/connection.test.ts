@@ -118,6 +118,15 @@ describe('connection commands against redis-server', () => {
       ['CLIENT', 'UNBLOCK', 'x'],
       ['CLIENT', 'UNBLOCK', '1', 'foo'],
       ['CLIENT', 'UNBLOCK', '999999'],
+      ['CLIENT', 'PAUSE', '-1'],
+      ['CLIENT', 'PAUSE', '0'],
+      ['CLIENT', 'KILL', 'USER', 'nosuch'],
+      ['CLIENT', 'KILL', 'LADDR', '1.1.1.1:1'],
+      ['CLIENT', 'KILL', 'SKIPME', 'no', 'ADDR', '1.1.1.1:1'],
+      ['CLIENT', 'KILL', 'ID', '0'],
+      ['CLIENT', 'SETNAME', 'a:b'],
+      ['CLIENT', 'GETNAME'],
+      ['SELECT', '99999999999999999999'],
     ]);
     const [a, b] = await d.pair();
     await Promise.all([a.raw('CLIENT', 'SETNAME', 'me'), b.raw('CLIENT', 'SETNAME', 'me'), a.raw('SELECT', '2'), b.raw('SELECT', '2')]);
