@@ -29,7 +29,19 @@ function reject(server: Server, c: Client, msg: string, cmd: Command | null): vo
   if (cmd !== null) cmd.rejectedCalls++;
   if ((c.flags & ClientFlag.Multi) !== 0) c.flags |= ClientFlag.DirtyExec;
   if (cmd !== null && cmd.parent === null && cmd.name === 'exec') execAbort(c, msg);
-  else c.w.error(msg);
+  else replyWriter(server, c).error(msg);
+}
+
+/**
+ * The writer for a reply given outside call() (QUEUED, rejections): CLIENT
+ * REPLY OFF|SKIP silence it too (errors are still counted), and a SKIP
+ * lasts this one command.
+ */
+function replyWriter(server: Server, c: Client) {
+  const mode = c.replyMode;
+  if (mode === 'on' || c.realWriter !== null) return c.w;
+  if (mode === 'skip') c.replyMode = 'on';
+  return server.discardWriter(c.resp);
 }
 
 export function dispatch(server: Server, c: Client, argv: string[]): void {
@@ -85,7 +97,7 @@ export function dispatch(server: Server, c: Client, argv: string[]): void {
   }
   if ((cflags & ClientFlag.Multi) !== 0 && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
     c.mstate!.push({ cmd, argv });
-    c.w.simple('QUEUED');
+    replyWriter(server, c).simple('QUEUED');
     return;
   }
   call(server, c, cmd, argv);
@@ -123,7 +135,8 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
     for (const i of cmd.keyPositions(argv, true)) if (!dict.has(argv[i])) (absent ??= []).push(argv[i]);
   }
   const mode = c.replyMode;
-  const mute = mode === 'off' || mode === 'skip';
+  // Nested calls (EXEC) run inside the outer command's muting.
+  const mute = (mode === 'off' || mode === 'skip') && c.realWriter === null;
   if (mute) {
     c.realWriter = c.w;
     c.w = server.discardWriter(c.resp);
@@ -135,10 +148,12 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
       c.w = c.realWriter!;
       c.realWriter = null;
     }
-    const after = c.replyMode;
-    if (after === 'skipnext') c.replyMode = 'skip';
-    else if (mode === 'skip' && after === 'skip') c.replyMode = 'on';
     server.callDepth--;
+    if (mute || server.callDepth === 0) {
+      const after = c.replyMode;
+      if (after === 'skipnext') c.replyMode = 'skip';
+      else if (mode === 'skip' && after === 'skip') c.replyMode = 'on';
+    }
   }
   cmd.calls++;
   if (server.stats.errorReplies !== err0) cmd.failedCalls++;

@@ -76,6 +76,20 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
     assert.equal(after[0] - before[0], after[1] - before[1]);
   });
 
+  it('CLIENT REPLY OFF and SKIP around MULTI/EXEC (QUEUED and rejections are silenced too)', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    for (const cmd of [['CLIENT', 'REPLY', 'OFF'], ['MULTI'], ['SET', 'a', '1'], ['GET', 'a'], ['NOSUCH'], ['EXEC'], ['MULTI'], ['SET', 'a', '2'], ['EXEC']]) {
+      await d.send(cmd);
+    }
+    await d.run([['CLIENT', 'REPLY', 'ON'], ['GET', 'a']]);
+    await d.send(['CLIENT', 'REPLY', 'SKIP']);
+    await d.send(['MULTI']);
+    await d.run([['SET', 'b', '1'], ['EXEC'], ['GET', 'b']]);
+    await d.send(['CLIENT', 'REPLY', 'SKIP']);
+    await d.send(['NOSUCH']);
+    await d.run([['PING'], ['GET', 'a']]);
+  });
+
   it('RESP3 replies inside EXEC, SELECT inside a transaction', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
