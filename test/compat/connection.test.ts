@@ -141,6 +141,22 @@ describe('connection commands against redis-server', () => {
     }
   });
 
+  it('CLIENT REPLY OFF / SKIP / ON and CLIENT KILL of another connection', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.send(['CLIENT', 'REPLY', 'SKIP']);
+    await d.send(['PING', 'skipped']);
+    await d.run([['PING', 'visible']]);
+    await d.send(['CLIENT', 'REPLY', 'OFF']);
+    await d.send(['PING', 'a']);
+    await d.run([['CLIENT', 'REPLY', 'ON'], ['PING', 'b']]);
+    await d.run([['CLIENT', 'SETNAME', 'victim']], { conn: 1 });
+    await d.run([['CLIENT', 'KILL', 'USER', 'default'], ['CLIENT', 'KILL', 'USER', 'default']]);
+    const [a1, b1] = await d.pair(1);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(a1.closed, true);
+    assert.equal(b1.closed, true);
+  });
+
   it('RESET puts the connection back to its defaults', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([
