@@ -113,43 +113,79 @@ function latencyDoctor(server: Server): string {
   return out;
 }
 
-/** LATENCY GRAPH: Redis's header and a sparkline of the samples. */
+/** Renders a sparkline as Redis's sparkline.c does (fill mode, labels written vertically below). */
+function sparkline(samples: { value: number; label: string }[], columns: number, rows: number): string {
+  const charsetFill = '_o#';
+  const charsetLen = 3;
+  const labelMarginTop = 1;
+  let min = 0;
+  let max = 0;
+  samples.forEach((x, i) => {
+    if (i === 0) min = max = x.value;
+    else if (x.value < min) min = x.value;
+    else if (x.value > max) max = x.value;
+  });
+  let out = '';
+  for (let off = 0; off < samples.length; off += columns) {
+    const len = Math.min(columns, samples.length - off);
+    if (off !== 0) out += '\n';
+    let relmax = max - min;
+    if (relmax === 0) relmax = 1;
+    const steps = charsetLen * rows;
+    let row = 0;
+    for (let loop = true; loop; ) {
+      loop = false;
+      const chars: string[] = new Array(len).fill(' ');
+      for (let j = 0; j < len; j++) {
+        const x = samples[off + j];
+        const relval = x.value - min;
+        let step = Math.trunc(Math.trunc(relval * steps) / relmax);
+        if (step < 0) step = 0;
+        if (step >= steps) step = steps - 1;
+        if (row < rows) {
+          const idx = step - (rows - row - 1) * charsetLen;
+          loop = true;
+          if (idx >= 0 && idx < charsetLen) chars[j] = charsetFill[idx];
+          else if (idx >= charsetLen) chars[j] = '|';
+        } else {
+          if (row - rows < labelMarginTop) {
+            loop = true;
+            break;
+          }
+          const labelChar = row - rows - labelMarginTop;
+          if (x.label.length > labelChar) {
+            loop = true;
+            chars[j] = x.label[labelChar];
+          }
+        }
+      }
+      if (loop) {
+        row++;
+        out += chars.join('') + '\n';
+      }
+    }
+  }
+  return out;
+}
+
+/** LATENCY GRAPH: Redis's header, then a sparkline of the samples labelled with their age. */
 function latencyGraph(server: Server, event: string): string | null {
   const e = server.latency.events.get(event);
   if (e === undefined || e.samples.length === 0) return null;
-  const last = e.samples[e.samples.length - 1];
   const now = Math.floor(Date.now() / 1000);
-  let min = Infinity;
+  let min = 0;
   let max = 0;
-  for (const s of e.samples) {
-    if (s.latency < min) min = s.latency;
-    if (s.latency > max) max = s.latency;
-  }
-  let out =
-    `${event} - high ${max} ms, low ${min} ms (all time high ${e.max} ms)\n` +
-    '-'.repeat(80) + '\n';
-  // Sparkline: 4 rows of height, one column per sample.
-  const rows = 4;
-  const cols = e.samples.map((s) => {
-    const h = max === min ? rows * 2 : Math.round(((s.latency - min) / (max - min)) * (rows * 2 - 1)) + 1;
-    return h;
-  });
-  for (let r = rows - 1; r >= 0; r--) {
-    let line = '';
-    for (const h of cols) {
-      const lo = r * 2;
-      line += h > lo + 1 ? (r === rows - 1 || h >= lo + 2 ? '#' : '_') : h === lo + 1 ? '_' : ' ';
+  const seq = e.samples.map((x, i) => {
+    if (i === 0) min = max = x.latency;
+    else {
+      if (x.latency > max) max = x.latency;
+      if (x.latency < min) min = x.latency;
     }
-    out += line.replace(/\s+$/, '') + '\n';
-  }
-  let labels = '';
-  for (const s of e.samples) {
-    const age = now - s.time;
-    labels += age < 60 ? `${age}s`.slice(0, 1) : age < 3600 ? 'm' : 'h';
-  }
-  out += labels + '\n';
-  void last;
-  return out;
+    const age = now - x.time;
+    const label = age < 60 ? `${age}s` : age < 3600 ? `${Math.floor(age / 60)}m` : age < 86400 ? `${Math.floor(age / 3600)}h` : `${Math.floor(age / 86400)}d`;
+    return { value: x.latency, label };
+  });
+  return `${event} - high ${max} ms, low ${min} ms (all time high ${e.max} ms)\n` + '-'.repeat(80) + '\n' + sparkline(seq, 80, 4);
 }
 
 /** Command latency histogram (LATENCY HISTOGRAM): one power-of-two bucket at the average, cumulative. */

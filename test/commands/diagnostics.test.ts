@@ -131,6 +131,28 @@ describe('diagnostics', () => {
     await c.raw('CONFIG', 'SET', 'latency-monitor-threshold', '0');
   });
 
+  it('LATENCY GRAPH draws Redis sparkline: fill characters, vertical age labels', async () => {
+    const lat = s.server.latency;
+    lat.reset();
+    const now = Math.floor(Date.now() / 1000);
+    lat.events.set('test-event', {
+      samples: [
+        { time: now - 2, latency: 10 },
+        { time: now - 1, latency: 20 },
+        { time: now, latency: 40 },
+      ],
+      max: 50,
+    });
+    const g = String(await c.call('LATENCY', 'GRAPH', 'test-event'));
+    // labels are ages in seconds: allow the clock to tick once while the test runs
+    const expected = (d: number) =>
+      'test-event - high 40 ms, low 10 ms (all time high 50 ms)\n' +
+      '-'.repeat(80) + '\n' +
+      `  #\n  |\n o|\n_||\n   \n${2 + d}${1 + d}${d}\nsss\n`;
+    assert.ok(g === expected(0) || g === expected(1), g);
+    lat.reset();
+  });
+
   it('DEBUG CHANGE-REPL-ID changes master_replid', async () => {
     const before = s.server.replId;
     assert.equal(await c.raw('DEBUG', 'CHANGE-REPL-ID'), '+OK\r\n');
