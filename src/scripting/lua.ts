@@ -1,20 +1,26 @@
 /**
- * Lua scripting (EVAL and friends) on fengari, a Lua VM written in
- * JavaScript. Strings cross between Lua and the server as bytes (Lua
- * strings are Uint8Arrays in fengari), so scripts are binary safe.
+ * Lua scripting (EVAL and friends) on fengari, a Lua 5.3 VM written in
+ * JavaScript, made to behave as the Lua 5.1 of Redis 7.0.15 where scripts can
+ * tell: numbers are all doubles printed with "%.14g", the 5.1 library names,
+ * Redis's read-only globals, its error handler and error texts. Strings cross
+ * between Lua and the server as bytes (Lua strings are Uint8Arrays in
+ * fengari), so scripts are binary safe.
  *
- * redis.call / redis.pcall run commands through the same dispatcher path as
- * any client (a script client sharing the caller's database and protocol),
- * and replies are converted between RESP and Lua with Redis's rules.
+ * redis.call / redis.pcall run commands through the dispatcher's call() with
+ * a script client sharing the caller's database and user (so writes inside a
+ * script are propagated, notify, touch WATCHed keys and wake blocked clients
+ * like any command; the clock is the outer EVAL's). Replies are converted
+ * between RESP and Lua with Redis's rules for RESP2 and RESP3.
  */
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import fengari from 'fengari';
 import type { Server } from '../server/server.js';
-import type { Client } from '../server/client.js';
-import { ReplyReader, RespError, RespMap, RespSet, RespDouble, RespVerbatim, RespPush, type RespValue } from '../protocol/reply-reader.js';
+import { ClientFlag, type Client } from '../server/client.js';
 import { call } from '../commands/dispatch.js';
 import { F } from '../commands/table.js';
 import type { ReplyWriter } from '../protocol/writer.js';
+import { fmtG, openRedisLibs } from './libs.js';
 
 const { lua, lauxlib, lualib } = fengari;
 type L = unknown;
@@ -26,6 +32,137 @@ export function sha1hex(body: string): string {
   return createHash('sha1').update(Buffer.from(body, 'latin1')).digest('hex');
 }
 
+/*
+ * Lua 5.1 numbers. Redis's Lua has one number type (double) printed with
+ * "%.14g". fengari has 32-bit integers beside floats ("3" would print as 3
+ * but 2^31 literals would wrap, and 3.0 prints "3.0"): every numeral and
+ * string conversion is made a float, and every number prints with %.14g.
+ * fengari's modules call these through their exports object, so replacing
+ * the exported functions reaches the lexer, tonumber and tostring.
+ */
+let patched = false;
+function patchFengari(): void {
+  if (patched) return;
+  patched = true;
+  const require = createRequire(import.meta.url);
+  const lobject = require('fengari/src/lobject.js');
+  const lstring = require('fengari/src/lstring.js');
+  const origStr2num = lobject.luaO_str2num;
+  lobject.luaO_str2num = (s: Uint8Array, o: { ttisinteger(): boolean; setfltvalue(n: number): void; value: number }): number => {
+    const r = origStr2num(s, o);
+    if (r !== 0 && o.ttisinteger()) {
+      // Re-read as a double (fengari's integers are 32-bit and wrap).
+      let t = str(s).trim();
+      let neg = false;
+      if (t[0] === '-' || t[0] === '+') {
+        neg = t[0] === '-';
+        t = t.slice(1);
+      }
+      let n = /^0[xX]/.test(t) ? Number(BigInt(t)) : Number(t);
+      if (Number.isNaN(n)) n = o.value;
+      o.setfltvalue(neg ? -n : n);
+    }
+    return r;
+  };
+  lobject.luaO_tostring = (L: unknown, obj: { value: number; setsvalue(s: unknown): void }): void => {
+    obj.setsvalue(lstring.luaS_bless(L, b(fmtG(Number(obj.value), 14))));
+  };
+}
+
+/** Translates Lua 5.3 runtime error wording to Lua 5.1's. */
+function lua51Message(m: string): string {
+  return m
+    .replace(/attempt to ([a-z ]+?) an? (\w+) value \((local|global|field|upvalue|method|constant) '([^']*)'\)/, "attempt to $1 $3 '$4' (a $2 value)")
+    .replace(/near <eof>/, "near '<eof>'");
+}
+
+/** Internal setup code: gives the 5.1 library, the error handler and read-only tables. */
+const SETUP = `
+local dbg = debug
+local realerror = error
+local realtostring = tostring
+tostring = function(v) if type(v) == 'number' then return v .. '' end return realtostring(v) end
+local type, tostring, rawget, rawset, setmetatable, getmetatable, next = type, tostring, rawget, rawset, setmetatable, getmetatable, next
+unpack = table.unpack
+loadstring = function(s, name) return load(s, name) end
+gcinfo = function() return math.floor(collectgarbage('count')) end
+error = function(m, l)
+  l = l or 1
+  if type(m) == 'number' then m = tostring(m) end
+  if l > 0 then l = l + 1 end
+  return realerror(m, l)
+end
+math.pow = function(x, y) return x ^ y end
+math.mod = math.fmod
+math.log10 = function(x) return math.log(x, 10) end
+math.ldexp = function(m, e) return m * 2.0 ^ e end
+math.frexp = function(x)
+  if x == 0 or x ~= x or x == math.huge or x == -math.huge then return x, 0 end
+  local e = math.floor(math.log(math.abs(x), 2)) + 1
+  local m = x / 2.0 ^ e
+  if math.abs(m) >= 1 then m = m / 2; e = e + 1 elseif math.abs(m) < 0.5 then m = m * 2; e = e - 1 end
+  return m, e
+end
+math.cosh = function(x) return (math.exp(x) + math.exp(-x)) / 2 end
+math.sinh = function(x) return (math.exp(x) - math.exp(-x)) / 2 end
+math.tanh = function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end
+math.atan2 = function(y, x) return math.atan(y, x) end
+local log = math.log
+math.log = function(x) return log(x) end
+math.tointeger = nil; math.type = nil; math.ult = nil; math.maxinteger = nil; math.mininteger = nil
+string.gfind = string.gmatch
+string.pack = nil; string.unpack = nil; string.packsize = nil
+table.getn = function(t) return #t end
+table.setn = function() realerror("'setn' is obsolete", 2) end
+table.maxn = function(t) local m = 0 for k in next, t do if type(k) == 'number' and k > m then m = k end end return m end
+table.foreach = function(t, f) for k, v in next, t do local r = f(k, v) if r ~= nil then return r end end end
+table.foreachi = function(t, f) for i = 1, #t do local r = f(i, t[i]) if r ~= nil then return r end end end
+table.pack = nil; table.unpack = nil; table.move = nil
+coroutine.isyieldable = nil
+os = nil; io = nil; debug = nil; package = nil; require = nil; dofile = nil; loadfile = nil; print = nil; utf8 = nil; rawlen = nil; fengari = nil
+_VERSION = 'Lua 5.1'
+
+function __redis__err__handler(err)
+  local lvl = 2
+  local i = dbg.getinfo(lvl, 'nSl')
+  if i and (i.what == 'C' or i.source == '=[JS]') then lvl = 3; i = dbg.getinfo(lvl, 'nSl') end
+  while i and (i.source == '=redis' or i.source == '=[JS]' or i.what == 'C') do lvl = lvl + 1; i = dbg.getinfo(lvl, 'nSl') end
+  if type(err) ~= 'table' then
+    err = {err = 'ERR ' .. tostring(err)}
+  end
+  if i then
+    err['source'] = i.source
+    err['line'] = i.currentline
+  end
+  return err
+end
+
+-- Read-only tables (Redis 7.0 marks globals and libraries read-only).
+local real = setmetatable({}, {__mode = 'k'})
+local function readonly(t, index)
+  local p = {}
+  real[p] = t
+  setmetatable(p, {__index = index or t, __newindex = function() realerror('Attempt to modify a readonly table', 2) end,
+    __pairs = function() return next, t, nil end, __len = function() return #t end, __metatable = false})
+  return p
+end
+local realG = _G
+realG.rawset = function(t, k, v) if real[t] then realerror('Attempt to modify a readonly table', 0) end return rawset(t, k, v) end
+realG.rawget = function(t, k) local r = real[t] if r then return rawget(r, k) end return rawget(t, k) end
+realG.setmetatable = function(t, m) if real[t] then realerror('Attempt to modify a readonly table', 0) end return setmetatable(t, m) end
+realG.next = function(t, k) local r = real[t] if r then return next(r, k) end return next(t, k) end
+for _, name in ipairs({'string', 'table', 'math', 'coroutine', 'redis', 'cjson', 'cmsgpack', 'bit', 'struct'}) do
+  rawset(realG, name, readonly(realG[name]))
+end
+local G = readonly(realG, function(_, k)
+  local v = rawget(realG, k)
+  if v == nil then realerror("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
+  return v
+end)
+rawset(realG, '_G', G)
+return G
+`;
+
 /** One script execution's context. */
 interface RunState {
   caller: Client;
@@ -36,16 +173,49 @@ interface RunState {
   sha: string;
 }
 
+/** Redis's rand48 (math.random in scripts is reseeded with 0 before every script). */
+class Rand48 {
+  private x = 0n;
+  seed(s: number): void {
+    this.x = ((BigInt(s >>> 0) << 16n) | 0x330en) & 0xffffffffffffn;
+  }
+  next(): number {
+    this.x = (this.x * 0x5deece66dn + 0xbn) & 0xffffffffffffn;
+    return Number(this.x >> 17n);
+  }
+}
+
+/** A compiled script: body and shebang flags. */
+interface Script {
+  body: string;
+  noWrites: boolean;
+}
+
+/**
+ * How long a script may run. Redis lets a script run past busy-reply-threshold
+ * (lua-time-limit) and answers other clients BUSY until it ends or SCRIPT KILL
+ * stops it. Sinew runs scripts on its only thread, so no other client could
+ * be served (nor send SCRIPT KILL) anyway: a script still running after
+ * busy-reply-threshold milliseconds is stopped with an error instead
+ * (0 means no limit). The clock is read every HOOK_COUNT VM instructions.
+ */
+const HOOK_COUNT = 100000;
+export const TIMEOUT_MESSAGE = (ms: number): string =>
+  `Script ran longer than busy-reply-threshold (${ms} ms) and was stopped (Sinew cannot answer BUSY while a script runs)`;
+
 export class Scripting {
-  private L: L;
-  /** sha -> body; the compiled function lives in the Lua registry as f_<sha>. */
-  readonly scripts = new Map<string, string>();
+  private L!: L;
+  /** sha -> script; the compiled function lives in the Lua registry as f_<sha>. */
+  readonly scripts = new Map<string, Script>();
   private state: RunState | null = null;
   private scriptClient: Client;
-  /** Scripts run so far, and whether one is running (INFO, SCRIPT KILL). */
+  private rand = new Rand48();
+  private handlerRef = 0;
+  /** Whether a script is running (INFO, SCRIPT KILL). */
   running = false;
 
   constructor(private readonly server: Server) {
+    patchFengari();
     this.scriptClient = server.fakeClient();
     this.scriptClient.addr = 'lua';
     this.L = this.newState();
@@ -54,10 +224,6 @@ export class Scripting {
   private newState(): L {
     const L = lauxlib.luaL_newstate();
     lualib.luaL_openlibs(L);
-    // Lua 5.1 names scripts rely on.
-    this.exec(L, 'unpack = table.unpack; loadstring = load; math.pow = function(x, y) return x ^ y end');
-    // Remove what scripts must not reach.
-    this.exec(L, 'os = { time = os.time, clock = os.clock, date = os.date, difftime = os.difftime }; io = nil; dofile = nil; loadfile = nil; require = nil; package = nil; debug = nil');
     lua.lua_newtable(L);
     const fn = (name: string, f: (L: L) => number) => {
       lua.lua_pushjsfunction(L, f);
@@ -65,31 +231,41 @@ export class Scripting {
     };
     fn('call', (L) => this.redisCall(L, true));
     fn('pcall', (L) => this.redisCall(L, false));
-    fn('error_reply', (L) => this.singleFieldTable(L, 'err'));
-    fn('status_reply', (L) => this.singleFieldTable(L, 'ok'));
+    fn('error_reply', (L) => this.errorReply(L));
+    fn('status_reply', (L) => this.statusReply(L));
     fn('sha1hex', (L) => {
-      if (lua.lua_gettop(L) !== 1) return lauxlib.luaL_error(L, b('wrong number of arguments'));
+      if (lua.lua_gettop(L) !== 1) return this.raiseError(L, 'wrong number of arguments');
       const s = lua.lua_tolstring(L, 1);
       lua.lua_pushstring(L, b(sha1hex(s ? str(s) : '')));
       return 1;
     });
     fn('log', (L) => {
-      const level = lua.lua_tointeger(L, 1);
+      const n = lua.lua_gettop(L);
+      if (n < 2) return this.raiseError(L, 'redis.log() requires two arguments or more.');
+      if (lua.lua_type(L, 1) !== lua.LUA_TNUMBER) return this.raiseError(L, 'First argument must be a number.');
+      const level = lua.lua_tonumber(L, 1);
+      if (level < 0 || level > 3) return this.raiseError(L, 'Invalid debug level.');
       const parts: string[] = [];
-      for (let i = 2; i <= lua.lua_gettop(L); i++) {
+      for (let i = 2; i <= n; i++) {
         const s = lua.lua_tolstring(L, i);
         if (s) parts.push(str(s));
       }
-      this.server.log.log(Math.max(0, Math.min(3, level)), parts.join(' '));
+      this.server.log.log(Math.trunc(level), parts.join(' '));
       return 0;
     });
     fn('setresp', (L) => {
-      const v = lua.lua_tointeger(L, 1);
-      if (v !== 2 && v !== 3) return lauxlib.luaL_error(L, b('RESP version must be 2 or 3.'));
+      if (lua.lua_gettop(L) !== 1) return this.raiseError(L, 'redis.setresp() requires one argument.');
+      const v = lua.lua_tonumber(L, 1);
+      if (v !== 2 && v !== 3) return this.raiseError(L, 'RESP version must be 2 or 3.');
       if (this.state) this.state.resp = v;
       return 0;
     });
-    fn('set_repl', () => 0);
+    fn('set_repl', (L) => {
+      if (lua.lua_gettop(L) !== 1) return this.raiseError(L, 'redis.set_repl() requires one argument.');
+      const v = lua.lua_tonumber(L, 1);
+      if (!(v >= 0 && v <= 3) || !Number.isInteger(v)) return this.raiseError(L, 'Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
+      return 0;
+    });
     fn('replicate_commands', (L) => {
       lua.lua_pushboolean(L, 1);
       return 1;
@@ -99,39 +275,116 @@ export class Scripting {
       return 1;
     });
     fn('debug', () => 0);
-    for (const [k, v] of [['LOG_DEBUG', 0], ['LOG_VERBOSE', 1], ['LOG_NOTICE', 2], ['LOG_WARNING', 3], ['REPL_NONE', 0], ['REPL_AOF', 1], ['REPL_SLAVE', 2], ['REPL_REPLICA', 2], ['REPL_ALL', 3]] as const) {
-      lua.lua_pushinteger(L, v);
+    fn('acl_check_cmd', (L) => {
+      const argv = this.argvOf(L);
+      if (argv === null) return this.raiseError(L, 'Lua redis lib command arguments must be strings or integers');
+      if (argv.length === 0) return this.raiseError(L, 'Please specify at least one argument for this redis lib call');
+      const cmd = this.server.commands.resolve(argv);
+      if (cmd === undefined || cmd.handler === null) return this.raiseError(L, 'Invalid command passed to redis.acl_check_cmd()');
+      const st = this.state;
+      const denied = st !== null && this.server.acl !== null ? this.server.acl(st.caller, cmd, argv) : null;
+      lua.lua_pushboolean(L, denied === null ? 1 : 0);
+      return 1;
+    });
+    const consts: [string, number][] = [
+      ['LOG_DEBUG', 0], ['LOG_VERBOSE', 1], ['LOG_NOTICE', 2], ['LOG_WARNING', 3],
+      ['REPL_NONE', 0], ['REPL_AOF', 1], ['REPL_SLAVE', 2], ['REPL_REPLICA', 2], ['REPL_ALL', 3],
+      ['REDIS_VERSION_NUM', 0x07000f],
+    ];
+    for (const [k, v] of consts) {
+      lua.lua_pushnumber(L, v);
       lua.lua_setfield(L, -2, b(k));
     }
+    lua.lua_pushstring(L, b('7.0.15'));
+    lua.lua_setfield(L, -2, b('REDIS_VERSION'));
     lua.lua_setglobal(L, b('redis'));
-    // Globals are protected as in Redis: no new globals, no reading undefined ones.
-    this.exec(
-      L,
-      `local mt = {}
-       mt.__newindex = function (t, n, v)
-         error("Script attempted to create global variable '" .. tostring(n) .. "'", 2)
-       end
-       mt.__index = function (t, n) error("Script attempted to access nonexistent global variable '" .. tostring(n) .. "'", 2) end
-       setmetatable(_G, mt)`,
-    );
-    return L;
-  }
-
-  private exec(L: L, code: string): void {
-    if (lauxlib.luaL_dostring(L, b(code)) !== 0) {
+    openRedisLibs(L);
+    // math.random / math.randomseed as Redis (rand48, deterministic per script).
+    lua.lua_getglobal(L, b('math'));
+    lua.lua_pushjsfunction(L, (L: L) => {
+      const r = (this.rand.next() % 2147483647) / 2147483647;
+      const n = lua.lua_gettop(L);
+      if (n === 0) lua.lua_pushnumber(L, r);
+      else if (n === 1) {
+        const u = lauxlib.luaL_checknumber(L, 1);
+        if (!(1 <= u)) lauxlib.luaL_argerror(L, 1, b('interval is empty'));
+        lua.lua_pushnumber(L, Math.floor(r * Math.trunc(u)) + 1);
+      } else if (n === 2) {
+        const l = Math.trunc(lauxlib.luaL_checknumber(L, 1));
+        const u = Math.trunc(lauxlib.luaL_checknumber(L, 2));
+        if (!(l <= u)) lauxlib.luaL_argerror(L, 2, b('interval is empty'));
+        lua.lua_pushnumber(L, Math.floor(r * (u - l + 1)) + l);
+      } else return lauxlib.luaL_error(L, b('wrong number of arguments'));
+      return 1;
+    });
+    lua.lua_setfield(L, -2, b('random'));
+    lua.lua_pushjsfunction(L, (L: L) => {
+      this.rand.seed(Math.trunc(lauxlib.luaL_checknumber(L, 1)));
+      return 0;
+    });
+    lua.lua_setfield(L, -2, b('randomseed'));
+    lua.lua_pop(L, 1);
+    const code = b(SETUP);
+    if (lauxlib.luaL_loadbuffer(L, code, code.length, b('=redis')) !== 0 || lua.lua_pcall(L, 0, 1, 0) !== 0) {
       const e = lua.lua_tolstring(L, -1);
       throw new Error(`Lua setup failed: ${e ? str(e) : '?'}`);
     }
+    // The read-only globals proxy, used as every script's environment.
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, b('redis_G'));
+    lua.lua_getglobal(L, b('__redis__err__handler'));
+    this.handlerRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    return L;
   }
 
-  private singleFieldTable(L: L, field: string): number {
+  /** Raises an error table {err='ERR <msg>'} (luaPushError + luaError). */
+  private raiseError(L: L, msg: string): number {
+    this.pushErrorTable(L, msg.startsWith('-') ? msg : '-ERR ' + msg, false);
+    return lua.lua_error(L);
+  }
+
+  /** Pushes {err=...} from an error text as luaPushErrorBuff does ("-CODE msg" or "msg"). */
+  private pushErrorTable(L: L, text: string, ignoreStats: boolean): void {
+    let code = 'ERR';
+    let msg = text;
+    if (text.startsWith('-')) {
+      const sp = text.indexOf(' ');
+      if (sp < 0) msg = text.slice(1);
+      else {
+        code = text.slice(1, sp);
+        msg = text.slice(sp + 1);
+      }
+    }
+    msg = msg.replace(/^[\r\n]+|[\r\n]+$/g, '');
+    lua.lua_newtable(L);
+    lua.lua_pushstring(L, b('err'));
+    lua.lua_pushstring(L, b(`${code} ${msg}`));
+    lua.lua_rawset(L, -3);
+    if (ignoreStats) {
+      lua.lua_pushstring(L, b('ignore_error_stats_update'));
+      lua.lua_pushboolean(L, 1);
+      lua.lua_rawset(L, -3);
+    }
+  }
+
+  private errorReply(L: L): number {
     if (lua.lua_gettop(L) !== 1 || lua.lua_type(L, -1) !== lua.LUA_TSTRING) {
-      return lauxlib.luaL_error(L, b('wrong number or type of arguments'));
+      this.pushErrorTable(L, 'wrong number or type of arguments', false);
+      return 1;
+    }
+    const e = str(lua.lua_tolstring(L, 1));
+    this.pushErrorTable(L, e.startsWith('-') ? e : '-' + e, false);
+    return 1;
+  }
+
+  private statusReply(L: L): number {
+    if (lua.lua_gettop(L) !== 1 || lua.lua_type(L, -1) !== lua.LUA_TSTRING) {
+      this.pushErrorTable(L, 'wrong number or type of arguments', false);
+      return 1;
     }
     lua.lua_newtable(L);
-    lua.lua_pushstring(L, b(field));
-    lua.lua_pushvalue(L, -3);
-    lua.lua_settable(L, -3);
+    lua.lua_pushstring(L, b('ok'));
+    lua.lua_pushvalue(L, 1);
+    lua.lua_rawset(L, -3);
     return 1;
   }
 
@@ -141,25 +394,43 @@ export class Scripting {
     this.L = this.newState();
   }
 
-  /** SCRIPT LOAD: compiles and caches; returns the sha or an error message. */
+  /** SCRIPT LOAD / EVAL: compiles and caches; returns the sha or an error message. */
   load(body: string): { sha: string } | { error: string } {
     const sha = sha1hex(body);
     if (this.scripts.has(sha)) return { sha };
+    let source = body;
+    let noWrites = false;
+    if (body.startsWith('#!')) {
+      // Shebang: "#!lua flags=no-writes,allow-oom"; the line is dropped but its newline kept.
+      const nl = body.indexOf('\n');
+      const line = nl < 0 ? body.slice(2) : body.slice(2, nl);
+      const parts = line.split(' ').filter((p) => p !== '');
+      const engine = parts[0] ?? '';
+      if (engine !== 'lua') return { error: `ERR Unexpected engine in script shebang: ${engine}` };
+      for (const p of parts.slice(1)) {
+        if (!p.startsWith('flags=')) return { error: `ERR Unknown lua shebang option: ${p}` };
+        for (const flag of p.slice(6).split(',')) {
+          if (flag === '') continue;
+          if (flag === 'no-writes') noWrites = true;
+          else if (!['allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'].includes(flag)) {
+            return { error: `ERR Unexpected flag in script shebang: ${flag}` };
+          }
+        }
+      }
+      source = nl < 0 ? '' : body.slice(nl);
+    }
     const L = this.L;
-    const fname = `f_${sha}`;
-    const code = Buffer.from(`local function ${fname}() ${body}\nend\nreturn ${fname}`, 'latin1');
-    if (lauxlib.luaL_loadbuffer(L, code, code.length, b(`@user_script`)) !== 0) {
+    const code = b(source);
+    if (lauxlib.luaL_loadbuffer(L, code, code.length, b('@user_script')) !== 0) {
       const e = lua.lua_tolstring(L, -1);
       lua.lua_pop(L, 1);
-      return { error: `ERR Error compiling script (new function): user_script:${(e ? str(e) : '').replace(/^user_script:/, '')}` };
+      return { error: `ERR Error compiling script (new function): ${lua51Message(e ? str(e) : '')}` };
     }
-    if (lua.lua_pcall(L, 0, 1, 0) !== 0) {
-      const e = lua.lua_tolstring(L, -1);
-      lua.lua_pop(L, 1);
-      return { error: `ERR Error compiling script: ${e ? str(e) : ''}` };
-    }
-    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, b(fname));
-    this.scripts.set(sha, body);
+    // The script's globals are the read-only proxy.
+    lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, b('redis_G'));
+    lua.lua_setupvalue(L, -2, 1);
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, b(`f_${sha}`));
+    this.scripts.set(sha, { body, noWrites });
     return { sha };
   }
 
@@ -167,70 +438,96 @@ export class Scripting {
   run(c: Client, sha: string, keys: string[], args: string[], readOnly: boolean): void {
     const L = this.L;
     const w = c.w;
+    const script = this.scripts.get(sha)!;
+    lua.lua_settop(L, 0);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.handlerRef);
     lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, b(`f_${sha}`));
     this.setArray(L, 'KEYS', keys);
     this.setArray(L, 'ARGV', args);
+    this.rand.seed(0);
     const sc = this.scriptClient;
     sc.db = c.db;
     sc.resp = 2;
+    sc.w.resp = 2;
     sc.user = c.user;
-    this.state = { caller: c, client: sc, readOnly, resp: 2, start: performance.now(), sha };
+    sc.flags = (sc.flags & ~ClientFlag.Multi) | ClientFlag.Fake;
+    const st: RunState = { caller: c, client: sc, readOnly: readOnly || script.noWrites, resp: 2, start: performance.now(), sha };
+    this.state = st;
     this.running = true;
     const limit = this.server.config.getInt('busy-reply-threshold');
-    lua.lua_sethook(
-      L,
-      (L2: L) => {
-        if (limit > 0 && performance.now() - this.state!.start > limit * 20) {
-          lauxlib.luaL_error(L2, b('Script exceeded the time limit and was stopped'));
-        }
-      },
-      lua.LUA_MASKCOUNT,
-      100000,
-    );
+    if (limit > 0) {
+      lua.lua_sethook(
+        L,
+        (L2: L) => {
+          if (performance.now() - st.start > limit) {
+            lua.lua_sethook(L2, null, 0, 0);
+            lua.lua_pushstring(L2, b(TIMEOUT_MESSAGE(limit)));
+            lua.lua_error(L2);
+          }
+        },
+        lua.LUA_MASKCOUNT,
+        HOOK_COUNT,
+      );
+    }
     let status: number;
     try {
-      status = lua.lua_pcall(L, 0, 1, 0);
+      status = lua.lua_pcall(L, 0, 1, 1);
     } catch (e) {
       // An interpreter fault must never take the server down.
       lua.lua_settop(L, 0);
-      this.state = null;
-      this.running = false;
-      lua.lua_sethook(L, null, 0, 0);
-      w.error(`ERR Error running script: ${(e as Error).message}`);
+      w.error(`ERR Error running script (call to f_${sha}): ${(e as Error).message}`);
       return;
     } finally {
       lua.lua_sethook(L, null, 0, 0);
       this.running = false;
-    }
-    const resp = c.resp;
-    if (status !== 0) {
-      const msg = this.errorText(L, -1);
-      lua.lua_pop(L, 1);
       this.state = null;
+      sc.db = this.server.keyspace.dbs[0];
+    }
+    if (status !== 0) {
+      this.writeRunError(L, w, sha);
+    } else {
+      this.luaToReply(L, w, st.resp);
+    }
+    lua.lua_settop(L, 0);
+    // The script tables are per call: drop them so nothing stays referenced.
+    this.setArray(L, 'KEYS', []);
+    this.setArray(L, 'ARGV', []);
+  }
+
+  /** The reply for a failed script, from the error table the handler built. */
+  private writeRunError(L: L, w: ReplyWriter, sha: string): void {
+    if (lua.lua_type(L, -1) !== lua.LUA_TTABLE) {
+      const e = lua.lua_tolstring(L, -1);
+      w.error(`ERR Error running script f_${sha}, ${(e ? str(e) : 'execution failure').slice(0, 100)}`);
+      return;
+    }
+    const field = (name: string): string | null => {
+      lua.lua_pushstring(L, b(name));
+      lua.lua_rawget(L, -2);
+      const v = lua.lua_isstring(L, -1) ? str(lua.lua_tolstring(L, -1)) : null;
+      lua.lua_pop(L, 1);
+      return v;
+    };
+    lua.lua_pushstring(L, b('ignore_error_stats_update'));
+    lua.lua_rawget(L, -2);
+    const ignore = lua.lua_toboolean(L, -1);
+    lua.lua_pop(L, 1);
+    let msg = lua51Message(field('err') ?? 'ERR unknown error');
+    const line = field('line');
+    const source = field('source');
+    if (line !== null && source !== null) msg += ` script: ${sha}, on ${source}:${line}.`;
+    this.writeError(w, msg, ignore);
+  }
+
+  private writeError(w: ReplyWriter, msg: string, ignoreStats: boolean): void {
+    if (!ignoreStats) {
       w.error(msg);
       return;
     }
-    this.luaToReply(L, w, resp, 0);
-    lua.lua_pop(L, 1);
-    // SELECT inside a script does not change the caller's database (7.0).
-    this.state = null;
-  }
-
-  private errorText(L: L, idx: number): string {
-    const sha = this.state?.sha ?? '';
-    if (lua.lua_type(L, idx) === lua.LUA_TTABLE) {
-      lua.lua_getfield(L, idx, b('err'));
-      const e = lua.lua_tolstring(L, -1);
-      lua.lua_pop(L, 1);
-      if (e) {
-        let m = str(e);
-        if (!/^[A-Z]+ /.test(m) && !/^[A-Z]+$/.test(m.split(' ')[0])) m = 'ERR ' + m;
-        return `${m} script: ${sha}, on @user_script:1.`.replace(/\s+script: /, ' script: ');
-      }
-    }
-    const e = lua.lua_tolstring(L, idx);
-    const text = e ? str(e) : 'unknown error';
-    return `ERR ${text} script: ${sha}, on @user_script:1.`;
+    const cb = w.onError;
+    w.onError = null;
+    w.error(msg);
+    w.onError = cb;
   }
 
   /** Sets a global table without going through the globals' protection. */
@@ -246,204 +543,273 @@ export class Scripting {
     lua.lua_pop(L, 1);
   }
 
-  /** redis.call / redis.pcall. */
-  private redisCall(L: L, raise: boolean): number {
-    const st = this.state;
+  /** The arguments of a redis.* call as command arguments, or null when one is not a string or number. */
+  private argvOf(L: L): string[] | null {
     const n = lua.lua_gettop(L);
-    const fail = (msg: string): number => {
-      if (raise) {
-        lua.lua_newtable(L);
-        lua.lua_pushstring(L, b('err'));
-        lua.lua_pushstring(L, b(msg));
-        lua.lua_settable(L, -3);
-        return lua.lua_error(L);
-      }
-      lua.lua_newtable(L);
-      lua.lua_pushstring(L, b('err'));
-      lua.lua_pushstring(L, b(msg));
-      lua.lua_settable(L, -3);
-      return 1;
-    };
-    if (st === null) return fail('ERR redis.call called outside a script');
-    if (n === 0) return fail('ERR Please specify at least one argument for this redis lib call');
     const argv: string[] = [];
     for (let i = 1; i <= n; i++) {
       const t = lua.lua_type(L, i);
       if (t === lua.LUA_TNUMBER) {
-        const num = lua.lua_tonumber(L, i);
-        argv.push(Number.isInteger(num) ? String(num) : formatLuaNumber(num));
+        // Redis formats numbers with "%.17g", not Lua's lossy "%.14g".
+        argv.push(fmtG(lua.lua_tonumber(L, i), 17));
       } else if (t === lua.LUA_TSTRING) {
         argv.push(str(lua.lua_tolstring(L, i)));
       } else {
-        return fail('ERR Lua redis lib command arguments must be strings or integers');
+        return null;
       }
     }
+    return argv;
+  }
+
+  /** redis.call / redis.pcall. */
+  private redisCall(L: L, raise: boolean): number {
+    const st = this.state;
+    if (st === null) return this.raiseError(L, 'redis.call/pcall can only be called inside a script invocation');
+    if (lua.lua_gettop(L) === 0) return this.raiseError(L, 'Please specify at least one argument for this redis lib call');
+    const argv = this.argvOf(L);
+    if (argv === null) return this.raiseError(L, 'Lua redis lib command arguments must be strings or integers');
+    const fail = (msg: string): number => {
+      this.pushErrorTable(L, '-ERR ' + msg, true);
+      return raise ? lua.lua_error(L) : 1;
+    };
     const server = this.server;
     const cmd = server.commands.resolve(argv);
-    if (cmd === undefined || cmd.handler === null) return fail('ERR Unknown Redis command called from script');
+    if (cmd === undefined || cmd.handler === null) return fail('Unknown Redis command called from script');
     if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
-      return fail('ERR Wrong number of args calling Redis command from script');
+      return fail('Wrong number of args calling Redis command from script');
     }
-    if (cmd.has(F.noscript)) return fail('ERR This Redis command is not allowed from script');
-    if (st.readOnly && cmd.has(F.write)) return fail('ERR Write commands are not allowed from read-only scripts.');
+    if (cmd.has(F.noscript)) return fail('This Redis command is not allowed from script');
+    if (st.readOnly && cmd.has(F.write)) return fail('Write commands are not allowed from read-only scripts.');
     if (server.acl !== null) {
       const denied = server.acl(st.caller, cmd, argv);
-      if (denied !== null) return fail(denied);
+      if (denied !== null) {
+        this.pushErrorTable(L, '-' + denied, true);
+        return raise ? lua.lua_error(L) : 1;
+      }
     }
     const sc = st.client;
     sc.resp = st.resp;
-    const saved = sc.w;
-    const capture = sc.w;
-    capture.take();
+    sc.w.resp = st.resp;
+    sc.w.take();
     call(server, sc, cmd, argv);
-    const out = capture.take();
-    sc.w = saved;
-    const reader = new ReplyReader();
-    if (out !== null) for (const chunk of out) reader.feed(chunk);
-    const reply = reader.next();
-    if (reply instanceof RespError) {
-      if (raise) return fail(reply.message);
-      lua.lua_newtable(L);
-      lua.lua_pushstring(L, b('err'));
-      lua.lua_pushstring(L, b(reply.message));
-      lua.lua_settable(L, -3);
-      return 1;
+    const out = sc.w.take();
+    const buf = out === null ? Buffer.alloc(0) : out.length === 1 ? out[0] : Buffer.concat(out);
+    if (buf.length > 0 && buf[0] === 0x2d) {
+      const end = buf.indexOf('\r\n');
+      this.pushErrorTable(L, buf.toString('latin1', 0, end < 0 ? buf.length : end), true);
+      return raise ? lua.lua_error(L) : 1;
     }
-    this.pushReply(L, reply === undefined ? null : reply, st.resp);
+    if (buf.length === 0) lua.lua_pushboolean(L, 0);
+    else this.pushResp(L, buf, 0);
     return 1;
   }
 
-  /** RESP reply -> Lua value (Redis's conversion rules for RESP2 and RESP3). */
-  private pushReply(L: L, v: RespValue, resp: 2 | 3): void {
-    if (v === null) {
-      if (resp === 3) lua.lua_pushnil(L);
-      else lua.lua_pushboolean(L, 0);
-    } else if (typeof v === 'string') {
-      lua.lua_pushstring(L, b(v));
-    } else if (typeof v === 'number') {
-      lua.lua_pushinteger(L, v);
-    } else if (typeof v === 'bigint') {
-      if (resp === 3) this.fieldTable(L, 'big_number', v.toString());
-      else lua.lua_pushinteger(L, Number(v));
-    } else if (typeof v === 'boolean') {
-      lua.lua_pushboolean(L, v ? 1 : 0);
-    } else if (Array.isArray(v) || v instanceof RespPush) {
-      const items = Array.isArray(v) ? v : v.items;
-      lua.lua_createtable(L, items.length, 0);
-      for (let i = 0; i < items.length; i++) {
-        this.pushReply(L, items[i], resp);
-        lua.lua_rawseti(L, -2, i + 1);
+  /** Pushes the RESP value at buf[pos] as a Lua value (Redis's conversion rules); returns the next position. */
+  private pushResp(L: L, buf: Buffer, pos: number): number {
+    lauxlib.luaL_checkstack(L, 4, b('reply too deeply nested'));
+    const type = buf[pos];
+    const eol = buf.indexOf('\r\n', pos);
+    const line = buf.toString('latin1', pos + 1, eol);
+    let p = eol + 2;
+    const field = (name: string) => {
+      lua.lua_pushstring(L, b(name));
+      lua.lua_insert(L, -2);
+      lua.lua_rawset(L, -3);
+    };
+    switch (type) {
+      case 0x3a: // :
+        lua.lua_pushnumber(L, Number(line));
+        return p;
+      case 0x24: {
+        // $
+        const n = Number(line);
+        if (n < 0) {
+          lua.lua_pushboolean(L, 0);
+          return p;
+        }
+        lua.lua_pushstring(L, buf.subarray(p, p + n));
+        return p + n + 2;
       }
-    } else if (v instanceof RespMap) {
-      lua.lua_newtable(L);
-      lua.lua_pushstring(L, b('map'));
-      lua.lua_newtable(L);
-      for (const [k, x] of v.entries) {
-        this.pushReply(L, k, resp);
-        this.pushReply(L, x, resp);
-        lua.lua_settable(L, -3);
+      case 0x2b: // +
+        lua.lua_newtable(L);
+        lua.lua_pushstring(L, b(line));
+        field('ok');
+        return p;
+      case 0x2d: // -
+        this.pushErrorTable(L, '-' + line, false);
+        return p;
+      case 0x2a:
+      case 0x7e:
+      case 0x25:
+      case 0x3e: {
+        // * ~ % >
+        const n = Number(line);
+        if (n < 0) {
+          lua.lua_pushboolean(L, 0);
+          return p;
+        }
+        if (type === 0x2a || type === 0x3e) {
+          lua.lua_createtable(L, n, 0);
+          for (let i = 1; i <= n; i++) {
+            p = this.pushResp(L, buf, p);
+            lua.lua_rawseti(L, -2, i);
+          }
+          return p;
+        }
+        lua.lua_newtable(L);
+        lua.lua_newtable(L);
+        for (let i = 0; i < n; i++) {
+          p = this.pushResp(L, buf, p);
+          if (type === 0x25) p = this.pushResp(L, buf, p);
+          else lua.lua_pushboolean(L, 1);
+          lua.lua_settable(L, -3);
+        }
+        field(type === 0x25 ? 'map' : 'set');
+        return p;
       }
-      lua.lua_settable(L, -3);
-    } else if (v instanceof RespSet) {
-      lua.lua_newtable(L);
-      lua.lua_pushstring(L, b('set'));
-      lua.lua_newtable(L);
-      for (const x of v.items) {
-        this.pushReply(L, x, resp);
-        lua.lua_pushboolean(L, 1);
-        lua.lua_settable(L, -3);
+      case 0x5f: // _
+        lua.lua_pushnil(L);
+        return p;
+      case 0x23: // #
+        lua.lua_pushboolean(L, line === 't' ? 1 : 0);
+        return p;
+      case 0x2c: // ,
+        lua.lua_newtable(L);
+        lua.lua_pushnumber(L, line === 'inf' ? Infinity : line === '-inf' ? -Infinity : Number(line));
+        field('double');
+        return p;
+      case 0x28: // (
+        lua.lua_newtable(L);
+        lua.lua_pushstring(L, b(line));
+        field('big_number');
+        return p;
+      case 0x3d: {
+        // = verbatim "fmt:text"
+        const n = Number(line);
+        lua.lua_newtable(L);
+        lua.lua_newtable(L);
+        lua.lua_pushstring(L, buf.subarray(p, p + 3));
+        lua.lua_setfield(L, -2, b('format'));
+        lua.lua_pushstring(L, buf.subarray(p + 4, p + n));
+        lua.lua_setfield(L, -2, b('string'));
+        field('verbatim_string');
+        return p + n + 2;
       }
-      lua.lua_settable(L, -3);
-    } else if (v instanceof RespDouble) {
-      lua.lua_newtable(L);
-      lua.lua_pushstring(L, b('double'));
-      lua.lua_pushnumber(L, v.value);
-      lua.lua_settable(L, -3);
-    } else if (v instanceof RespVerbatim) {
-      lua.lua_newtable(L);
-      lua.lua_pushstring(L, b('verbatim_string'));
-      lua.lua_newtable(L);
-      lua.lua_pushstring(L, b(v.format));
-      lua.lua_setfield(L, -2, b('format'));
-      lua.lua_pushstring(L, b(v.text));
-      lua.lua_setfield(L, -2, b('string'));
-      lua.lua_settable(L, -3);
-    } else if (v instanceof RespError) {
-      this.fieldTable(L, 'err', v.message);
-    } else {
-      lua.lua_pushboolean(L, 0);
+      case 0x7c: {
+        // | attribute: skipped, then the value it annotates
+        const n = Number(line);
+        for (let i = 0; i < 2 * n; i++) {
+          p = this.pushResp(L, buf, p);
+          lua.lua_pop(L, 1);
+        }
+        return this.pushResp(L, buf, p);
+      }
     }
+    lua.lua_pushnil(L);
+    return buf.length;
   }
 
-  private fieldTable(L: L, field: string, value: string): void {
-    lua.lua_newtable(L);
-    lua.lua_pushstring(L, b(field));
-    lua.lua_pushstring(L, b(value));
-    lua.lua_settable(L, -3);
-  }
-
-  /** Lua value at the top of the stack -> reply (Redis's conversion rules). */
-  private luaToReply(L: L, w: ReplyWriter, resp: 2 | 3, depth: number): void {
+  /** Lua value at the top of the stack -> reply (luaReplyToRedisReply of 7.0). Pops nothing. */
+  private luaToReply(L: L, w: ReplyWriter, resp: 2 | 3): void {
+    if (!lua.lua_checkstack(L, 4)) {
+      w.error('ERR reached lua stack limit');
+      return;
+    }
     const t = lua.lua_type(L, -1);
     switch (t) {
       case lua.LUA_TSTRING:
         w.bulk(str(lua.lua_tolstring(L, -1)));
         return;
       case lua.LUA_TBOOLEAN:
-        if (resp === 3) w.bool(lua.lua_toboolean(L, -1));
-        else if (lua.lua_toboolean(L, -1)) w.int(1);
-        else w.nullBulk();
+        if (resp === 2) {
+          if (lua.lua_toboolean(L, -1)) w.int(1);
+          else w.nullBulk();
+        } else w.bool(lua.lua_toboolean(L, -1));
         return;
-      case lua.LUA_TNUMBER:
-        w.int(Math.trunc(lua.lua_tonumber(L, -1)));
+      case lua.LUA_TNUMBER: {
+        const v = toLongLong(lua.lua_tonumber(L, -1));
+        if (typeof v === 'bigint') w.bigInt(v);
+        else w.int(v);
         return;
+      }
       case lua.LUA_TTABLE: {
-        if (depth > 1000) {
-          w.error('ERR reached lua stack limit');
-          return;
-        }
-        // {err=...}
-        lua.lua_getfield(L, -1, b('err'));
-        if (lua.lua_type(L, -1) === lua.LUA_TSTRING) {
-          let m = str(lua.lua_tolstring(L, -1));
+        const get = (name: string): number => {
+          lua.lua_pushstring(L, b(name));
+          lua.lua_rawget(L, -2);
+          return lua.lua_type(L, -1);
+        };
+        if (get('err') === lua.LUA_TSTRING) {
           lua.lua_pop(L, 1);
-          if (!/^[A-Z]+/.test(m.split(' ')[0] ?? '') || m.split(' ')[0] !== m.split(' ')[0].toUpperCase()) m = 'ERR ' + m;
-          w.error(m);
+          this.writeErrorField(L, w);
           return;
         }
         lua.lua_pop(L, 1);
-        lua.lua_getfield(L, -1, b('ok'));
-        if (lua.lua_type(L, -1) === lua.LUA_TSTRING) {
+        if (get('ok') === lua.LUA_TSTRING) {
           w.simple(str(lua.lua_tolstring(L, -1)).replace(/[\r\n]/g, ' '));
           lua.lua_pop(L, 1);
           return;
         }
         lua.lua_pop(L, 1);
-        if (resp === 3) {
-          for (const field of ['double', 'map', 'set', 'big_number']) {
-            lua.lua_getfield(L, -1, b(field));
-            if (lua.lua_type(L, -1) !== lua.LUA_TNIL) {
-              this.luaTypedReply(L, w, resp, field, depth);
-              lua.lua_pop(L, 1);
+        if (get('double') === lua.LUA_TNUMBER) {
+          w.double(lua.lua_tonumber(L, -1));
+          lua.lua_pop(L, 1);
+          return;
+        }
+        lua.lua_pop(L, 1);
+        if (get('big_number') === lua.LUA_TSTRING) {
+          w.bigNumber(str(lua.lua_tolstring(L, -1)).replace(/[\r\n]/g, ' '));
+          lua.lua_pop(L, 1);
+          return;
+        }
+        lua.lua_pop(L, 1);
+        if (get('verbatim_string') === lua.LUA_TTABLE) {
+          if (get('format') === lua.LUA_TSTRING) {
+            const format = str(lua.lua_tolstring(L, -1));
+            lua.lua_pop(L, 1);
+            if (get('string') === lua.LUA_TSTRING) {
+              w.verbatim(str(lua.lua_tolstring(L, -1)), format.slice(0, 3).padEnd(3, ' '));
+              lua.lua_pop(L, 2);
               return;
             }
-            lua.lua_pop(L, 1);
           }
+          lua.lua_pop(L, 1);
         }
-        const items: number[] = [];
+        lua.lua_pop(L, 1);
+        for (const kind of ['map', 'set'] as const) {
+          if (get(kind) === lua.LUA_TTABLE) {
+            let n = 0;
+            lua.lua_pushnil(L);
+            while (lua.lua_next(L, -2) !== 0) {
+              n++;
+              lua.lua_pop(L, 1);
+            }
+            if (kind === 'map') w.map(n);
+            else w.set(n);
+            lua.lua_pushnil(L);
+            while (lua.lua_next(L, -2) !== 0) {
+              lua.lua_pushvalue(L, -2);
+              this.luaToReply(L, w, resp);
+              lua.lua_pop(L, 1);
+              if (kind === 'map') this.luaToReply(L, w, resp);
+              lua.lua_pop(L, 1);
+            }
+            lua.lua_pop(L, 1);
+            return;
+          }
+          lua.lua_pop(L, 1);
+        }
         let n = 0;
-        for (let i = 1; ; i++) {
-          lua.lua_rawgeti(L, -1, i);
+        for (;;) {
+          lua.lua_rawgeti(L, -1, n + 1);
           const nil = lua.lua_type(L, -1) === lua.LUA_TNIL;
           lua.lua_pop(L, 1);
           if (nil) break;
           n++;
         }
-        void items;
         w.array(n);
         for (let i = 1; i <= n; i++) {
           lua.lua_rawgeti(L, -1, i);
-          this.luaToReply(L, w, resp, depth + 1);
+          this.luaToReply(L, w, resp);
           lua.lua_pop(L, 1);
         }
         return;
@@ -453,39 +819,23 @@ export class Scripting {
     }
   }
 
-  private luaTypedReply(L: L, w: ReplyWriter, resp: 2 | 3, field: string, depth: number): void {
-    if (field === 'double') {
-      w.double(lua.lua_tonumber(L, -1));
-      return;
-    }
-    if (field === 'big_number') {
-      w.bigNumber(str(lua.lua_tolstring(L, -1)));
-      return;
-    }
-    // map or set: iterate pairs
-    const pairs: [number, number][] = [];
-    void pairs;
-    let count = 0;
-    lua.lua_pushnil(L);
-    while (lua.lua_next(L, -2) !== 0) {
-      count++;
-      lua.lua_pop(L, 1);
-    }
-    if (field === 'map') w.map(count);
-    else w.set(count);
-    lua.lua_pushnil(L);
-    while (lua.lua_next(L, -2) !== 0) {
-      lua.lua_pushvalue(L, -2);
-      this.luaToReply(L, w, resp, depth + 1);
-      lua.lua_pop(L, 1);
-      if (field === 'map') this.luaToReply(L, w, resp, depth + 1);
-      lua.lua_pop(L, 1);
-    }
+  /** {err=...} returned as a value: "-<msg>" (the ignore-stats mark is honoured). */
+  private writeErrorField(L: L, w: ReplyWriter): void {
+    lua.lua_pushstring(L, b('err'));
+    lua.lua_rawget(L, -2);
+    const msg = str(lua.lua_tolstring(L, -1));
+    lua.lua_pop(L, 1);
+    lua.lua_pushstring(L, b('ignore_error_stats_update'));
+    lua.lua_rawget(L, -2);
+    const ignore = lua.lua_toboolean(L, -1);
+    lua.lua_pop(L, 1);
+    this.writeError(w, msg, ignore);
   }
 }
 
-function formatLuaNumber(n: number): string {
-  // Lua's "%.14g"
-  const s = n.toPrecision(14);
-  return String(Number(s));
+/** C's (long long) cast of a double on x86-64: out of range and NaN give LLONG_MIN. */
+function toLongLong(n: number): number | bigint {
+  if (!(n >= -9223372036854775808 && n < 9223372036854775808)) return -9223372036854775808n;
+  const t = Math.trunc(n);
+  return Number.isSafeInteger(t) ? t : BigInt(t);
 }

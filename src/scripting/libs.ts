@@ -1,0 +1,991 @@
+/**
+ * The libraries Redis 7.0 ships to scripts, written in JS on fengari's API:
+ * cjson (lua_cjson), cmsgpack (lua_cmsgpack), bit (LuaBitOp) and struct
+ * (Roberto Ierusalimschy's struct). Behaviour follows the C libraries Redis
+ * embeds: number formats, error texts, array/map detection, nesting limits.
+ */
+import fengari from 'fengari';
+
+const { lua, lauxlib } = fengari;
+type L = unknown;
+
+const b = (s: string): Buffer => Buffer.from(s, 'latin1');
+const str = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('latin1');
+
+/** Raises msg with the caller's position prefix, as luaL_error (no format expansion). */
+export function raise(L: L, msg: string): never {
+  lauxlib.luaL_where(L, 1);
+  lua.lua_pushstring(L, b(msg));
+  lua.lua_concat(L, 2);
+  lua.lua_error(L);
+  throw new Error('unreachable');
+}
+
+function argError(L: L, arg: number, msg: string): never {
+  lauxlib.luaL_argerror(L, arg, b(msg));
+  throw new Error('unreachable');
+}
+
+/** C printf "%.<p>g" (with glibc's inf/nan spellings). */
+export function fmtG(x: number, p: number): string {
+  if (Number.isNaN(x)) {
+    const dv = new DataView(new ArrayBuffer(8));
+    dv.setFloat64(0, x);
+    return (dv.getUint8(0) & 0x80) !== 0 ? '-nan' : 'nan';
+  }
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const e = x.toExponential(p - 1);
+  const [mant, expS] = e.split('e');
+  const exp = Number(expS);
+  if (exp < -4 || exp >= p) {
+    let m = mant;
+    if (m.includes('.')) m = m.replace(/0+$/, '').replace(/\.$/, '');
+    const ae = Math.abs(exp);
+    return `${m}e${exp < 0 ? '-' : '+'}${ae < 10 ? '0' : ''}${ae}`;
+  }
+  let f = x.toFixed(Math.max(0, p - 1 - exp));
+  if (f.includes('.')) f = f.replace(/0+$/, '').replace(/\.$/, '');
+  return f;
+}
+
+type Fn = (L: L) => number;
+
+function newLib(L: L, fns: Record<string, Fn>): void {
+  lua.lua_newtable(L);
+  for (const [name, f] of Object.entries(fns)) {
+    lua.lua_pushjsfunction(L, f);
+    lua.lua_setfield(L, -2, b(name));
+  }
+}
+
+function setStr(L: L, k: string, v: string): void {
+  lua.lua_pushstring(L, b(v));
+  lua.lua_setfield(L, -2, b(k));
+}
+
+// ---------------------------------------------------------------- cjson
+
+const CJSON_NULL = { cjsonNull: true };
+
+function isCjsonNull(L: L, i: number): boolean {
+  return lua.lua_type(L, i) === lua.LUA_TLIGHTUSERDATA && lua.lua_touserdata(L, i) === CJSON_NULL;
+}
+
+function jsonString(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22) out += '\\"';
+    else if (c === 0x5c) out += '\\\\';
+    else if (c === 0x2f) out += '\\/';
+    else if (c === 0x08) out += '\\b';
+    else if (c === 0x0c) out += '\\f';
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c === 0x09) out += '\\t';
+    else if (c < 0x20 || c === 0x7f) out += '\\u00' + c.toString(16).padStart(2, '0');
+    else out += s[i];
+  }
+  return out + '"';
+}
+
+function typeName(L: L, i: number): string {
+  return str(lua.lua_typename(L, lua.lua_type(L, i)));
+}
+
+function jsonEncode(L: L, idx: number, depth: number, out: string[]): void {
+  const t = lua.lua_type(L, idx);
+  switch (t) {
+    case lua.LUA_TSTRING:
+      out.push(jsonString(str(lua.lua_tolstring(L, idx))));
+      return;
+    case lua.LUA_TNUMBER: {
+      const n = lua.lua_tonumber(L, idx);
+      if (!Number.isFinite(n)) raise(L, 'Cannot serialise number: must not be NaN or Inf');
+      out.push(fmtG(n, 14));
+      return;
+    }
+    case lua.LUA_TBOOLEAN:
+      out.push(lua.lua_toboolean(L, idx) ? 'true' : 'false');
+      return;
+    case lua.LUA_TNIL:
+      out.push('null');
+      return;
+    case lua.LUA_TLIGHTUSERDATA:
+      if (isCjsonNull(L, idx)) {
+        out.push('null');
+        return;
+      }
+      break;
+    case lua.LUA_TTABLE: {
+      depth++;
+      if (depth > 1000) raise(L, `Cannot serialise, excessive nesting (${depth})`);
+      lauxlib.luaL_checkstack(L, 4, b('excessive nesting'));
+      // Array detection as lua_cjson: every key a positive integer; sparse check (ratio 2, safe 10).
+      let max = 0;
+      let items = 0;
+      let isArray = true;
+      lua.lua_pushnil(L);
+      while (lua.lua_next(L, idx) !== 0) {
+        lua.lua_pop(L, 1);
+        if (isArray && lua.lua_type(L, -1) === lua.LUA_TNUMBER) {
+          const k = lua.lua_tonumber(L, -1);
+          if (Number.isInteger(k) && k >= 1) {
+            if (k > max) max = k;
+            items++;
+            continue;
+          }
+        }
+        isArray = false;
+      }
+      if (isArray && max > 10 && max > items * 2) raise(L, 'Cannot serialise table: excessively sparse array');
+      if (isArray && max > 0) {
+        out.push('[');
+        for (let i = 1; i <= max; i++) {
+          if (i > 1) out.push(',');
+          lua.lua_rawgeti(L, idx, i);
+          jsonEncode(L, lua.lua_gettop(L), depth, out);
+          lua.lua_pop(L, 1);
+        }
+        out.push(']');
+        return;
+      }
+      out.push('{');
+      let first = true;
+      lua.lua_pushnil(L);
+      while (lua.lua_next(L, idx) !== 0) {
+        if (!first) out.push(',');
+        first = false;
+        const kt = lua.lua_type(L, -2);
+        if (kt === lua.LUA_TSTRING) out.push(jsonString(str(lua.lua_tolstring(L, -2))));
+        else if (kt === lua.LUA_TNUMBER) out.push(`"${fmtG(lua.lua_tonumber(L, -2), 14)}"`);
+        else raise(L, 'Cannot serialise table: table key must be a number or string');
+        out.push(':');
+        jsonEncode(L, lua.lua_gettop(L), depth, out);
+        lua.lua_pop(L, 1);
+      }
+      out.push('}');
+      return;
+    }
+  }
+  raise(L, `Cannot serialise ${typeName(L, idx)}: type not supported`);
+}
+
+class JsonDecoder {
+  pos = 0;
+  depth = 0;
+  constructor(
+    private readonly L: L,
+    private readonly s: string,
+  ) {}
+
+  private ws(): void {
+    const s = this.s;
+    while (this.pos < s.length) {
+      const c = s.charCodeAt(this.pos);
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) this.pos++;
+      else break;
+    }
+  }
+
+  /** Token name as lua_cjson reports it. */
+  private tokenName(): string {
+    const s = this.s;
+    if (this.pos >= s.length) return 'T_END';
+    const c = s[this.pos];
+    switch (c) {
+      case '{':
+        return 'T_OBJ_BEGIN';
+      case '}':
+        return 'T_OBJ_END';
+      case '[':
+        return 'T_ARR_BEGIN';
+      case ']':
+        return 'T_ARR_END';
+      case ',':
+        return 'T_COMMA';
+      case ':':
+        return 'T_COLON';
+      case '"':
+        return 'T_STRING';
+    }
+    if (/[-0-9]/.test(c)) return 'T_NUMBER';
+    if (s.startsWith('true', this.pos) || s.startsWith('false', this.pos)) return 'T_BOOLEAN';
+    if (s.startsWith('null', this.pos)) return 'T_NULL';
+    return 'invalid token';
+  }
+
+  fail(expected: string): never {
+    raise(this.L, `Expected ${expected} but found ${this.tokenName()} at character ${this.pos + 1}`);
+  }
+
+  value(): void {
+    const L = this.L;
+    const s = this.s;
+    this.ws();
+    if (this.pos >= s.length) this.fail('value');
+    const c = s[this.pos];
+    if (c === '{') return this.object();
+    if (c === '[') return this.array();
+    if (c === '"') {
+      lua.lua_pushstring(L, b(this.string()));
+      return;
+    }
+    if (s.startsWith('true', this.pos)) {
+      this.pos += 4;
+      lua.lua_pushboolean(L, 1);
+      return;
+    }
+    if (s.startsWith('false', this.pos)) {
+      this.pos += 5;
+      lua.lua_pushboolean(L, 0);
+      return;
+    }
+    if (s.startsWith('null', this.pos)) {
+      this.pos += 4;
+      lua.lua_pushlightuserdata(L, CJSON_NULL);
+      return;
+    }
+    const m = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?/.exec(s.slice(this.pos, this.pos + 400));
+    if (m !== null && m[0] !== '' && m[0] !== '-') {
+      this.pos += m[0].length;
+      lua.lua_pushnumber(L, Number(m[0]));
+      return;
+    }
+    this.fail('value');
+  }
+
+  private nest(): void {
+    this.depth++;
+    if (this.depth > 1000) raise(this.L, `Found too many nested data structures (${this.depth}) at character ${this.pos + 1}`);
+    lauxlib.luaL_checkstack(this.L, 3, b('too many nested data structures'));
+  }
+
+  private string(): string {
+    const s = this.s;
+    let i = this.pos + 1;
+    let out = '';
+    for (;;) {
+      if (i >= s.length) {
+        this.fail('value');
+      }
+      const c = s[i];
+      if (c === '"') break;
+      if (c === '\\') {
+        const e = s[i + 1];
+        const map: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+        if (e in map) {
+          out += map[e];
+          i += 2;
+          continue;
+        }
+        if (e === 'u') {
+          let cp = parseInt(s.slice(i + 2, i + 6), 16);
+          if (!/^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6))) this.fail('value');
+          i += 6;
+          if (cp >= 0xd800 && cp <= 0xdbff && s[i] === '\\' && s[i + 1] === 'u') {
+            const lo = parseInt(s.slice(i + 2, i + 6), 16);
+            if (lo >= 0xdc00 && lo <= 0xdfff) {
+              cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+              i += 6;
+            }
+          }
+          out += Buffer.from(String.fromCodePoint(cp), 'utf8').toString('latin1');
+          continue;
+        }
+        this.fail('value');
+      }
+      out += c;
+      i++;
+    }
+    this.pos = i + 1;
+    return out;
+  }
+
+  private object(): void {
+    const L = this.L;
+    this.nest();
+    this.pos++;
+    lua.lua_newtable(L);
+    this.ws();
+    if (this.s[this.pos] === '}') {
+      this.pos++;
+      this.depth--;
+      return;
+    }
+    for (;;) {
+      this.ws();
+      if (this.s[this.pos] !== '"') this.fail('object key string');
+      lua.lua_pushstring(L, b(this.string()));
+      this.ws();
+      if (this.s[this.pos] !== ':') this.fail('colon');
+      this.pos++;
+      this.value();
+      lua.lua_rawset(L, -3);
+      this.ws();
+      const c = this.s[this.pos];
+      if (c === '}') {
+        this.pos++;
+        break;
+      }
+      if (c !== ',') this.fail('comma or object end');
+      this.pos++;
+    }
+    this.depth--;
+  }
+
+  private array(): void {
+    const L = this.L;
+    this.nest();
+    this.pos++;
+    lua.lua_newtable(L);
+    this.ws();
+    if (this.s[this.pos] === ']') {
+      this.pos++;
+      this.depth--;
+      return;
+    }
+    for (let i = 1; ; i++) {
+      this.value();
+      lua.lua_rawseti(L, -2, i);
+      this.ws();
+      const c = this.s[this.pos];
+      if (c === ']') {
+        this.pos++;
+        break;
+      }
+      if (c !== ',') this.fail('comma or array end');
+      this.pos++;
+    }
+    this.depth--;
+  }
+}
+
+function openCjson(L: L): void {
+  newLib(L, {
+    encode(L) {
+      if (lua.lua_gettop(L) !== 1) argError(L, 1, 'expected 1 argument');
+      const out: string[] = [];
+      jsonEncode(L, 1, 0, out);
+      lua.lua_pushstring(L, b(out.join('')));
+      return 1;
+    },
+    decode(L) {
+      if (lua.lua_gettop(L) !== 1) argError(L, 1, 'expected 1 argument');
+      const s = str(lauxlib.luaL_checklstring(L, 1));
+      const d = new JsonDecoder(L, s);
+      d.value();
+      const top = lua.lua_gettop(L);
+      const save = d.pos;
+      void save;
+      // Only whitespace may follow.
+      const rest = s.slice(d.pos);
+      const m = /^[ \t\r\n]*/.exec(rest)!;
+      if (m[0].length !== rest.length) {
+        d.pos += m[0].length;
+        d.fail('the end');
+      }
+      lua.lua_settop(L, top);
+      return 1;
+    },
+    encode_keep_buffer: () => 0,
+    encode_max_depth(L) {
+      lua.lua_pushnumber(L, 1000);
+      return 1;
+    },
+    decode_max_depth(L) {
+      lua.lua_pushnumber(L, 1000);
+      return 1;
+    },
+    encode_number_precision(L) {
+      lua.lua_pushnumber(L, 14);
+      return 1;
+    },
+    encode_sparse_array(L) {
+      lua.lua_pushboolean(L, 0);
+      lua.lua_pushnumber(L, 2);
+      lua.lua_pushnumber(L, 10);
+      return 3;
+    },
+    encode_invalid_numbers(L) {
+      lua.lua_pushboolean(L, 0);
+      return 1;
+    },
+    decode_invalid_numbers(L) {
+      lua.lua_pushboolean(L, 1);
+      return 1;
+    },
+    new(L) {
+      openCjson(L);
+      return 1;
+    },
+  });
+  setStr(L, '_NAME', 'cjson');
+  setStr(L, '_VERSION', '2.1.0');
+  lua.lua_pushlightuserdata(L, CJSON_NULL);
+  lua.lua_setfield(L, -2, b('null'));
+}
+
+// ---------------------------------------------------------------- cmsgpack
+
+const MAX_NESTING = 16;
+
+function mpInt(n: number, out: number[]): void {
+  const be = (v: bigint, bytes: number) => {
+    for (let i = bytes - 1; i >= 0; i--) out.push(Number((v >> BigInt(i * 8)) & 0xffn));
+  };
+  if (n >= 0) {
+    if (n <= 127) out.push(n);
+    else if (n <= 0xff) out.push(0xcc, n);
+    else if (n <= 0xffff) out.push(0xcd, n >> 8, n & 0xff);
+    else if (n <= 0xffffffff) {
+      out.push(0xce);
+      be(BigInt(n), 4);
+    } else {
+      out.push(0xcf);
+      be(BigInt.asUintN(64, BigInt(Math.min(n, 18446744073709551615))), 8);
+    }
+  } else if (n >= -32) out.push(n & 0xff);
+  else if (n >= -128) out.push(0xd0, n & 0xff);
+  else if (n >= -32768) out.push(0xd1, (n >> 8) & 0xff, n & 0xff);
+  else if (n >= -2147483648) {
+    out.push(0xd2);
+    be(BigInt.asUintN(32, BigInt(n)), 4);
+  } else {
+    out.push(0xd3);
+    be(BigInt.asUintN(64, BigInt(Math.max(n, -9223372036854775808))), 8);
+  }
+}
+
+function mpLen(out: number[], n: number, fix: number, fixMax: number, c16: number, c32: number): void {
+  if (n <= fixMax) out.push(fix | n);
+  else if (n <= 0xffff) out.push(c16, n >> 8, n & 0xff);
+  else out.push(c32, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+}
+
+function mpEncode(L: L, idx: number, level: number, out: number[]): void {
+  const t = lua.lua_type(L, idx);
+  switch (t) {
+    case lua.LUA_TSTRING: {
+      const s: Uint8Array = lua.lua_tolstring(L, idx);
+      const n = s.length;
+      if (n < 32) out.push(0xa0 | n);
+      else if (n <= 0xff) out.push(0xd9, n);
+      else if (n <= 0xffff) out.push(0xda, n >> 8, n & 0xff);
+      else out.push(0xdb, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+      for (let i = 0; i < n; i++) out.push(s[i]);
+      return;
+    }
+    case lua.LUA_TBOOLEAN:
+      out.push(lua.lua_toboolean(L, idx) ? 0xc3 : 0xc2);
+      return;
+    case lua.LUA_TNUMBER: {
+      const n = lua.lua_tonumber(L, idx);
+      if (Number.isInteger(n) && Math.abs(n) < 2 ** 63) {
+        mpInt(n, out);
+      } else if (Math.fround(n) === n || Number.isNaN(n)) {
+        const buf = Buffer.alloc(4);
+        buf.writeFloatBE(n);
+        out.push(0xca, ...buf);
+      } else {
+        const buf = Buffer.alloc(8);
+        buf.writeDoubleBE(n);
+        out.push(0xcb, ...buf);
+      }
+      return;
+    }
+    case lua.LUA_TTABLE: {
+      if (level >= MAX_NESTING) {
+        out.push(0xc0);
+        return;
+      }
+      lauxlib.luaL_checkstack(L, 3, b('too many nested tables'));
+      let count = 0;
+      let max = 0;
+      let array = true;
+      lua.lua_pushnil(L);
+      while (lua.lua_next(L, idx) !== 0) {
+        lua.lua_pop(L, 1);
+        count++;
+        if (!array) continue;
+        if (lua.lua_type(L, -1) !== lua.LUA_TNUMBER) {
+          array = false;
+          continue;
+        }
+        const k = lua.lua_tonumber(L, -1);
+        if (!Number.isInteger(k) || k < 1) array = false;
+        else if (k > max) max = k;
+      }
+      if (array && max === count) {
+        mpLen(out, count, 0x90, 15, 0xdc, 0xdd);
+        for (let i = 1; i <= count; i++) {
+          lua.lua_rawgeti(L, idx, i);
+          mpEncode(L, lua.lua_gettop(L), level + 1, out);
+          lua.lua_pop(L, 1);
+        }
+      } else {
+        mpLen(out, count, 0x80, 15, 0xde, 0xdf);
+        lua.lua_pushnil(L);
+        while (lua.lua_next(L, idx) !== 0) {
+          const top = lua.lua_gettop(L);
+          mpEncode(L, top - 1, level + 1, out);
+          mpEncode(L, top, level + 1, out);
+          lua.lua_pop(L, 1);
+        }
+      }
+      return;
+    }
+    default:
+      out.push(0xc0);
+  }
+}
+
+class MpDecoder {
+  constructor(
+    private readonly L: L,
+    private readonly s: Uint8Array,
+    public pos: number,
+  ) {}
+
+  private need(n: number): void {
+    if (this.pos + n > this.s.length) raise(this.L, 'Missing bytes in input.');
+  }
+
+  private u(n: number): number {
+    this.need(n);
+    let v = 0;
+    for (let i = 0; i < n; i++) v = v * 256 + this.s[this.pos++];
+    return v;
+  }
+
+  private view(n: number): DataView {
+    this.need(n);
+    const dv = new DataView(this.s.buffer, this.s.byteOffset + this.pos, n);
+    this.pos += n;
+    return dv;
+  }
+
+  private bytes(n: number): void {
+    this.need(n);
+    lua.lua_pushstring(this.L, this.s.subarray(this.pos, this.pos + n));
+    this.pos += n;
+  }
+
+  private arr(n: number): void {
+    const L = this.L;
+    lauxlib.luaL_checkstack(L, 2, b('too many nested tables'));
+    lua.lua_createtable(L, n, 0);
+    for (let i = 1; i <= n; i++) {
+      this.value();
+      lua.lua_rawseti(L, -2, i);
+    }
+  }
+
+  private map(n: number): void {
+    const L = this.L;
+    lauxlib.luaL_checkstack(L, 3, b('too many nested tables'));
+    lua.lua_createtable(L, 0, n);
+    for (let i = 0; i < n; i++) {
+      this.value();
+      this.value();
+      lua.lua_settable(L, -3);
+    }
+  }
+
+  value(): void {
+    const L = this.L;
+    this.need(1);
+    const c = this.s[this.pos++];
+    if (c <= 0x7f) return lua.lua_pushnumber(L, c);
+    if (c >= 0xe0) return lua.lua_pushnumber(L, c - 256);
+    if ((c & 0xe0) === 0xa0) return this.bytes(c & 0x1f);
+    if ((c & 0xf0) === 0x90) return this.arr(c & 0x0f);
+    if ((c & 0xf0) === 0x80) return this.map(c & 0x0f);
+    switch (c) {
+      case 0xc0:
+        return lua.lua_pushnil(L);
+      case 0xc2:
+        return lua.lua_pushboolean(L, 0);
+      case 0xc3:
+        return lua.lua_pushboolean(L, 1);
+      case 0xcc:
+        return lua.lua_pushnumber(L, this.u(1));
+      case 0xcd:
+        return lua.lua_pushnumber(L, this.u(2));
+      case 0xce:
+        return lua.lua_pushnumber(L, this.u(4));
+      case 0xcf:
+        return lua.lua_pushnumber(L, Number(this.view(8).getBigUint64(0)));
+      case 0xd0:
+        return lua.lua_pushnumber(L, this.view(1).getInt8(0));
+      case 0xd1:
+        return lua.lua_pushnumber(L, this.view(2).getInt16(0));
+      case 0xd2:
+        return lua.lua_pushnumber(L, this.view(4).getInt32(0));
+      case 0xd3:
+        return lua.lua_pushnumber(L, Number(this.view(8).getBigInt64(0)));
+      case 0xca:
+        return lua.lua_pushnumber(L, this.view(4).getFloat32(0));
+      case 0xcb:
+        return lua.lua_pushnumber(L, this.view(8).getFloat64(0));
+      case 0xc4:
+      case 0xd9:
+        return this.bytes(this.u(1));
+      case 0xc5:
+      case 0xda:
+        return this.bytes(this.u(2));
+      case 0xc6:
+      case 0xdb:
+        return this.bytes(this.u(4));
+      case 0xdc:
+        return this.arr(this.u(2));
+      case 0xdd:
+        return this.arr(this.u(4));
+      case 0xde:
+        return this.map(this.u(2));
+      case 0xdf:
+        return this.map(this.u(4));
+    }
+    raise(L, 'Bad data format in input.');
+  }
+}
+
+/** cmsgpack.unpack / unpack_one / unpack_limit: decodes up to limit objects from offset. */
+function mpUnpack(L: L, limit: number, offset: number, withOffset: boolean): number {
+  const s: Uint8Array = lauxlib.luaL_checklstring(L, 1);
+  if (offset < 0 || limit < 0) raise(L, `Invalid request to unpack with offset of ${offset} and limit of ${limit}.`);
+  else if (offset > s.length) raise(L, 'Start offset ' + offset + ' greater than input length ' + s.length + '.');
+  const d = new MpDecoder(L, s, offset);
+  let n = 0;
+  if (withOffset) lua.lua_pushnil(L); // placeholder for the offset
+  const base = lua.lua_gettop(L);
+  while (d.pos < s.length && (limit === 0 || n < limit)) {
+    lauxlib.luaL_checkstack(L, 1, b('too many return values'));
+    d.value();
+    n++;
+  }
+  if (withOffset) {
+    lua.lua_pushnumber(L, d.pos >= s.length ? -1 : d.pos);
+    lua.lua_replace(L, base);
+    return n + 1;
+  }
+  return n;
+}
+
+function openCmsgpack(L: L): void {
+  newLib(L, {
+    pack(L) {
+      const n = lua.lua_gettop(L);
+      if (n === 0) argError(L, 0, 'MessagePack pack needs input.');
+      const out: number[] = [];
+      for (let i = 1; i <= n; i++) mpEncode(L, i, 0, out);
+      lua.lua_pushstring(L, Uint8Array.from(out));
+      return 1;
+    },
+    unpack: (L) => mpUnpack(L, 0, 0, false),
+    unpack_one: (L) => mpUnpack(L, 1, lauxlib.luaL_optinteger(L, 2, 0), true),
+    unpack_limit: (L) => mpUnpack(L, lauxlib.luaL_checkinteger(L, 2), lauxlib.luaL_optinteger(L, 3, 0), true),
+  });
+  setStr(L, '_NAME', 'cmsgpack');
+  setStr(L, '_VERSION', 'lua-cmsgpack 0.4.0');
+  setStr(L, '_COPYRIGHT', 'Copyright (C) 2012, Salvatore Sanfilippo');
+  setStr(L, '_DESCRIPTION', 'MessagePack C implementation for Lua');
+}
+
+// ---------------------------------------------------------------- bit
+
+function tobit(L: L, i: number): number {
+  const n = lauxlib.luaL_checknumber(L, i);
+  // LuaBitOp's 2^52+2^51 trick: round half to even, then keep the low 32 bits.
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setFloat64(0, n + 6755399441055744.0);
+  return dv.getInt32(4);
+}
+
+function openBit(L: L): void {
+  const push = (L: L, v: number) => {
+    lua.lua_pushnumber(L, v | 0);
+    return 1;
+  };
+  const fold = (op: (a: number, b: number) => number) => (L: L) => {
+    let r = tobit(L, 1);
+    for (let i = lua.lua_gettop(L); i > 1; i--) r = op(r, tobit(L, i));
+    return push(L, r);
+  };
+  newLib(L, {
+    tobit: (L) => push(L, tobit(L, 1)),
+    bnot: (L) => push(L, ~tobit(L, 1)),
+    band: fold((a, c) => a & c),
+    bor: fold((a, c) => a | c),
+    bxor: fold((a, c) => a ^ c),
+    lshift: (L) => push(L, tobit(L, 1) << (tobit(L, 2) & 31)),
+    rshift: (L) => push(L, tobit(L, 1) >>> (tobit(L, 2) & 31)),
+    arshift: (L) => push(L, tobit(L, 1) >> (tobit(L, 2) & 31)),
+    rol: (L) => {
+      const x = tobit(L, 1);
+      const n = tobit(L, 2) & 31;
+      return push(L, (x << n) | (x >>> (32 - n)));
+    },
+    ror: (L) => {
+      const x = tobit(L, 1);
+      const n = tobit(L, 2) & 31;
+      return push(L, (x >>> n) | (x << (32 - n)));
+    },
+    bswap: (L) => {
+      const x = tobit(L, 1);
+      return push(L, ((x >>> 24) & 0xff) | ((x >>> 8) & 0xff00) | ((x & 0xff00) << 8) | (x << 24));
+    },
+    tohex: (L) => {
+      const x = tobit(L, 1);
+      let n = lua.lua_isnoneornil(L, 2) ? 8 : tobit(L, 2);
+      let upper = false;
+      if (n < 0) {
+        n = -n;
+        upper = true;
+      }
+      if (n > 8) n = 8;
+      let h = (x >>> 0).toString(16).padStart(8, '0').slice(8 - n);
+      if (upper) h = h.toUpperCase();
+      lua.lua_pushstring(L, b(h));
+      return 1;
+    },
+  });
+}
+
+// ---------------------------------------------------------------- struct
+
+interface StructState {
+  little: boolean;
+  align: number;
+}
+
+const MAXINTSIZE = 32;
+const MAXALIGN = 8;
+
+function structOpt(L: L, fmt: string, i: { p: number }, st: StructState): { opt: string; size: number } | null {
+  const opt = fmt[i.p++];
+  const num = (def: number): number => {
+    if (!/[0-9]/.test(fmt[i.p] ?? '')) return def;
+    let a = 0;
+    while (/[0-9]/.test(fmt[i.p] ?? '')) a = a * 10 + Number(fmt[i.p++]);
+    return a;
+  };
+  switch (opt) {
+    case 'b':
+    case 'B':
+    case 'x':
+      return { opt, size: 1 };
+    case 'h':
+    case 'H':
+      return { opt, size: 2 };
+    case 'l':
+    case 'L':
+    case 'T':
+      return { opt, size: 8 };
+    case 'f':
+      return { opt, size: 4 };
+    case 'd':
+      return { opt, size: 8 };
+    case 'c':
+      return { opt, size: num(1) };
+    case 'i':
+    case 'I': {
+      const sz = num(4);
+      if (sz > MAXINTSIZE) raise(L, `integral size ${sz} is larger than limit of ${MAXINTSIZE}`);
+      return { opt, size: sz };
+    }
+    case 's':
+    case ' ':
+      return { opt, size: 0 };
+    case '<':
+      st.little = true;
+      return null;
+    case '>':
+      st.little = false;
+      return null;
+    case '!':
+      st.align = num(MAXALIGN);
+      return null;
+    default:
+      argError(L, 1, `invalid format option '${opt}'`);
+  }
+}
+
+function gap(size: number, len: number, st: StructState, opt: string): number {
+  if (opt === 'c' || opt === 's' || opt === ' ' || opt === 'x') return 0;
+  let align = size;
+  if (align <= 1 || st.align <= 1) return 0;
+  if (align > st.align) align = st.align;
+  if ((align & (align - 1)) !== 0) return 0;
+  return (align - (len & (align - 1))) & (align - 1);
+}
+
+function openStruct(L: L): void {
+  newLib(L, {
+    pack(L) {
+      const fmt = str(lauxlib.luaL_checklstring(L, 1));
+      const st: StructState = { little: true, align: 1 };
+      const out: number[] = [];
+      let arg = 2;
+      const i = { p: 0 };
+      while (i.p < fmt.length) {
+        const o = structOpt(L, fmt, i, st);
+        if (o === null) continue;
+        const { opt, size } = o;
+        for (let k = gap(size, out.length, st, opt); k > 0; k--) out.push(0);
+        switch (opt) {
+          case 'b':
+          case 'B':
+          case 'h':
+          case 'H':
+          case 'l':
+          case 'L':
+          case 'T':
+          case 'i':
+          case 'I': {
+            const n = lauxlib.luaL_checknumber(L, arg++);
+            let v = BigInt.asUintN(Math.min(size, 8) * 8, BigInt(Math.trunc(Number.isFinite(n) ? n : 0)));
+            const bytes: number[] = [];
+            for (let k = 0; k < size; k++) {
+              bytes.push(k < 8 ? Number(v & 0xffn) : n < 0 ? 0xff : 0);
+              v >>= 8n;
+            }
+            out.push(...(st.little ? bytes : bytes.reverse()));
+            break;
+          }
+          case 'x':
+            out.push(0);
+            break;
+          case 'f':
+          case 'd': {
+            const buf = Buffer.alloc(size);
+            const n = lauxlib.luaL_checknumber(L, arg++);
+            if (size === 4) st.little ? buf.writeFloatLE(n) : buf.writeFloatBE(n);
+            else st.little ? buf.writeDoubleLE(n) : buf.writeDoubleBE(n);
+            out.push(...buf);
+            break;
+          }
+          case 'c':
+          case 's': {
+            const s: Uint8Array = lauxlib.luaL_checklstring(L, arg++);
+            let l = s.length;
+            if (opt === 'c' && size !== 0) {
+              if (l < size) argError(L, arg - 1, 'string too short');
+              l = size;
+            }
+            for (let k = 0; k < l; k++) out.push(s[k]);
+            if (opt === 's') out.push(0);
+            break;
+          }
+        }
+      }
+      lua.lua_pushstring(L, Uint8Array.from(out));
+      return 1;
+    },
+    unpack(L) {
+      const fmt = str(lauxlib.luaL_checklstring(L, 1));
+      const data: Uint8Array = lauxlib.luaL_checklstring(L, 2);
+      let pos = lauxlib.luaL_optinteger(L, 3, 1) - 1;
+      if (pos < 0) argError(L, 3, 'offset must be 1 or greater');
+      const st: StructState = { little: true, align: 1 };
+      const i = { p: 0 };
+      let n = 0;
+      let lastNum = 0;
+      while (i.p < fmt.length) {
+        const o = structOpt(L, fmt, i, st);
+        if (o === null) continue;
+        const { opt } = o;
+        let size = o.size;
+        if (pos + size > data.length || pos + size < pos) argError(L, 2, 'data string too short');
+        pos += gap(size, pos, st, opt);
+        if (pos + size > data.length) argError(L, 2, 'data string too short');
+        lauxlib.luaL_checkstack(L, 2, b('too many results'));
+        switch (opt) {
+          case 'b':
+          case 'B':
+          case 'h':
+          case 'H':
+          case 'l':
+          case 'L':
+          case 'T':
+          case 'i':
+          case 'I': {
+            let v = 0n;
+            for (let k = 0; k < size; k++) {
+              const byte = data[st.little ? pos + size - 1 - k : pos + k];
+              v = (v << 8n) | BigInt(byte);
+            }
+            const signed = opt === 'b' || opt === 'h' || opt === 'l' || opt === 'i';
+            if (signed) v = BigInt.asIntN(size * 8, v);
+            lastNum = Number(v);
+            lua.lua_pushnumber(L, lastNum);
+            n++;
+            break;
+          }
+          case 'x':
+            break;
+          case 'f':
+          case 'd': {
+            const dv = new DataView(data.buffer, data.byteOffset + pos, size);
+            lua.lua_pushnumber(L, size === 4 ? dv.getFloat32(0, st.little) : dv.getFloat64(0, st.little));
+            n++;
+            break;
+          }
+          case 'c': {
+            if (size === 0) {
+              if (n === 0) raise(L, 'format \'c0\' needs a previous size');
+              size = lastNum;
+              lua.lua_pop(L, 1);
+              n--;
+              if (pos + size > data.length) argError(L, 2, 'data string too short');
+            }
+            lua.lua_pushstring(L, data.subarray(pos, pos + size));
+            n++;
+            break;
+          }
+          case 's': {
+            let e = pos;
+            while (e < data.length && data[e] !== 0) e++;
+            if (e >= data.length) raise(L, 'unfinished string in data');
+            lua.lua_pushstring(L, data.subarray(pos, e));
+            n++;
+            size = e - pos + 1;
+            break;
+          }
+        }
+        pos += size;
+      }
+      lua.lua_pushnumber(L, pos + 1);
+      return n + 1;
+    },
+    size(L) {
+      const fmt = str(lauxlib.luaL_checklstring(L, 1));
+      const st: StructState = { little: true, align: 1 };
+      const i = { p: 0 };
+      let pos = 0;
+      while (i.p < fmt.length) {
+        const o = structOpt(L, fmt, i, st);
+        if (o === null) continue;
+        if (o.opt === 's') argError(L, 1, 'options \'c0\' - \'s\' have undefined sizes');
+        if (o.opt === 'c' && o.size === 0) argError(L, 1, 'options \'c0\' - \'s\' have undefined sizes');
+        pos += gap(o.size, pos, st, o.opt) + o.size;
+      }
+      lua.lua_pushnumber(L, pos);
+      return 1;
+    },
+  });
+}
+
+/** Sets the globals cjson, cmsgpack, bit and struct. */
+export function openRedisLibs(L: L): void {
+  openCjson(L);
+  lua.lua_setglobal(L, b('cjson'));
+  openCmsgpack(L);
+  lua.lua_setglobal(L, b('cmsgpack'));
+  openBit(L);
+  lua.lua_setglobal(L, b('bit'));
+  openStruct(L);
+  lua.lua_setglobal(L, b('struct'));
+}
