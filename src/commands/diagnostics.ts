@@ -86,30 +86,88 @@ const LATENCY_NOTHING =
   'Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. ' +
   'I honestly think you ought to sleep tonight.\n';
 
-/** A human report in the spirit of Redis's LATENCY DOCTOR. */
+/** LATENCY DOCTOR: Redis's report (per-event statistics, then the advices that apply). */
 function latencyDoctor(server: Server): string {
   const lat = server.latency;
-  if (server.config.latencyThreshold === 0 && lat.events.size === 0) return LATENCY_DISABLED;
-  if (lat.events.size === 0) return LATENCY_NOTHING;
-  let out =
-    'Dave, I have observed latency spikes in this Redis instance. You don\'t mind talking about it, do you Dave?\n\n';
-  let i = 1;
+  const cfg = server.config;
+  if (lat.events.size === 0 && cfg.latencyThreshold === 0) return LATENCY_DISABLED;
+  let out = '';
+  let n = 0;
+  let advices = 0;
+  let slowlogEnabled = false;
+  let slowlogTuning = false;
+  let slowlogInspect = false;
+  let largeObjects = false;
+  let scheduler = false;
+  const now = Math.floor(Date.now() / 1000);
   for (const [name, e] of lat.events) {
+    n++;
+    if (n === 1) out += "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n";
     const samples = e.samples;
     let sum = 0;
-    for (const s of samples) sum += s.latency;
-    const avg = samples.length ? Math.floor(sum / samples.length) : 0;
-    const first = samples.length ? samples[0].time : 0;
-    const period = samples.length > 1 ? Math.floor((samples[samples.length - 1].time - first) / (samples.length - 1)) : 0;
+    let oldest = 0;
+    for (const x of samples) {
+      sum += x.latency;
+      if (oldest === 0 || x.time < oldest) oldest = x.time;
+    }
+    const count = samples.length;
+    const avg = count ? Math.floor(sum / count) : 0;
+    let period = count ? now - oldest : 0;
+    if (count && period === 0) period = 1;
+    let dev = 0;
+    for (const x of samples) dev += Math.abs(avg - x.latency);
+    const mad = count ? Math.floor(dev / count) : 0;
     out +=
-      `${i}. ${name}: ${samples.length} latency spikes (average ${avg}ms, mean deviation 0ms, period ${period} sec). ` +
-      `Worst all time event ${e.max}ms.\n`;
-    i++;
+      `${n}. ${name}: ${count} latency spikes (average ${avg}ms, mean deviation ${mad}ms, ` +
+      `period ${(count ? period / count : 0).toFixed(2)} sec). Worst all time event ${e.max}ms.`;
+    if (name.toLowerCase() === 'command') {
+      if (cfg.slowlogSlowerThan < 0) {
+        slowlogEnabled = true;
+        advices++;
+      } else if (Math.trunc(cfg.slowlogSlowerThan / 1000) > cfg.latencyThreshold) {
+        slowlogTuning = true;
+        advices++;
+      }
+      slowlogInspect = true;
+      largeObjects = true;
+      advices += 2;
+    }
+    if (name.toLowerCase() === 'fast-command') {
+      scheduler = true;
+      advices++;
+    }
+    out += '\n';
+  }
+  if (n === 0 && advices === 0) return out + LATENCY_NOTHING;
+  if (advices === 0) {
+    return (
+      out +
+      "\nWhile there are latency events logged, I'm not able to suggest any easy fix. Please use the Redis community to get some help, providing this report in your help request.\n"
+    );
   }
   out += '\nI have a few advices for you:\n\n';
-  out +=
-    '- Check your system for commands with a high time complexity (SLOWLOG GET) and consider splitting them, ' +
-    'or using commands with a lower complexity.\n';
+  const us = cfg.latencyThreshold * 1000;
+  if (slowlogEnabled) {
+    out += `- There are latency issues with potentially slow commands you are using. Try to enable the Slow Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than ${us}'. If the Slow log is disabled Redis is not able to log slow commands execution for you.\n`;
+  }
+  if (slowlogTuning) {
+    out += `- Your current Slow Log configuration only logs events that are slower than your configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than ${us}'.\n`;
+  }
+  if (slowlogInspect) {
+    out += '- Check your Slow Log to understand what are the commands you are running which are too slow to execute. Please check https://redis.io/commands/slowlog for more information.\n';
+  }
+  if (scheduler) {
+    out +=
+      '- The system is slow to execute Redis code paths not containing system calls. This usually means the system does not provide Redis CPU time to run for long periods. You should try to:\n' +
+      '  1) Lower the system load.\n' +
+      '  2) Use a computer / VM just for Redis if you are running other software in the same system.\n' +
+      '  3) Check if you have a "noisy neighbour" problem.\n' +
+      "  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n" +
+      '  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using Jemalloc. However this may create fragmentation problems.\n';
+  }
+  if (largeObjects) {
+    out += '- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. If you have very large objects that are often deleted, expired, or evicted, try to fragment those objects into multiple smaller objects.\n';
+  }
   return out;
 }
 

@@ -320,6 +320,12 @@ describe('server commands against redis-server', () => {
     const [ga, gb] = await Promise.all([a.raw('LATENCY', 'GRAPH', 'command'), b.raw('LATENCY', 'GRAPH', 'command')]);
     const blank = (g: string) => g.replace(/\d+/g, 'N');
     assert.equal(blank(ga), blank(gb));
+    const [da, db] = await Promise.all([a.raw('LATENCY', 'DOCTOR'), b.raw('LATENCY', 'DOCTOR')]);
+    assert.equal(blank(da), blank(db));
+    await d.run([['CONFIG', 'SET', 'slowlog-log-slower-than', '-1']]);
+    const [ea, eb] = await Promise.all([a.raw('LATENCY', 'DOCTOR'), b.raw('LATENCY', 'DOCTOR')]);
+    assert.equal(blank(ea), blank(eb));
+    await d.run([['CONFIG', 'SET', 'slowlog-log-slower-than', '10000']]);
     await d.run([['LATENCY', 'RESET', 'command', 'nosuch'], ['LATENCY', 'LATEST'], ['CONFIG', 'SET', 'latency-monitor-threshold', '0']]);
   });
 
