@@ -48,6 +48,7 @@ export class Tracking {
   /** BCAST prefix -> state; `prefixOrder` keeps the prefixes sorted as Redis's radix tree does. */
   private readonly prefixTable = new Map<string, BcastState>();
   private prefixOrder: string[] = [];
+  private prefixOrderStale = false;
   private broadcastScheduled = false;
   /** Clients with tracking on. */
   trackingClients = 0;
@@ -80,13 +81,20 @@ export class Tracking {
   /** Returns an error message when the BCAST prefixes overlap each other or the client's. */
   checkPrefixCollisions(c: Client, prefixes: string[]): string | null {
     const existing = Tracking.state(c)?.prefixes;
+    // Fast path: with every prefix sorted, any overlap shows up between neighbours.
+    const all = existing === undefined ? prefixes.slice() : [...existing, ...prefixes];
+    all.sort(byteCompare);
+    let any = false;
+    for (let i = 1; i < all.length && !any; i++) any = overlaps(all[i - 1], all[i]);
+    if (!any) return null;
+    // Redis's scan, for its exact message: the input order (and the sorted
+    // existing prefixes) decide which pair is named.
+    const sortedExisting = existing === undefined ? [] : [...existing].sort(byteCompare);
     for (let i = 0; i < prefixes.length; i++) {
       const p = prefixes[i];
-      if (existing !== undefined) {
-        for (const e of existing) {
-          if (overlaps(e, p)) {
-            return `ERR Prefix '${cstr(p)}' overlaps with an existing prefix '${cstr(e)}'. Prefixes for a single client must not overlap.`;
-          }
+      for (const e of sortedExisting) {
+        if (overlaps(e, p)) {
+          return `ERR Prefix '${cstr(p)}' overlaps with an existing prefix '${cstr(e)}'. Prefixes for a single client must not overlap.`;
         }
       }
       for (let j = i + 1; j < prefixes.length; j++) {
@@ -127,8 +135,7 @@ export class Tracking {
     if (bs === undefined) {
       bs = { keys: new Map(), clients: new Set() };
       this.prefixTable.set(prefix, bs);
-      this.prefixOrder.push(prefix);
-      this.prefixOrder.sort(byteCompare);
+      this.prefixOrderStale = true;
     }
     if (!bs.clients.has(c)) {
       bs.clients.add(c);
@@ -145,7 +152,7 @@ export class Tracking {
       bs.clients.delete(c);
       if (bs.clients.size === 0) {
         this.prefixTable.delete(p);
-        this.prefixOrder = this.prefixOrder.filter((x) => x !== p);
+        this.prefixOrderStale = true;
       }
     }
     if ((c.flags & ClientFlag.Tracking) !== 0) this.trackingClients--;
@@ -298,6 +305,10 @@ export class Tracking {
   /** Sends what BCAST clients are owed (once per event-loop turn, like Redis's beforeSleep). */
   broadcast(): void {
     this.broadcastScheduled = false;
+    if (this.prefixOrderStale) {
+      this.prefixOrder = [...this.prefixTable.keys()].sort(byteCompare);
+      this.prefixOrderStale = false;
+    }
     for (const prefix of this.prefixOrder) {
       const bs = this.prefixTable.get(prefix);
       if (bs === undefined || bs.keys.size === 0) continue;

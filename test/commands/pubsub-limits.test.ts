@@ -165,3 +165,32 @@ describe('pub/sub output limits and hostile input', () => {
     }
   });
 });
+
+describe('client tracking with hostile input', () => {
+  it('many BCAST prefixes in one command, then disconnect, stay cheap', async () => {
+    const s = await startServer({});
+    try {
+      const c = await RawClient.connect(s.port);
+      await c.call('HELLO', '3');
+      const args: string[] = ['CLIENT', 'TRACKING', 'on', 'BCAST'];
+      for (let i = 0; i < 50000; i++) args.push('PREFIX', `p${i}:`);
+      let raw = `*${args.length}\r\n`;
+      for (const a of args) raw += `$${a.length}\r\n${a}\r\n`;
+      c.writeRaw(raw);
+      assert.equal(await c.next(), 'OK');
+      assert.equal(s.server.trackingInfo().prefixes, 50000);
+      const w = await RawClient.connect(s.port);
+      await w.call('SET', 'p49999:x', '1');
+      const m = (await c.next()) as unknown as { items: unknown[] };
+      assert.deepEqual(m.items, ['invalidate', ['p49999:x']]);
+      // an overlap is still found, and named as Redis names it
+      assert.match(String(await c.call('CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', 'p123:4')), /Prefix 'p123:4' overlaps with an existing prefix 'p123:'/);
+      c.close();
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(s.server.trackingInfo().prefixes, 0);
+      w.close();
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -193,6 +193,16 @@ describe('client-side caching against redis-server', () => {
     await d.run([['FLUSHALL']], { conn: 1 });
     await sameOutput(0, 'flush reaches BCAST clients');
     await d.run([['CLIENT', 'TRACKINGINFO']]);
+    await d.run(
+      [
+        ['CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', 'ac', 'PREFIX', 'zz'],
+        ['CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', 'ab'],
+        ['CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', 'q', 'PREFIX', 'a'],
+        ['CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', 'q', 'PREFIX', 'r', 'PREFIX', 'qq', 'PREFIX', 'q'],
+        ['CLIENT', 'TRACKINGINFO'],
+      ],
+      { conn: 3 },
+    );
   });
 
   it('RESP2 redirect to a subscribed connection, broken redirect', async (t) => {
