@@ -49,8 +49,34 @@ export async function render() {
       out += `| ${r.name}${note} | ${r.ok ? 'yes' : 'no'} |\n`;
     }
   }
+  out += NOTES;
   return out;
 }
+
+/** Known differences of supported commands, kept with the table. */
+const NOTES = `
+## Notes on supported commands
+
+- **MEMORY USAGE** estimates what a key costs in Sinew's own representation (V8 one-byte strings:
+  16-byte header plus the bytes, 8-aligned; a Map entry per key and per expiry; array slots and index
+  entries for aggregates), sampling nested elements like Redis (\`SAMPLES\`, default 5, 0 = all).
+  It is not Redis's allocator figure. **MEMORY STATS** has Redis's fields with V8 heap figures;
+  **MEMORY MALLOC-STATS** replies as Redis built without jemalloc.
+- **DEBUG** is refused unless \`enable-debug-command\` is \`yes\` or \`local\`, as in Redis (the refusal comes
+  from the command itself, so inside MULTI it is queued and fails at EXEC).
+  **DEBUG RELOAD** and **DEBUG LOADAOF** reply as Redis does when saving or loading fails, unless a persistence
+  module installs a reload hook. **DEBUG OBJECT** reports Redis's encodings and RDB serialized lengths
+  without LZF compression; the address is synthetic. **DEBUG DIGEST / DIGEST-VALUE** match Redis for strings,
+  lists, sets, hashes and sorted sets (streams are digested from their entries, not Redis's listpacks).
+- **LATENCY HISTOGRAM** and INFO **latencystats**: Sinew keeps per-command call counts and total time,
+  not HDR histograms; every percentile and the single histogram bucket come from the average.
+- **COMMAND DOCS** gives the facts of Redis's command table (group, since, arguments, flags) without the
+  summary and complexity texts.
+- **CLIENT SETINFO** and **CLIENT NO-TOUCH** (Redis 7.2) are served for newer clients; CLIENT LIST/INFO keep
+  Redis 7.0's fields.
+- CONFIG directives are all accepted with Redis 7.0's defaults, bounds and messages; some only change what
+  CONFIG GET returns (cluster, TLS, replication, I/O threads and other features Sinew does not have).
+`;
 
 function versionAfter(a, b) {
   const pa = a.split('.').map(Number);
