@@ -1,0 +1,81 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, type RunningServer } from '../../src/index.js';
+import { RawClient } from '../helpers/raw-client.js';
+
+describe('scripting (Sinew only)', () => {
+  let s: RunningServer;
+  let c: RawClient;
+  before(async () => {
+    s = await startServer({ port: 0 });
+    c = await RawClient.connect(s.port);
+  });
+  after(async () => {
+    c.close();
+    await s.close();
+  });
+
+  it('stops a script that runs past busy-reply-threshold, then serves again', async () => {
+    assert.equal(await c.raw('CONFIG', 'SET', 'busy-reply-threshold', '50'), '+OK\r\n');
+    const r = await c.raw('EVAL', 'local i = 0 while true do i = i + 1 end', '0');
+    assert.match(r, /^-ERR Script ran longer than busy-reply-threshold \(50 ms\) and was stopped .* script: [0-9a-f]{40}, on @user_script:1\.\r\n$/);
+    assert.equal(await c.raw('EVAL', 'return 1', '0'), ':1\r\n');
+    assert.equal(await c.raw('CONFIG', 'SET', 'busy-reply-threshold', '5000'), '+OK\r\n');
+  });
+
+  it('writes inside a script are propagated as commands, the EVAL itself is not', async () => {
+    const seen: string[][] = [];
+    const prev = s.server.propagateHook;
+    s.server.propagateHook = (_db, argv) => seen.push(argv);
+    try {
+      await c.raw('EVAL', "redis.call('set', KEYS[1], 'v') redis.call('get', KEYS[1]) redis.call('incr', 'n')", '1', 'pk');
+    } finally {
+      s.server.propagateHook = prev;
+    }
+    assert.deepEqual(seen, [['set', 'pk', 'v'], ['incr', 'n']]);
+  });
+
+  it('writes inside a script invalidate WATCH and fire keyspace notifications', async () => {
+    const w = await RawClient.connect(s.port);
+    const sub = await RawClient.connect(s.port);
+    try {
+      await c.raw('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+      await sub.raw('SUBSCRIBE', '__keyspace@0__:wk');
+      await w.raw('WATCH', 'wk');
+      await w.raw('MULTI');
+      await w.raw('GET', 'wk');
+      await c.raw('EVAL', "return redis.call('set', KEYS[1], 'x')", '1', 'wk');
+      assert.equal(await w.raw('EXEC'), '*-1\r\n');
+      assert.equal(await sub.nextRaw(1000), '*3\r\n$7\r\nmessage\r\n$17\r\n__keyspace@0__:wk\r\n$3\r\nset\r\n');
+    } finally {
+      await c.raw('CONFIG', 'SET', 'notify-keyspace-events', '');
+      w.close();
+      sub.close();
+    }
+  });
+
+  it('a push inside a script wakes a blocked client', async () => {
+    const bl = await RawClient.connect(s.port);
+    try {
+      bl.send('BLPOP', 'wakelist', '0');
+      await new Promise((r) => setTimeout(r, 50));
+      await c.raw('EVAL', "return redis.call('rpush', KEYS[1], 'a')", '1', 'wakelist');
+      assert.equal(await bl.nextRaw(1000), '*2\r\n$8\r\nwakelist\r\n$1\r\na\r\n');
+    } finally {
+      bl.close();
+    }
+  });
+
+  it('SCRIPT FLUSH forgets scripts; EVALSHA of a loaded script runs', async () => {
+    const sha = await c.call('SCRIPT', 'LOAD', 'return ARGV[1]');
+    assert.equal(await c.raw('EVALSHA', String(sha), '0', 'z'), '$1\r\nz\r\n');
+    assert.equal(await c.raw('SCRIPT', 'FLUSH'), '+OK\r\n');
+    assert.equal(await c.raw('SCRIPT', 'EXISTS', String(sha)), '*1\r\n:0\r\n');
+    assert.match(await c.raw('EVALSHA', String(sha), '0'), /^-NOSCRIPT/);
+  });
+
+  it('many script runs leave KEYS/ARGV empty between calls', async () => {
+    for (let i = 0; i < 20; i++) await c.raw('EVAL', 'return #ARGV', '0', 'a', 'b');
+    assert.equal(await c.raw('EVAL', 'return #KEYS + #ARGV', '0'), ':0\r\n');
+  });
+});
