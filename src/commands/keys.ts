@@ -540,8 +540,13 @@ export const keyCommands: HandlerMap = {
       c.w.nullBulk();
       return;
     }
-    // Small integers are shared objects in Redis (when maxmemory is off).
-    if (typeof v === 'string' && c.server.config.maxmemory === 0) {
+    // Small integers are shared objects in Redis, unless an LRU/LFU policy
+    // with a memory limit needs per-key access data
+    // (MAXMEMORY_FLAG_NO_SHARED_INTEGERS; judged now, not when the value was stored).
+    const cfg = c.server.config;
+    const policy = cfg.get('maxmemory-policy');
+    const noShared = cfg.maxmemory !== 0 && (policy.endsWith('lru') || policy.endsWith('lfu'));
+    if (typeof v === 'string' && !noShared) {
       const n = parseLL(v);
       if (n !== null && n >= 0 && n < 10000 && String(n) === v) {
         c.w.int(2147483647);

@@ -457,6 +457,20 @@ describe('generic key commands against redis-server', () => {
     ]);
   });
 
+  it('OBJECT REFCOUNT: small integers are shared unless an LRU/LFU policy has a memory limit', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const script: Cmd[] = [];
+    const policies = ['noeviction', 'volatile-ttl', 'allkeys-random', 'allkeys-lru', 'volatile-lru', 'allkeys-lfu', 'volatile-lfu'];
+    for (const limit of ['0', '100mb']) {
+      script.push(['CONFIG', 'SET', 'maxmemory', limit]);
+      for (const p of policies) {
+        script.push(['CONFIG', 'SET', 'maxmemory-policy', p], ['SET', 'n', '7'], ['OBJECT', 'REFCOUNT', 'n'], ['INCR', 'n'], ['OBJECT', 'REFCOUNT', 'n']);
+      }
+    }
+    script.push(['CONFIG', 'SET', 'maxmemory', '0'], ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction']);
+    await d.run(script);
+  });
+
   it('lookups count keyspace hits and misses as Redis does', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([['CONFIG', 'RESETSTAT']]);
