@@ -461,7 +461,7 @@ describe('generic key commands against redis-server', () => {
     if (!d) return t.skip('redis-server not installed');
     const script: Cmd[] = [];
     const policies = ['noeviction', 'volatile-ttl', 'allkeys-random', 'allkeys-lru', 'volatile-lru', 'allkeys-lfu', 'volatile-lfu'];
-    for (const limit of ['0', '100mb']) {
+    for (const limit of ['0', '4gb']) {
       script.push(['CONFIG', 'SET', 'maxmemory', limit]);
       for (const p of policies) {
         script.push(['CONFIG', 'SET', 'maxmemory-policy', p], ['SET', 'n', '7'], ['OBJECT', 'REFCOUNT', 'n'], ['INCR', 'n'], ['OBJECT', 'REFCOUNT', 'n']);
