@@ -187,7 +187,7 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
     }
     if (server.propagateHook !== null && (cmd.flags & F.write) !== 0) server.propagate(db.id, c.propagateArgv ?? argv);
   }
-  if ((cmd.flags & F.readonly) !== 0 && (c.flags & ClientFlag.Tracking) !== 0) server.tracking.remember(c, cmd, argv);
+  if ((cmd.flags & F.readonly) !== 0 && server.tracking.trackingClients > 0) server.tracking.rememberRead(c, cmd, argv);
   if (server.monitors.size > 0 && (cmd.flags & (F.admin | F.skip_monitor)) === 0) {
     server.feedMonitors(c, argv);
   }

@@ -170,7 +170,23 @@ export class Tracking {
     st.prevWasClient = argv[0].length === 6 && argv[0].toLowerCase() === 'client';
   }
 
-  /** After a read-only command: remember the keys it read for this client. */
+  /**
+   * After a read-only command. A read-only command run by a script makes
+   * its caller track the script's own key arguments (Redis 7.0 looks at the
+   * caller's command); read-only script commands themselves track nothing.
+   */
+  rememberRead(c: Client, cmd: Command, argv: string[]): void {
+    const caller = this.current;
+    if ((c.flags & ClientFlag.Fake) !== 0 && caller !== null && caller !== c) {
+      if ((caller.flags & ClientFlag.Tracking) !== 0 && caller.cmd !== null) this.remember(caller, caller.cmd, caller.argv);
+      return;
+    }
+    if ((c.flags & ClientFlag.Tracking) === 0) return;
+    if (cmd.parent === null && (cmd.name === 'eval_ro' || cmd.name === 'evalsha_ro' || cmd.name === 'fcall_ro')) return;
+    this.remember(c, cmd, argv);
+  }
+
+  /** Remembers the keys of a command for this client. */
   remember(c: Client, cmd: Command, argv: string[]): void {
     const st = Tracking.state(c);
     if (st === null || st.bcast) return;

@@ -144,6 +144,21 @@ describe('client-side caching against redis-server', () => {
     await sameOutput(0, 'key read inside EXEC is tracked');
   });
 
+  it('scripts: keys read by the commands a script runs are tracked for its caller, not the script\'s key arguments', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['HELLO', '3']], { typeOnly: true });
+    await d.run([
+      ['CLIENT', 'TRACKING', 'on'],
+      ['EVAL', "return redis.call('get', KEYS[1])", '1', 's1'],
+      ['EVAL_RO', 'return 1', '1', 's2'],
+      ['EVAL_RO', "return redis.call('get', KEYS[1])", '1', 's3'],
+      ['EVAL', "redis.call('get', 's4') return redis.call('set', 's5', 'x')", '0'],
+    ]);
+    await sameOutput(0, 'own write inside a script');
+    await d.run([['MSET', 's1', '1', 's2', '1', 's3', '1', 's4', '1', 's5', '1']], { conn: 1 });
+    await sameOutput(0, 'script reads tracked');
+  });
+
   it('OPTIN and OPTOUT with CLIENT CACHING', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
