@@ -28,7 +28,8 @@ export class Watches {
 
   private isExpired(db: Database, key: string): boolean {
     const when = db.expires.get(key);
-    return when !== undefined && when <= this.server.keyspace.now && !this.server.keyspace.expiryPaused;
+    // Logically expired, even while deletions are paused (Redis's keyIsExpired).
+    return when !== undefined && when <= this.server.keyspace.now;
   }
 
   watch(c: Client, db: Database, key: string): void {
