@@ -68,8 +68,10 @@ const NOTES = `
   module installs a reload hook. **DEBUG OBJECT** reports Redis's encodings and RDB serialized lengths
   without LZF compression; the address is synthetic. **DEBUG DIGEST / DIGEST-VALUE** match Redis for strings,
   lists, sets, hashes and sorted sets (streams are digested from their entries, not Redis's listpacks).
-- **LATENCY HISTOGRAM** and INFO **latencystats**: Sinew keeps per-command call counts and total time,
-  not HDR histograms; every percentile and the single histogram bucket come from the average.
+- **LATENCY HISTOGRAM** and INFO **latencystats** come from per-command histograms with the bucket
+  layout of Redis's HDR histogram (1 ns to 1 s, 2 significant digits); the timings are Sinew's own.
+- **SLOWLOG** and **LATENCY** events are recorded by the dispatcher as in Redis (original arguments,
+  32 arguments / 128 bytes per argument at most, AUTH secrets redacted).
 - **COMMAND DOCS** gives the facts of Redis's command table (group, since, arguments, flags) without the
   summary and complexity texts.
 - **CLIENT SETINFO** and **CLIENT NO-TOUCH** (Redis 7.2) are served for newer clients; CLIENT LIST/INFO keep

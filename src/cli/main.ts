@@ -39,6 +39,7 @@ export async function main(argv: string[]): Promise<void> {
     server = new Server({});
     applyDirectives(server.config, directives);
     server.reconfigure();
+    server.latency.commands.enabled = server.config.getBool('latency-tracking');
     // Like redis-server, work from `dir` (relative file names resolve there).
     const dir = server.config.get('dir');
     if (dir !== '' && dir !== process.cwd()) process.chdir(dir);

@@ -6,7 +6,8 @@
  * Redis's figures come from its allocator and are not reproduced.
  */
 import { createHash } from 'node:crypto';
-import type { HandlerMap } from './table.js';
+import type { HandlerMap, Command } from './table.js';
+import { LatencyHistogram } from '../server/monitoring.js';
 import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import type { Database } from '../keyspace/database.js';
@@ -246,20 +247,20 @@ function latencyGraph(server: Server, event: string): string | null {
   return `${event} - high ${max} ms, low ${min} ms (all time high ${e.max} ms)\n` + '-'.repeat(80) + '\n' + sparkline(seq, 80, 4);
 }
 
-/** Command latency histogram (LATENCY HISTOGRAM): one power-of-two bucket at the average, cumulative. */
-function writeHistogram(c: Client, cmd: { fullname: string; calls: number; usec: number }): void {
+/** One LATENCY HISTOGRAM entry: calls and cumulative (usec, count) buckets. */
+function writeHistogram(c: Client, name: string, h: LatencyHistogram): void {
   const w = c.w;
-  w.bulk(cmd.fullname);
+  w.bulk(name);
   w.map(2);
   w.bulk('calls');
-  w.int(cmd.calls);
+  w.int(h.total);
   w.bulk('histogram_usec');
-  const avg = cmd.calls > 0 ? cmd.usec / cmd.calls : 0;
-  let bucket = 1;
-  while (bucket < avg) bucket *= 2;
-  w.map(1);
-  w.int(bucket);
-  w.int(cmd.calls);
+  const buckets = h.logBuckets();
+  w.map(buckets.length);
+  for (const [us, n] of buckets) {
+    w.int(us);
+    w.int(n);
+  }
 }
 
 // ---------------------------------------------------------------- MEMORY
@@ -1224,23 +1225,23 @@ export const diagnosticsCommands: HandlerMap = {
   },
   'latency|histogram'(c, argv) {
     const table = c.server.commands;
-    const list: { fullname: string; calls: number; usec: number }[] = [];
+    const hists = c.server.latency.commands.byCommand;
+    const list: [string, LatencyHistogram][] = [];
+    const addCmd = (cmd: Command) => {
+      const h = hists.get(cmd.fullname);
+      if (h !== undefined) list.push([cmd.fullname, h]);
+      if (cmd.subcommands !== null) for (const sub of cmd.subcommands.values()) addCmd(sub);
+    };
     if (argv.length === 2) {
-      for (const cmd of table.all) {
-        const all = cmd.subcommands === null ? [cmd] : [cmd, ...cmd.subcommands.values()];
-        for (const x of all) if (x.calls > 0) list.push(x);
-      }
+      for (const cmd of table.all) addCmd(cmd);
     } else {
-      const seen = new Set<string>();
       for (let j = 2; j < argv.length; j++) {
         const cmd = table.lookupFull(argv[j]);
-        if (cmd === undefined || cmd.calls === 0 || seen.has(cmd.fullname)) continue;
-        seen.add(cmd.fullname);
-        list.push(cmd);
+        if (cmd !== undefined) addCmd(cmd);
       }
     }
     c.w.map(list.length);
-    for (const x of list) writeHistogram(c, x);
+    for (const [name, h] of list) writeHistogram(c, name, h);
   },
   'latency|help'(c) {
     help(c, LATENCY_HELP);

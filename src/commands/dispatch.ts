@@ -223,6 +223,7 @@ export function finishTiming(server: Server, now = performance.now()): void {
 /** Command statistics, slowlog and latency monitor for one finished call. */
 function recordDuration(server: Server, cmd: Command, c: Client, argv: string[], us: number): void {
   cmd.usec += us;
+  server.latency.commands.record(cmd.fullname, us);
   const cfg = server.config;
   if ((cmd.flags & F.skip_slowlog) === 0 && cfg.slowlogSlowerThan >= 0 && us >= cfg.slowlogSlowerThan) {
     server.slowlog.add(argv, us, c.addr, c.name, cfg.slowlogMaxLen);

@@ -280,16 +280,14 @@ function infoSection(server: Server, name: string): string | null {
       for (const [code, n] of server.stats.errorsByCode) lines.push(`errorstat_${code}:count=${n}`);
       return '# Errorstats\r\n' + lines.map((l) => l + '\r\n').join('');
     case 'latencystats': {
-      // Sinew keeps per-command call counts and total time, not histograms:
-      // every percentile reports the command's average latency.
-      if (!cfg.getBool('latency-tracking')) return '# Latencystats\r\n';
-      const pcts = cfg.get('latency-tracking-info-percentiles').split(' ').filter(Boolean);
+      const pcts = cfg.get('latency-tracking-info-percentiles').split(' ').filter(Boolean).map(Number);
+      const hists = server.latency.commands.byCommand;
       for (const cmd of server.commands.all) {
         const list = cmd.subcommands === null ? [cmd] : [cmd, ...cmd.subcommands.values()];
         for (const x of list) {
-          if (x.calls === 0) continue;
-          const avg = (x.usec / x.calls).toFixed(3);
-          lines.push(`latency_percentiles_usec_${x.fullname}:` + pcts.map((p) => `p${Number(p)}=${avg}`).join(','));
+          const h = hists.get(x.fullname);
+          if (h === undefined || h.total === 0) continue;
+          lines.push(`latency_percentiles_usec_${x.fullname}:` + pcts.map((p) => `p${p}=${(h.valueAtPercentile(p) / 1000).toFixed(3)}`).join(','));
         }
       }
       return '# Latencystats\r\n' + lines.map((l) => l + '\r\n').join('');
@@ -415,6 +413,7 @@ function configSet(c: Client, argv: string[]): void {
       return;
     }
   }
+  c.server.latency.commands.enabled = cfg.getBool('latency-tracking');
   c.w.ok();
 }
 
@@ -428,6 +427,7 @@ export const serverCommands: HandlerMap = {
 
   'config|resetstat'(c) {
     c.server.resetStats();
+    c.server.latency.commands.reset();
     c.w.ok();
   },
 

@@ -51,6 +51,8 @@ const LATENCY_TS_LEN = 160;
 
 export class LatencyMonitor {
   events = new Map<string, { samples: LatencySample[]; max: number }>();
+  /** Per-command histograms (LATENCY HISTOGRAM, INFO latencystats). */
+  readonly commands = new CommandLatencies();
 
   add(event: string, ms: number): void {
     const now = Math.floor(Date.now() / 1000);
@@ -78,5 +80,94 @@ export class LatencyMonitor {
     let n = 0;
     for (const name of names) if (this.events.delete(name)) n++;
     return n;
+  }
+}
+
+/**
+ * A latency histogram shaped like Redis's HDR histogram (values in
+ * nanoseconds from 1 ns to 1 s, 2 significant digits: 256 sub-buckets,
+ * each power of two above 256 split in 128 equal ranges).
+ */
+export class LatencyHistogram {
+  /** Lowest value of a bucket (ns) -> samples in it. */
+  readonly counts = new Map<number, number>();
+  total = 0;
+
+  static shift(v: number): number {
+    return v < 256 ? 0 : Math.floor(Math.log2(v)) - 7;
+  }
+
+  static lowest(v: number): number {
+    const s = LatencyHistogram.shift(v);
+    return Math.floor(v / 2 ** s) * 2 ** s;
+  }
+
+  static highest(v: number): number {
+    const s = LatencyHistogram.shift(v);
+    return LatencyHistogram.lowest(v) + 2 ** s - 1;
+  }
+
+  record(ns: number): void {
+    const v = Math.min(1e9, Math.max(1, Math.round(ns)));
+    const low = LatencyHistogram.lowest(v);
+    this.counts.set(low, (this.counts.get(low) ?? 0) + 1);
+    this.total++;
+  }
+
+  private sorted(): [number, number][] {
+    return [...this.counts.entries()].sort((a, b) => a[0] - b[0]);
+  }
+
+  /** hdr_value_at_percentile: the highest equivalent value of the bucket reaching the percentile. */
+  valueAtPercentile(p: number): number {
+    if (this.total === 0) return 0;
+    const want = Math.max(1, Math.floor((p / 100) * this.total + 0.5));
+    let cum = 0;
+    let last = 0;
+    for (const [low, n] of this.sorted()) {
+      cum += n;
+      last = low;
+      if (cum >= want) break;
+    }
+    return LatencyHistogram.highest(last);
+  }
+
+  /**
+   * LATENCY HISTOGRAM's buckets: a logarithmic walk from 1024 ns doubling,
+   * reporting (usec, cumulative count) where the count grew.
+   */
+  logBuckets(): [number, number][] {
+    const out: [number, number][] = [];
+    const buckets = this.sorted();
+    let i = 0;
+    let cum = 0;
+    let prev = 0;
+    for (let level = 1024; i < buckets.length && level <= 2 ** 31; level *= 2) {
+      while (i < buckets.length && buckets[i][0] <= level) cum += buckets[i++][1];
+      if (cum > prev) out.push([Math.floor(LatencyHistogram.highest(level) / 1000), cum]);
+      prev = cum;
+    }
+    return out;
+  }
+}
+
+/** Per-command latency histograms (latency-tracking). */
+export class CommandLatencies {
+  /** Mirrors the latency-tracking directive. */
+  enabled = true;
+  readonly byCommand = new Map<string, LatencyHistogram>();
+
+  record(fullname: string, us: number): void {
+    if (!this.enabled) return;
+    let h = this.byCommand.get(fullname);
+    if (h === undefined) {
+      h = new LatencyHistogram();
+      this.byCommand.set(fullname, h);
+    }
+    h.record(us * 1000);
+  }
+
+  reset(): void {
+    this.byCommand.clear();
   }
 }
