@@ -7,6 +7,10 @@ import type { ReplyWriter } from '../protocol/writer.js';
 import { Err } from '../protocol/errors.js';
 import { globMatch } from '../util/glob.js';
 import { is } from './args.js';
+import summariesJson from './meta/summaries.json' with { type: 'json' };
+
+/** Sinew's own one-line summary and complexity note for every command (COMMAND DOCS, redis-cli help). */
+const summaries: Record<string, { summary: string; complexity: string } | undefined> = summariesJson;
 
 function statusSet(w: ReplyWriter, items: readonly string[]): void {
   w.set(items.length);
@@ -77,11 +81,16 @@ function writeArgs(w: ReplyWriter, args: unknown[]): void {
   }
 }
 
-/** COMMAND DOCS entry: facts only (group, since, flags, arguments, subcommands). */
+/**
+ * COMMAND DOCS entry, keys in Redis 7.0's order: summary, since, group,
+ * complexity, doc_flags, deprecated_since, arguments, subcommands (no history).
+ */
 function writeCommandDocs(w: ReplyWriter, cmd: Command): void {
   const m = cmd.meta;
   const subs = servedSubs(cmd);
+  const prose = Object.hasOwn(summaries, cmd.fullname) ? summaries[cmd.fullname] : undefined;
   let n = 0;
+  if (prose) n += 2;
   if (m.since) n++;
   if (m.group) n++;
   if (m.docFlags) n++;
@@ -89,6 +98,10 @@ function writeCommandDocs(w: ReplyWriter, cmd: Command): void {
   if (m.arguments) n++;
   if (subs.length) n++;
   w.map(n);
+  if (prose) {
+    w.bulk('summary');
+    w.bulk(prose.summary);
+  }
   if (m.since) {
     w.bulk('since');
     w.bulk(m.since);
@@ -96,6 +109,10 @@ function writeCommandDocs(w: ReplyWriter, cmd: Command): void {
   if (m.group) {
     w.bulk('group');
     w.bulk(m.group);
+  }
+  if (prose) {
+    w.bulk('complexity');
+    w.bulk(prose.complexity);
   }
   if (m.docFlags) {
     w.bulk('doc_flags');
