@@ -228,8 +228,29 @@ describe('redis-cli and redis-benchmark against Sinew', { skip: haveCli ? false 
     assert.ok(out.includes('group:\x1b[0m string'), JSON.stringify(out));
   });
 
-  it('help <command> shows the summary line', { todo: 'COMMAND DOCS has no summary/complexity/history (meta/commands.json lacks them)' }, async () => {
-    await cliBoth([], 'help set\n');
+  it('help <command> shows the summary line', async () => {
+    // Sinew's summaries are its own words (meta/summaries.json): compare the
+    // layout with redis-server's, not the wording.
+    const { readFileSync } = await import('node:fs');
+    const summaries = JSON.parse(readFileSync(new URL('../../../src/commands/meta/summaries.json', import.meta.url), 'utf8')) as Record<string, { summary: string }>;
+    const mask = (x: string) => x.replace(/(summary:\x1b\[0m ).*\r\n/g, '$1<summary>\r\n');
+    const cases: [string, string, RegExp][] = [
+      ['set', 'SET', /^\r\n  \x1b\[1mSET\x1b\[0m \x1b\[90mkey value \[NX\|XX\] \[GET\] \[EX seconds\|[^\r\n]*\]\x1b\[0m\r\n/],
+      ['config get', 'CONFIG GET', /^\r\n  \x1b\[1mCONFIG GET\x1b\[0m \x1b\[90mparameter \[parameter \.\.\.\]\x1b\[0m\r\n/],
+    ];
+    for (const [cmd, upper, syntax] of cases) {
+      const out = (await run('redis-cli', ['-p', String(s.port)], `help ${cmd}\n`)).stdout.toString('latin1');
+      assert.match(out, syntax, JSON.stringify(out));
+      const lines = out.split('\r\n');
+      assert.equal(lines[2], `  \x1b[33msummary:\x1b[0m ${summaries[cmd.replace(' ', '|')].summary}`, JSON.stringify(out));
+      assert.match(lines[3], /^  \x1b\[33msince:\x1b\[0m \d+\.\d+\.\d+$/);
+      assert.match(lines[4], /^  \x1b\[33mgroup:\x1b\[0m (string|server)$/);
+      assert.ok(lines[1].includes(upper));
+      if (oracle) {
+        const theirs = (await run('redis-cli', ['-p', String(oracle.port)], `help ${cmd}\n`)).stdout.toString('latin1');
+        assert.equal(mask(out), mask(theirs), `help ${cmd}: layout, syntax, since and group as redis-server's`);
+      }
+    }
   });
 
   it('-x takes the last argument from stdin, binary safe', async () => {
