@@ -36,7 +36,16 @@ export function fmtG(x: number, p: number): string {
   if (x === Infinity) return 'inf';
   if (x === -Infinity) return '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  const e = x.toExponential(p - 1);
+  let e = x.toExponential(p - 1);
+  // JS rounds exact ties away from zero; printf rounds them to even.
+  const long = Math.abs(x).toExponential(Math.min(100, p + 40));
+  const digits = long.slice(0, long.indexOf('e')).replace('.', '');
+  if (digits[p] === '5' && /^0*$/.test(digits.slice(p + 1)) && Number(digits[p - 1]) % 2 === 0) {
+    const truncated = digits.slice(0, p);
+    const e10 = long.slice(long.indexOf('e'));
+    e = (x < 0 ? '-' : '') + truncated[0] + (p > 1 ? '.' + truncated.slice(1) : '') + e10;
+    x = Number(e);
+  }
   const [mant, expS] = e.split('e');
   const exp = Number(expS);
   if (exp < -4 || exp >= p) {

@@ -85,7 +85,13 @@ tostring = function(v) if type(v) == 'number' then return v .. '' end return rea
 local type, tostring, rawget, rawset, setmetatable, getmetatable, next = type, tostring, rawget, rawset, setmetatable, getmetatable, next
 unpack = table.unpack
 loadstring = function(s, name) return load(s, name) end
-gcinfo = function() return math.floor(collectgarbage('count')) end
+local realcollect = collectgarbage
+collectgarbage = function(opt, ...)
+  if opt == 'count' then return 32 end
+  if opt == nil or opt == 'collect' or opt == 'step' then return 0 end
+  return realcollect(opt, ...)
+end
+gcinfo = function() return 32 end
 error = function(m, l)
   l = l or 1
   if type(m) == 'number' then m = tostring(m) end
@@ -160,6 +166,7 @@ local G = readonly(realG, function(_, k)
   return v
 end)
 rawset(realG, '_G', G)
+getmetatable('').__index = realG.string
 return G
 `;
 
@@ -173,9 +180,9 @@ interface RunState {
   sha: string;
 }
 
-/** Redis's rand48 (math.random in scripts is reseeded with 0 before every script). */
+/** Redis's rand48 behind math.random: one sequence for the server's life, from rand48's default seed. */
 class Rand48 {
-  private x = 0n;
+  private x = 0x1234abcd330en;
   seed(s: number): void {
     this.x = ((BigInt(s >>> 0) << 16n) | 0x330en) & 0xffffffffffffn;
   }
@@ -242,7 +249,7 @@ export class Scripting {
     fn('log', (L) => {
       const n = lua.lua_gettop(L);
       if (n < 2) return this.raiseError(L, 'redis.log() requires two arguments or more.');
-      if (lua.lua_type(L, 1) !== lua.LUA_TNUMBER) return this.raiseError(L, 'First argument must be a number.');
+      if (lua.lua_type(L, 1) !== lua.LUA_TNUMBER) return this.raiseError(L, 'First argument must be a number (log level).');
       const level = lua.lua_tonumber(L, 1);
       if (level < 0 || level > 3) return this.raiseError(L, 'Invalid debug level.');
       const parts: string[] = [];
@@ -324,6 +331,32 @@ export class Scripting {
     });
     lua.lua_setfield(L, -2, b('randomseed'));
     lua.lua_pop(L, 1);
+    // Redis's pcall: an error table raised inside gives its 'err' string to the caller.
+    lua.lua_pushjsfunction(L, (L: L) => {
+      lauxlib.luaL_checkany(L, 1);
+      const argc = lua.lua_gettop(L);
+      lua.lua_pushboolean(L, 1);
+      lua.lua_insert(L, 1);
+      if (lua.lua_pcall(L, argc - 1, lua.LUA_MULTRET, 0) !== 0) {
+        lua.lua_remove(L, 1);
+        if (lua.lua_type(L, -1) === lua.LUA_TTABLE) {
+          lua.lua_getfield(L, -1, b('err'));
+          if (lua.lua_isstring(L, -1)) lua.lua_replace(L, -2);
+          else lua.lua_pop(L, 1);
+        } else if (lua.lua_type(L, -1) === lua.LUA_TSTRING) {
+          const m = str(lua.lua_tolstring(L, -1));
+          const m51 = lua51Message(m);
+          if (m51 !== m) {
+            lua.lua_pop(L, 1);
+            lua.lua_pushstring(L, b(m51));
+          }
+        }
+        lua.lua_pushboolean(L, 0);
+        lua.lua_insert(L, 1);
+      }
+      return lua.lua_gettop(L);
+    });
+    lua.lua_setglobal(L, b('pcall'));
     const code = b(SETUP);
     if (lauxlib.luaL_loadbuffer(L, code, code.length, b('=redis')) !== 0 || lua.lua_pcall(L, 0, 1, 0) !== 0) {
       const e = lua.lua_tolstring(L, -1);
@@ -406,7 +439,8 @@ export class Scripting {
       const line = nl < 0 ? body.slice(2) : body.slice(2, nl);
       const parts = line.split(' ').filter((p) => p !== '');
       const engine = parts[0] ?? '';
-      if (engine !== 'lua') return { error: `ERR Unexpected engine in script shebang: ${engine}` };
+      if (nl < 0) return { error: 'ERR Invalid script shebang' };
+      if (engine !== 'lua') return { error: `ERR Unexpected engine in script shebang: #!${engine}` };
       for (const p of parts.slice(1)) {
         if (!p.startsWith('flags=')) return { error: `ERR Unknown lua shebang option: ${p}` };
         for (const flag of p.slice(6).split(',')) {
@@ -444,7 +478,6 @@ export class Scripting {
     lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, b(`f_${sha}`));
     this.setArray(L, 'KEYS', keys);
     this.setArray(L, 'ARGV', args);
-    this.rand.seed(0);
     const sc = this.scriptClient;
     sc.db = c.db;
     sc.resp = 2;
@@ -459,8 +492,8 @@ export class Scripting {
       lua.lua_sethook(
         L,
         (L2: L) => {
+          // Raised again at every hook call, so a pcall inside the script cannot swallow it.
           if (performance.now() - st.start > limit) {
-            lua.lua_sethook(L2, null, 0, 0);
             lua.lua_pushstring(L2, b(TIMEOUT_MESSAGE(limit)));
             lua.lua_error(L2);
           }

@@ -170,6 +170,148 @@ const CONVERSIONS: Cmd[] = [
   E("local t = {} t[1.0] = 'a' return t[1]"),
 ];
 
+/** Script flags, EVAL_RO, numkeys, MULTI, forbidden commands, tables, Lua library, read-only globals. */
+const MORE: Cmd[] = [
+  E("return cjson.encode({123456789012345, 12345678901234.5})"),
+  ['EVAL', '#!lua flags=no-writes\nreturn redis.call("set","a","b")', '0'],
+  ['EVAL', '#!lua flags=no-writes\nreturn redis.call("get","a")', '0'],
+  ['EVAL', '#!lua\nreturn 1', '0'],
+  ['EVAL', '#!lua flags=bad\nreturn 1', '0'],
+  ['EVAL', '#!python\nreturn 1', '0'],
+  ['EVAL', '#!lua foo=bar\nreturn 1', '0'],
+  ['EVAL', '#!lua flags=no-writes\n\nerror("x")', '0'],
+  ['EVAL', '#!lua', '0'],
+  ['EVAL_RO', "return redis.call('set','a','b')", '0'],
+  ['EVAL_RO', "return redis.pcall('set','a','b')", '0'],
+  ['SCRIPT', 'LOAD', 'return 7'],
+  ['EVALSHA_RO', '0c7f4e0ff8d28b1c20cdb2ab4b2d7b1a0d6b1e1f', '0'],
+  ['EVALSHA', 'a2d7b1c1d5cd2a6d3a4b6e0b9e21c5bc0d22a1d0', '0'],
+  ['SCRIPT', 'EXISTS', 'x', 'y'],
+  ['EVAL', 'return 1', '1'],
+  ['EVAL', 'return 1'],
+  ['EVAL', 'return 1', '9223372036854775808'],
+  ['EVAL', 'return 1', '-9223372036854775808'],
+  ['EVAL', 'return 1', ' 1', 'a'],
+  ['MULTI'], E("return redis.call('incr','mc')"), E("return redis.call('incr','mc')"), ['EXEC'],
+  ['MULTI'], E("return redis.call('incr'"), ['EXEC'],
+  ['MULTI'], E("return redis.call('lpush','mc','x')"), E("return redis.call('get','mc')"), ['EXEC'],
+  E("return redis.call('exec')"),
+  E("return redis.call('watch','x')"),
+  E("return redis.call('script','load','return 1')"),
+  E("return redis.call('evalsha','x','0')"),
+  E("return redis.call('client','list') ~= nil"),
+  E("return redis.call('hello')"),
+  E("return redis.call('time')[1] ~= nil"),
+  E("return redis.call('object','encoding','mc')"),
+  E("return redis.call('debug','sleep','0')"),
+  E("local t = {} for i=1,5 do t[i] = i end t[3] = nil return t"),
+  E("return {1,2,nil,4}"),
+  E("return {nil,2}"),
+  E("return {'a', {'b', {'c', {'d'}}}, {ok='x'}, {err='y'}, {double=1}}"),
+  E("return {1, true, false, 2.5, 'x'}"),
+  E("redis.setresp(3) return {1, true, false, 2.5, 'x', nil, 3}"),
+  E("return redis.status_reply('a\\r\\nb')"),
+  E("return {ok='a\\nb'}"),
+  E("return redis.error_reply('My error')"),
+  E("return redis.error_reply('')"),
+  E("error(redis.error_reply('OOPS bad'))"),
+  E("local ok, e = pcall(redis.call, 'nosuch') return e"),
+  E("local ok, e = pcall(redis.call, 'nosuch') return e.err"),
+  E("local ok, e = pcall(error, 'x') return e"),
+  E("local ok, e = pcall(function() local a = nil; return a.b end) return e"),
+  E("local ok, e = pcall(function() return nil + 1 end) return e"),
+  E("local x = nil; return x + 1"),
+  E("local t = {} return t.a.b"),
+  E("return undefinedfn()"),
+  E("local s = 'x' return s:nosuch()"),
+  E("return #nil"),
+  E("return 1 < 'x'"),
+  E("return 'a' .. {}"),
+  E("return string.rep()"),
+  E("return ('x'):rep(3)"),
+  E("return string.format('%5.1f|%-3d|%x|%q', 3.14159, 7, 255, 'a\\nb')"),
+  E("return tostring(nil) .. tostring(true)"),
+  E("return tonumber('  12  ') + tonumber('1e2') + tonumber('0x1f')"),
+  E("return tonumber('abc') == nil"),
+  E("return select('#', 1, 2, 3)"),
+  E("return table.concat({1, 2.5, 'x'}, ',')"),
+  E("local t = {3,1,2} table.sort(t) return t"),
+  E("local t = {} table.insert(t, 'a') table.insert(t, 1, 'b') return t"),
+  E("return {string.byte('ABC', 1, 3)}"),
+  E("return string.char(72, 105)"),
+  E("return {string.find('hello world', 'o w')}"),
+  E("return {string.match('key:123', '(%a+):(%d+)')}"),
+  E("return (string.gsub('hello', 'l', 'L'))"),
+  E("return string.sub('hello', -3)"),
+  E("return math.floor(3.7) + math.ceil(3.2) + math.abs(-2) + math.max(1, 5, 3)"),
+  E("return tostring(math.huge) .. tostring(-math.huge) .. tostring(math.pi)"),
+  E("return math.fmod(7, 3) .. ' ' .. math.sqrt(16) .. ' ' .. 7 % 3 .. ' ' .. -7 % 3"),
+  E("return 7 / 2"),
+  E("return tostring(7 / 2)"),
+  E("return tostring(2^53 + 1)"),
+  E("return tostring(0.1 + 0.2)"),
+  E("return tostring(100) .. tostring(-0)"),
+  E("return tostring(1e100)"),
+  E("return redis.call('incrbyfloat', 'f', 0.1)"),
+  E("return redis.call('incrby', 'i', 3000000000)"),
+  E("return redis.call('incrby', 'i', 2147483647 + 2147483647)"),
+  E("return redis.call('get', 'i') + 1"),
+  E("return type(redis.call('incrby', 'i', 1))"),
+  E("return redis.call('zadd', 'zz', 1.5, 'a', 2, 'b')"),
+  E("return redis.call('zrange', 'zz', 0, -1, 'withscores')"),
+  E("redis.setresp(3) return redis.call('zrange', 'zz', 0, -1, 'withscores')"),
+  E("redis.setresp(3) return redis.call('zscore', 'zz', 'a')"),
+  E("redis.setresp(3) return redis.call('hgetall', 'nohash')"),
+  E("redis.setresp(3) return redis.call('sismember', 'noset', 'x')"),
+  E("redis.setresp(3) return redis.call('config','get','maxmemory')"),
+  E("return redis.call('hello', '3')"),
+  E("return redis.sha1hex('abc') .. redis.sha1hex(12)"),
+  E("return redis.REDIS_VERSION .. ' ' .. redis.REDIS_VERSION_NUM"),
+  E("return redis.LOG_WARNING"),
+  E("redis.log(redis.LOG_WARNING, 'hello from test')"),
+  E("redis.log()"),
+  E("redis.log('x', 'y')"),
+  E("redis.log(9, 'y')"),
+  E("return redis.set_repl(redis.REPL_ALL)"),
+  E("return redis.set_repl(99)"),
+  E("return redis.replicate_commands()"),
+  E("return redis.breakpoint()"),
+  E("return redis.debug('x')"),
+  E("return redis.acl_check_cmd('set', 'a', 'b')"),
+  E("return redis.acl_check_cmd('nosuch')"),
+  E("return gcinfo() > 0"),
+  E("return type(loadstring('return 1'))"),
+  E("return loadstring('return 1')()"),
+  E("return unpack({1,2,3})"),
+  E("return {unpack({1,2,3})}"),
+  E("return coroutine.wrap(function() coroutine.yield(5) end)()"),
+  E("return pcall(error)"),
+  E("return {pcall(error, 'x')}"),
+  E("return {xpcall(function() error('x') end, function(e) return 'handled: ' .. e end)}"),
+  E("return assert(false, 'assert msg')"),
+  E("return assert(nil)"),
+  E("return getmetatable('').__index == string"),
+  E("string.x = 1"),
+  E("cjson.x = 1"),
+  E("redis.call = nil"),
+  E("table.insert = nil"),
+  E("local ok, e = pcall(function() x = 1 end) return e"),
+  E("return rawget(_G, 'redis') ~= nil"),
+  E("return rawget(_G, 'nosuch')"),
+  E("rawset(redis, 'x', 1)"),
+  E("setmetatable(redis, {})"),
+  E("return next({}) == nil"),
+  E("local n = 0 for k in pairs(redis) do n = n + 1 end return n"),
+  E("local mt = {} local t = setmetatable({}, mt) return getmetatable(t) == mt"),
+];
+
+/** math.random: Redis's rand48 sequence, kept across scripts (the servers are fresh). */
+const RANDOM: Cmd[] = [  E("return {tostring(math.random()), math.random(1000), math.random(5,7)}"),
+  E("return {tostring(math.random()), math.random(1000), math.random(5,7)}"),
+  E("math.randomseed(42) return {tostring(math.random()), math.random(1000)}"),
+  E("return {tostring(math.random())}"),
+  E("return math.random(0)"),];
+
 describe('scripting against redis-server', () => {
   let d: Differ | null = null;
   before(async () => {
@@ -181,6 +323,22 @@ describe('scripting against redis-server', () => {
   beforeEach(async () => {
     await d?.reset();
     await d?.run([['SCRIPT', 'FLUSH']]);
+  });
+
+  it('math.random sequence', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run(RANDOM);
+  });
+
+  it('flags, library and globals (RESP2)', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run(MORE);
+  });
+
+  it('flags, library and globals (RESP3)', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['HELLO', '3']], { typeOnly: true });
+    await d.run(MORE);
   });
 
   it('replies and error texts (RESP2)', async (t) => {
