@@ -86,7 +86,8 @@ function expireGeneric(c: Client, argv: string[], basetime: number, seconds: boo
     else if (o === 'gt') gt = true;
     else if (o === 'lt') lt = true;
     else {
-      c.w.error(`ERR Unsupported option ${argv[j]}`);
+      // addReplyErrorFormat trims line ends at the end of the message (inner ones become spaces)
+      c.w.error(`ERR Unsupported option ${argv[j]}`.replace(/[\r\n]+$/, ''));
       return;
     }
   }

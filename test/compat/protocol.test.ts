@@ -286,6 +286,125 @@ describe('wire protocol against redis-server', () => {
   });
 });
 
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Sends the same bytes to both servers on fresh connections and waits until
+ * both are done: closed, or quiet with equal output (slow replies under load
+ * are waited for, up to a limit).
+ */
+function exchangeBoth(ports: [number, number], data: Buffer): Promise<[Exchange, Exchange]> {
+  return new Promise((resolve) => {
+    const st = ports.map(() => ({ chunks: [] as Buffer[], closed: false, last: Date.now() }));
+    const socks = ports.map((port, i) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.on('data', (b) => {
+        st[i].chunks.push(b);
+        st[i].last = Date.now();
+      });
+      s.on('close', () => {
+        st[i].closed = true;
+        st[i].last = Date.now();
+      });
+      s.on('error', () => {});
+      s.once('connect', () => s.write(data));
+      return s;
+    });
+    const start = Date.now();
+    const out = (i: number): Exchange => ({ out: Buffer.concat(st[i].chunks).toString('latin1'), closed: st[i].closed });
+    const timer = setInterval(() => {
+      const now = Date.now();
+      const quiet = st.every((x) => x.closed || now - x.last > 80) && now - start > 80;
+      const [a, b] = [out(0), out(1)];
+      const agree = a.out === b.out && a.closed === b.closed;
+      if ((quiet && agree) || now - start > 3000) {
+        clearInterval(timer);
+        for (const s of socks) s.destroy();
+        resolve([a, b]);
+      }
+    }, 20);
+  });
+}
+
+describe('wire protocol fuzzing against redis-server', () => {
+  let d: Differ | null = null;
+  before(async () => {
+    d = await Differ.create();
+  });
+  after(async () => {
+    await d?.close();
+  });
+
+  it('random and mutated requests get byte-identical replies and the same close', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const r = rng(Number(process.env.PSEED ?? 1129)); // PSEED=n explores other seeds
+    // Commands with deterministic replies; each session works on its own keys.
+    // (No NUL bytes: Redis cuts error messages at a NUL, which Sinew's error formatting does not yet do.)
+    const cmds = [['PING'], ['ECHO', '*'], ['SET', '*', '*'], ['GET', '*'], ['DEL', '*'], ['EXISTS', '*', '*'], ['INCR', '*'],
+      ['APPEND', '*', '*'], ['STRLEN', '*'], ['TYPE', '*'], ['NOSUCH', '*'], ['EXPIRE', '*', '*', '*'], ['RENAME', '*', '*']];
+    const special = [0x2a, 0x24, 0x0d, 0x0a, 0x2d, 0x22, 0x27, 0x5c, 0x20, 0x30, 0x39, 0x78, 0x2b];
+    const arg = (sid: number): string => {
+      const k = Math.floor(r() * 4);
+      if (k === 0) return String(Math.floor(r() * 20) - 5);
+      if (k === 1) {
+        let s = '';
+        for (let i = 0, n = Math.floor(r() * 6); i < n; i++) s += String.fromCharCode(1 + Math.floor(r() * 255));
+        return s;
+      }
+      if (k === 2) return ['NX', 'XX', 'GT', '9223372036854775807', ''][Math.floor(r() * 5)];
+      return `s${sid}:k${Math.floor(r() * 3)}`;
+    };
+    const oneCommand = (sid: number): Buffer => {
+      const tpl = cmds[Math.floor(r() * cmds.length)];
+      if (r() < 0.7) return encodeCommand(tpl.map((a) => (a === '*' ? Buffer.from(arg(sid), 'latin1') : a)));
+      const words = tpl.map((a) => {
+        if (a !== '*') return a;
+        const v = arg(sid).replace(/[\s"'\\]/g, '');
+        return r() < 0.3 ? `"${v}"` : v || 'x';
+      });
+      return b(words.join(' ') + (r() < 0.7 ? '\r\n' : '\n'));
+    };
+    const mutate = (buf: Buffer): Buffer => {
+      const o = [...buf];
+      for (let e = 0, n = 1 + Math.floor(r() * 3); e < n; e++) {
+        const op = Math.floor(r() * 4);
+        const p = Math.floor(r() * (o.length + 1));
+        if (op === 0 && o.length) o[Math.min(p, o.length - 1)] = special[Math.floor(r() * special.length)];
+        else if (op === 1) o.splice(p, 0, special[Math.floor(r() * special.length)]);
+        else if (op === 2) o.splice(p, 1);
+        else o.splice(p, 0, ...o.slice(p, p + Math.floor(r() * 8)));
+      }
+      return Buffer.from(o);
+    };
+    let sid = 0;
+    for (let round = 0; round < 12; round++) {
+      const batch: Promise<void>[] = [];
+      for (let j = 0; j < 10; j++) {
+        const id = sid++;
+        const parts: Buffer[] = [];
+        for (let i = 0, n = 1 + Math.floor(r() * 4); i < n; i++) parts.push(r() < 0.5 ? oneCommand(id) : mutate(oneCommand(id)));
+        const data = Buffer.concat(parts);
+        batch.push(exchangeBoth([d.sinew.port, d.redis.port], data).then(([ours, theirs]) => {
+          const what = JSON.stringify(data.toString('latin1'));
+          assert.equal(ours.out, theirs.out, `replies to ${what}`);
+          assert.equal(ours.closed, theirs.closed, `connection closed after ${what}`);
+        }));
+      }
+      await Promise.all(batch);
+    }
+  });
+});
+
 describe('wire protocol before authentication against redis-server', () => {
   let d: Differ | null = null;
   before(async () => {
