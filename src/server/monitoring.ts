@@ -29,6 +29,8 @@ export class SlowLog {
         out.push(a.length > SLOWLOG_ENTRY_MAX_STRING ? `${a.slice(0, SLOWLOG_ENTRY_MAX_STRING)}... (${a.length - SLOWLOG_ENTRY_MAX_STRING} more bytes)` : a);
       }
     }
+    // Clients without a connection (scripts, AOF) show as Redis's fake clients do.
+    if (addr === '' || addr === 'lua') addr = '?:0';
     this.entries.unshift({ id: this.nextId++, time: Math.floor(Date.now() / 1000), durationUs: Math.floor(durationUs), argv: out, addr, name });
     this.trim(maxLen);
   }

@@ -256,6 +256,20 @@ describe('server commands against redis-server', () => {
       ['SLOWLOG', 'GET'],
       ['SLOWLOG', 'HELP'],
     ]);
+    // Commands run by EXEC are logged (EXEC itself is not), and so are those a script runs (from a fake client "?:0").
+    await d.run([
+      ['SLOWLOG', 'RESET'],
+      ['CONFIG', 'SET', 'slowlog-log-slower-than', '0'],
+      ['MULTI'],
+      ['SET', 'a', '1'],
+      ['INCR', 'a'],
+      ['EXEC'],
+      ['EVAL', "return redis.call('get', KEYS[1])", '1', 'a'],
+      ['CONFIG', 'SET', 'slowlog-log-slower-than', '10000'],
+    ]);
+    const full = (v: RespValue) => (v as RespValue[][]).map((e) => [(e[3] as string[]).map(String), String(e[4]).replace(/:\d+$/, ':P'), String(e[5])]);
+    const [ma, mb] = await Promise.all([a.call('SLOWLOG', 'GET', '-1'), b.call('SLOWLOG', 'GET', '-1')]);
+    assert.deepEqual(full(ma), full(mb));
     // slowlog-max-len trims
     await d.run([
       ['CONFIG', 'SET', 'slowlog-max-len', '2'],
