@@ -144,6 +144,23 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
     await d.run([['MULTI'], ['GET', 'k'], ['EXEC'], ['EXEC']]);
   });
 
+  it('optimistic locking race: of two clients watching the same key, the first EXEC wins', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['SET', 'counter', '10']]);
+    await d.run([['WATCH', 'counter'], ['GET', 'counter']], { conn: 0 });
+    await d.run([['WATCH', 'counter'], ['GET', 'counter']], { conn: 1 });
+    await d.run([['MULTI'], ['INCRBY', 'counter', '5']], { conn: 0 });
+    await d.run([['MULTI'], ['INCRBY', 'counter', '7']], { conn: 1 });
+    await d.run([['EXEC']], { conn: 1 });
+    await d.run([['EXEC']], { conn: 0 });
+    await d.run([['GET', 'counter'], ['WATCH', 'counter'], ['MULTI'], ['INCR', 'counter'], ['EXEC']], { conn: 0 });
+    // a third client's commands between MULTI and EXEC do not see the queued writes
+    await d.run([['MULTI'], ['SET', 'counter', '100'], ['GET', 'counter']], { conn: 1 });
+    await d.run([['GET', 'counter']], { conn: 2 });
+    await d.run([['EXEC']], { conn: 1 });
+    await d.run([['GET', 'counter']], { conn: 2 });
+  });
+
   it('WATCH and key-space operations: EXPIRE, RENAME, MOVE, FLUSHDB, FLUSHALL, SWAPDB', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     const scenario = async (setup: (string | number)[][], change: (string | number)[][], watch = 'k') => {
