@@ -126,6 +126,19 @@ describe('server commands against redis-server', () => {
       ],
       { unordered: true },
     );
+    // RESP3: a map
+    {
+      const [x, y] = await d.pair(2);
+      await Promise.all([x.raw('HELLO', '3'), y.raw('HELLO', '3')]);
+    }
+    await d.run(
+      [
+        ['CONFIG', 'GET', 'hz', 'maxmemory', 'save'],
+        ['CONFIG', 'GET', 'nosuch'],
+        ['CONFIG', 'SET', 'hz', 'x'],
+      ],
+      { conn: 2, unordered: true },
+    );
     // Every directive Redis lists exists in Sinew with the same default
     // (except the ones the test harness sets differently for each server).
     const [a, b] = await d.pair();
