@@ -134,6 +134,10 @@ export const connectionCommands: HandlerMap = {
   select(c, argv) {
     const id = getLong(c, argv[1]);
     if (id === null) return;
+    if (id < -2147483648 || id > 2147483647) {
+      c.w.error('ERR value is out of range, value must between -2147483648 and 2147483647');
+      return;
+    }
     if (id < 0 || id >= c.server.keyspace.dbs.length) {
       c.w.error(Err.dbIndexOutOfRange);
       return;

@@ -10,7 +10,7 @@
  *           WATCH invalidation and blocked-key wake-up for changed keys ->
  *           propagation -> MONITOR feed -> serve blocked clients
  */
-import { Err, argsPreview } from '../protocol/errors.js';
+import { Err, argsPreview, cString } from '../protocol/errors.js';
 import type { Server } from '../server/server.js';
 import { ClientFlag, type Client } from '../server/client.js';
 import { F, type Command } from './table.js';
@@ -48,7 +48,8 @@ export function dispatch(server: Server, c: Client, argv: string[]): void {
   if (c.trackingState !== null) server.tracking.beforeCommand(c, argv);
   let cmd = server.commands.lookup(argv[0]);
   if (cmd === undefined) {
-    const name = argv[0].length > 128 ? argv[0].slice(0, 128) : argv[0];
+    const name0 = cString(argv[0]);
+    const name = name0.length > 128 ? name0.slice(0, 128) : name0;
     reject(server, c, Err.unknownCommand(name.replace(/[\r\n]/g, ' '), argsPreview(argv)), null);
     return;
   }

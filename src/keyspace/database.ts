@@ -29,6 +29,7 @@ export class Database {
   access: Map<string, number> | null = null;
   accessMode: 'lru' | 'lfu' | null = null;
   lfuLogFactor = 10;
+  lfuDecayTime = 1;
   readonly ks: Keyspace;
 
   constructor(id: number, ks: Keyspace) {
@@ -110,7 +111,7 @@ export class Database {
   touch(key: string): void {
     const access = this.access!;
     if (this.accessMode === 'lru') access.set(key, this.ks.now);
-    else access.set(key, lfuTouch(access.get(key), this.ks.now, this.lfuLogFactor));
+    else access.set(key, lfuTouch(access.get(key), this.ks.now, this.lfuLogFactor, this.lfuDecayTime));
   }
 
   /** Lookup for writing (or without stats): lazy expiry only. */

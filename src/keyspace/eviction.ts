@@ -61,6 +61,7 @@ export class Evictor {
       else if (db.access === null) db.access = new Map();
       db.accessMode = mode;
       db.lfuLogFactor = this.server.config.getInt('lfu-log-factor');
+      db.lfuDecayTime = this.server.config.getInt('lfu-decay-time');
     }
     if (this.server.config.maxmemory > 0 && this.observer === null) {
       this.observer = new PerformanceObserver((list) => {

@@ -19,8 +19,8 @@ export function lfuDecayed(packed: number | undefined, nowMs: number, decayTime:
 }
 
 /** One access under LFU: decay, then logarithmic increment (LFULogIncr). */
-export function lfuTouch(packed: number | undefined, nowMs: number, logFactor: number): number {
-  let counter = lfuDecayed(packed, nowMs, 1);
+export function lfuTouch(packed: number | undefined, nowMs: number, logFactor: number, decayTime = 1): number {
+  let counter = lfuDecayed(packed, nowMs, decayTime);
   if (counter < 255) {
     const base = Math.max(0, counter - LFU_INIT_VAL);
     const p = 1 / (base * logFactor + 1);

@@ -45,7 +45,7 @@ export const Err = {
 export function argsPreview(argv: readonly string[], start = 1): string {
   let out = '';
   for (let i = start; i < argv.length && out.length < 128; i++) {
-    let a = argv[i];
+    let a = cString(argv[i]);
     const room = 128 - out.length;
     if (a.length > room) a = a.slice(0, room);
     out += `'${a}' `;
@@ -56,4 +56,10 @@ export function argsPreview(argv: readonly string[], start = 1): string {
 /** Error messages can not hold newlines; Redis replaces them with spaces. */
 export function sanitize(s: string): string {
   return s.replace(/[\r\n]/g, ' ');
+}
+
+/** The text a C "%s" prints: everything before the first NUL byte. */
+export function cString(s: string): string {
+  const i = s.indexOf('\0');
+  return i < 0 ? s : s.slice(0, i);
 }

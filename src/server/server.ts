@@ -212,6 +212,7 @@ export class Server {
       case 'maxmemory':
       case 'maxmemory-policy':
       case 'lfu-log-factor':
+      case 'lfu-decay-time':
         this.evictor.configure();
         break;
     }
