@@ -72,8 +72,8 @@ const NOTES = `
   layout of Redis's HDR histogram (1 ns to 1 s, 2 significant digits); the timings are Sinew's own.
 - **SLOWLOG** and **LATENCY** events are recorded by the dispatcher as in Redis (original arguments,
   32 arguments / 128 bytes per argument at most, AUTH secrets redacted).
-- **COMMAND DOCS** gives the facts of Redis's command table (group, since, arguments, flags) without the
-  summary and complexity texts.
+- **COMMAND DOCS** gives the facts of Redis's command table (group, since, arguments, flags) with
+  summaries and complexity notes in Sinew's own words.
 - **CLIENT SETINFO** and **CLIENT NO-TOUCH** (Redis 7.2) are served for newer clients; CLIENT LIST/INFO keep
   Redis 7.0's fields.
 - CONFIG directives are all accepted with Redis 7.0's defaults, bounds and messages; some only change what
