@@ -267,6 +267,31 @@ describe('client-side caching against redis-server', () => {
     assert.deepEqual(await sameOutput(3, 'RESP2 unsubscribed target'), []);
   });
 
+  it('INFO: tracking_clients and the tracking table counters', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const fields = async (): Promise<string> => {
+      const [a, b] = await d!.pair(3);
+      const [ia, ib] = await Promise.all([a.call('INFO'), b.call('INFO')]);
+      const pick = (info: unknown) =>
+        String(info)
+          .split('\r\n')
+          .filter((l) => /^tracking_/.test(l))
+          .join(',');
+      assert.equal(pick(ia), pick(ib));
+      return pick(ia);
+    };
+    await d.run([['CLIENT', 'TRACKING', 'on'], ['MGET', 'a', 'b', 'c']], { conn: 0 });
+    await d.run([['CLIENT', 'TRACKING', 'on'], ['MGET', 'b', 'c', 'd']], { conn: 1 });
+    await d.run([['CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', 'x', 'PREFIX', 'y']], { conn: 2 });
+    assert.match(await fields(), /tracking_total_keys:4,tracking_total_items:6,tracking_total_prefixes:2/);
+    await d.run([['DEL', 'b'], ['SET', 'c', '1']], { conn: 3 });
+    // DEL of a missing key changes nothing: b stays tracked
+    assert.match(await fields(), /tracking_total_keys:3,tracking_total_items:4/);
+    await d.run([['CLIENT', 'TRACKING', 'off']], { conn: 2 });
+    await d.run([['FLUSHALL']], { conn: 3 });
+    await fields();
+  });
+
   it('expiry invalidates tracked keys', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
