@@ -5,7 +5,6 @@
 import { Server } from '../server/server.js';
 import { argsToConfigText, parseConfigText, applyDirectives, FatalConfigError } from '../config/file.js';
 import { SINEW_VERSION, SINEW_PACKAGE_VERSION } from '../server/version.js';
-import { dirname } from 'node:path';
 
 function usage(): void {
   process.stderr.write(
@@ -35,7 +34,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     const { file, text } = argsToConfigText(argv);
     configFile = file;
-    const directives = parseConfigText(text, file ? dirname(file) : process.cwd());
+    const directives = parseConfigText(text, process.cwd());
     server = new Server({});
     applyDirectives(server.config, directives);
     server.reconfigure();

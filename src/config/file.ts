@@ -2,8 +2,9 @@
  * redis.conf files and `--name value` command-line arguments: parsing with
  * Redis's quoting rules and fatal-error messages, and CONFIG REWRITE.
  */
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync, writeFileSync, renameSync, readdirSync } from 'node:fs';
+import { dirname, resolve, basename, join } from 'node:path';
+import { globMatch } from '../util/glob.js';
 import { splitArgs } from '../protocol/parser.js';
 import { Config, CONFIG_DEFS, findConfig } from './config.js';
 import { SINEW_VERSION } from '../server/version.js';
@@ -40,14 +41,29 @@ export function parseConfigText(text: string, baseDir = process.cwd(), depth = 0
     if (name === 'include') {
       if (argv.length !== 2) throw new FatalConfigError(i + 1, line, 'Bad directive or wrong number of arguments');
       if (depth > 16) throw new FatalConfigError(i + 1, line, 'Too many nested includes');
-      const path = resolve(baseDir, argv[1]);
+      // As Redis 7.0: relative to the working directory; a wildcard in the file name
+      // includes every match in name order (none is not an error).
+      const target = argv[1];
+      const file = basename(target);
+      if (/[*?[]/.test(file)) {
+        const dir = resolve(baseDir, dirname(target));
+        let names: string[] = [];
+        try {
+          names = readdirSync(dir).filter((n) => globMatch(file, n)).sort();
+        } catch {
+          names = [];
+        }
+        for (const n of names) out.push(...parseConfigText(readFileSync(join(dir, n), 'latin1'), baseDir, depth + 1));
+        continue;
+      }
       let inc: string;
       try {
-        inc = readFileSync(path, 'latin1');
+        inc = readFileSync(resolve(baseDir, target), 'latin1');
       } catch (e) {
-        throw new FatalConfigError(i + 1, line, `Fatal error, can't open config file '${path}': ${(e as Error).message}`);
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new Error(`Fatal error, can't open config file '${target}': ${code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
       }
-      out.push(...parseConfigText(inc, dirname(path), depth + 1));
+      out.push(...parseConfigText(inc, baseDir, depth + 1));
       continue;
     }
     out.push({ name, args: argv.slice(1), lineNumber: i + 1, line });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Config } from '../../src/config/config.js';
@@ -90,14 +90,22 @@ describe('config files', () => {
     }
   });
 
-  it('include reads another file', () => {
+  it('include: relative to the working directory, wildcards in name order, missing file fatal', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sinew-cfg-'));
     try {
-      writeFileSync(join(dir, 'inc.conf'), 'hz 33\n');
+      mkdirSync(join(dir, 'inc'));
+      writeFileSync(join(dir, 'inc', 'a.conf'), 'hz 33\nmaxclients 5\n');
+      writeFileSync(join(dir, 'inc', 'b.conf'), 'maxclients 77\n');
+      writeFileSync(join(dir, 'one.conf'), 'port 7009\n');
       const cfg = new Config();
-      applyDirectives(cfg, parseConfigText(`include ${join(dir, 'inc.conf')}\nport 7002\n`, dir));
+      applyDirectives(cfg, parseConfigText(`include inc/*.conf\ninclude one.conf\n`, dir));
       assert.equal(cfg.get('hz'), '33');
-      assert.equal(cfg.get('port'), '7002');
+      assert.equal(cfg.get('maxclients'), '77');
+      assert.equal(cfg.get('port'), '7009');
+      // a wildcard that matches nothing is no error
+      parseConfigText('include nothing-here/*.conf\n', dir);
+      assert.throws(() => parseConfigText('include missing.conf\n', dir), /^Error: Fatal error, can't open config file 'missing\.conf': No such file or directory$/);
+      assert.equal(fatal('include\n').reason, 'Bad directive or wrong number of arguments');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
