@@ -22,6 +22,13 @@ export function scriptingOf(server: Server): Scripting {
   return s;
 }
 
+/** INFO memory figures: number of cached scripts and the bytes of their bodies (0 before first use). */
+export function cachedScriptStats(server: Server): { count: number; bytes: number } {
+  const s = engines.get(server);
+  if (s === undefined) return { count: 0, bytes: 0 };
+  return { count: s.scripts.size, bytes: s.bodyBytes };
+}
+
 function parseKeys(c: Client, argv: string[]): { keys: string[]; args: string[] } | null {
   const n = parseLL(argv[2]);
   if (n === null) {

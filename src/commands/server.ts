@@ -11,6 +11,7 @@ import { globMatch } from '../util/glob.js';
 import { SINEW_VERSION } from '../server/version.js';
 import type { Server } from '../server/server.js';
 import { rewriteConfigFile } from '../config/file.js';
+import { cachedScriptStats } from './scripting.js';
 
 export function bytesToHuman(n: number): string {
   if (n < 1024) return `${n}B`;
@@ -108,15 +109,15 @@ function infoSection(server: Server, name: string): string | null {
       add('used_memory_lua', 0);
       add('used_memory_vm_eval', 0);
       add('used_memory_lua_human', '0B');
-      add('used_memory_scripts_eval', 0);
-      add('number_of_cached_scripts', 0);
+      add('used_memory_scripts_eval', cachedScriptStats(server).bytes);
+      add('number_of_cached_scripts', cachedScriptStats(server).count);
       add('number_of_functions', 0);
       add('number_of_libraries', 0);
       add('used_memory_vm_functions', 0);
       add('used_memory_vm_total', 0);
       add('used_memory_vm_total_human', '0B');
       add('used_memory_functions', 0);
-      add('used_memory_scripts', 0);
+      add('used_memory_scripts', cachedScriptStats(server).bytes);
       add('used_memory_scripts_human', '0B');
       add('maxmemory', maxmem);
       add('maxmemory_human', bytesToHuman(maxmem));
@@ -277,7 +278,8 @@ function infoSection(server: Server, name: string): string | null {
       return '# Commandstats\r\n' + lines.map((l) => l + '\r\n').join('');
     }
     case 'errorstats':
-      for (const [code, n] of server.stats.errorsByCode) lines.push(`errorstat_${code}:count=${n}`);
+      // Redis keeps error codes in a radix tree: listed in byte order.
+      for (const [code, n] of [...server.stats.errorsByCode].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) lines.push(`errorstat_${code}:count=${n}`);
       return '# Errorstats\r\n' + lines.map((l) => l + '\r\n').join('');
     case 'latencystats': {
       const pcts = cfg.get('latency-tracking-info-percentiles').split(' ').filter(Boolean).map(Number);

@@ -170,7 +170,7 @@ function jsonEncode(L: L, idx: number, depth: number, out: string[]): void {
         const kt = lua.lua_type(L, -2);
         if (kt === lua.LUA_TSTRING) out.push(jsonString(str(lua.lua_tolstring(L, -2))));
         else if (kt === lua.LUA_TNUMBER) out.push(`"${fmtG(lua.lua_tonumber(L, -2), 14)}"`);
-        else raise(L, 'Cannot serialise table: table key must be a number or string');
+        else raise(L, `Cannot serialise ${typeName(L, -2)}: table key must be a number or string`);
         out.push(':');
         jsonEncode(L, lua.lua_gettop(L), depth, out);
         lua.lua_pop(L, 1);
@@ -221,13 +221,14 @@ class JsonDecoder {
         return 'T_STRING';
     }
     if (/[-0-9]/.test(c)) return 'T_NUMBER';
+    if (c === '\t' || c === ' ' || c === '\r' || c === '\n') return 'T_WHITESPACE';
     if (s.startsWith('true', this.pos) || s.startsWith('false', this.pos)) return 'T_BOOLEAN';
     if (s.startsWith('null', this.pos)) return 'T_NULL';
     return 'invalid token';
   }
 
-  fail(expected: string): never {
-    raise(this.L, `Expected ${expected} but found ${this.tokenName()} at character ${this.pos + 1}`);
+  fail(expected: string, found = this.tokenName(), at = this.pos): never {
+    raise(this.L, `Expected ${expected} but found ${found} at character ${at + 1}`);
   }
 
   value(): void {
@@ -257,10 +258,20 @@ class JsonDecoder {
       lua.lua_pushlightuserdata(L, CJSON_NULL);
       return;
     }
-    const m = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?/.exec(s.slice(this.pos, this.pos + 400));
-    if (m !== null && m[0] !== '' && m[0] !== '-') {
-      this.pos += m[0].length;
-      lua.lua_pushnumber(L, Number(m[0]));
+    // Numbers as lua_cjson reads them: strtod on anything starting like a number (hex, inf and nan included).
+    if (/[-+0-9]/.test(c) || /^(inf|nan)/i.test(s.slice(this.pos, this.pos + 3))) {
+      const m = /^[+-]?(?:0[xX][0-9a-fA-F]+|inf(?:inity)?|nan|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)/i.exec(s.slice(this.pos, this.pos + 400));
+      if (m === null) this.fail('value', 'invalid number');
+      let t = m[0];
+      this.pos += t.length;
+      let neg = false;
+      if (t[0] === '-' || t[0] === '+') {
+        neg = t[0] === '-';
+        t = t.slice(1);
+      }
+      const low = t.toLowerCase();
+      const n = low.startsWith('inf') ? Infinity : low === 'nan' ? NaN : low.startsWith('0x') ? parseInt(low, 16) : Number(t);
+      lua.lua_pushnumber(L, neg ? -n : n);
       return;
     }
     this.fail('value');
@@ -277,9 +288,7 @@ class JsonDecoder {
     let i = this.pos + 1;
     let out = '';
     for (;;) {
-      if (i >= s.length) {
-        this.fail('value');
-      }
+      if (i >= s.length) this.fail('value', 'unexpected end of string', i);
       const c = s[i];
       if (c === '"') break;
       if (c === '\\') {
@@ -292,7 +301,7 @@ class JsonDecoder {
         }
         if (e === 'u') {
           let cp = parseInt(s.slice(i + 2, i + 6), 16);
-          if (!/^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6))) this.fail('value');
+          if (!/^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6))) this.fail('value', 'invalid unicode escape code', i);
           i += 6;
           if (cp >= 0xd800 && cp <= 0xdbff && s[i] === '\\' && s[i + 1] === 'u') {
             const lo = parseInt(s.slice(i + 2, i + 6), 16);
@@ -304,7 +313,7 @@ class JsonDecoder {
           out += Buffer.from(String.fromCodePoint(cp), 'utf8').toString('latin1');
           continue;
         }
-        this.fail('value');
+        this.fail('value', 'invalid escape code', i);
       }
       out += c;
       i++;
@@ -494,7 +503,7 @@ function mpEncode(L: L, idx: number, level: number, out: number[]): void {
       const n = lua.lua_tonumber(L, idx);
       if (Number.isInteger(n) && Math.abs(n) < 2 ** 63) {
         mpInt(n, out);
-      } else if (Math.fround(n) === n || Number.isNaN(n)) {
+      } else if (Math.fround(n) === n) {
         const buf = Buffer.alloc(4);
         buf.writeFloatBE(n);
         out.push(0xca, ...buf);
@@ -831,6 +840,12 @@ function gap(size: number, len: number, st: StructState, opt: string): number {
   return (align - (len & (align - 1))) & (align - 1);
 }
 
+/** struct's arguments past the last read as nil (Lua 5.1 reports them so). */
+function checkNumberArg(L: L, arg: number): number {
+  if (arg > lua.lua_gettop(L)) argError(L, arg, 'number expected, got nil');
+  return lauxlib.luaL_checknumber(L, arg);
+}
+
 function openStruct(L: L): void {
   newLib(L, {
     pack(L) {
@@ -854,7 +869,7 @@ function openStruct(L: L): void {
           case 'T':
           case 'i':
           case 'I': {
-            const n = lauxlib.luaL_checknumber(L, arg++);
+            const n = checkNumberArg(L, arg++);
             let v = BigInt.asUintN(Math.min(size, 8) * 8, BigInt(Math.trunc(Number.isFinite(n) ? n : 0)));
             const bytes: number[] = [];
             for (let k = 0; k < size; k++) {
@@ -870,7 +885,7 @@ function openStruct(L: L): void {
           case 'f':
           case 'd': {
             const buf = Buffer.alloc(size);
-            const n = lauxlib.luaL_checknumber(L, arg++);
+            const n = checkNumberArg(L, arg++);
             if (size === 4) st.little ? buf.writeFloatLE(n) : buf.writeFloatBE(n);
             else st.little ? buf.writeDoubleLE(n) : buf.writeDoubleBE(n);
             out.push(...buf);
@@ -878,10 +893,11 @@ function openStruct(L: L): void {
           }
           case 'c':
           case 's': {
+            if (arg > lua.lua_gettop(L)) argError(L, arg, 'string expected, got nil');
             const s: Uint8Array = lauxlib.luaL_checklstring(L, arg++);
             let l = s.length;
             if (opt === 'c' && size !== 0) {
-              if (l < size) argError(L, arg - 1, 'string too short');
+              if (l < size) argError(L, arg, 'string too short');
               l = size;
             }
             for (let k = 0; k < l; k++) out.push(s[k]);
@@ -977,8 +993,8 @@ function openStruct(L: L): void {
       while (i.p < fmt.length) {
         const o = structOpt(L, fmt, i, st);
         if (o === null) continue;
-        if (o.opt === 's') argError(L, 1, 'options \'c0\' - \'s\' have undefined sizes');
-        if (o.opt === 'c' && o.size === 0) argError(L, 1, 'options \'c0\' - \'s\' have undefined sizes');
+        if (o.opt === 's') argError(L, 1, "option 's' has no fixed size");
+        if (o.opt === 'c' && o.size === 0) argError(L, 1, "option 'c0' has no fixed size");
         pos += gap(o.size, pos, st, o.opt) + o.size;
       }
       lua.lua_pushnumber(L, pos);

@@ -218,6 +218,8 @@ export class Scripting {
   private scriptClient: Client;
   private rand = new Rand48();
   private handlerRef = 0;
+  /** Bytes of the cached script bodies (INFO memory). */
+  bodyBytes = 0;
   /** Whether a script is running (INFO, SCRIPT KILL). */
   running = false;
 
@@ -424,6 +426,7 @@ export class Scripting {
   /** SCRIPT FLUSH: forget every script and start a fresh interpreter. */
   flush(): void {
     this.scripts.clear();
+    this.bodyBytes = 0;
     this.L = this.newState();
   }
 
@@ -465,6 +468,7 @@ export class Scripting {
     lua.lua_setupvalue(L, -2, 1);
     lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, b(`f_${sha}`));
     this.scripts.set(sha, { body, noWrites });
+    this.bodyBytes += body.length;
     return { sha };
   }
 
@@ -601,12 +605,15 @@ export class Scripting {
     if (lua.lua_gettop(L) === 0) return this.raiseError(L, 'Please specify at least one argument for this redis lib call');
     const argv = this.argvOf(L);
     if (argv === null) return this.raiseError(L, 'Lua redis lib command arguments must be strings or integers');
+    const server = this.server;
+    const cmd = server.commands.resolve(argv);
+    // A command refused before it runs counts as an error once, here (and as rejected for a known command).
     const fail = (msg: string): number => {
+      server.countError('ERR ' + msg);
+      if (cmd !== undefined && cmd.handler !== null) cmd.rejectedCalls++;
       this.pushErrorTable(L, '-ERR ' + msg, true);
       return raise ? lua.lua_error(L) : 1;
     };
-    const server = this.server;
-    const cmd = server.commands.resolve(argv);
     if (cmd === undefined || cmd.handler === null) return fail('Unknown Redis command called from script');
     if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
       return fail('Wrong number of args calling Redis command from script');
@@ -616,6 +623,8 @@ export class Scripting {
     if (server.acl !== null) {
       const denied = server.acl(st.caller, cmd, argv);
       if (denied !== null) {
+        server.countError(denied);
+        cmd.rejectedCalls++;
         this.pushErrorTable(L, '-' + denied, true);
         return raise ? lua.lua_error(L) : 1;
       }

@@ -74,6 +74,17 @@ describe('scripting (Sinew only)', () => {
     assert.match(await c.raw('EVALSHA', String(sha), '0'), /^-NOSCRIPT/);
   });
 
+  it('INFO memory counts cached scripts and their bytes; SCRIPT FLUSH empties the cache', async () => {
+    await c.raw('SCRIPT', 'FLUSH');
+    await c.raw('EVAL', 'return 1', '0');
+    await c.raw('SCRIPT', 'LOAD', 'return 22');
+    const info = String(await c.call('INFO', 'memory'));
+    assert.match(info, /number_of_cached_scripts:2\r\n/);
+    assert.match(info, /used_memory_scripts_eval:17\r\n/);
+    await c.raw('SCRIPT', 'FLUSH');
+    assert.match(String(await c.call('INFO', 'memory')), /number_of_cached_scripts:0\r\n/);
+  });
+
   it('many script runs leave KEYS/ARGV empty between calls', async () => {
     for (let i = 0; i < 20; i++) await c.raw('EVAL', 'return #ARGV', '0', 'a', 'b');
     assert.equal(await c.raw('EVAL', 'return #KEYS + #ARGV', '0'), ':0\r\n');
