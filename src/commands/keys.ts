@@ -351,7 +351,7 @@ export const keyCommands: HandlerMap = {
       if (!all && !globMatch(pattern, key)) continue;
       if (db.expires.size !== 0) {
         const t = db.expires.get(key);
-        if (t !== undefined && t <= now) continue;
+        if (t !== undefined && t < now) continue;
       }
       out.push(key);
     }

@@ -48,7 +48,7 @@ export class Database {
    */
   expireIfNeeded(key: string): boolean {
     const when = this.expires.get(key);
-    if (when === undefined || when > this.ks.now) return false;
+    if (when === undefined || when >= this.ks.now) return false; // expired only once now > when, as Redis
     if (this.ks.expiryPaused) return true;
     this.deleteExpired(key);
     return true;

@@ -91,7 +91,7 @@ export class Keyspace {
           }
           sampled++;
           const [key, when] = r.value;
-          if (when <= this.now) {
+          if (when < this.now) {
             db.deleteExpired(key);
             expired++;
           } else {

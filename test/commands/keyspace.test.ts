@@ -74,11 +74,14 @@ describe('keyspace commands with an injected clock', () => {
     assert.equal(await c.call('PEXPIRETIME', 'k'), (Math.floor(clock.t / 1000) + 100) * 1000);
   });
 
-  it('a key expires at exactly its expiry time', async () => {
+  it('a key expires one millisecond after its expiry time', async () => {
     await c.call('SET', 'k', 'v', 'PX', '100');
     clock.t += 99;
     assert.equal(await c.call('GET', 'k'), 'v');
     assert.equal(await c.call('PTTL', 'k'), 1);
+    clock.t += 1; // now == expiry time: still there (Redis expires once now > when)
+    assert.equal(await c.call('GET', 'k'), 'v');
+    assert.equal(await c.call('PTTL', 'k'), 0);
     clock.t += 1;
     assert.equal(await c.call('GET', 'k'), null);
     assert.equal(await c.call('PTTL', 'k'), -2);
@@ -93,7 +96,7 @@ describe('keyspace commands with an injected clock', () => {
     ];
     for (const [cmd, want] of cmds) {
       await c.call('SET', 'k', 'v', 'PX', '10');
-      clock.t += 10;
+      clock.t += 11;
       const got = await c.call(...cmd);
       if (want === 'ERR') assert.equal((got as { message: string }).message, 'ERR no such key', cmd.join(' '));
       else assert.deepEqual(got, want, cmd.join(' '));
@@ -118,13 +121,13 @@ describe('keyspace commands with an injected clock', () => {
 
   it('RANDOMKEY deletes the expired keys it meets and returns only live ones', async () => {
     for (let i = 0; i < 50; i++) await c.call('SET', `e${i}`, 'v', 'PX', '10');
-    clock.t += 10;
+    clock.t += 11;
     assert.equal(await c.call('RANDOMKEY'), null);
     assert.equal(await c.call('DBSIZE'), 0);
     assert.equal((await info(c, 'stats')).get('expired_keys'), '50');
     for (let i = 0; i < 50; i++) await c.call('SET', `e${i}`, 'v', 'PX', '10');
     await c.call('SET', 'live', 'v');
-    clock.t += 10;
+    clock.t += 11;
     for (let i = 0; i < 5; i++) assert.equal(await c.call('RANDOMKEY'), 'live');
   });
 
@@ -170,7 +173,7 @@ describe('keyspace commands with an injected clock', () => {
   it('SCAN with MATCH, TYPE and expired keys; a stale cursor after FLUSHDB restarts', async () => {
     for (let i = 0; i < 30; i++) await c.call('SET', `a:${i}`, 'v');
     for (let i = 0; i < 10; i++) await c.call('SET', `b:${i}`, 'v', 'PX', '5');
-    clock.t += 5;
+    clock.t += 6;
     const got: string[] = [];
     let cursor = '0';
     do {

@@ -37,7 +37,10 @@ describe('lazy expiry', () => {
     clock.t += 99;
     ks.tick();
     assert.equal(db.read('a'), 'v', 'not yet expired');
-    clock.t += 1; // expiry time reached: expired (when <= now)
+    clock.t += 1; // expiry time reached: still live (Redis expires once now > when)
+    ks.tick();
+    assert.equal(db.read('a'), 'v', 'live at exactly its expiry time');
+    clock.t += 1;
     ks.tick();
     const misses = ks.misses;
     assert.equal(db.read('a'), undefined);
