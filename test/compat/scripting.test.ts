@@ -428,6 +428,85 @@ const LIBS: Cmd[] = [
   E("return struct.pack('>i4', 2^31)"),
 ];
 
+/** Lua 5.1 arithmetic, number printing and string.format (C printf on doubles), deep recursion. */
+const LUA51: Cmd[] = [
+  E("local t = {} local cur = t for i=1,10000 do cur[1] = {} cur = cur[1] end return 1"),
+  E("local function f() return f() + 1 end return f()"),
+  E("local function f(n) if n == 0 then return 0 end return 1 + f(n-1) end return f(100)"),
+  E("local s = string.rep('x', 100) return #s"),
+  E("return #table.concat({'a','b'})"),
+  E("local t = setmetatable({}, {__index = function(t, k) return k .. '!' end}) return t.x"),
+  E("local t = setmetatable({}, {__tostring = function() return 'T' end}) return tostring(t)"),
+  E("return string.format('%d', 3.7)"),
+  E("return string.format('%5s|%-5s|', 'a', 'b')"),
+  E("return string.format('%g %g %g', 1e20, 0.1, 100)"),
+  E("return string.format('%.14g', 2^63)"),
+  E("return string.format('%i', 42)"),
+  E("return string.format('%c%c', 72, 73)"),
+  E("return string.format('%o %X %e', 8, 255, 12345.678)"),
+  E("return string.format('%s', 1.5)"),
+  E("return string.format('%s', 10)"),
+  E("return string.format('%10.3s|', 'abcdef')"),
+  E("return string.format('%%')"),
+  E("return string.format('%z', 1)"),
+  E("return tostring(12345678901234567890)"),
+  E("return 0x10 + 0"),
+  E("return 1e309"),
+  E("return -(0/0)"),
+  E("return math.floor(-0.5)"),
+  E("return tostring(math.floor(2^40 + 0.5))"),
+  E("return tostring(2^31 * 2)"),
+  E("local a = 2147483647 return tostring(a + 1)"),
+  E("local a = 4294967296 return tostring(a * a)"),
+  E("return tostring(5 % -3) .. ' ' .. tostring(-5 % 3) .. ' ' .. tostring(5.5 % 2)"),
+  E("return tostring(2^0.5)"),
+  E("return tostring(10 / 3)"),
+  E("return tostring(-1e-7)"),
+  E("return #'abc' + #{1,2}"),
+  E("local t = {} t[2^53] = 1 return next(t) == 2^53"),
+  E("for i = 1, 3 do end return tostring(1.0)"),
+  E("local x = 0 for i = 1, 2, 0.5 do x = x + i end return tostring(x)"),
+  E("return string.rep('ab', 3)"),
+  E("return ('%d'):format(5)"),
+  E("return table.remove({1,2,3})"),
+  E("return math.min(1)"),
+  E("return tostring(math.max(1, 2.5))"),
+  E("return select(-1, 1, 2, 3)"),
+  E("return type(newproxy)"),
+  E("return type(module)"),
+  E("return type(setfenv)"),
+  E("return type(getfenv)"),
+  E("return string.format('%d', 3.7)"),
+  E("return string.format('%d|%5d|%-5d|%05d|%+d|% d|%.3d', -3.7, 42, 42, 42, 42, 42, 7)"),
+  E("return string.format('%g %g %g %g %g', 1e20, 0.1, 100, 1e-5, 123456789)"),
+  E("return string.format('%.14g', 2^63)"),
+  E("return string.format('%o %X %e %E', 8, 255, 12345.678, 0.000123)"),
+  E("return string.format('%s %s %s', 10, 1.5, 'x')"),
+  E("return string.format('%f %.2f %10.3f|%-10.1f|%.0f %.0f', 3.14159, 2.675, -1.5, 2.25, 0.5, 1.5)"),
+  E("return string.format('%.2f %.1f %.3e', 0.125, 0.25, 1.0005)"),
+  E("return string.format('%x %#x %#o %X', -1, 255, 8, 3000000000)"),
+  E("return string.format('%5.2s|%.1s|%-4s|', 'abc', 'xyz', 'a')"),
+  E("return string.format('%q', 'a\"b\\\\c\\nd\\0e\\r')"),
+  E("return string.format('%c', 65)"),
+  E("return string.format('%f %e %g', 1/0, -1/0, 0/0)"),
+  E("return string.format('%d')"),
+  E("return string.format('%d', 'x')"),
+  E("return string.format('%y', 1)"),
+  E("return string.format('%123d', 1)"),
+  E("return string.format('%------d', 1)"),
+  E("return string.format('%s')"),
+  E("return string.format()"),
+  E("return string.format('%5.1f', 1e300)"),
+  E("return string.format('%f', 1e22)"),
+  E("return string.format('%.20f', 0.1)"),
+  E("return string.format('%g %g %G', 0.0001, 0.00001, 1e-10)"),
+  E("return string.format('%s', {}) ~= nil"),
+  E("return string.format('%s %s', true, nil)"),
+  E("return string.format('%d', 2^63)"),
+  E("return string.format('%d', -2^63)"),
+  E("return string.format('%u', -1)"),
+];
+
 describe('scripting against redis-server', () => {
   let d: Differ | null = null;
   before(async () => {
@@ -466,6 +545,11 @@ describe('scripting against redis-server', () => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run(LIBS);
+  });
+
+  it('Lua 5.1 numbers and string.format', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run(LUA51);
   });
 
   it('replies and error texts (RESP2)', async (t) => {
