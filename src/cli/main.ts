@@ -5,6 +5,7 @@
 import { Server } from '../server/server.js';
 import { argsToConfigText, parseConfigText, applyDirectives, FatalConfigError } from '../config/file.js';
 import { SINEW_VERSION, SINEW_PACKAGE_VERSION } from '../server/version.js';
+import { writeFileSync, unlinkSync } from 'node:fs';
 
 function usage(): void {
   process.stderr.write(
@@ -66,6 +67,22 @@ export async function main(argv: string[]): Promise<void> {
     log.warning(`Failed listening on port ${server.config.getInt('port')} (tcp), aborting.`);
     process.exit(1);
   }
+  // pidfile: written once listening, removed at exit (as redis-server does).
+  const pidfile = server.config.get('pidfile');
+  if (pidfile !== '') {
+    try {
+      writeFileSync(pidfile, `${process.pid}\n`);
+      process.on('exit', () => {
+        try {
+          unlinkSync(pidfile);
+        } catch {
+          // already gone
+        }
+      });
+    } catch (e) {
+      log.warning(`Failed to write PID file: ${(e as Error).message}`);
+    }
+  }
   log.notice(`Running mode=standalone, port=${server.port}.`);
   log.notice('Server initialized');
   log.notice('Ready to accept connections tcp');
@@ -78,8 +95,17 @@ export async function main(argv: string[]): Promise<void> {
     stopping = true;
     log.warning(`Received ${sig} scheduling shutdown...`);
     log.warning('User requested shutdown...');
-    const err = server.prepareShutdown(false, false);
-    if (err !== null) log.warning(err);
+    // shutdown-on-sigint / shutdown-on-sigterm: default | save | nosave, plus now / force.
+    const how = server.config.get(sig === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm').split(' ');
+    const err = server.prepareShutdown(how.includes('save'), how.includes('nosave'));
+    if (err !== null) {
+      log.warning(err);
+      if (!how.includes('force')) {
+        log.warning('Errors trying to shut down the server. Check the logs for more information.');
+        stopping = false;
+        return;
+      }
+    }
     log.warning('Sinew is now ready to exit, bye bye...');
     void server.close().then(() => process.exit(0));
   };

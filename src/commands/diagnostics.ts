@@ -384,8 +384,19 @@ export function estimateKeyMemory(db: Database, key: string, v: Value, samples: 
 }
 
 function memoryDoctor(server: Server): string {
-  // Redis looks at its total allocation; Sinew at what the dataset added since start-up.
-  const used = Math.max(0, server.usedMemory() - server.startupMemory);
+  // Redis looks at its total allocation; Sinew at an estimate of the dataset
+  // (MEMORY USAGE of a few keys per database, scaled to the key count).
+  let used = 0;
+  for (const db of server.keyspace.dbs) {
+    if (db.size === 0) continue;
+    let sum = 0;
+    let n = 0;
+    for (const [key, v] of db.dict) {
+      sum += estimateKeyMemory(db, key, v, 5);
+      if (++n === 16) break;
+    }
+    used += (sum / n) * db.size;
+  }
   if (used < 5 * 1024 * 1024) {
     return (
       "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. " +

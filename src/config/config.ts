@@ -191,8 +191,8 @@ export const CONFIG_DEFS: ConfigDef[] = [
   s('server_cpulist', '', false),
   n('set-max-intset-entries', 512, 0, LL_MAX),
   b('set-proc-title', 'yes', false),
-  e('shutdown-on-sigint', 'default', ['default', 'save', 'nosave', 'now', 'force']),
-  e('shutdown-on-sigterm', 'default', ['default', 'save', 'nosave', 'now', 'force']),
+  { name: 'shutdown-on-sigint', kind: 'special', default: 'default', mutable: true },
+  { name: 'shutdown-on-sigterm', kind: 'special', default: 'default', mutable: true },
   n('shutdown-timeout', 10, 0, 2147483647),
   n('slowlog-log-slower-than', 10000, -1, LL_MAX),
   n('slowlog-max-len', 128, 0, LL_MAX),
@@ -490,6 +490,18 @@ export class Config {
       }
       case 'replicaof':
         return { value };
+      case 'shutdown-on-sigint':
+      case 'shutdown-on-sigterm': {
+        // A set of flags: default (none), save, nosave, now, force; printed in that order.
+        const names = ['default', 'save', 'nosave', 'now', 'force'];
+        const parts = value.split(' ').filter(Boolean).map((p) => p.toLowerCase());
+        if (parts.length === 0 || parts.some((p) => !names.includes(p))) {
+          return 'argument(s) must be one of the following: default, save, nosave, now, force';
+        }
+        if (parts.includes('save') && parts.includes('nosave')) return "shutdown options SAVE and NOSAVE can't be used simultaneously";
+        const set = names.slice(1).filter((n) => parts.includes(n));
+        return { value: set.length === 0 ? 'default' : set.join(' ') };
+      }
       case 'dir': {
         const abs = resolvePath(value);
         try {
