@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +36,8 @@ describe('sinew-server command line', () => {
     const port = await freePort();
     const conf = join(dir, 'sinew.conf');
     writeFileSync(conf, '# test\nport 1\nhz 15\nsave ""\n');
-    const p = spawn(process.execPath, [BIN, conf, '--port', String(port), '--bind', '127.0.0.1'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const pidfile = join(dir, 'sinew.pid');
+    const p = spawn(process.execPath, [BIN, conf, '--port', String(port), '--bind', '127.0.0.1', '--pidfile', pidfile], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (b: Buffer) => (out += b.toString('latin1')));
     p.stderr.on('data', (b: Buffer) => (out += b.toString('latin1')));
@@ -47,6 +48,7 @@ describe('sinew-server command line', () => {
         assert.ok(Date.now() < deadline, `server did not start: ${out}`);
         await new Promise((r) => setTimeout(r, 25));
       }
+      assert.equal(readFileSync(pidfile, 'latin1'), `${p.pid}\n`);
       if (hasRedisCli()) {
         const r = await run('redis-cli', ['-p', String(port), 'PING'], dir);
         assert.equal(r.stdout.trim(), 'PONG');
@@ -67,6 +69,7 @@ describe('sinew-server command line', () => {
       assert.equal(await exited, 0);
       assert.match(out, /Received SIGTERM scheduling shutdown/);
       assert.match(out, /ready to exit, bye bye/);
+      assert.equal(existsSync(pidfile), false, 'pidfile removed at exit');
     } finally {
       if (p.exitCode === null) p.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
