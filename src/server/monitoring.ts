@@ -95,18 +95,19 @@ export class LatencyHistogram {
   readonly counts = new Map<number, number>();
   total = 0;
 
+  /** Bucket index: 0 below 256, then floor(log2 v) - 7 (values stay below 2^31). */
   static shift(v: number): number {
-    return v < 256 ? 0 : Math.floor(Math.log2(v)) - 7;
+    return v < 256 ? 0 : 24 - Math.clz32(v);
   }
 
   static lowest(v: number): number {
     const s = LatencyHistogram.shift(v);
-    return Math.floor(v / 2 ** s) * 2 ** s;
+    return (v >> s) << s;
   }
 
   static highest(v: number): number {
     const s = LatencyHistogram.shift(v);
-    return LatencyHistogram.lowest(v) + 2 ** s - 1;
+    return ((v >> s) << s) + (1 << s) - 1;
   }
 
   record(ns: number): void {
@@ -144,7 +145,7 @@ export class LatencyHistogram {
     let i = 0;
     let cum = 0;
     let prev = 0;
-    for (let level = 1024; i < buckets.length && level <= 2 ** 31; level *= 2) {
+    for (let level = 1024; i < buckets.length && level <= 2 ** 30; level *= 2) {
       while (i < buckets.length && buckets[i][0] <= level) cum += buckets[i++][1];
       if (cum > prev) out.push([Math.floor(LatencyHistogram.highest(level) / 1000), cum]);
       prev = cum;
