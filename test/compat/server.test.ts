@@ -493,3 +493,24 @@ describe('DEBUG when enable-debug-command is no (the default)', () => {
     await d.run([['DEBUG', 'HELP'], ['DEBUG', 'SLEEP', '0'], ['debug', 'digest'], ['CONFIG', 'SET', 'enable-debug-command', 'yes']]);
   });
 });
+
+describe('protected configs when enable-protected-configs is yes', () => {
+  let d: Differ | null = null;
+  before(async () => {
+    d = await Differ.create({ sinew: { 'enable-protected-configs': 'yes' }, redis: { 'enable-protected-configs': 'yes' } });
+  });
+  after(async () => {
+    await d?.close();
+  });
+
+  it('CONFIG SET dir checks the directory; dbfilename is settable', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([
+      ['CONFIG', 'SET', 'dir', '/nonexistent-sinew-dir'],
+      ['CONFIG', 'SET', 'dir', '/tmp'],
+      ['CONFIG', 'GET', 'dir'],
+      ['CONFIG', 'SET', 'dbfilename', 'other.rdb'],
+      ['CONFIG', 'GET', 'dbfilename'],
+    ]);
+  });
+});
