@@ -43,6 +43,13 @@ export async function main(argv: string[]): Promise<void> {
     // Like redis-server, work from `dir` (relative file names resolve there).
     const dir = server.config.get('dir');
     if (dir !== '' && dir !== process.cwd()) process.chdir(dir);
+    // ... and CONFIG SET dir moves the process there too.
+    const cfg = server.config;
+    const previous = cfg.onChange;
+    cfg.onChange = (name, value) => {
+      previous?.(name, value);
+      if (name === 'dir') process.chdir(value);
+    };
   } catch (e) {
     if (e instanceof FatalConfigError) {
       process.stderr.write(`\n${e.message}\n`);
