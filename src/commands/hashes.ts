@@ -12,11 +12,11 @@ import { RHash } from '../types/hash.js';
 import { parseLongDouble, incrByFloatString } from '../types/longdouble.js';
 import { parseScanArgs } from './keys.js';
 import { globMatch } from '../util/glob.js';
-import { parseScanCursor, emptyScan, parseRandomCount, randomReplyBudget, dropOversized, randomPositions } from './sets.js';
+import { typeLimits, parseScanCursor, emptyScan, parseRandomCount, randomReplyBudget, dropOversized, randomPositions } from './sets.js';
 
 function limits(c: Client): [number, number] {
-  const cfg = c.server.config;
-  return [cfg.getInt('hash-max-listpack-entries'), cfg.getInt('hash-max-listpack-value')];
+  const l = typeLimits(c);
+  return [l.hashEntries, l.hashValue];
 }
 
 function asHash(c: Client, v: Value | undefined): RHash | undefined | null {
@@ -56,7 +56,9 @@ function hsetGeneric(c: Client, argv: string[], hmset: boolean): void {
   const key = argv[1];
   const h = writeHash(c, key);
   if (h === null) return;
-  const [maxEntries, maxValue] = limits(c);
+  const lim = typeLimits(c);
+  const maxEntries = lim.hashEntries;
+  const maxValue = lim.hashValue;
   h.tryConversion(argv, 2, maxValue);
   let created = 0;
   for (let i = 2; i < argv.length; i += 2) if (h.set(argv[i], argv[i + 1], maxEntries, maxValue)) created++;

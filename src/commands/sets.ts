@@ -13,9 +13,43 @@ import { RSet, compareIntStrings } from '../types/set.js';
 import { getPositive } from './args.js';
 import { parseScanArgs } from './keys.js';
 import { globMatch } from '../util/glob.js';
+import type { Config } from '../config/config.js';
 
 // ---------------------------------------------------------------------------
-// Shared helpers (also used by hashes.ts)
+// Shared helpers (also used by hashes.ts and zsets.ts)
+
+/** The encoding limits of sets, hashes and sorted sets, as numbers. */
+export interface TypeLimits {
+  setIntset: number;
+  hashEntries: number;
+  hashValue: number;
+  zsetEntries: number;
+  zsetValue: number;
+}
+
+const limitCache = new WeakMap<Config, TypeLimits>();
+
+/** The encoding limits, parsed once per config and cached until one of them changes (resetTypeLimits). */
+export function typeLimits(c: Client): TypeLimits {
+  const cfg = c.server.config;
+  let l = limitCache.get(cfg);
+  if (l === undefined) {
+    l = {
+      setIntset: cfg.getInt('set-max-intset-entries'),
+      hashEntries: cfg.getInt('hash-max-listpack-entries'),
+      hashValue: cfg.getInt('hash-max-listpack-value'),
+      zsetEntries: cfg.getInt('zset-max-listpack-entries'),
+      zsetValue: cfg.getInt('zset-max-listpack-value'),
+    };
+    limitCache.set(cfg, l);
+  }
+  return l;
+}
+
+/** Drops the cached limits after a change of a config directive (called by Server's onConfigChange). */
+export function resetTypeLimits(cfg: Config, name: string): void {
+  if (name.startsWith('set-max-') || name.startsWith('hash-max-') || name.startsWith('zset-max-')) limitCache.delete(cfg);
+}
 
 /**
  * SCAN-family cursor as Redis parses it (strtoul, no leading space): ''
@@ -112,7 +146,7 @@ export function randomPositions(n: number, k: number): number[] {
 // ---------------------------------------------------------------------------
 
 function maxIntset(c: Client): number {
-  return c.server.config.getInt('set-max-intset-entries');
+  return typeLimits(c).setIntset;
 }
 
 /** The set at a key for reading: undefined when missing, null after WRONGTYPE. */

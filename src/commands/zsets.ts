@@ -21,6 +21,7 @@ import type { Value } from '../types/object.js';
 import { getLong, getTimeout, is } from './args.js';
 import { checkCursor, parseScanArgs } from './keys.js';
 import { globMatch } from '../util/glob.js';
+import { typeLimits } from './sets.js';
 
 /** Largest negative ZRANDMEMBER count served (Redis would try to build any reply; we bound memory). */
 const RANDMEMBER_MAX = 10_000_000;
@@ -43,18 +44,17 @@ function getZset(c: Client, key: string, write: boolean): ZSet | undefined | nul
 }
 
 interface Limits {
-  entries: number;
-  value: number;
+  zsetEntries: number;
+  zsetValue: number;
 }
 
 function limits(c: Client): Limits {
-  const cfg = c.server.config;
-  return { entries: cfg.getInt('zset-max-listpack-entries'), value: cfg.getInt('zset-max-listpack-value') };
+  return typeLimits(c);
 }
 
 /** Adds a member as zsetAdd does for a new element (converting the encoding first when needed). */
 function addNew(z: ZSet, m: string, s: number, lim: Limits): void {
-  z.checkGrowth(z.size + 1, m.length, lim.entries, lim.value);
+  z.checkGrowth(z.size + 1, m.length, lim.zsetEntries, lim.zsetValue);
   z.set(m, s);
 }
 
@@ -429,7 +429,7 @@ class StoreSink implements RangeSink {
   }
   begin(n: number): void {
     this.z = new ZSet();
-    if (this.byRank && n > this.lim.entries) this.z.listpack = false;
+    if (this.byRank && n > this.lim.zsetEntries) this.z.listpack = false;
   }
   emit(m: string, s: number): void {
     addNew(this.z!, m, s, this.lim);
@@ -583,11 +583,38 @@ function zrangeGeneric(c: Client, argv: string[], keyIdx: number, store: boolean
       if (limit >= 0) lo = Math.max(lo, hi - limit);
     }
   }
+  if (!store) {
+    emitRange(c, zs, lo, hi, reverse, withscores);
+    return;
+  }
   sink.begin(hi - lo);
   zs.tree.each(lo, hi, reverse, (m, s) => {
     sink.emit(m, s);
   });
   sink.end();
+}
+
+/** Replies ranks [lo, hi) (walked from hi-1 down when reverse) straight to the client. */
+function emitRange(c: Client, zs: ZSet, lo: number, hi: number, reverse: boolean, withscores: boolean): void {
+  const w = c.w;
+  const n = hi - lo;
+  emitHeader(c, n, withscores);
+  if (n <= 0) return;
+  const t = zs.tree;
+  t.seekRank(reverse ? hi - 1 : lo);
+  const pairs = withscores && w.resp === 3;
+  for (let i = 0; ; ) {
+    if (withscores) {
+      if (pairs) w.array(2);
+      w.bulk(t.curMember);
+      w.double(t.curScore);
+    } else {
+      w.bulk(t.curMember);
+    }
+    if (++i === n) break;
+    if (reverse) t.stepBack();
+    else t.step();
+  }
 }
 
 // ---------------------------------------------------------------- ZUNION / ZINTER / ZDIFF
@@ -777,7 +804,7 @@ function zsetOpGeneric(c: Client, argv: string[], dst: string | null, numkeysIdx
       const lim = limits(c);
       let maxLen = 0;
       for (const m of resM) if (m.length > maxLen) maxLen = m.length;
-      if (z.size <= lim.entries && maxLen <= lim.value) z.toListpack();
+      if (z.size <= lim.zsetEntries && maxLen <= lim.zsetValue) z.toListpack();
       c.db.set(dst, z);
       c.w.int(z.size);
       notifyZ(c, op === SetOp.Union ? 'zunionstore' : op === SetOp.Inter ? 'zinterstore' : 'zdiffstore', dst);

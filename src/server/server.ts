@@ -11,6 +11,7 @@ import { Keyspace, type Clock, systemClock } from '../keyspace/keyspace.js';
 import { ScanCursors } from '../keyspace/scan.js';
 import { CommandTable, loadCommandMeta, type Command } from '../commands/table.js';
 import { allHandlers } from '../commands/index.js';
+import { resetTypeLimits } from '../commands/sets.js';
 import { dispatch, call, finishTiming, type PendingTiming } from '../commands/dispatch.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import { Client, ClientFlag } from './client.js';
@@ -214,6 +215,13 @@ export class Server {
       case 'lfu-log-factor':
       case 'lfu-decay-time':
         this.evictor.configure();
+        break;
+      case 'set-max-intset-entries':
+      case 'hash-max-listpack-entries':
+      case 'hash-max-listpack-value':
+      case 'zset-max-listpack-entries':
+      case 'zset-max-listpack-value':
+        resetTypeLimits(this.config, name);
         break;
     }
   }

@@ -398,6 +398,41 @@ export class ZTree {
     this.curIdx = rank;
   }
 
+  /**
+   * Positions the cursor at a rank (0 <= rank < size) for curMember /
+   * curScore and step / stepBack: a range walk without a callback per
+   * element. The tree must not change during the walk.
+   */
+  seekRank(rank: number): void {
+    this.seek(rank);
+  }
+
+  /** Member under the cursor. */
+  get curMember(): string {
+    return this.curLeaf!.m[this.curIdx];
+  }
+
+  /** Score under the cursor. */
+  get curScore(): number {
+    return this.curLeaf!.s[this.curIdx];
+  }
+
+  /** Moves the cursor to the next rank (it must exist). */
+  step(): void {
+    if (++this.curIdx >= this.curLeaf!.m.length) {
+      this.curLeaf = this.curLeaf!.next;
+      this.curIdx = 0;
+    }
+  }
+
+  /** Moves the cursor to the previous rank (it must exist). */
+  stepBack(): void {
+    if (--this.curIdx < 0) {
+      this.curLeaf = this.curLeaf!.prev;
+      this.curIdx = this.curLeaf!.m.length - 1;
+    }
+  }
+
   /** Member at a rank. */
   memberAt(rank: number): string {
     this.seek(rank);
