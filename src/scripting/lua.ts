@@ -755,28 +755,83 @@ export class Scripting {
     return buf.length;
   }
 
-  /** Lua value at the top of the stack -> reply (luaReplyToRedisReply of 7.0). Pops nothing. */
+  /**
+   * Lua value at the top of the stack -> reply (luaReplyToRedisReply of 7.0),
+   * walked with an explicit stack (no JS recursion, so any nesting is safe).
+   * The Lua stack is used as Redis's recursion uses it, so the nesting limit
+   * ("reached lua stack limit", Lua 5.1's 8000 slots) falls at the same depth.
+   * Consumes the value.
+   */
   private luaToReply(L: L, w: ReplyWriter, resp: 2 | 3): void {
-    if (!lua.lua_checkstack(L, 4)) {
+    interface Frame {
+      kind: 'array' | 'map' | 'set';
+      /** array: next index; map/set: 0 = fetch next pair, 1 = value pending (map). */
+      i: number;
+      /** Slot of the table iterated. */
+      t: number;
+    }
+    const frames: Frame[] = [];
+    this.emitValue(L, w, resp, frames);
+    while (frames.length > 0) {
+      const f = frames[frames.length - 1];
+      if (f.kind === 'array') {
+        lua.lua_rawgeti(L, f.t, f.i++);
+        if (lua.lua_type(L, -1) === lua.LUA_TNIL) {
+          lua.lua_pop(L, 1);
+          frames.pop();
+          this.finishAggregate(L, w, f);
+          continue;
+        }
+        this.emitValue(L, w, resp, frames);
+        continue;
+      }
+      if (f.i === 1) {
+        // map: the value of the pair whose key was just written
+        f.i = 0;
+        this.emitValue(L, w, resp, frames);
+        continue;
+      }
+      if (lua.lua_next(L, f.t) === 0) {
+        frames.pop();
+        this.finishAggregate(L, w, f);
+        continue;
+      }
+      if (f.kind === 'set') lua.lua_pop(L, 1);
+      else f.i = 1;
+      lua.lua_pushvalue(L, f.kind === 'set' ? -1 : -2);
+      this.emitValue(L, w, resp, frames);
+    }
+  }
+
+  private finishAggregate(L: L, w: ReplyWriter, f: { kind: string; t: number }): void {
+    void w;
+    // Pop the table (and for map/set the wrapper below it).
+    lua.lua_pop(L, f.kind === 'array' ? 1 : 2);
+  }
+
+  /** Writes the value on top of the stack and pops it, or opens a frame for an aggregate (which keeps it). */
+  private emitValue(L: L, w: ReplyWriter, resp: 2 | 3, frames: { kind: 'array' | 'map' | 'set'; i: number; t: number }[]): void {
+    if (lua.lua_gettop(L) + 4 > 8000 || !lua.lua_checkstack(L, 4)) {
       w.error('ERR reached lua stack limit');
+      lua.lua_pop(L, 1);
       return;
     }
     const t = lua.lua_type(L, -1);
     switch (t) {
       case lua.LUA_TSTRING:
         w.bulk(str(lua.lua_tolstring(L, -1)));
-        return;
+        break;
       case lua.LUA_TBOOLEAN:
         if (resp === 2) {
           if (lua.lua_toboolean(L, -1)) w.int(1);
           else w.nullBulk();
         } else w.bool(lua.lua_toboolean(L, -1));
-        return;
+        break;
       case lua.LUA_TNUMBER: {
         const v = toLongLong(lua.lua_tonumber(L, -1));
         if (typeof v === 'bigint') w.bigInt(v);
         else w.int(v);
-        return;
+        break;
       }
       case lua.LUA_TTABLE: {
         const get = (name: string): number => {
@@ -787,25 +842,25 @@ export class Scripting {
         if (get('err') === lua.LUA_TSTRING) {
           lua.lua_pop(L, 1);
           this.writeErrorField(L, w);
-          return;
+          break;
         }
         lua.lua_pop(L, 1);
         if (get('ok') === lua.LUA_TSTRING) {
           w.simple(str(lua.lua_tolstring(L, -1)).replace(/[\r\n]/g, ' '));
           lua.lua_pop(L, 1);
-          return;
+          break;
         }
         lua.lua_pop(L, 1);
         if (get('double') === lua.LUA_TNUMBER) {
           w.double(lua.lua_tonumber(L, -1));
           lua.lua_pop(L, 1);
-          return;
+          break;
         }
         lua.lua_pop(L, 1);
         if (get('big_number') === lua.LUA_TSTRING) {
           w.bigNumber(str(lua.lua_tolstring(L, -1)).replace(/[\r\n]/g, ' '));
           lua.lua_pop(L, 1);
-          return;
+          break;
         }
         lua.lua_pop(L, 1);
         if (get('verbatim_string') === lua.LUA_TTABLE) {
@@ -814,7 +869,7 @@ export class Scripting {
             lua.lua_pop(L, 1);
             if (get('string') === lua.LUA_TSTRING) {
               w.verbatim(str(lua.lua_tolstring(L, -1)), format.slice(0, 3).padEnd(3, ' '));
-              lua.lua_pop(L, 2);
+              lua.lua_pop(L, 3);
               return;
             }
           }
@@ -831,15 +886,9 @@ export class Scripting {
             }
             if (kind === 'map') w.map(n);
             else w.set(n);
+            // The wrapper stays below the inner table, as in Redis's recursion.
             lua.lua_pushnil(L);
-            while (lua.lua_next(L, -2) !== 0) {
-              lua.lua_pushvalue(L, -2);
-              this.luaToReply(L, w, resp);
-              lua.lua_pop(L, 1);
-              if (kind === 'map') this.luaToReply(L, w, resp);
-              lua.lua_pop(L, 1);
-            }
-            lua.lua_pop(L, 1);
+            frames.push({ kind, i: 0, t: lua.lua_gettop(L) - 1 });
             return;
           }
           lua.lua_pop(L, 1);
@@ -853,16 +902,13 @@ export class Scripting {
           n++;
         }
         w.array(n);
-        for (let i = 1; i <= n; i++) {
-          lua.lua_rawgeti(L, -1, i);
-          this.luaToReply(L, w, resp);
-          lua.lua_pop(L, 1);
-        }
+        frames.push({ kind: 'array', i: 1, t: lua.lua_gettop(L) });
         return;
       }
       default:
         w.nullBulk();
     }
+    lua.lua_pop(L, 1);
   }
 
   /** {err=...} returned as a value: "-<msg>" (the ignore-stats mark is honoured). */

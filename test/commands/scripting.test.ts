@@ -85,6 +85,27 @@ describe('scripting (Sinew only)', () => {
     assert.match(String(await c.call('INFO', 'memory')), /number_of_cached_scripts:0\r\n/);
   });
 
+  it('deeply nested replies stop at Lua 5.1 stack limit as in Redis 7.0.15 (7995 levels, then the error)', async () => {
+    // Read with a plain socket: the test decoder is recursive.
+    const net = await import('node:net');
+    const body = 'local t = {} local cur = t for i=1,10000 do cur[1] = {} cur = cur[1] end return t';
+    const sock = net.connect(s.port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const want = '-ERR reached lua stack limit\r\n';
+    await new Promise<void>((resolve, reject) => {
+      sock.on('data', (d) => {
+        chunks.push(d);
+        if (Buffer.concat(chunks).toString('latin1').endsWith(want)) resolve();
+      });
+      sock.on('error', reject);
+      sock.write(`*3\r\n$4\r\nEVAL\r\n$${body.length}\r\n${body}\r\n$1\r\n0\r\n`);
+    });
+    sock.destroy();
+    const text = Buffer.concat(chunks).toString('latin1');
+    assert.equal(text, '*1\r\n'.repeat(7995) + want);
+    assert.equal(await c.raw('PING'), '+PONG\r\n');
+  });
+
   it('many script runs leave KEYS/ARGV empty between calls', async () => {
     for (let i = 0; i < 20; i++) await c.raw('EVAL', 'return #ARGV', '0', 'a', 'b');
     assert.equal(await c.raw('EVAL', 'return #KEYS + #ARGV', '0'), ':0\r\n');
