@@ -55,7 +55,7 @@ function limits(c: Client): Limits {
 /** Adds a member as zsetAdd does for a new element (converting the encoding first when needed). */
 function addNew(z: ZSet, m: string, s: number, lim: Limits): void {
   z.checkGrowth(z.size + 1, m.length, lim.zsetEntries, lim.zsetValue);
-  z.set(m, s);
+  z.insertNew(m, s);
 }
 
 function notifyZ(c: Client, event: string, key: string): void {
@@ -357,7 +357,7 @@ function zaddGeneric(c: Client, argv: string[], incrCmd: boolean): void {
         }
         if ((lt && s >= cur) || (gt && s <= cur)) continue;
         if (s !== cur) {
-          z.set(m, s);
+          z.move(m, cur, s);
           updated++;
         }
         processed++;

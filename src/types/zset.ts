@@ -191,9 +191,19 @@ export class ZTree {
   private ins(node: Node, s: number, m: string): void {
     if (node instanceof Leaf) {
       const i = leafLowerBound(node, s, m);
-      node.m.splice(i, 0, m);
-      node.s.splice(i, 0, s);
-      if (node.m.length > LEAF_MAX) {
+      // insert at i by hand: splice would allocate its (empty) result array
+      const lm = node.m;
+      const ls = node.s;
+      let j = lm.length;
+      lm.push(m);
+      ls.push(s);
+      for (; j > i; j--) {
+        lm[j] = lm[j - 1];
+        ls[j] = ls[j - 1];
+      }
+      lm[i] = m;
+      ls[i] = s;
+      if (lm.length > LEAF_MAX) {
         const h = node.m.length >> 1;
         const sib = new Leaf(node.m.splice(h), node.s.splice(h));
         sib.next = node.next;
@@ -240,9 +250,17 @@ export class ZTree {
   private del(node: Node, s: number, m: string): boolean {
     if (node instanceof Leaf) {
       const i = leafLowerBound(node, s, m);
-      if (i >= node.m.length || node.m[i] !== m || node.s[i] !== s) return false;
-      node.m.splice(i, 1);
-      node.s.splice(i, 1);
+      const lm = node.m;
+      const ls = node.s;
+      const n = lm.length;
+      if (i >= n || lm[i] !== m || ls[i] !== s) return false;
+      // remove at i by hand: splice would allocate its result array
+      for (let j = i + 1; j < n; j++) {
+        lm[j - 1] = lm[j];
+        ls[j - 1] = ls[j];
+      }
+      lm.pop();
+      ls.pop();
       return true;
     }
     const i = childFor(node, s, m);
@@ -606,6 +624,23 @@ export class ZSet implements RObject {
 
   has(m: string): boolean {
     return this.dict.has(m);
+  }
+
+  /** Inserts a member known to be absent. */
+  insertNew(m: string, s: number): void {
+    // A listpack stores scores as text without a sign for zero.
+    if (this.listpack && s === 0) s = 0;
+    this.dict.set(m, s);
+    this.tree.insert(s, m);
+  }
+
+  /** Moves a member whose current score is `old` (from score()) to score s. */
+  move(m: string, old: number, s: number): void {
+    if (this.listpack && s === 0) s = 0;
+    if (old === s) return;
+    this.tree.delete(old, m);
+    this.dict.set(m, s);
+    this.tree.insert(s, m);
   }
 
   /** Inserts a new member or moves an existing one to a new score. */
