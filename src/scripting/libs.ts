@@ -591,80 +591,122 @@ class MpDecoder {
     this.pos += n;
   }
 
-  private arr(n: number): void {
-    const L = this.L;
-    lauxlib.luaL_checkstack(L, 2, b('too many nested tables'));
-    lua.lua_createtable(L, n, 0);
-    for (let i = 1; i <= n; i++) {
-      this.value();
-      lua.lua_rawseti(L, -2, i);
-    }
+  /** luaL_checkstack of Lua 5.1 in a C function: at most 8000 slots (LUAI_MAXCSTACK). */
+  private checkStack(what: string): void {
+    lua.lua_checkstack(this.L, 4);
+    if (lua.lua_gettop(this.L) + 1 > 8000) raise(this.L, `stack overflow (${what})`);
   }
 
-  private map(n: number): void {
-    const L = this.L;
-    lauxlib.luaL_checkstack(L, 3, b('too many nested tables'));
-    lua.lua_createtable(L, 0, n);
-    for (let i = 0; i < n; i++) {
-      this.value();
-      this.value();
-      lua.lua_settable(L, -3);
-    }
-  }
-
+  /**
+   * Decodes one object onto the stack. Nesting is walked with an explicit
+   * stack (no JS recursion); the Lua stack is used as lua_cmsgpack uses it
+   * (arrays push the index before each element), so the depth limits and
+   * their messages fall where Redis's do.
+   */
   value(): void {
     const L = this.L;
+    const frames: { map: boolean; left: number; index: number; key: boolean }[] = [];
+    for (;;) {
+      const container = this.one();
+      if (container !== null) {
+        lua.lua_newtable(L);
+        if (!container.map) this.checkStack('in function mp_decode_to_lua_array');
+        if (container.n > 0) {
+          frames.push({ map: container.map, left: container.n, index: 1, key: true });
+          if (!container.map) lua.lua_pushnumber(L, frames[frames.length - 1].index++);
+          continue;
+        }
+      }
+      // A value is complete: store it into its container, closing finished containers.
+      for (;;) {
+        const f = frames[frames.length - 1];
+        if (f === undefined) return;
+        if (f.map && f.key) {
+          f.key = false;
+          break;
+        }
+        lua.lua_settable(L, -3);
+        f.key = true;
+        if (--f.left > 0) {
+          if (!f.map) lua.lua_pushnumber(L, f.index++);
+          break;
+        }
+        frames.pop();
+      }
+    }
+  }
+
+  /** Decodes a scalar onto the stack, or returns a container's header. */
+  private one(): { map: boolean; n: number } | null {
+    const L = this.L;
     this.need(1);
+    this.checkStack('too many return values at once; use unpack_one or unpack_limit instead.');
     const c = this.s[this.pos++];
-    if (c <= 0x7f) return lua.lua_pushnumber(L, c);
-    if (c >= 0xe0) return lua.lua_pushnumber(L, c - 256);
-    if ((c & 0xe0) === 0xa0) return this.bytes(c & 0x1f);
-    if ((c & 0xf0) === 0x90) return this.arr(c & 0x0f);
-    if ((c & 0xf0) === 0x80) return this.map(c & 0x0f);
+    if (c <= 0x7f) return lua.lua_pushnumber(L, c), null;
+    if (c >= 0xe0) return lua.lua_pushnumber(L, c - 256), null;
+    if ((c & 0xe0) === 0xa0) return this.bytes(c & 0x1f), null;
+    if ((c & 0xf0) === 0x90) return { map: false, n: c & 0x0f };
+    if ((c & 0xf0) === 0x80) return { map: true, n: c & 0x0f };
     switch (c) {
       case 0xc0:
-        return lua.lua_pushnil(L);
+        lua.lua_pushnil(L);
+        return null;
       case 0xc2:
-        return lua.lua_pushboolean(L, 0);
+        lua.lua_pushboolean(L, 0);
+        return null;
       case 0xc3:
-        return lua.lua_pushboolean(L, 1);
+        lua.lua_pushboolean(L, 1);
+        return null;
       case 0xcc:
-        return lua.lua_pushnumber(L, this.u(1));
+        lua.lua_pushnumber(L, this.u(1));
+        return null;
       case 0xcd:
-        return lua.lua_pushnumber(L, this.u(2));
+        lua.lua_pushnumber(L, this.u(2));
+        return null;
       case 0xce:
-        return lua.lua_pushnumber(L, this.u(4));
+        lua.lua_pushnumber(L, this.u(4));
+        return null;
       case 0xcf:
-        return lua.lua_pushnumber(L, Number(this.view(8).getBigUint64(0)));
+        lua.lua_pushnumber(L, Number(this.view(8).getBigUint64(0)));
+        return null;
       case 0xd0:
-        return lua.lua_pushnumber(L, this.view(1).getInt8(0));
+        lua.lua_pushnumber(L, this.view(1).getInt8(0));
+        return null;
       case 0xd1:
-        return lua.lua_pushnumber(L, this.view(2).getInt16(0));
+        lua.lua_pushnumber(L, this.view(2).getInt16(0));
+        return null;
       case 0xd2:
-        return lua.lua_pushnumber(L, this.view(4).getInt32(0));
+        lua.lua_pushnumber(L, this.view(4).getInt32(0));
+        return null;
       case 0xd3:
-        return lua.lua_pushnumber(L, Number(this.view(8).getBigInt64(0)));
+        lua.lua_pushnumber(L, Number(this.view(8).getBigInt64(0)));
+        return null;
       case 0xca:
-        return lua.lua_pushnumber(L, this.view(4).getFloat32(0));
+        lua.lua_pushnumber(L, this.view(4).getFloat32(0));
+        return null;
       case 0xcb:
-        return lua.lua_pushnumber(L, this.view(8).getFloat64(0));
+        lua.lua_pushnumber(L, this.view(8).getFloat64(0));
+        return null;
       case 0xc4:
       case 0xd9:
-        return this.bytes(this.u(1));
+        this.bytes(this.u(1));
+        return null;
       case 0xc5:
       case 0xda:
-        return this.bytes(this.u(2));
+        this.bytes(this.u(2));
+        return null;
       case 0xc6:
       case 0xdb:
-        return this.bytes(this.u(4));
+        this.bytes(this.u(4));
+        return null;
       case 0xdc:
-        return this.arr(this.u(2));
+        return { map: false, n: this.u(2) };
       case 0xdd:
-        return this.arr(this.u(4));
+        return { map: false, n: this.u(4) };
       case 0xde:
-        return this.map(this.u(2));
+        return { map: true, n: this.u(2) };
       case 0xdf:
-        return this.map(this.u(4));
+        return { map: true, n: this.u(4) };
     }
     raise(L, 'Bad data format in input.');
   }
@@ -677,16 +719,15 @@ function mpUnpack(L: L, limit: number, offset: number, withOffset: boolean): num
   else if (offset > s.length) raise(L, 'Start offset ' + offset + ' greater than input length ' + s.length + '.');
   const d = new MpDecoder(L, s, offset);
   let n = 0;
-  if (withOffset) lua.lua_pushnil(L); // placeholder for the offset
-  const base = lua.lua_gettop(L);
+  if (withOffset) lua.lua_settop(L, 1);
   while (d.pos < s.length && (limit === 0 || n < limit)) {
-    lauxlib.luaL_checkstack(L, 1, b('too many return values'));
     d.value();
     n++;
   }
   if (withOffset) {
+    lua.lua_checkstack(L, 2);
     lua.lua_pushnumber(L, d.pos >= s.length ? -1 : d.pos);
-    lua.lua_replace(L, base);
+    lua.lua_insert(L, 2);
     return n + 1;
   }
   return n;
@@ -1001,6 +1042,21 @@ function openStruct(L: L): void {
       return 1;
     },
   });
+}
+
+/** Lua 5.1's string.rep (no separator argument), refusing results beyond 512 MB. */
+export function luaStringRep(L: L): number {
+  const s: Uint8Array = lauxlib.luaL_checklstring(L, 1);
+  const n = Math.trunc(lauxlib.luaL_checknumber(L, 2));
+  if (!(n > 0) || s.length === 0) {
+    lua.lua_pushstring(L, b(''));
+    return 1;
+  }
+  if (s.length * n > 512 * 1024 * 1024) raise(L, 'not enough memory');
+  const out = new Uint8Array(s.length * n);
+  for (let i = 0; i < n; i++) out.set(s, i * s.length);
+  lua.lua_pushstring(L, out);
+  return 1;
 }
 
 /** Sets the globals cjson, cmsgpack, bit and struct. */

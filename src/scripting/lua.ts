@@ -20,7 +20,7 @@ import { ClientFlag, type Client } from '../server/client.js';
 import { call } from '../commands/dispatch.js';
 import { F } from '../commands/table.js';
 import type { ReplyWriter } from '../protocol/writer.js';
-import { fmtG, openRedisLibs, luaStringFormat } from './libs.js';
+import { fmtG, openRedisLibs, luaStringFormat, luaStringRep } from './libs.js';
 
 const { lua, lauxlib, lualib } = fengari;
 type L = unknown;
@@ -336,6 +336,8 @@ export class Scripting {
     lua.lua_getglobal(L, b('string'));
     lua.lua_pushjsfunction(L, luaStringFormat);
     lua.lua_setfield(L, -2, b('format'));
+    lua.lua_pushjsfunction(L, luaStringRep);
+    lua.lua_setfield(L, -2, b('rep'));
     lua.lua_pop(L, 1);
     // Redis's pcall: an error table raised inside gives its 'err' string to the caller.
     lua.lua_pushjsfunction(L, (L: L) => {

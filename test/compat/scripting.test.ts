@@ -507,6 +507,27 @@ const LUA51: Cmd[] = [
   E("return string.format('%u', -1)"),
 ];
 
+/** cmsgpack nesting limits (Lua 5.1 stack of 8000 slots) and string.rep. */
+const LIMITS: Cmd[] = [
+  E("local t = cmsgpack.unpack(string.rep('\\145', 3998) .. '\\1') return 1"),
+  E("local t = cmsgpack.unpack(string.rep('\\145', 3999) .. '\\1') return 1"),
+  E("local t = cmsgpack.unpack(string.rep('\\145', 4000) .. '\\1') return 1"),
+  E("local t = cmsgpack.unpack(string.rep('\\129\\1', 3999) .. '\\1') return 1"),
+  E("local t = cmsgpack.unpack(string.rep('\\129\\1', 4000) .. '\\1') return 1"),
+  E("local t = cmsgpack.unpack(string.rep('\\129', 7998) .. '\\1') return 1"),
+  E("local t = cmsgpack.unpack(string.rep('\\129', 7999) .. '\\1') return 1"),
+  E("local t = cmsgpack.unpack(string.rep('\\129', 8000) .. '\\1') return 1"),
+  E("local a, b = cmsgpack.unpack_one(string.rep('\\145', 3998) .. '\\1') return a"),
+  E("local a, b = cmsgpack.unpack_one(string.rep('\\145', 3999) .. '\\1') return a"),
+  E("return string.rep('ab', 3, ',')"),
+  E("return string.rep('ab', 0)"),
+  E("return string.rep('', 5)"),
+  E("return string.rep('x', -1)"),
+  E("return string.rep('x', 2.7)"),
+  E("return string.rep('x')"),
+  E("return string.rep()"),
+];
+
 describe('scripting against redis-server', () => {
   let d: Differ | null = null;
   before(async () => {
@@ -550,6 +571,11 @@ describe('scripting against redis-server', () => {
   it('Lua 5.1 numbers and string.format', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run(LUA51);
+  });
+
+  it('cmsgpack nesting limits and string.rep', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run(LIMITS);
   });
 
   it('replies and error texts (RESP2)', async (t) => {
