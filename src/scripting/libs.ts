@@ -14,6 +14,7 @@ const str = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.byt
 
 /** Raises msg with the caller's position prefix, as luaL_error (no format expansion). */
 export function raise(L: L, msg: string): never {
+  lua.lua_checkstack(L, 4);
   lauxlib.luaL_where(L, 1);
   lua.lua_pushstring(L, b(msg));
   lua.lua_concat(L, 2);
@@ -22,6 +23,7 @@ export function raise(L: L, msg: string): never {
 }
 
 function argError(L: L, arg: number, msg: string): never {
+  lua.lua_checkstack(L, 4);
   lauxlib.luaL_argerror(L, arg, b(msg));
   throw new Error('unreachable');
 }

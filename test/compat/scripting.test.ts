@@ -528,6 +528,19 @@ const LIMITS: Cmd[] = [
   E("return string.rep()"),
 ];
 
+const deepJson = (n: number): string => `local t = {} local cur = t for i=1,${n} do cur[1] = {} cur = cur[1] end return cjson.encode(t)`;
+
+/** cjson nesting limits and cycles. */
+const JSON_LIMITS: Cmd[] = [
+  E(deepJson(998)), E(deepJson(999)), E(deepJson(1000)),
+  E(`return cjson.decode(string.rep('[', 1000) .. string.rep(']', 1000)) ~= nil`),
+  E(`return cjson.decode(string.rep('[', 1001) .. string.rep(']', 1001)) ~= nil`),
+  E(`return cjson.decode(string.rep('{"a":', 1000) .. '1' .. string.rep('}', 1000)) ~= nil`),
+  E(`return cjson.decode(string.rep('{"a":', 1001) .. '1' .. string.rep('}', 1001)) ~= nil`),
+  E("local t = {} t[1] = t return cjson.encode(t)"),
+  E("local t = {} t.a = t return cmsgpack.pack(t)"),
+];
+
 describe('scripting against redis-server', () => {
   let d: Differ | null = null;
   before(async () => {
@@ -576,6 +589,26 @@ describe('scripting against redis-server', () => {
   it('cmsgpack nesting limits and string.rep', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run(LIMITS);
+  });
+
+  it('cjson nesting limits', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run(JSON_LIMITS);
+  });
+
+  it('EVAL inside MULTI/EXEC and WATCH touched by a script', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['SET', 'w', '1'], ['WATCH', 'w'], ['MULTI'], E("return redis.call('incr', KEYS[1])", 1, 'w')], { conn: 0 });
+    await d.run([E("return redis.call('set', KEYS[1], 'changed')", 1, 'w')], { conn: 1 });
+    await d.run([['EXEC'], ['GET', 'w']], { conn: 0 });
+    // A script that only reads does not touch WATCHed keys.
+    await d.run([['WATCH', 'w'], ['MULTI'], E("return redis.call('get', KEYS[1])", 1, 'w')], { conn: 0 });
+    await d.run([E("return redis.call('get', KEYS[1])", 1, 'w')], { conn: 1 });
+    await d.run([['EXEC']], { conn: 0 });
+    // A script with an error inside MULTI, and a compile error queued.
+    await d.run([['MULTI'], E("return redis.call('lpush', KEYS[1], 'x')", 1, 'w'), E('return +'), ['EXEC']], { conn: 0 });
+    // SELECT in a script leaves the caller's database alone.
+    await d.run([E("redis.call('select', '2') return redis.call('set', 'in2', 'v')"), ['EXISTS', 'in2'], ['SELECT', '2'], ['GET', 'in2'], ['SELECT', '0']], { conn: 0 });
   });
 
   it('replies and error texts (RESP2)', async (t) => {
