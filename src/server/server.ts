@@ -286,7 +286,7 @@ export class Server {
 
   /** Sends a command line to every MONITOR client. */
   feedMonitors(c: Client, argv: string[]): void {
-    const t = Date.now() / 1000;
+    const t = (performance.timeOrigin + performance.now()) / 1000; // microseconds, as Redis prints
     const src = c.has(ClientFlag.Fake) ? (c.addr === 'lua' ? 'lua' : 'unix:0') : c.addr;
     let line = `${t.toFixed(6)} [${c.db.id} ${src}]`;
     for (const a of argv) line += ' ' + quoteArg(a);
