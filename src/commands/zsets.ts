@@ -845,17 +845,20 @@ function popFrom(c: Client, key: string, z: ZSet, max: boolean, count: number, e
     c.w.array(n);
   }
   const start = max ? llen - n : 0;
-  const ms: string[] = [];
-  const ss: number[] = [];
-  z.deleteRange(start, start + n, (m, s) => {
-    ms.push(m);
-    ss.push(s);
-  });
-  for (let k = 0; k < n; k++) {
-    const i = max ? n - 1 - k : k;
-    if (nested) c.w.array(2);
-    c.w.bulk(ms[i]);
-    c.w.double(ss[i]);
+  if (n > 0) {
+    // reply from a cursor (max: from the top down), then drop the range
+    const t = z.tree;
+    const w = c.w;
+    t.seekRank(max ? llen - 1 : 0);
+    for (let k = 0; ; ) {
+      if (nested) w.array(2);
+      w.bulk(t.curMember);
+      w.double(t.curScore);
+      if (++k === n) break;
+      if (max) t.stepBack();
+      else t.step();
+    }
+    z.deleteRange(start, start + n);
   }
   c.server.dirty += n;
   notifyZ(c, max ? 'zpopmax' : 'zpopmin', key);

@@ -497,23 +497,40 @@ export class ZTree {
     }
   }
 
-  /** Removes ranks [start, end), calling `fn` for each removed pair. Returns how many. */
-  deleteRange(start: number, end: number, fn?: (m: string, s: number) => void): number {
+  /**
+   * Removes ranks [start, end), calling `fn` for each removed pair and
+   * deleting each removed member from `dict` when given. Returns how many.
+   */
+  deleteRange(start: number, end: number, fn?: (m: string, s: number) => void, dict?: Map<string, number>): number {
     if (start < 0) start = 0;
     if (end > this.count) end = this.count;
     const n = end - start;
     if (n <= 0) return 0;
-    this.delRange(this.root, start, n, fn);
+    this.delRange(this.root, start, n, fn, dict);
     this.count -= n;
     this.shrinkRoot();
     return n;
   }
 
-  private delRange(node: Node, lo: number, n: number, fn?: (m: string, s: number) => void): void {
+  private delRange(node: Node, lo: number, n: number, fn: ((m: string, s: number) => void) | undefined, dict: Map<string, number> | undefined): void {
     if (node instanceof Leaf) {
-      if (fn !== undefined) for (let j = lo; j < lo + n; j++) fn(node.m[j], node.s[j]);
-      node.m.splice(lo, n);
-      node.s.splice(lo, n);
+      const lm = node.m;
+      const ls = node.s;
+      if (dict !== undefined) for (let j = lo; j < lo + n; j++) dict.delete(lm[j]);
+      if (fn !== undefined) for (let j = lo; j < lo + n; j++) fn(lm[j], ls[j]);
+      if (n === 1) {
+        // one element (the pops): shift by hand, no splice result array
+        const len = lm.length;
+        for (let j = lo + 1; j < len; j++) {
+          lm[j - 1] = lm[j];
+          ls[j - 1] = ls[j];
+        }
+        lm.pop();
+        ls.pop();
+      } else {
+        lm.splice(lo, n);
+        ls.splice(lo, n);
+      }
       return;
     }
     let i = 0;
@@ -525,7 +542,7 @@ export class ZTree {
     let left = n;
     while (left > 0) {
       const take = Math.min(left, node.n[i] - lo);
-      this.delRange(node.k[i], lo, take, fn);
+      this.delRange(node.k[i], lo, take, fn, dict);
       node.n[i] -= take;
       left -= take;
       lo = 0;
@@ -674,11 +691,7 @@ export class ZSet implements RObject {
 
   /** Removes ranks [start, end); returns how many. */
   deleteRange(start: number, end: number, fn?: (m: string, s: number) => void): number {
-    const dict = this.dict;
-    return this.tree.deleteRange(start, end, (m, s) => {
-      dict.delete(m);
-      if (fn !== undefined) fn(m, s);
-    });
+    return this.tree.deleteRange(start, end, fn, this.dict);
   }
 
   /**
