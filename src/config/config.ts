@@ -184,15 +184,15 @@ export const CONFIG_DEFS: ConfigDef[] = [
   n('replica-priority', 100, 0, 2147483647),
   b('replica-read-only', 'yes'),
   b('replica-serve-stale-data', 'yes'),
-  { name: 'replicaof', kind: 'special', default: '', mutable: false },
+  { name: 'replicaof', kind: 'special', default: '', mutable: false, multiArg: true },
   s('requirepass', ''),
   e('sanitize-dump-payload', 'no', ['no', 'yes', 'clients']),
   { name: 'save', kind: 'special', default: '3600 1 300 100 60 10000', mutable: true, multiArg: true },
   s('server_cpulist', '', false),
   n('set-max-intset-entries', 512, 0, LL_MAX),
   b('set-proc-title', 'yes', false),
-  { name: 'shutdown-on-sigint', kind: 'special', default: 'default', mutable: true },
-  { name: 'shutdown-on-sigterm', kind: 'special', default: 'default', mutable: true },
+  { name: 'shutdown-on-sigint', kind: 'special', default: 'default', mutable: true, multiArg: true },
+  { name: 'shutdown-on-sigterm', kind: 'special', default: 'default', mutable: true, multiArg: true },
   n('shutdown-timeout', 10, 0, 2147483647),
   n('slowlog-log-slower-than', 10000, -1, LL_MAX),
   n('slowlog-max-len', 128, 0, LL_MAX),
@@ -229,7 +229,7 @@ export const CONFIG_DEFS: ConfigDef[] = [
   b('tls-session-caching', 'yes'),
   n('tracking-table-max-keys', 1000000, 0, LL_MAX),
   s('unixsocket', '', false),
-  n('unixsocketperm', 0, 0, 777, false),
+  { name: 'unixsocketperm', kind: 'special', default: '0', mutable: false },
   n('zset-max-listpack-entries', 128, 0, LL_MAX),
   m('zset-max-listpack-value', 64, 0, LL_MAX),
   // Hidden (test-only) directives: CONFIG GET shows them by exact name only.
@@ -488,8 +488,19 @@ export class Config {
         }
         return 'argument must be a memory or percent value';
       }
-      case 'replicaof':
-        return { value };
+      case 'replicaof': {
+        const parts = value.split(' ').filter(Boolean);
+        if (parts.length !== 2) return 'wrong number of arguments';
+        if (parts[0].toLowerCase() === 'no' && parts[1].toLowerCase() === 'one') return { value: '' };
+        if (!/^-?\d+$/.test(parts[1]) || Number(parts[1]) < 0 || Number(parts[1]) > 65535) return 'Invalid master port';
+        return { value: `${parts[0]} ${Number(parts[1])}` };
+      }
+      case 'unixsocketperm': {
+        if (!/^[0-7]+$/.test(value)) return "argument couldn't be parsed as an octal number";
+        const v = parseInt(value, 8);
+        if (v > 0o777) return 'argument must be between 0 and 777 inclusive';
+        return { value: v.toString(8) };
+      }
       case 'shutdown-on-sigint':
       case 'shutdown-on-sigterm': {
         // A set of flags: default (none), save, nosave, now, force; printed in that order.

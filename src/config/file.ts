@@ -80,12 +80,13 @@ const FILE_ONLY = new Set(['rename-command', 'user', 'loadmodule', 'sentinel']);
  */
 export function applyDirectives(cfg: Config, directives: Directive[]): void {
   for (const d of directives) {
+    if (d.name === 'sentinel') throw new FatalConfigError(d.lineNumber, d.line, 'sentinel directive while not in sentinel mode');
     if (FILE_ONLY.has(d.name)) continue;
     const def = findConfig(d.name);
     if (def === undefined) {
       throw new FatalConfigError(d.lineNumber, d.line, 'Bad directive or wrong number of arguments');
     }
-    if ((d.args.length !== 1 && !def.multiArg && def.name !== 'save') || d.args.length === 0) {
+    if ((d.args.length !== 1 && !def.multiArg && def.name !== 'save') || (d.args.length === 0 && def.name !== 'bind')) {
       throw new FatalConfigError(d.lineNumber, d.line, 'wrong number of arguments');
     }
     // `save ""` resets save points; several `save` lines accumulate.

@@ -106,6 +106,11 @@ describe('sinew-server command line', () => {
         'quotes.conf': 'port 7001\nappendonly "yes\n',
         'enum.conf': 'loglevel nothing\n',
         'nonl.conf': 'port 7001',
+        'sentinel.conf': 'sentinel monitor x 1.2.3.4 6379 2\n',
+        'replica.conf': 'port 7001\nreplicaof a 70000\n',
+        'perm.conf': 'unixsocketperm 0800\n',
+        'flags.conf': 'shutdown-on-sigterm save nosave\n',
+        'save.conf': 'save 900 1 300\n',
       };
       for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
       const cases: string[][] = [
@@ -114,6 +119,11 @@ describe('sinew-server command line', () => {
         ['args.conf'],
         ['quotes.conf'],
         ['enum.conf'],
+        ['sentinel.conf'],
+        ['replica.conf'],
+        ['perm.conf'],
+        ['flags.conf'],
+        ['save.conf'],
         ['--port', '7001', '--hz', 'abc'],
         ['--nosuch', '1'],
         ['nonl.conf', '--hz', 'x'],
