@@ -141,8 +141,18 @@ export class RSet implements RObject {
 
   /** Removes and returns a random member (the set must not be empty). */
   pop(): string {
-    const m = this.random();
-    this.delete(m);
+    const members = this.members;
+    const i = Math.floor(Math.random() * members.length);
+    const m = members[i];
+    // remove by position (no lookup of the member): the last member fills the hole
+    const index = this.index;
+    if (index !== null) index.delete(m);
+    const last = members.pop()!;
+    if (i < members.length) {
+      members[i] = last;
+      if (index !== null) index.set(last, i);
+      this.sorted = false;
+    }
     return m;
   }
 
