@@ -33,6 +33,7 @@ export function fmtG(x: number, p: number): string {
   if (Number.isNaN(x)) {
     const dv = new DataView(new ArrayBuffer(8));
     dv.setFloat64(0, x);
+    // glibc prints NaN's sign: x86's default NaN (0/0, inf-inf) has it set, like V8's results.
     return (dv.getUint8(0) & 0x80) !== 0 ? '-nan' : 'nan';
   }
   if (x === Infinity) return 'inf';

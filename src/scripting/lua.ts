@@ -50,6 +50,14 @@ function patchFengari(): void {
   const origStr2num = lobject.luaO_str2num;
   lobject.luaO_str2num = (s: Uint8Array, o: { ttisinteger(): boolean; setfltvalue(n: number): void; value: number }): number => {
     const r = origStr2num(s, o);
+    if (r === 0) {
+      // Lua 5.1 converts with strtod, which also reads inf, infinity and nan.
+      const m = /^[ \t\n\v\f\r]*([+-]?)(inf|infinity|nan)[ \t\n\v\f\r]*$/i.exec(str(s));
+      if (m === null) return 0;
+      const v = m[2].toLowerCase() === 'nan' ? NaN : Infinity;
+      o.setfltvalue(m[1] === '-' ? -v : v);
+      return s.length + 1;
+    }
     if (r !== 0 && o.ttisinteger()) {
       // Re-read as a double (fengari's integers are 32-bit and wrap).
       let t = str(s).trim();
@@ -63,6 +71,49 @@ function patchFengari(): void {
       o.setfltvalue(neg ? -n : n);
     }
     return r;
+  };
+  // Values fengari still makes integers (lengths, library results, loop steps)
+  // take the float paths of the VM, so arithmetic never wraps at 32 bits.
+  const proto = lobject.TValue.prototype;
+  const NUMFLT = 3;
+  const NUMINT = 3 | (1 << 4);
+  proto.ttisinteger = () => false;
+  // Error texts are formatted with %d/%f/%c: give them as strings, since the
+  // original formatter would print the (now float-typed) numbers with ".0".
+  const origV = lobject.luaO_pushvfstring;
+  const pushV = (L: unknown, fmt: Uint8Array, argp: unknown[]): unknown => {
+    const f = str(fmt);
+    if (!/%[dIfc]/.test(f)) return origV(L, fmt, argp);
+    let out = '';
+    const args: unknown[] = [];
+    let a = 0;
+    for (let i = 0; i < f.length; i++) {
+      if (f[i] !== '%' || i + 1 >= f.length) {
+        out += f[i];
+        continue;
+      }
+      const k = f[++i];
+      if (k === 'd' || k === 'I') {
+        out += '%s';
+        args.push(b(String(argp[a++])));
+      } else if (k === 'f') {
+        out += '%s';
+        args.push(b(fmtG(Number(argp[a++]), 14)));
+      } else if (k === 'c') {
+        const ch = Number(argp[a++]);
+        out += '%s';
+        args.push(b(ch >= 32 && ch < 127 ? String.fromCharCode(ch) : `<\\${ch}>`));
+      } else {
+        out += '%' + k;
+        if (k !== '%') args.push(argp[a++]);
+      }
+    }
+    return origV(L, b(out), args);
+  };
+  lobject.luaO_pushvfstring = pushV;
+  lobject.luaO_pushfstring = (L: unknown, fmt: Uint8Array, ...argp: unknown[]): unknown => pushV(L, fmt, argp);
+  proto.ttisfloat = function (this: { type: number }): boolean {
+    return this.type === NUMFLT || this.type === NUMINT;
   };
   lobject.luaO_tostring = (L: unknown, obj: { value: number; setsvalue(s: unknown): void }): void => {
     obj.setsvalue(lstring.luaS_bless(L, b(fmtG(Number(obj.value), 14))));

@@ -541,6 +541,34 @@ const JSON_LIMITS: Cmd[] = [
   E("local t = {} t.a = t return cmsgpack.pack(t)"),
 ];
 
+/** No 32-bit integer wrap-around (every number is a double, as Lua 5.1), NaN and inf printing. */
+const DOUBLES: Cmd[] = [
+  E("return tostring(math.floor(100000) * math.floor(100000))"),
+  E("return tostring(#'abcd' * 2^40)"),
+  E("local s = 0 for i = 1, 100 do s = s + i * 2147483647 end return tostring(s)"),
+  E("return tostring(string.len('abc') * 2147483647 * 3)"),
+  E("local n = math.floor(tonumber(ARGV[1]) / 1000) return tostring(n + n)", 0, '1700000000000000'),
+  E("return tostring(math.floor(2^31 + 0.5))"),
+  E("return tostring(-math.floor(3))"),
+  E("return tostring(#{1,2,3} / 2)"),
+  E("return string.sub('hello', 2, 4) .. string.byte('A') .. select('#', 1, 2)"),
+  E("local t = {} t[#t + 1] = 'a' t[#t + 1] = 'b' return t"),
+  E("local t = {10, 20, 30} return t[math.floor(2.5)]"),
+  E("for i = #'abc', 1, -1 do end return 1"),
+  E("local r = {} for i = 1, 3 do r[i] = tostring(i) end return r"),
+  E("return tostring(math.floor(-7 / 2)) .. tostring(math.ceil(7 / 2))"),
+  E("return tostring(#'ab' == 2) .. tostring(1 == 1.0)"),
+  E("return {string.find('abc', 'b')}"),
+  E("return tostring(select(2, string.find('abc', 'b')))"),
+  E("return string.rep('x', #'abc')"),
+  E("return tostring(math.max(#'a', 2.5))"),
+  E("return table.concat({1, #'ab', 3.5}, '-')"),
+  E("return tostring(2^31 + #'a') .. ' ' .. tostring(-2^31 - #'a')"),
+  E("return tostring(#'a' - 2^53)"),
+  E("return tostring(0/0)"), E("return tostring(-(0/0))"), E("local z = 0 return tostring(z/z)"), E("local z = 0 return tostring(-(z/z))"),
+  E("local a = tonumber(ARGV[1]) return tostring(a - a)", 0, 'inf'),
+];
+
 describe('scripting against redis-server', () => {
   let d: Differ | null = null;
   before(async () => {
@@ -609,6 +637,11 @@ describe('scripting against redis-server', () => {
     await d.run([['MULTI'], E("return redis.call('lpush', KEYS[1], 'x')", 1, 'w'), E('return +'), ['EXEC']], { conn: 0 });
     // SELECT in a script leaves the caller's database alone.
     await d.run([E("redis.call('select', '2') return redis.call('set', 'in2', 'v')"), ['EXISTS', 'in2'], ['SELECT', '2'], ['GET', 'in2'], ['SELECT', '0']], { conn: 0 });
+  });
+
+  it('numbers are doubles: no integer wrap, NaN and inf as glibc prints them', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run(DOUBLES);
   });
 
   it('replies and error texts (RESP2)', async (t) => {
