@@ -246,6 +246,8 @@ class Rand48 {
 /** A compiled script: body and shebang flags. */
 interface Script {
   body: string;
+  /** Has a "#!lua" line (flags apply). */
+  shebang: boolean;
   noWrites: boolean;
 }
 
@@ -496,11 +498,10 @@ export class Scripting {
     if (body.startsWith('#!')) {
       // Shebang: "#!lua flags=no-writes,allow-oom"; the line is dropped but its newline kept.
       const nl = body.indexOf('\n');
-      const line = nl < 0 ? body.slice(2) : body.slice(2, nl);
+      const line = nl < 0 ? body : body.slice(0, nl);
       const parts = line.split(' ').filter((p) => p !== '');
-      const engine = parts[0] ?? '';
       if (nl < 0) return { error: 'ERR Invalid script shebang' };
-      if (engine !== 'lua') return { error: `ERR Unexpected engine in script shebang: #!${engine}` };
+      if (parts[0] !== '#!lua') return { error: `ERR Unexpected engine in script shebang: ${parts[0] ?? '#!'}` };
       for (const p of parts.slice(1)) {
         if (!p.startsWith('flags=')) return { error: `ERR Unknown lua shebang option: ${p}` };
         for (const flag of p.slice(6).split(',')) {
@@ -524,7 +525,7 @@ export class Scripting {
     lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, b('redis_G'));
     lua.lua_setupvalue(L, -2, 1);
     lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, b(`f_${sha}`));
-    this.scripts.set(sha, { body, noWrites });
+    this.scripts.set(sha, { body, shebang: body.startsWith('#!'), noWrites });
     this.bodyBytes += body.length;
     return { sha };
   }
@@ -534,6 +535,10 @@ export class Scripting {
     const L = this.L;
     const w = c.w;
     const script = this.scripts.get(sha)!;
+    if (readOnly && script.shebang && !script.noWrites) {
+      w.error('ERR Can not execute a script with write flag using *_ro command.');
+      return;
+    }
     lua.lua_settop(L, 0);
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.handlerRef);
     lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, b(`f_${sha}`));

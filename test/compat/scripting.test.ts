@@ -569,6 +569,26 @@ const DOUBLES: Cmd[] = [
   E("local a = tonumber(ARGV[1]) return tostring(a - a)", 0, 'inf'),
 ];
 
+/** Shebang lines and their flags with EVAL and EVAL_RO. */
+const SHEBANG: Cmd[] = [
+  ['EVAL_RO', '#!lua\nreturn 1', '0'],
+  ['EVAL_RO', '#!lua\nreturn redis.call("set","a","b")', '0'],
+  ['EVAL_RO', '#!lua flags=no-writes\nreturn redis.call("get","a")', '0'],
+  ['EVAL', '#!lua flags=no-writes,allow-oom\nreturn 1', '0'],
+  ['EVAL', '#!lua flags=\nreturn 1', '0'],
+  ['EVAL', '#!lua  flags=no-writes\nreturn 1', '0'],
+  ['EVAL', '#!lua name=x\nreturn 1', '0'],
+  ['EVAL', '#!\nreturn 1', '0'],
+  ['EVAL', '#! lua\nreturn 1', '0'],
+  ['EVAL', '#!lua\nerror("x")', '0'],
+  ['EVAL', '#!lua\n\nreturn 1 +', '0'],
+  ['EVAL', '#!lua flags=no-cluster\nreturn redis.call("set", "k", "v")', '0'],
+  ['EVAL', '#!lua\nreturn redis.call("get", KEYS[1])', '1', 'k'],
+  ['EVAL', '#!lua\nreturn redis.call("get", "undeclared")', '0'],
+  ['SCRIPT', 'LOAD', '#!lua flags=bogus\nreturn 1'],
+  ['EVAL', '#!lua flags=no-writes\nreturn redis.call("expire", "k", "10")', '0'],
+];
+
 describe('scripting against redis-server', () => {
   let d: Differ | null = null;
   before(async () => {
@@ -642,6 +662,11 @@ describe('scripting against redis-server', () => {
   it('numbers are doubles: no integer wrap, NaN and inf as glibc prints them', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run(DOUBLES);
+  });
+
+  it('shebang flags', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run(SHEBANG);
   });
 
   it('replies and error texts (RESP2)', async (t) => {
