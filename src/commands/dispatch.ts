@@ -230,6 +230,6 @@ function recordDuration(server: Server, cmd: Command, c: Client, argv: string[],
     server.slowlog.add(argv, us, c.addr, c.name, cfg.slowlogMaxLen);
   }
   if (cfg.latencyThreshold > 0 && us / 1000 >= cfg.latencyThreshold) {
-    server.latency.add((cmd.flags & F.fast) !== 0 ? 'fast-command' : 'command', Math.round(us / 1000));
+    server.latency.add((cmd.flags & F.fast) !== 0 ? 'fast-command' : 'command', Math.floor(us / 1000));
   }
 }

@@ -136,7 +136,7 @@ export class Client {
       return;
     }
     this.processInput();
-    this.flush();
+    this.schedule();
   }
 
   /** Runs every complete command in the query buffer, unless blocked or paused. */

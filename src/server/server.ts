@@ -346,7 +346,7 @@ export class Server {
     this.pendingFlush.push(c);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(() => this.flushAll());
+      setImmediate(() => this.flushAll());
     }
   }
 
