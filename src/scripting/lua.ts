@@ -218,6 +218,16 @@ local G = readonly(realG, function(_, k)
 end)
 rawset(realG, '_G', G)
 getmetatable('').__index = realG.string
+-- The string metatable is read-only too, and proxies show no metatable (as Redis's plain tables).
+local realgetmetatable = getmetatable
+local smeta = readonly(realgetmetatable(''))
+local gmeta = readonly({})
+realG.getmetatable = function(t)
+  if type(t) == 'string' then return smeta end
+  if t == G then return gmeta end
+  if real[t] then return nil end
+  return realgetmetatable(t)
+end
 return G
 `;
 

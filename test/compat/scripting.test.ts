@@ -589,6 +589,15 @@ const SHEBANG: Cmd[] = [
   ['EVAL', '#!lua flags=no-writes\nreturn redis.call("expire", "k", "10")', '0'],
 ];
 
+/** Metatables: the string metatable is read-only, _G's shows as an empty table. */
+const METATABLES: Cmd[] = [
+  E("getmetatable('').__index = nil"), E("return ('x'):upper()"), E("getmetatable('').foo = 1"),
+  E("return type(getmetatable(''))"), E("return getmetatable(_G)"), E("return getmetatable(redis)"),
+  E("return getmetatable('').__index == string"), E("return getmetatable('').__index.upper('a')"),
+  E("local t = setmetatable({}, {__index = {a = 1}}) return getmetatable(t).__index.a"),
+  E("return getmetatable(nil)"), E("return getmetatable(1)"),
+];
+
 describe('scripting against redis-server', () => {
   let d: Differ | null = null;
   before(async () => {
@@ -667,6 +676,13 @@ describe('scripting against redis-server', () => {
   it('shebang flags', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run(SHEBANG);
+  });
+
+  it('metatables (RESP2 and RESP3)', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run(METATABLES);
+    await d.run([['HELLO', '3']], { typeOnly: true });
+    await d.run(METATABLES);
   });
 
   it('replies and error texts (RESP2)', async (t) => {
