@@ -6,6 +6,7 @@ import os from 'node:os';
 import type { HandlerMap } from './table.js';
 import { ClientFlag, type Client } from '../server/client.js';
 import { Err } from '../protocol/errors.js';
+import { parseLL } from '../protocol/numbers.js';
 import { CONFIG_DEFS, CONFIG_ALIASES, findConfig } from '../config/config.js';
 import { globMatch } from '../util/glob.js';
 import { SINEW_VERSION } from '../server/version.js';
@@ -473,6 +474,50 @@ export const serverCommands: HandlerMap = {
     c.w.array(2);
     c.w.bulk((us / 1000000n).toString());
     c.w.bulk((us % 1000000n).toString());
+  },
+
+  role(c) {
+    // A standalone master with no replicas.
+    c.w.array(3);
+    c.w.bulk('master');
+    c.w.int(0);
+    c.w.array(0);
+  },
+
+  wait(c, argv) {
+    const n = parseLL(argv[1]);
+    if (n === null) {
+      c.w.error(Err.notInteger);
+      return;
+    }
+    const timeout = parseLL(argv[2]);
+    if (timeout === null) {
+      c.w.error('ERR timeout is not an integer or out of range');
+      return;
+    }
+    if (timeout < 0) {
+      c.w.error('ERR timeout is negative');
+      return;
+    }
+    // No replica will ever acknowledge: 0 at once when none is asked for or
+    // blocking is not possible, otherwise 0 when the timeout ends.
+    if (n <= 0 || !c.server.blocking.canBlock(c)) {
+      c.w.int(0);
+      return;
+    }
+    c.server.blocking.block(c, [], 'string', timeout, 'zero');
+  },
+
+  readonly(c) {
+    c.w.error('ERR This instance has cluster support disabled');
+  },
+
+  readwrite(c) {
+    c.w.error('ERR This instance has cluster support disabled');
+  },
+
+  asking(c) {
+    c.w.error('ERR This instance has cluster support disabled');
   },
 
   lastsave(c) {

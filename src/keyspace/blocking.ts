@@ -14,7 +14,8 @@ import type { Server } from '../server/server.js';
 import { ClientFlag, type Client } from '../server/client.js';
 import type { ObjType } from '../types/object.js';
 
-export type TimeoutReply = 'nullArray' | 'nullBulk';
+/** What a blocked command replies when its time is up: a null array or bulk, or 0 (WAIT). */
+export type TimeoutReply = 'nullArray' | 'nullBulk' | 'zero';
 
 export interface BlockState {
   db: Database;
@@ -175,8 +176,7 @@ export class Blocking {
     const st = c.blockState as BlockState | null;
     if (st === null) return;
     st.timer = null;
-    if (st.timeoutReply === 'nullArray') c.w.nullArray();
-    else c.w.nullBulk();
+    writeTimeoutReply(c, st.timeoutReply);
     this.unblock(c);
     c.resume();
   }
@@ -186,8 +186,7 @@ export class Blocking {
     const st = c.blockState as BlockState | null;
     if (st === null || !c.has(ClientFlag.Blocked)) return false;
     if (error) c.w.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
-    else if (st.timeoutReply === 'nullArray') c.w.nullArray();
-    else c.w.nullBulk();
+    else writeTimeoutReply(c, st.timeoutReply);
     this.unblock(c);
     c.resume();
     return true;
@@ -255,4 +254,10 @@ export class Blocking {
       }
     }
   }
+}
+
+function writeTimeoutReply(c: Client, r: TimeoutReply): void {
+  if (r === 'nullArray') c.w.nullArray();
+  else if (r === 'nullBulk') c.w.nullBulk();
+  else c.w.int(0);
 }
