@@ -938,7 +938,8 @@ function isLocal(c: Client): boolean {
   return a === '' || a.startsWith('/') || a.startsWith('127.') || a.startsWith('[::1]') || a.startsWith('::1:') || c.stream === null;
 }
 
-function debugAllowed(c: Client): boolean {
+/** DEBUG is a protected command (enable-debug-command yes, or local for local connections). */
+export function debugAllowed(c: Client): boolean {
   const v = c.server.config.get('enable-debug-command');
   return v === 'yes' || (v === 'local' && isLocal(c));
 }

@@ -15,6 +15,7 @@ import type { Server } from '../server/server.js';
 import { ClientFlag, type Client } from '../server/client.js';
 import { F, type Command } from './table.js';
 import { systemClock } from '../keyspace/keyspace.js';
+import { debugAllowed } from './diagnostics.js';
 
 const TIME_ORIGIN = performance.timeOrigin;
 import { execAbort } from './transactions.js';
@@ -70,6 +71,11 @@ export function dispatch(server: Server, c: Client, argv: string[]): void {
   const flags = cmd.flags;
   if (!c.authenticated && (flags & F.no_auth) === 0) {
     reject(server, c, Err.noAuth, cmd);
+    return;
+  }
+  const base = cmd.parent ?? cmd;
+  if (base.name === 'debug' && !debugAllowed(c)) {
+    reject(server, c, 'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.', cmd);
     return;
   }
   if (server.acl !== null) {
