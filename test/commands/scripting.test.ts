@@ -106,6 +106,23 @@ describe('scripting (Sinew only)', () => {
     assert.equal(await c.raw('PING'), '+PONG\r\n');
   });
 
+  it('MONITOR shows the EVAL line, then the commands the script runs as [db lua]', async () => {
+    const m = await RawClient.connect(s.port);
+    try {
+      await m.raw('MONITOR');
+      await c.raw('EVAL', "redis.call('select', '3') redis.call('set', KEYS[1], 'v')", '1', 'mk');
+      const lines: string[] = [];
+      for (let i = 0; i < 3; i++) lines.push((await m.nextRaw(1000)).replace(/^\+[0-9.]+ /, '').replace(/127\.0\.0\.1:\d+/, 'ADDR'));
+      assert.deepEqual(lines, [
+        `[0 ADDR] "EVAL" "redis.call('select', '3') redis.call('set', KEYS[1], 'v')" "1" "mk"\r\n`,
+        '[3 lua] "select" "3"\r\n',
+        '[3 lua] "set" "mk" "v"\r\n',
+      ]);
+    } finally {
+      m.close();
+    }
+  });
+
   it('many script runs leave KEYS/ARGV empty between calls', async () => {
     for (let i = 0; i < 20; i++) await c.raw('EVAL', 'return #ARGV', '0', 'a', 'b');
     assert.equal(await c.raw('EVAL', 'return #KEYS + #ARGV', '0'), ':0\r\n');
