@@ -329,7 +329,9 @@ export class Config {
   slowlogSlowerThan = 10000;
   slowlogMaxLen = 128;
   latencyThreshold = 0;
+  /** Active keyspace-event classes, expanded (no 'A'); may include 'n' that the shown value hides. */
   notifyFlags = '';
+  private notifyActive = '';
   outputLimits: Record<ClientLimitClass, OutputLimit> = {
     normal: { hard: 0, soft: 0, softSeconds: 0 },
     slave: { hard: 268435456, soft: 67108864, softSeconds: 60 },
@@ -415,6 +417,7 @@ export class Config {
     switch (name) {
       case 'notify-keyspace-events': {
         for (const ch of value) if (!KEYSPACE_EVENT_FLAGS.includes(ch)) return 'Invalid event class character. Use \'Ag$lshzxeKEtmdn\'.';
+        this.notifyActive = activeNotifyFlags(value);
         return { value: normalizeNotifyFlags(value) };
       }
       case 'client-output-buffer-limit': {
@@ -537,7 +540,7 @@ export class Config {
       case 'slowlog-log-slower-than': this.slowlogSlowerThan = Number(v); break;
       case 'slowlog-max-len': this.slowlogMaxLen = Number(v); break;
       case 'latency-monitor-threshold': this.latencyThreshold = Number(v); break;
-      case 'notify-keyspace-events': this.notifyFlags = v; break;
+      case 'notify-keyspace-events': this.notifyFlags = this.notifyActive; break;
       case 'client-output-buffer-limit': {
         const p = v.split(' ');
         for (let i = 0; i < p.length; i += 4) {
@@ -583,10 +586,19 @@ export function normalizeNotifyFlags(v: string): string {
   if (flags.has('K')) out += 'K';
   if (flags.has('E')) out += 'E';
   if (flags.has('m')) out += 'm';
-  // Redis prints no 'n' after 'A' but keeps the class on: kept here (at the end) so it stays enabled.
-  if (hasAll && flags.has('n')) out += 'n';
+  // After 'A' Redis prints no 'n', though the class stays on (see activeNotifyFlags).
   flags = new Set();
   return out;
+}
+
+/** Every class a notify-keyspace-events value turns on, with 'A' expanded. */
+export function activeNotifyFlags(v: string): string {
+  const flags = new Set<string>(v.split(''));
+  if (flags.has('A')) {
+    flags.delete('A');
+    for (const c of 'g$lshzxetd') flags.add(c);
+  }
+  return [...flags].join('');
 }
 
 /**
