@@ -167,8 +167,12 @@ function incrDecr(c: Client, key: string, incr: bigint | number): void {
     cur = Number.isSafeInteger(n) ? n : BigInt(s);
   }
   let result: string;
+  let small = 0;
+  let isSmall = false;
   if (typeof cur === 'number' && typeof incr === 'number' && Math.abs(cur) < 2 ** 52 && Math.abs(incr) < 2 ** 52) {
-    result = String(cur + incr);
+    small = cur + incr;
+    isSmall = true;
+    result = String(small);
   } else {
     const r = BigInt(cur) + BigInt(incr);
     if (r > LLONG_MAX || r < LLONG_MIN) {
@@ -181,7 +185,8 @@ function incrDecr(c: Client, key: string, incr: bigint | number): void {
   else db.replace(key, result);
   c.server.dirty++;
   c.server.notifier.notify('$', 'incrby', key, db.id);
-  c.w.raw(':' + result + '\r\n');
+  if (isSmall) c.w.int(small);
+  else c.w.raw(':' + result + '\r\n');
 }
 
 export const stringCommands: HandlerMap = {
