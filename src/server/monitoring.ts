@@ -91,9 +91,32 @@ export class LatencyMonitor {
  * each power of two above 256 split in 128 equal ranges).
  */
 export class LatencyHistogram {
-  /** Lowest value of a bucket (ns) -> samples in it. */
-  readonly counts = new Map<number, number>();
+  /**
+   * Samples per bucket, indexed by slot(): values below 256 ns have one
+   * bucket each, then 128 buckets per power of two (one array increment per
+   * recorded call).
+   */
+  private readonly slots = new Float64Array(256 + 23 * 128);
   total = 0;
+
+  private static slot(v: number): number {
+    if (v < 256) return v;
+    const s = 24 - Math.clz32(v);
+    return 256 + (s - 1) * 128 + ((v >> s) - 128);
+  }
+
+  private static slotLowest(i: number): number {
+    if (i < 256) return i;
+    const s = Math.floor((i - 256) / 128) + 1;
+    return ((i - 256) % 128 + 128) << s;
+  }
+
+  /** Lowest value of a bucket (ns) -> samples in it. */
+  get counts(): Map<number, number> {
+    const m = new Map<number, number>();
+    for (let i = 0; i < this.slots.length; i++) if (this.slots[i] !== 0) m.set(LatencyHistogram.slotLowest(i), this.slots[i]);
+    return m;
+  }
 
   /** Bucket index: 0 below 256, then floor(log2 v) - 7 (values stay below 2^31). */
   static shift(v: number): number {
@@ -112,8 +135,7 @@ export class LatencyHistogram {
 
   record(ns: number): void {
     const v = Math.min(1e9, Math.max(1, Math.round(ns)));
-    const low = LatencyHistogram.lowest(v);
-    this.counts.set(low, (this.counts.get(low) ?? 0) + 1);
+    this.slots[LatencyHistogram.slot(v)]++;
     this.total++;
   }
 
