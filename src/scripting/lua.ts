@@ -239,6 +239,10 @@ interface RunState {
   resp: 2 | 3;
   start: number;
   sha: string;
+  /** Out of memory when the script started (Redis's pre_command_oom_state). */
+  oom: boolean;
+  /** A write command ran: from then on deny-oom commands may run (SCRIPT_WRITE_DIRTY). */
+  wrote: boolean;
 }
 
 /** Redis's rand48 behind math.random: one sequence for the server's life, from rand48's default seed. */
@@ -259,6 +263,7 @@ interface Script {
   /** Has a "#!lua" line (flags apply). */
   shebang: boolean;
   noWrites: boolean;
+  allowOom: boolean;
 }
 
 /**
@@ -505,6 +510,7 @@ export class Scripting {
     if (this.scripts.has(sha)) return { sha };
     let source = body;
     let noWrites = false;
+    let allowOom = false;
     if (body.startsWith('#!')) {
       // Shebang: "#!lua flags=no-writes,allow-oom"; the line is dropped but its newline kept.
       const nl = body.indexOf('\n');
@@ -517,6 +523,7 @@ export class Scripting {
         for (const flag of p.slice(6).split(',')) {
           if (flag === '') continue;
           if (flag === 'no-writes') noWrites = true;
+          else if (flag === 'allow-oom') allowOom = true;
           else if (!['allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'].includes(flag)) {
             return { error: `ERR Unexpected flag in script shebang: ${flag}` };
           }
@@ -535,7 +542,7 @@ export class Scripting {
     lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, b('redis_G'));
     lua.lua_setupvalue(L, -2, 1);
     lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, b(`f_${sha}`));
-    this.scripts.set(sha, { body, shebang: body.startsWith('#!'), noWrites });
+    this.scripts.set(sha, { body, shebang: body.startsWith('#!'), noWrites, allowOom });
     this.bodyBytes += body.length;
     return { sha };
   }
@@ -549,6 +556,13 @@ export class Scripting {
       w.error('ERR Can not execute a script with write flag using *_ro command.');
       return;
     }
+    // Memory is checked (and eviction run) once, as Redis does before any command;
+    // a shebang script that may write and lacks allow-oom is refused like a deny-oom command.
+    const oom = this.server.config.maxmemory !== 0 && !this.server.evict();
+    if (oom && script.shebang && !script.noWrites && !script.allowOom) {
+      w.error("OOM command not allowed when used memory > 'maxmemory'.");
+      return;
+    }
     lua.lua_settop(L, 0);
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.handlerRef);
     lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, b(`f_${sha}`));
@@ -560,7 +574,16 @@ export class Scripting {
     sc.w.resp = 2;
     sc.user = c.user;
     sc.flags = (sc.flags & ~ClientFlag.Multi) | ClientFlag.Fake;
-    const st: RunState = { caller: c, client: sc, readOnly: readOnly || script.noWrites, resp: 2, start: performance.now(), sha };
+    const st: RunState = {
+      caller: c,
+      client: sc,
+      readOnly: readOnly || script.noWrites,
+      resp: 2,
+      start: performance.now(),
+      sha,
+      oom: oom && !script.allowOom,
+      wrote: false,
+    };
     this.state = st;
     this.running = true;
     const limit = this.server.config.getInt('busy-reply-threshold');
@@ -692,6 +715,12 @@ export class Scripting {
     }
     if (cmd.has(F.noscript)) return fail('This Redis command is not allowed from script');
     if (st.readOnly && cmd.has(F.write)) return fail('Write commands are not allowed from read-only scripts.');
+    if (st.oom && cmd.has(F.denyoom) && !st.wrote) {
+      server.countError('OOM');
+      cmd.rejectedCalls++;
+      this.pushErrorTable(L, "-OOM command not allowed when used memory > 'maxmemory'.", true);
+      return raise ? lua.lua_error(L) : 1;
+    }
     if (server.acl !== null) {
       const denied = server.acl(st.caller, cmd, argv);
       if (denied !== null) {
@@ -706,6 +735,7 @@ export class Scripting {
     sc.w.resp = st.resp;
     sc.w.take();
     call(server, sc, cmd, argv);
+    if (cmd.has(F.write)) st.wrote = true;
     const out = sc.w.take();
     const buf = out === null ? Buffer.alloc(0) : out.length === 1 ? out[0] : Buffer.concat(out);
     if (buf.length > 0 && buf[0] === 0x2d) {

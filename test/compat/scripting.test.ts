@@ -598,6 +598,24 @@ const METATABLES: Cmd[] = [
   E("return getmetatable(nil)"), E("return getmetatable(1)"),
 ];
 
+/** maxmemory: deny-oom commands refused in a script until it has written; shebang allow-oom. */
+const OOM: Cmd[] = [
+  ['SET', 'a', '1'],
+  ['CONFIG', 'SET', 'maxmemory', '1'],
+  E("return redis.call('set','a','b')"),
+  E("return redis.pcall('set','a','b')"),
+  E("return redis.call('get','a')"),
+  E("redis.call('del','nokey') return redis.call('set','a','b')"),
+  E("redis.call('del','a') return redis.call('set','a','b')"),
+  E("return redis.call('incr','a')"),
+  ['EVAL', '#!lua\nreturn 1', '0'],
+  ['EVAL', '#!lua flags=no-writes\nreturn redis.call("get", "a")', '0'],
+  ['EVAL', '#!lua flags=allow-oom\nreturn redis.call("set", "a", "c")', '0'],
+  ['SET', 'x', 'y'],
+  ['CONFIG', 'SET', 'maxmemory', '0'],
+  E("return redis.call('set','a','b')"),
+];
+
 describe('scripting against redis-server', () => {
   let d: Differ | null = null;
   before(async () => {
@@ -683,6 +701,15 @@ describe('scripting against redis-server', () => {
     await d.run(METATABLES);
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run(METATABLES);
+  });
+
+  it('scripts under maxmemory', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    try {
+      await d.run(OOM);
+    } finally {
+      await d.run([['CONFIG', 'SET', 'maxmemory', '0']]);
+    }
   });
 
   it('replies and error texts (RESP2)', async (t) => {
