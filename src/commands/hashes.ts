@@ -14,11 +14,6 @@ import { parseScanArgs } from './keys.js';
 import { globMatch } from '../util/glob.js';
 import { typeLimits, parseScanCursor, emptyScan, parseRandomCount, randomReplyBudget, dropOversized, randomPositions } from './sets.js';
 
-function limits(c: Client): [number, number] {
-  const l = typeLimits(c);
-  return [l.hashEntries, l.hashValue];
-}
-
 function asHash(c: Client, v: Value | undefined): RHash | undefined | null {
   if (v === undefined) return undefined;
   if (typeof v === 'string' || v.type !== 'hash') {
@@ -146,9 +141,9 @@ export const hashCommands: HandlerMap = {
       c.w.int(0);
       return;
     }
-    const [maxEntries, maxValue] = limits(c);
-    h.tryConversion(argv, 2, maxValue);
-    h.set(argv[2], argv[3], maxEntries, maxValue);
+    const lim = typeLimits(c);
+    h.tryConversion(argv, 2, lim.hashValue);
+    h.set(argv[2], argv[3], lim.hashEntries, lim.hashValue);
     c.w.int(1);
     notify(c, 'hset', key);
     c.server.dirty++;
@@ -257,8 +252,8 @@ export const hashCommands: HandlerMap = {
       return;
     }
     const s = r.toString();
-    const [maxEntries, maxValue] = limits(c);
-    h.set(argv[2], s, maxEntries, maxValue);
+    const lim = typeLimits(c);
+    h.set(argv[2], s, lim.hashEntries, lim.hashValue);
     c.w.bigInt(s);
     notify(c, 'hincrby', key);
     c.server.dirty++;
@@ -291,8 +286,8 @@ export const hashCommands: HandlerMap = {
       c.w.error(Err.incrNanInf);
       return;
     }
-    const [maxEntries, maxValue] = limits(c);
-    h.set(field, r, maxEntries, maxValue);
+    const lim = typeLimits(c);
+    h.set(field, r, lim.hashEntries, lim.hashValue);
     c.w.bulk(r);
     notify(c, 'hincrbyfloat', key);
     c.server.dirty++;
