@@ -1167,9 +1167,20 @@ function formatOne(L: L, conv: string, flags: string, width: number, prec: numbe
       const p = prec ?? 6;
       const a = Math.abs(x);
       let body: string;
-      if (conv === 'f') body = toFixedC(a, p);
-      else if (conv === 'e' || conv === 'E') body = toExpC(a, p, upper);
-      else {
+      if (conv === 'f') {
+        body = toFixedC(a, p);
+        if (p === 0 && flags.includes('#')) body += '.';
+      } else if (conv === 'e' || conv === 'E') {
+        body = toExpC(a, p, upper);
+        if (p === 0 && flags.includes('#')) body = body.replace(/^(\d)/, '$1.');
+      }
+      else if (flags.includes('#')) {
+        // %#g keeps trailing zeros and the decimal point.
+        const P = p === 0 ? 1 : p;
+        const x10 = Number(toExpC(a, P - 1, false).split('e')[1]);
+        body = x10 < -4 || x10 >= P ? toExpC(a, P - 1, upper) : toFixedC(a, P - 1 - x10);
+        if (!body.includes('.')) body = body.replace(/^(\d+)/, '$1.');
+      } else {
         body = fmtG(a, p === 0 ? 1 : p);
         if (upper) body = body.toUpperCase();
       }

@@ -430,6 +430,9 @@ const LIBS: Cmd[] = [
 
 /** Lua 5.1 arithmetic, number printing and string.format (C printf on doubles), deep recursion. */
 const LUA51: Cmd[] = [
+  E("return string.format('%#g %#g %#g %#.3g %#G %#g %#.0g %#g', 1, 1e100, 0.0001, 2.5, 1e-10, 123456, 5, 1234567)"),
+  E("return string.format('%#x %#o %#X %#x', 0, 0, 255, 16)"),
+  E("return string.format('%#.0f %#.0e %#10.2g|', 3, 3, 1)"),
   E("local t = {} local cur = t for i=1,10000 do cur[1] = {} cur = cur[1] end return 1"),
   E("local function f() return f() + 1 end return f()"),
   E("local function f(n) if n == 0 then return 0 end return 1 + f(n-1) end return f(100)"),
