@@ -141,7 +141,6 @@ export const CONFIG_DEFS: ConfigDef[] = [
   n('list-max-listpack-size', -2, -2147483648, 2147483647),
   s('logfile', '', false),
   e('loglevel', 'notice', LOGLEVELS),
-  n('lua-time-limit', 5000, 0, LL_MAX),
   s('masterauth', ''),
   s('masteruser', ''),
   n('maxclients', 10000, 1, 4294967295),
@@ -241,6 +240,7 @@ export const CONFIG_DEFS: ConfigDef[] = [
 
 /** Old names Redis still accepts and lists. */
 export const CONFIG_ALIASES: Record<string, string> = {
+  'lua-time-limit': 'busy-reply-threshold',
   'hash-max-ziplist-entries': 'hash-max-listpack-entries',
   'hash-max-ziplist-value': 'hash-max-listpack-value',
   'list-max-ziplist-size': 'list-max-listpack-size',

@@ -186,11 +186,21 @@ export class ReplyWriter {
       return;
     }
     this.ensure(n + 24);
-    this.buf[this.off++] = 36;
+    const buf = this.buf;
+    buf[this.off++] = 36;
     this.writeInt(n);
-    this.crlf();
-    if (n > 0) this.off += this.buf.latin1Write(s, this.off, n);
-    this.crlf();
+    let o = this.off;
+    buf[o++] = 13;
+    buf[o++] = 10;
+    if (n <= 48) {
+      // Short strings: a JS copy beats a call into native code.
+      for (let i = 0; i < n; i++) buf[o++] = s.charCodeAt(i);
+    } else {
+      o += buf.latin1Write(s, o, n);
+    }
+    buf[o++] = 13;
+    buf[o++] = 10;
+    this.off = o;
   }
 
   bulkBuffer(b: Buffer, len = b.length): void {
