@@ -49,6 +49,26 @@ export class ReplyWriter {
     return list;
   }
 
+  /**
+   * The pending bytes as a view of the internal buffer (no copy), when they
+   * all sit in it; null otherwise (use take()). After handing the view to a
+   * transport, call settle().
+   */
+  view(): Buffer | null {
+    if (this.chunks !== null || this.off === 0) return null;
+    return this.buf.subarray(0, this.off);
+  }
+
+  /**
+   * After a view() was written: `released` is true when the transport
+   * copied the bytes synchronously (the buffer is reused), false when it
+   * may still hold the view (a fresh buffer is started).
+   */
+  settle(released: boolean): void {
+    this.off = 0;
+    if (!released || this.buf.length > 1024 * 1024) this.buf = Buffer.allocUnsafe(INITIAL) as Latin1Buffer;
+  }
+
   private ensure(n: number): void {
     if (this.off + n <= this.buf.length) return;
     let size = this.buf.length * 2;

@@ -6,6 +6,7 @@
  * a Unix socket, or an in-memory pair in tests).
  */
 import type { Duplex } from 'node:stream';
+import { Socket } from 'node:net';
 import { RespParser, ProtocolError } from '../protocol/parser.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import type { Database } from '../keyspace/database.js';
@@ -95,9 +96,13 @@ export class Client {
   netIn = 0;
   netOut = 0;
 
+  /** True for a real socket, whose writes copy into the kernel (see flush). */
+  private readonly socketWrite: boolean;
+
   constructor(server: Server, stream: Duplex | null, id: number) {
     this.server = server;
     this.stream = stream;
+    this.socketWrite = stream instanceof Socket;
     this.id = id;
     this.db = server.keyspace.dbs[0];
     this.ctime = Date.now();
@@ -186,7 +191,17 @@ export class Client {
     this.flushPending = false;
     const stream = this.stream;
     if (stream === null || (this.flags & ClientFlag.Closed) !== 0) return;
-    const bufs = this.w.take();
+    // A TCP socket writes what it can at once (into the kernel): when the
+    // whole reply went out synchronously, the reply buffer is reused without
+    // a copy; otherwise the socket keeps the view and a new buffer starts.
+    const view = this.socketWrite ? this.w.view() : null;
+    if (view !== null) {
+      this.netOut += view.length;
+      stream.write(view);
+      this.w.settle(stream.writableLength === 0);
+      if (this.checkOutputLimits()) return;
+    }
+    const bufs = view === null ? this.w.take() : null;
     if (bufs !== null) {
       if (bufs.length === 1) {
         this.netOut += bufs[0].length;
