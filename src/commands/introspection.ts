@@ -2,6 +2,7 @@
  * COMMAND and its subcommands, answered from the command table.
  */
 import type { HandlerMap, Command, CommandMeta, KeySpecMeta } from './table.js';
+import { resolveKeySpecs } from './table.js';
 import type { Client } from '../server/client.js';
 import type { ReplyWriter } from '../protocol/writer.js';
 import { Err } from '../protocol/errors.js';
@@ -192,46 +193,8 @@ function resolveVariableFlags(cmd: Command, argv: string[], flags: string[]): st
 
 /** Key positions with the index of the key spec each came from; null on malformed input. */
 function keyPositionsWithSpecs(cmd: Command, argv: string[]): [number, number][] | null {
-  const out: [number, number][] = [];
-  const argc = argv.length;
-  cmd.meta.keySpecs.forEach((ks, si) => {
-    let first = -1;
-    const bs = ks.begin_search;
-    if (bs.type === 'index') first = bs.spec.index as number;
-    else if (bs.type === 'keyword') {
-      const kw = String(bs.spec.keyword).toLowerCase();
-      const from = bs.spec.startfrom as number;
-      if (from >= 0) {
-        for (let i = from; i < argc; i++) if (argv[i].toLowerCase() === kw) { first = i + 1; break; }
-      } else {
-        for (let i = argc + from; i > 0; i--) if (argv[i].toLowerCase() === kw) { first = i + 1; break; }
-      }
-      if (first < 0) return;
-    } else return;
-    const fk = ks.find_keys;
-    if (fk.type === 'range') {
-      const { lastkey, keystep, limit } = fk.spec;
-      let last: number;
-      if (lastkey >= 0) last = first + lastkey;
-      else if (limit <= 1) last = argc + lastkey;
-      else last = first + Math.floor((argc + lastkey - first) / limit);
-      if (last >= argc) last = argc - 1;
-      for (let i = first; i <= last; i += keystep) out.push([i, si]);
-    } else if (fk.type === 'keynum') {
-      const { keynumidx, firstkey, keystep } = fk.spec;
-      const nIdx = first + keynumidx;
-      if (nIdx >= argc) return;
-      const n = Number(argv[nIdx]);
-      if (!Number.isInteger(n) || n < 0 || first + firstkey + (n - 1) * keystep >= argc) {
-        out.length = 0;
-        out.push([-1, -1]);
-        return;
-      }
-      for (let i = 0, p = first + firstkey; i < n; i++, p += keystep) out.push([p, si]);
-    }
-  });
-  if (out.some(([p]) => p < 0)) return null;
-  return out;
+  const { keys, malformed } = resolveKeySpecs(cmd.meta.keySpecs, argv, false);
+  return malformed ? null : keys;
 }
 
 export const introspectionCommands: HandlerMap = {

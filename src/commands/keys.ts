@@ -12,6 +12,7 @@ import { parseLL, LLONG_MAX, LLONG_MIN, isIntEncodable } from '../protocol/numbe
 import { typeOf, type Value } from '../types/object.js';
 import { is, getLongBig } from './args.js';
 import { globMatch } from '../util/glob.js';
+import { sampleMapKey } from '../keyspace/sample.js';
 import { parseCursor } from '../keyspace/scan.js';
 
 /** The encoding Redis 7.0 reports for a value. */
@@ -220,35 +221,9 @@ export function randomKey(db: Database, expiryPaused = false): string | null {
   return null;
 }
 
-const sampleState = new WeakMap<Map<string, unknown>, Iterator<string>>();
-
-/**
- * A key picked by advancing a persistent iterator a random number of steps
- * (Map has no random access; this stays O(1) amortised per pick).
- */
+/** A key of the database picked at random (see sampleMapKey). */
 export function sampleKey(db: Database): string | null {
-  const dict = db.dict;
-  if (dict.size === 0) return null;
-  let it = sampleState.get(dict);
-  if (it === undefined) {
-    it = dict.keys();
-    // start somewhere random in small and medium dictionaries
-    const skip = Math.floor(Math.random() * Math.min(dict.size, 64));
-    for (let i = 0; i < skip; i++) it.next();
-  }
-  const steps = 1 + Math.floor(Math.random() * Math.min(dict.size, 16));
-  let key: string | null = null;
-  for (let i = 0; i < steps; i++) {
-    let r = it.next();
-    if (r.done) {
-      it = dict.keys();
-      r = it.next();
-      if (r.done) return null;
-    }
-    key = r.value;
-  }
-  sampleState.set(dict, it);
-  return key;
+  return sampleMapKey(db.dict);
 }
 
 /** Parses SCAN-family options: COUNT, MATCH and (for SCAN) TYPE. */

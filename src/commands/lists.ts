@@ -473,12 +473,7 @@ function blockingPop(c: Client, argv: string[], left: boolean): void {
     c.modifiedKeys = [key];
     return;
   }
-  const blocking = c.server.blocking;
-  if (!blocking.canBlock(c)) {
-    c.w.nullArray();
-    return;
-  }
-  blocking.block(c, keys, 'list', timeout, 'nullArray');
+  c.server.blocking.blockOrReply(c, keys, 'list', timeout, 'nullArray');
 }
 
 /** LMPOP / BLMPOP (argv[numkeysIdx] is numkeys). */
@@ -528,12 +523,7 @@ function lmpopGeneric(c: Client, argv: string[], numkeysIdx: number, block: bool
     c.w.nullArray();
     return;
   }
-  const blocking = c.server.blocking;
-  if (!blocking.canBlock(c)) {
-    c.w.nullArray();
-    return;
-  }
-  blocking.block(c, keys, 'list', timeout, 'nullArray');
+  c.server.blocking.blockOrReply(c, keys, 'list', timeout, 'nullArray');
 }
 
 export const listCommands: HandlerMap = {

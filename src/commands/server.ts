@@ -501,11 +501,11 @@ export const serverCommands: HandlerMap = {
     }
     // No replica will ever acknowledge: 0 at once when none is asked for or
     // blocking is not possible, otherwise 0 when the timeout ends.
-    if (n <= 0 || !c.server.blocking.canBlock(c)) {
+    if (n <= 0) {
       c.w.int(0);
       return;
     }
-    c.server.blocking.block(c, [], 'string', timeout, 'zero');
+    c.server.blocking.blockOrReply(c, [], 'string', timeout, 'zero');
   },
 
   readonly(c) {

@@ -10,7 +10,6 @@ import { ByteString, type Value } from '../types/object.js';
 import { is, getLong, getLongBig } from './args.js';
 import { incrByFloatString } from '../types/longdouble.js';
 
-const LLONG_MAX_N = 9223372036854775807;
 
 /** The string held by a value, or null (after replying WRONGTYPE) for other types. */
 export function stringValue(c: Client, v: Value | undefined): string | null | undefined {
@@ -537,7 +536,6 @@ function setWithExpire(c: Client, argv: string[], name: string, unit: SetFlag): 
     return;
   }
   setGeneric(c, argv[1], argv[3], unit, Number(ms), true);
-  void LLONG_MAX_N;
 }
 
 function getrange(c: Client, argv: string[]): void {

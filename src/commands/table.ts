@@ -98,53 +98,70 @@ export class Command {
    * `writesOnly`, only the keys the command may modify (no RO specs).
    */
   keyPositions(argv: readonly string[], writesOnly = false): number[] {
-    const out: number[] = [];
-    const argc = argv.length;
-    for (const ks of this.meta.keySpecs) {
-      if (writesOnly && (ks.flags.includes('RO') || ks.flags.includes('not_key'))) continue;
-      let first: number;
-      const bs = ks.begin_search;
-      if (bs.type === 'index') {
-        first = bs.spec.index as number;
-      } else if (bs.type === 'keyword') {
-        const kw = String(bs.spec.keyword).toLowerCase();
-        const from = bs.spec.startfrom as number;
-        first = -1;
-        if (from >= 0) {
-          for (let i = from; i < argc; i++) if (argv[i].toLowerCase() === kw) { first = i + 1; break; }
-        } else {
-          for (let i = argc + from; i > 0; i--) if (argv[i].toLowerCase() === kw) { first = i + 1; break; }
-        }
-        if (first < 0) continue;
+    const { keys } = resolveKeySpecs(this.meta.keySpecs, argv, writesOnly);
+    const out = keys.map(([pos]) => pos);
+    // specs may overlap (e.g. a key that is both read and written)
+    return out.length > 1 ? [...new Set(out)] : out;
+  }
+}
+
+/**
+ * Interprets key specs over an invocation: each key position with the index
+ * of the spec it came from. A key count that is not a count, or that names
+ * keys past the end of argv, makes the result `malformed` (its spec gives
+ * only the keys that exist).
+ */
+export function resolveKeySpecs(
+  specs: readonly KeySpecMeta[],
+  argv: readonly string[],
+  writesOnly: boolean,
+): { keys: [number, number][]; malformed: boolean } {
+  const keys: [number, number][] = [];
+  let malformed = false;
+  const argc = argv.length;
+  for (let si = 0; si < specs.length; si++) {
+    const ks = specs[si];
+    if (writesOnly && (ks.flags.includes('RO') || ks.flags.includes('not_key'))) continue;
+    let first = -1;
+    const bs = ks.begin_search;
+    if (bs.type === 'index') {
+      first = bs.spec.index as number;
+    } else if (bs.type === 'keyword') {
+      const kw = String(bs.spec.keyword).toLowerCase();
+      const from = bs.spec.startfrom as number;
+      if (from >= 0) {
+        for (let i = from; i < argc; i++) if (argv[i].toLowerCase() === kw) { first = i + 1; break; }
       } else {
+        for (let i = argc + from; i > 0; i--) if (argv[i].toLowerCase() === kw) { first = i + 1; break; }
+      }
+      if (first < 0) continue;
+    } else {
+      continue;
+    }
+    const fk = ks.find_keys;
+    if (fk.type === 'range') {
+      const { lastkey, keystep, limit } = fk.spec;
+      let last: number;
+      if (lastkey >= 0) last = first + lastkey;
+      else if (limit <= 1) last = argc + lastkey;
+      else last = first + Math.floor((argc + lastkey - first) / limit);
+      if (last >= argc) last = argc - 1;
+      for (let i = first; i <= last; i += keystep) keys.push([i, si]);
+    } else if (fk.type === 'keynum') {
+      const { keynumidx, firstkey, keystep } = fk.spec;
+      const nIdx = first + keynumidx;
+      if (nIdx >= argc) continue;
+      const n = Number(argv[nIdx]);
+      if (!Number.isInteger(n) || n < 0) {
+        malformed = true;
         continue;
       }
-      const fk = ks.find_keys;
-      if (fk.type === 'range') {
-        const { lastkey, keystep, limit } = fk.spec;
-        let last: number;
-        if (lastkey >= 0) last = first + lastkey;
-        else if (limit <= 1) last = argc + lastkey;
-        else last = first + Math.floor((argc + lastkey - first) / limit);
-        if (last >= argc) last = argc - 1;
-        for (let i = first; i <= last; i += keystep) out.push(i);
-      } else if (fk.type === 'keynum') {
-        const { keynumidx, firstkey, keystep } = fk.spec;
-        const nIdx = first + keynumidx;
-        if (nIdx >= argc) continue;
-        const n = Number(argv[nIdx]);
-        if (!Number.isInteger(n) || n < 0) continue;
-        const start = first + firstkey;
-        for (let i = 0, p = start; i < n && p < argc; i++, p += keystep) out.push(p);
-      }
+      const start = first + firstkey;
+      if (start + (n - 1) * keystep >= argc) malformed = true;
+      for (let i = 0, p = start; i < n && p < argc; i++, p += keystep) keys.push([p, si]);
     }
-    if (out.length > 1) {
-      // specs may overlap (e.g. a key that is both read and written)
-      const uniq = [...new Set(out)];
-      return uniq;
-    }
-    return out;
   }
+  return { keys, malformed };
 }
 
 export class CommandTable {

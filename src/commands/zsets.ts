@@ -925,12 +925,7 @@ function popFirstOf(c: Client, keys: string[], max: boolean, count: number, time
     c.w.nullArray();
     return;
   }
-  const blocking = c.server.blocking;
-  if (!blocking.canBlock(c)) {
-    c.w.nullArray();
-    return;
-  }
-  blocking.block(c, keys, 'zset', timeout, 'nullArray');
+  c.server.blocking.blockOrReply(c, keys, 'zset', timeout, 'nullArray');
 }
 
 function bzpopMinMax(c: Client, argv: string[], max: boolean): void {

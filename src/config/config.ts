@@ -600,13 +600,3 @@ export function activeNotifyFlags(v: string): string {
   }
   return [...flags].join('');
 }
-
-/**
- * Parses redis.conf text into (name, args) directives, with Redis's quoting
- * rules. Throws ConfigFileError with the line on bad syntax.
- */
-export class ConfigFileError extends Error {
-  constructor(public lineNumber: number, public line: string, public reason: string) {
-    super(reason);
-  }
-}

@@ -50,6 +50,15 @@ export class Blocking {
   }
 
   /**
+   * Blocks the client, or, where it cannot block (MULTI, scripts), gives
+   * the timeout reply at once: the non-blocking form of the command.
+   */
+  blockOrReply(c: Client, keys: string[], type: ObjType, timeoutMs: number, timeoutReply: TimeoutReply): void {
+    if (this.canBlock(c)) this.block(c, keys, type, timeoutMs, timeoutReply);
+    else writeTimeoutReply(c, timeoutReply);
+  }
+
+  /**
    * Blocks the client on keys. `timeoutMs` is relative; 0 waits forever.
    * During a retry the client is already blocked and keeps its place.
    */

@@ -63,19 +63,8 @@ export class Database {
 
   /** Lookup for reading: lazy expiry, and keyspace hit/miss stats. */
   read(key: string): Value | undefined {
-    if (this.expires.size !== 0 && this.expireIfNeeded(key)) {
-      this.ks.misses++;
-      if (this.ks.missHook !== null) this.ks.missHook(this, key);
-      return undefined;
-    }
-    const v = this.dict.get(key);
-    if (v === undefined) {
-      this.ks.misses++;
-      if (this.ks.missHook !== null) this.ks.missHook(this, key);
-    } else {
-      this.ks.hits++;
-      if (this.access !== null) this.touch(key);
-    }
+    const v = this.readNoTouch(key);
+    if (v !== undefined && this.access !== null) this.touch(key);
     return v;
   }
 

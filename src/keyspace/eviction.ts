@@ -19,7 +19,7 @@ import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks
 import type { Server } from '../server/server.js';
 import type { Database } from './database.js';
 import type { Value } from '../types/object.js';
-import { sampleKey } from '../commands/keys.js';
+import { sampleMapKey } from './sample.js';
 import { lfuDecayed } from './lfu.js';
 
 
@@ -133,7 +133,7 @@ export class Evictor {
       const pool = volatile ? db.expires : db.dict;
       if (pool.size === 0) continue;
       for (let i = 0; i < samples; i++) {
-        const key = volatile ? sampleExpiring(db) : sampleKey(db);
+        const key = volatile ? sampleMapKey(db.expires) : sampleMapKey(db.dict);
         if (key === null) break;
         let score: number;
         if (policy.endsWith('random')) score = Math.random();
@@ -157,26 +157,3 @@ export class Evictor {
     return lfuDecayed(db.access?.get(key), this.server.keyspace.now, this.server.config.getInt('lfu-decay-time'));
   }
 }
-
-const sampleIters = new WeakMap<Map<string, number>, Iterator<string>>();
-
-/** A key with an expiry, picked by stepping a persistent iterator. */
-function sampleExpiring(db: Database): string | null {
-  const m = db.expires;
-  if (m.size === 0) return null;
-  let it = sampleIters.get(m) ?? m.keys();
-  const steps = 1 + Math.floor(Math.random() * Math.min(m.size, 16));
-  let key: string | null = null;
-  for (let i = 0; i < steps; i++) {
-    let r = it.next();
-    if (r.done) {
-      it = m.keys();
-      r = it.next();
-      if (r.done) return null;
-    }
-    key = r.value;
-  }
-  sampleIters.set(m, it);
-  return key;
-}
-

@@ -139,8 +139,3 @@ export function formatG(d: number, prec: number): string {
   if (f.indexOf('.') >= 0) f = f.replace(/0+$/, '').replace(/\.$/, '');
   return f;
 }
-
-/** Redis's d2string-like formatting used by some replies ("%.17g" too in 7.0). */
-export function formatScore(d: number): string {
-  return formatDouble(d);
-}

@@ -378,7 +378,7 @@ export function splitArgs(line: string): string[] | null {
       const c = i < n ? line[i] : '';
       if (inq) {
         if (i >= n) return null;
-        if (c === '\\' && line[i + 1] === 'x' && i + 3 < n + 0 && isHexDigit(line[i + 2] ?? '') && isHexDigit(line[i + 3] ?? '')) {
+        if (c === '\\' && line[i + 1] === 'x' && isHexDigit(line[i + 2] ?? '') && isHexDigit(line[i + 3] ?? '')) {
           cur += String.fromCharCode(parseInt(line.substr(i + 2, 2), 16));
           i += 3;
         } else if (c === '\\' && i + 1 < n) {

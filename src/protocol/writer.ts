@@ -241,11 +241,6 @@ export class ReplyWriter {
     else this.bulk(s);
   }
 
-  /** Bulk string of an integer (e.g. INCRBYFLOAT-like replies use this form). */
-  bulkInt(n: number): void {
-    this.bulk(String(n));
-  }
-
   nullBulk(): void {
     this.ensure(5);
     const b = this.buf;
