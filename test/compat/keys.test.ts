@@ -568,7 +568,13 @@ describe('generic key commands against redis-server', () => {
       ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'],
       ['CONFIG', 'SET', 'lfu-decay-time', '0'],
       ['SET', 'k', 'v', 'PXAT', '4102444800000'],
-      ['EXISTS', 'k'], ['TYPE', 'k'], ['TTL', 'k'], ['PTTL', 'k'], ['EXPIRETIME', 'k'], ['PEXPIRETIME', 'k'],
+      ['EXISTS', 'k'], ['TYPE', 'k'],
+    ], { unordered: true });
+    // The remaining time depends on the millisecond each server reads its clock: same reply type here,
+    // exact values in the expiry tests (the lookups still run, so they count or not as accesses).
+    await d.run([['TTL', 'k'], ['PTTL', 'k']], { typeOnly: true });
+    await d.run([
+      ['EXPIRETIME', 'k'], ['PEXPIRETIME', 'k'],
       ['SCAN', '0', 'TYPE', 'string'], ['OBJECT', 'ENCODING', 'k'], ['OBJECT', 'IDLETIME', 'k'], ['KEYS', '*'], ['DBSIZE'],
       ['OBJECT', 'FREQ', 'k'],
       ['TOUCH', 'k'],
