@@ -12,6 +12,7 @@ import { RHash } from '../types/hash.js';
 import { parseLongDouble, incrByFloatString } from '../types/longdouble.js';
 import { parseScanArgs } from './keys.js';
 import { globMatch } from '../util/glob.js';
+import { sampleMapKey } from '../keyspace/sample.js';
 import { typeLimits, parseScanCursor, emptyScan, parseRandomCount, randomReplyBudget, dropOversized, randomPositions } from './sets.js';
 
 function asHash(c: Client, v: Value | undefined): RHash | undefined | null {
@@ -72,10 +73,25 @@ function getAll(c: Client, key: string, keys: boolean, values: boolean): void {
   if (both) c.w.map(n);
   else c.w.array(n);
   if (h === undefined) return;
+  const w = c.w;
+  const t = h.table;
+  if (t !== null) {
+    if (both) {
+      for (const [f, v] of t) {
+        w.bulk(f);
+        w.bulk(v);
+      }
+    } else if (keys) {
+      for (const f of t.keys()) w.bulk(f);
+    } else {
+      for (const v of t.values()) w.bulk(v);
+    }
+    return;
+  }
   const kv = h.kv;
   for (let i = 0; i < 2 * n; i += 2) {
-    if (keys) c.w.bulk(kv[i]);
-    if (values) c.w.bulk(kv[i + 1]);
+    if (keys) w.bulk(kv[i]);
+    if (values) w.bulk(kv[i + 1]);
   }
 }
 
@@ -88,11 +104,10 @@ function hrandfieldWithCount(c: Client, key: string, l: bigint, withValues: bool
   }
   const size = h.size;
   const resp3 = c.resp === 3;
-  const kv = h.kv;
-  const emit = (i: number): void => {
+  const emitPair = (f: string, v: string | undefined): void => {
     if (withValues && resp3) c.w.array(2);
-    c.w.bulk(kv[2 * i]);
-    if (withValues) c.w.bulk(kv[2 * i + 1]);
+    c.w.bulk(f);
+    if (withValues) c.w.bulk(v!);
   };
   if (l < 0n || l === 1n) {
     // with repetitions, in random order
@@ -105,23 +120,46 @@ function hrandfieldWithCount(c: Client, key: string, l: bigint, withValues: bool
     }
     const n = Number(count);
     c.w.array(withValues && !resp3 ? n * 2 : n);
+    const t = h.table;
+    const kv = h.kv;
     for (let i = 0; i < n; i++) {
-      emit(Math.floor(Math.random() * size));
+      if (t !== null) {
+        const f = sampleMapKey(t)!;
+        emitPair(f, withValues ? t.get(f) : undefined);
+      } else {
+        const j = 2 * Math.floor(Math.random() * size);
+        emitPair(kv[j], kv[j + 1]);
+      }
       if ((i & 4095) === 4095 && c.w.length > budget && dropOversized(c)) return;
     }
     return;
   }
   if (l >= BigInt(size)) {
+    // the whole hash
     c.w.array(withValues && !resp3 ? size * 2 : size);
-    for (let i = 0; i < size; i++) emit(i);
+    h.forEach(emitPair);
     return;
   }
   const count = Number(l);
+  c.w.array(withValues && !resp3 ? count * 2 : count);
+  const t = h.table;
+  if (t !== null && count * 16 <= size) {
+    // few distinct fields of a big table: distinct random picks (Redis's case 4)
+    const seen = new Set<string>();
+    while (seen.size < count) {
+      const f = sampleMapKey(t)!;
+      if (seen.has(f)) continue;
+      seen.add(f);
+      emitPair(f, withValues ? t.get(f) : undefined);
+    }
+    return;
+  }
+  // distinct positions over the pairs (O(size), and size < 16 * count here)
+  const kv = t === null ? h.kv : h.pairs();
   const pos = randomPositions(size, count);
   // A listpack samples in its own order when the hash is big compared to count.
-  if (h.listpack && count * 3 <= size) pos.sort((a, b) => a - b);
-  c.w.array(withValues && !resp3 ? count * 2 : count);
-  for (const i of pos) emit(i);
+  if (t === null && count * 3 <= size) pos.sort((a, b) => a - b);
+  for (const i of pos) emitPair(kv[2 * i], kv[2 * i + 1]);
 }
 
 export const hashCommands: HandlerMap = {
@@ -315,7 +353,7 @@ export const hashCommands: HandlerMap = {
     const h = readHash(c, argv[1]);
     if (h === null) return;
     if (h === undefined) c.w.nullBulk();
-    else c.w.bulk(h.fieldAt(h.randomIndex()));
+    else c.w.bulk(h.randomField());
   },
 
   hscan(c, argv) {
@@ -329,15 +367,16 @@ export const hashCommands: HandlerMap = {
     const match = opts.match;
     const out: string[] = [];
     let next = '0';
-    if (h.listpack) {
+    const t = h.table;
+    if (t === null) {
       // Redis returns a small encoding whole, whatever the cursor.
       const kv = h.kv;
       for (let i = 0; i < kv.length; i += 2) {
         if (match === null || globMatch(match, kv[i])) out.push(kv[i], kv[i + 1]);
       }
     } else {
-      next = c.server.scans.step(cursor, h.fieldMap(), opts.count, (f) => {
-        if (match === null || globMatch(match, f)) out.push(f, h.get(f)!);
+      next = c.server.scans.step(cursor, t, opts.count, (f) => {
+        if (match === null || globMatch(match, f)) out.push(f, t.get(f)!);
       });
     }
     c.w.array(2);

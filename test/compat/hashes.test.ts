@@ -295,10 +295,13 @@ describe('hashes against redis-server', () => {
     if (!d) return t.skip('redis-server not installed');
     const fields: string[] = [];
     for (let i = 0; i < 20; i++) fields.push(`f${i}`, `v${i}`);
+    // 300 fields: counts at most a sixteenth of the size take the distinct-picks path
+    const many: string[] = [];
+    for (let i = 0; i < 300; i++) many.push(`f${i}`, `v${i}`);
     for (const resp of ['2', '3']) {
       await d.run([['HELLO', resp]], { typeOnly: true });
-      for (const enc of ['listpack', 'hashtable']) {
-        await d.run([['DEL', 'h'], ['HSET', 'h', ...fields]]);
+      for (const enc of ['listpack', 'hashtable', 'big hashtable']) {
+        await d.run([['DEL', 'h'], ['HSET', 'h', ...(enc === 'big hashtable' ? many : fields)]]);
         if (enc === 'hashtable') await d.run([['HSET', 'h', LONG, '1'], ['HDEL', 'h', LONG]]);
         await d.run([['OBJECT', 'ENCODING', 'h']]);
         for (const args of [['-5'], ['-50'], ['5'], ['10'], ['19'], ['-5', 'WITHVALUES'], ['5', 'WITHVALUES'], ['15', 'WITHVALUES'], []]) {

@@ -12,20 +12,33 @@ function rng(seed: number): () => number {
 
 function check(h: RHash, model: Map<string, string>): void {
   assert.equal(h.size, model.size);
-  assert.equal(h.kv.length, 2 * model.size);
-  if (h.index !== null) assert.equal(h.index.size, model.size);
-  else assert.ok(h.size <= SMALL, 'only small hashes go without an index');
-  const fields: string[] = [];
-  for (let i = 0; i < h.size; i++) {
-    const f = h.fieldAt(i);
-    fields.push(f);
-    if (h.index !== null) assert.equal(h.index.get(f), i);
-    assert.equal(h.find(f), i);
-    assert.equal(h.valueAt(i), model.get(f));
-  }
   if (h.listpack) {
+    assert.equal(h.table, null);
+    assert.equal(h.kv.length, 2 * model.size);
+    if (h.index !== null) {
+      assert.equal(h.index.size, model.size);
+      for (let i = 0; i < h.size; i++) assert.equal(h.index.get(h.kv[2 * i]), i);
+    } else assert.ok(h.size <= SMALL, 'only small hashes go without an index');
     // a listpack keeps insertion order, updates in place: what a JS Map does
-    assert.deepEqual(fields, [...model.keys()]);
+    assert.deepEqual(h.fields, [...model.keys()]);
+  } else {
+    // a hashtable is the field -> value Map alone
+    assert.equal(h.kv.length, 0);
+    assert.equal(h.index, null);
+    assert.equal(h.table!.size, model.size);
+  }
+  const seen = new Map<string, string>();
+  h.forEach((f, v) => seen.set(f, v));
+  assert.deepEqual([...seen].sort(), [...model].sort());
+  const pairs = h.pairs();
+  assert.equal(pairs.length, 2 * model.size);
+  for (let i = 0; i < pairs.length; i += 2) assert.equal(model.get(pairs[i]), pairs[i + 1]);
+  const fields = h.fields;
+  const values = h.values;
+  for (let i = 0; i < fields.length; i++) assert.equal(model.get(fields[i]), values[i]);
+  for (const [f, v] of model) {
+    assert.equal(h.get(f), v);
+    assert.ok(h.has(f));
   }
 }
 
@@ -51,7 +64,7 @@ describe('RHash', () => {
         } else if (op < 0.88) {
           assert.equal(h.delete(f), model.delete(f));
         } else if (op < 0.9) {
-          h.fieldMap(); // as HSCAN does: the index appears early and stays
+          if (model.size > 0) assert.ok(model.has(h.randomField()));
         } else {
           assert.equal(h.get(f), model.get(f));
           assert.equal(h.has(f), model.has(f));
@@ -84,7 +97,25 @@ describe('RHash', () => {
     assert.equal(h.get('a'), '1');
     assert.equal(h.get('b'), '2');
     assert.equal(c.size, 1);
-    const i = h.randomIndex();
-    assert.ok(i >= 0 && i < 2);
+    assert.ok(['a', 'b'].includes(h.randomField()));
+    h.convert();
+    const d = h.clone();
+    d.delete('a');
+    assert.equal(h.get('a'), '1');
+    assert.equal(d.size, 1);
+  });
+
+  it('random fields of a hashtable reach every field, roughly evenly', () => {
+    const h = new RHash();
+    for (let i = 0; i < 1000; i++) h.set('f' + i, 'v' + i, 128, 64);
+    assert.equal(h.encoding(), 'hashtable');
+    const hits = new Map<string, number>();
+    for (let i = 0; i < 100_000; i++) {
+      const f = h.randomField();
+      hits.set(f, (hits.get(f) ?? 0) + 1);
+    }
+    assert.equal(hits.size, 1000, 'every field is picked');
+    // 100 picks each on average; no field should be starved or favoured tenfold
+    for (const n of hits.values()) assert.ok(n > 10 && n < 1000, `a field picked ${n} times`);
   });
 });
