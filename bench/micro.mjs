@@ -18,6 +18,10 @@ const resp = (args) => { let s = `*${args.length}\r\n`; for (const a of args) s 
 
 const N = 16 * 12500; // commands per round
 const tests = {
+  SET: { cmd: () => ['SET', 'key:' + ri(), V] },
+  GET: { cmd: () => ['GET', 'key:' + ri()], once: () => run(() => ['SET', 'key:' + ri(), V], N) },
+  INCR: { cmd: () => ['INCR', 'counter:' + ri()] },
+  MSET: { cmd: () => { const a = ['MSET']; for (let i = 0; i < 10; i++) a.push('key:{tag}:' + ri(), V); return a; } },
   LPUSH: { cmd: () => ['LPUSH', 'mylist', V], before: () => run(() => ['DEL', 'mylist'], 16) },
   RPUSH: { cmd: () => ['RPUSH', 'mylist', V], before: () => run(() => ['DEL', 'mylist'], 16) },
   LPOP: { cmd: () => ['LPOP', 'mylist'], before: () => run(() => ['LPUSH', 'mylist', V], N) },

@@ -113,6 +113,21 @@ export class RespParser {
     }
   }
 
+  /**
+   * Copies out whatever the parser still holds of `shared` (a read buffer
+   * the transport reuses for its next read): only the unconsumed bytes.
+   */
+  detach(shared: ArrayBufferLike): void {
+    if (this.buf.buffer === shared) {
+      this.buf = (this.pos >= this.buf.length ? EMPTY : Buffer.from(this.buf.subarray(this.pos))) as Latin1Buffer;
+      this.pos = 0;
+    }
+    const pieces = this.pieces;
+    if (pieces !== null) {
+      for (let i = 0; i < pieces.length; i++) if (pieces[i].buffer === shared) pieces[i] = Buffer.from(pieces[i]);
+    }
+  }
+
   /** Drops everything buffered (used on RESET of state or close). */
   clear(): void {
     this.buf = EMPTY as Latin1Buffer;

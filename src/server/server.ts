@@ -298,7 +298,7 @@ export class Server {
   }
 
   /** Creates a Client for a stream and starts reading from it. */
-  attach(stream: Duplex, info: { addr?: string; laddr?: string } = {}): Client {
+  attach(stream: Duplex, info: { addr?: string; laddr?: string } = {}, direct = false): Client {
     const c = new Client(this, stream, this.nextClientId++);
     c.addr = info.addr ?? '';
     c.laddr = info.laddr ?? '';
@@ -307,7 +307,7 @@ export class Server {
     c.w.onError = (msg) => this.countError(msg);
     this.clients.set(c.id, c);
     this.stats.connectionsReceived++;
-    stream.on('data', (chunk: Buffer) => c.onData(chunk));
+    if (!direct) stream.on('data', (chunk: Buffer) => c.onData(chunk));
     stream.on('close', () => c.onClose());
     stream.on('error', () => c.onClose());
     stream.on('end', () => {
@@ -543,8 +543,56 @@ export class Server {
     if (keepalive > 0) sock.setKeepAlive(true, keepalive * 1000);
     const addr = sock.remoteAddress ? `${stripV4Mapped(sock.remoteAddress)}:${sock.remotePort}` : '/unixsocket:0';
     const laddr = sock.localAddress ? `${stripV4Mapped(sock.localAddress)}:${sock.localPort}` : '/unixsocket:0';
-    const c = this.attach(sock, { addr, laddr });
-    c.fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    const fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    let client: Client | null = null;
+    const direct = this.directSocket(sock, (chunk) => {
+      if (client === null) return;
+      client.onData(chunk);
+      client.parser.detach(chunk.buffer);
+    });
+    client = this.attach(direct ?? sock, { addr, laddr }, direct !== null);
+    client.fd = fd;
+  }
+
+  /** The read buffer every direct socket shares (see directSocket). */
+  private readBuffer: Buffer | null = null;
+
+  /**
+   * Re-wraps an accepted connection so that the kernel's bytes land in one
+   * read buffer shared by every connection and go straight to `onData`,
+   * without a new Buffer and a stream 'data' event per read (Node's
+   * `onread` socket option; Redis likewise reads into a query buffer it
+   * keeps). Reads are consumed synchronously, one at a time, so one buffer
+   * serves all: whatever a client has not consumed when its read is done is
+   * copied out of it (Parser.detach). Returns null, leaving the socket as it
+   * is, where the transport does not allow it.
+   */
+  private directSocket(sock: net.Socket, onData: (chunk: Buffer) => void): net.Socket | null {
+    const raw = sock as unknown as { _handle: { useUserBuffer?: unknown } | null };
+    const handle = raw._handle;
+    if (handle === null || typeof handle.useUserBuffer !== 'function') return null;
+    if (this.readBuffer === null) this.readBuffer = Buffer.allocUnsafe(64 * 1024);
+    const shared = this.readBuffer;
+    let direct: net.Socket;
+    try {
+      direct = new net.Socket({
+        handle,
+        onread: {
+          buffer: shared,
+          callback: (n: number, buf: Buffer): boolean => {
+            onData(buf.subarray(0, n));
+            return true;
+          },
+        },
+      } as unknown as net.SocketConstructorOpts);
+    } catch {
+      return null;
+    }
+    // The accepted socket gave its handle away: retire it without closing the connection.
+    raw._handle = null;
+    sock.destroy();
+    direct.setNoDelay(true);
+    return direct;
   }
 
   private isBoundToAll(): boolean {
