@@ -9,6 +9,17 @@ import { formatDouble } from './numbers.js';
 type Latin1Buffer = Buffer & { latin1Write(s: string, offset: number, length?: number): number };
 
 const INITIAL = 16 * 1024;
+/** Bulks longer than this are gathered as text (see `text`); shorter ones are copied byte by byte. */
+const SHORT = 48;
+/** Pending text is copied into the buffer once it reaches this many bytes. */
+const TEXT_FLUSH = 16 * 1024;
+/** "$<n>\r\n" and "\r\n$<n>\r\n" for n < 1024. */
+const HDR: string[] = [];
+const CRLF_HDR: string[] = [];
+for (let n = 0; n < 1024; n++) {
+  HDR.push('$' + n + '\r\n');
+  CRLF_HDR.push('\r\n$' + n + '\r\n');
+}
 /** Bulks larger than this go out as their own buffer instead of being copied in. */
 const BIG = 64 * 1024;
 
@@ -22,14 +33,39 @@ export class ReplyWriter {
   /** Buffers already complete, in order, ahead of `buf`. */
   private chunks: Buffer[] | null = null;
   private chunksLen = 0;
+  /**
+   * Bulk replies not yet copied into `buf`, as one JS string that ends
+   * right after the last bulk's payload (its CRLF is owed). Copying a
+   * string into a buffer is a call into native code; gathering the bulks
+   * of a reply (LRANGE, HGETALL, MGET...) pays for one call instead of one
+   * per element. Everything that writes to `buf` copies it in first.
+   */
+  private text = '';
+  private textLen = 0;
 
   /** Bytes held, not yet taken. */
   get length(): number {
-    return this.off + this.chunksLen;
+    return this.off + this.chunksLen + this.textLen;
+  }
+
+  /** Copies the pending text (and the CRLF it owes) into the buffer. */
+  private flushText(): void {
+    const n = this.textLen;
+    const t = this.text;
+    this.text = '';
+    this.textLen = 0;
+    this.ensure(n);
+    const buf = this.buf;
+    let o = this.off;
+    o += buf.latin1Write(t, o, n - 2);
+    buf[o++] = 13;
+    buf[o++] = 10;
+    this.off = o;
   }
 
   /** Takes everything written so far as a list of buffers (or null). */
   take(): Buffer[] | null {
+    if (this.textLen !== 0) this.flushText();
     if (this.off === 0 && this.chunks === null) return null;
     let list: Buffer[];
     if (this.chunks !== null) {
@@ -55,6 +91,7 @@ export class ReplyWriter {
    * transport, call settle().
    */
   view(): Buffer | null {
+    if (this.textLen !== 0) this.flushText();
     if (this.chunks !== null || this.off === 0) return null;
     return this.buf.subarray(0, this.off);
   }
@@ -70,6 +107,7 @@ export class ReplyWriter {
   }
 
   private ensure(n: number): void {
+    if (this.textLen !== 0) this.flushText();
     if (this.off + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.off + n) size *= 2;
@@ -79,6 +117,7 @@ export class ReplyWriter {
   }
 
   private pushBig(b: Buffer): void {
+    if (this.textLen !== 0) this.flushText();
     if (this.off > 0) {
       const out = Buffer.allocUnsafe(this.off);
       this.buf.copy(out, 0, 0, this.off);
@@ -198,6 +237,18 @@ export class ReplyWriter {
 
   bulk(s: string): void {
     const n = s.length;
+    if (n > SHORT && n < 1024) {
+      // gathered: copied into the buffer with the bulks around it
+      if (this.textLen === 0) {
+        this.text = HDR[n] + s;
+        this.textLen = HDR[n].length + n + 2;
+      } else {
+        this.text = this.text + CRLF_HDR[n] + s;
+        this.textLen += CRLF_HDR[n].length - 2 + n + 2;
+      }
+      if (this.textLen >= TEXT_FLUSH) this.flushText();
+      return;
+    }
     if (n > BIG) {
       this.header(36, n);
       this.pushBig(Buffer.from(s, 'latin1'));
@@ -212,7 +263,7 @@ export class ReplyWriter {
     let o = this.off;
     buf[o++] = 13;
     buf[o++] = 10;
-    if (n <= 48) {
+    if (n <= SHORT) {
       // Short strings: a JS copy beats a call into native code.
       for (let i = 0; i < n; i++) buf[o++] = s.charCodeAt(i);
     } else {
