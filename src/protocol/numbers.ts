@@ -117,6 +117,8 @@ export function formatDouble(d: number): string {
   if (d === -Infinity) return '-inf';
   if (Number.isNaN(d)) return 'nan';
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  // an integer below 2^53 has at most 16 digits: "%.17g" prints it as is
+  if (Number.isSafeInteger(d)) return String(d);
   return formatG(d, 17);
 }
 
@@ -126,6 +128,8 @@ export function formatG(d: number, prec: number): string {
   if (d === -Infinity) return '-inf';
   if (Number.isNaN(d)) return 'nan';
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  // an integer below 2^53 (at most 16 digits) with room for all its digits prints as is
+  if (prec >= 16 && Number.isSafeInteger(d)) return String(d);
   const e = d.toExponential(prec - 1);
   const ei = e.indexOf('e');
   const exp = parseInt(e.slice(ei + 1), 10);
