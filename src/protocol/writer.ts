@@ -258,9 +258,19 @@ export class ReplyWriter {
     }
     this.ensure(n + 24);
     const buf = this.buf;
-    buf[this.off++] = 36;
-    this.writeInt(n);
     let o = this.off;
+    buf[o++] = 36;
+    if (n < 10) {
+      buf[o++] = 48 + n;
+    } else if (n < 100) {
+      const q = (n / 10) | 0;
+      buf[o++] = 48 + q;
+      buf[o++] = 48 + n - q * 10;
+    } else {
+      this.off = o;
+      this.writeInt(n);
+      o = this.off;
+    }
     buf[o++] = 13;
     buf[o++] = 10;
     if (n <= SHORT) {
