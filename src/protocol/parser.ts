@@ -162,7 +162,7 @@ export class RespParser {
     if (p + 1 >= end) return undefined;
     if (n > 10 && !this.authenticated) return undefined;
     p += 2;
-    const argv: string[] = [];
+    const argv = new Array<string>(n);
     for (let i = 0; i < n; i++) {
       if (p + 3 >= end || buf[p] !== 36 /* '$' */) return undefined;
       p++;
@@ -183,7 +183,7 @@ export class RespParser {
       }
       p += 2;
       if (p + len + 2 > end) return undefined;
-      argv.push(i === 0 ? commandName(buf, p, len) : buf.latin1Slice(p, p + len));
+      argv[i] = i === 0 ? commandName(buf, p, len) : buf.latin1Slice(p, p + len);
       p += len + 2;
     }
     this.pos = p;
