@@ -588,6 +588,11 @@ export class Server {
     } catch {
       return null;
     }
+    if ((direct as unknown as { _handle: unknown })._handle !== handle) {
+      // the option was not honoured: keep the socket as it is
+      direct.destroy();
+      return null;
+    }
     // The accepted socket gave its handle away: retire it without closing the connection.
     raw._handle = null;
     sock.destroy();
