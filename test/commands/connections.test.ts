@@ -85,6 +85,48 @@ describe('connections: reads into a shared buffer', () => {
     }
   });
 
+  it('a client that does not read is paused, then served in full once it reads again', async () => {
+    const s = await startServer({ port: 0 });
+    try {
+      const setup = await RawClient.connect(s.port);
+      const big = 'b'.repeat(1024 * 1024);
+      assert.equal(await setup.call('SET', 'big', big), 'OK');
+      const n = 24;
+      const expected = n * (big.length + '$1048576\r\n\r\n'.length) + '$4\r\ndone\r\n'.length;
+      const got = await new Promise<number>((resolve, reject) => {
+        const sock = net.connect(s.port, '127.0.0.1');
+        let total = 0;
+        let tail = '';
+        sock.on('error', reject);
+        sock.on('connect', () => {
+          sock.pause(); // replies pile up (24 MB): the server stops reading this client
+          const frames: Buffer[] = [];
+          for (let i = 0; i < n; i++) frames.push(encodeCommand(['GET', 'big']));
+          sock.write(Buffer.concat(frames));
+          // sent once the server has stopped reading: served only after it resumes
+          setTimeout(() => sock.write(encodeCommand(['ECHO', 'done'])), 100);
+          setTimeout(() => {
+            sock.on('data', (d: Buffer) => {
+              total += d.length;
+              tail = (tail + d.toString('latin1')).slice(-12);
+              if (tail.endsWith('$4\r\ndone\r\n')) {
+                sock.destroy();
+                resolve(total);
+              }
+            });
+            sock.resume();
+          }, 300);
+        });
+      });
+      assert.equal(got, expected, 'every reply arrives, in order, after the pause');
+      // the server kept serving others meanwhile and still does
+      assert.equal(await setup.call('PING'), 'PONG');
+      setup.close();
+    } finally {
+      await s.close();
+    }
+  });
+
   it('a half-closed client gets its replies, then the connection closes', async () => {
     const s = await startServer({ port: 0 });
     try {
