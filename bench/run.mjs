@@ -31,7 +31,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
-import { mkdtempSync, rmSync, writeFileSync, existsSync, cpSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, cpSync, symlinkSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -132,6 +132,13 @@ function snapshotBuild() {
   return snap;
 }
 
+/** The Node options the sinew-server command starts Node with (its first line, `#!/usr/bin/env -S node ...`). */
+function serverNodeOptions() {
+  const first = readFileSync(join(ROOT, 'bin', 'sinew-server.js'), 'utf8').split('\n', 1)[0];
+  const m = /^#!\S*env -S node(.*)$/.exec(first);
+  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
+}
+
 async function startSinew() {
   SNAPSHOT ??= snapshotBuild();
   const port = await freePort();
@@ -141,6 +148,7 @@ async function startSinew() {
     spawn(
       process.execPath,
       [
+        ...serverNodeOptions(),
         '--expose-gc',
         '--import',
         GC_HOOK,

@@ -31,6 +31,40 @@ function run(cmd: string, args: string[], cwd: string): Promise<{ code: number |
 }
 
 describe('sinew-server command line', () => {
+  it('the executable and npm start run Node with the same options, and the executable runs by its first line', async (t) => {
+    const first = readFileSync(BIN, 'latin1').split('\n', 1)[0];
+    const m = /^#!\/usr\/bin\/env -S node( .*)?$/.exec(first);
+    assert.ok(m, `first line: ${first}`);
+    const options = (m[1] ?? '').trim();
+    assert.ok(options.includes('--max-semi-space-size='), options);
+    const pkg = JSON.parse(readFileSync(join(BIN, '..', '..', 'package.json'), 'latin1')) as { scripts: { start: string } };
+    assert.equal(pkg.scripts.start, `node ${options} bin/sinew-server.js`);
+    if (process.platform !== 'linux') return t.skip('reading a process command line needs /proc (Linux)');
+    // started as a program, the way an installed `sinew-server` is
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'sinew-cli-'));
+    const p = spawn(BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', ''], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString('latin1')));
+    p.stderr.on('data', (b: Buffer) => (out += b.toString('latin1')));
+    try {
+      const deadline = Date.now() + 10000;
+      while (!out.includes('Ready to accept connections')) {
+        assert.ok(Date.now() < deadline, `server did not start: ${out}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const cmdline = readFileSync(`/proc/${p.pid}/cmdline`, 'latin1').split('\0');
+      for (const o of options.split(/\s+/)) assert.ok(cmdline.includes(o), `${o} in ${cmdline.join(' ')}`);
+      const c = await RawClient.connect(port);
+      assert.equal(await c.raw('PING'), '+PONG\r\n');
+      c.close();
+    } finally {
+      p.kill('SIGTERM');
+      await new Promise((r) => p.on('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('starts from a config file plus options, answers PING, CONFIG REWRITE, stops on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sinew-cli-'));
     const port = await freePort();
