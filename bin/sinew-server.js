@@ -6,8 +6,9 @@
 // survives its first scavenge (the keyspace holds it); a larger young
 // generation scavenges less often, so fewer of them are copied before the
 // key is written again (MSET without pipelining: -8% CPU per request,
-// p95 latency from ~6 ms to ~2 ms). It is only used under heavy
-// allocation: V8 starts small and shrinks it again when allocation slows.
+// p95 latency from ~6 ms to ~2 ms). V8 starts it small and grows it only
+// under heavy allocation, then keeps it: up to 128 MB more RSS (see
+// docs/PERFORMANCE.md).
 import { main } from '../dist/src/cli/main.js';
 
 main(process.argv.slice(2)).catch((e) => {
