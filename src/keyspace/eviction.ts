@@ -21,6 +21,10 @@ import type { Database } from './database.js';
 import type { Value } from '../types/object.js';
 import { sampleMapKey } from './sample.js';
 import { lfuDecayed } from './lfu.js';
+import { collectYoungGarbage, youngGenerationUsed } from '../server/memory.js';
+
+/** Young-generation bytes worth a collection before evicting. */
+const YOUNG_COLLECT_MIN = 1024 * 1024;
 
 
 /** Rough bytes held for a key and its value in Sinew's representation. */
@@ -41,6 +45,7 @@ export class Evictor {
   private observer: PerformanceObserver | null = null;
   private lastMeasure = 0;
   private lastMeasureTime = 0;
+  private lastYoungCheck = -Infinity;
   /** True while LRU/LFU data is kept per key. */
   tracking: 'lru' | 'lfu' | null = null;
 
@@ -97,6 +102,20 @@ export class Evictor {
     if (max === 0) return true;
     let used = this.usedMemory();
     if (used <= max) return true;
+    // Part of the heap may be garbage of recent commands, still in the young
+    // generation (up to its size): when it holds more than a megabyte,
+    // collect it and measure again before evicting anything (looked at at
+    // most once a millisecond). Garbage that reached the old generation
+    // counts until the next full collection.
+    const now = performance.now();
+    if (now - this.lastYoungCheck > 1) {
+      this.lastYoungCheck = now;
+      if (youngGenerationUsed() > YOUNG_COLLECT_MIN && collectYoungGarbage()) {
+        this.lastMeasureTime = -Infinity;
+        used = this.usedMemory();
+        if (used <= max) return true;
+      }
+    }
     const policy = server.config.get('maxmemory-policy');
     if (policy === 'noeviction') return false;
     const samples = server.config.getInt('maxmemory-samples');

@@ -9,6 +9,32 @@ import vm from 'node:vm';
 let gcFn: (() => void) | null | undefined;
 
 export function collectGarbage(): boolean {
+  if (!loadGc()) return false;
+  gcFn!();
+  return true;
+}
+
+/**
+ * Runs a young-generation collection (a scavenge), so that what recent
+ * commands left as garbage stops counting as used memory. False when
+ * unavailable.
+ */
+export function collectYoungGarbage(): boolean {
+  if (!loadGc()) return false;
+  (gcFn as (options: { type: string }) => void)({ type: 'minor' });
+  return true;
+}
+
+/** Bytes in use in the young generation (new space and its large-object space). */
+export function youngGenerationUsed(): number {
+  let n = 0;
+  for (const sp of v8.getHeapSpaceStatistics()) {
+    if (sp.space_name === 'new_space' || sp.space_name === 'new_large_object_space') n += sp.space_used_size;
+  }
+  return n;
+}
+
+function loadGc(): boolean {
   if (gcFn === undefined) {
     const g = (globalThis as { gc?: () => void }).gc;
     if (typeof g === 'function') gcFn = g;
@@ -21,7 +47,5 @@ export function collectGarbage(): boolean {
       }
     }
   }
-  if (gcFn === null) return false;
-  gcFn();
-  return true;
+  return gcFn !== null;
 }

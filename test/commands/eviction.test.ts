@@ -20,6 +20,35 @@ async function fill(c: RawClient, n: number, prefix = 'k'): Promise<void> {
 }
 
 describe('maxmemory and eviction', () => {
+  it('garbage of recent commands still in the young generation is collected before anything is evicted', async () => {
+    const s = await startServer({ port: 0 });
+    const c = await RawClient.connect(s.port);
+    try {
+      const v = 'v'.repeat(1024);
+      for (let i = 0; i < 1000; i++) c.send('SET', `live${i}`, v);
+      for (let i = 0; i < 1000; i++) await c.nextRaw();
+      const limit = (await liveMemory(s)) + 4 * 1024 * 1024;
+      await c.raw('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random');
+      await c.raw('CONFIG', 'SET', 'maxmemory', String(limit));
+      // 6 MB of arguments that are garbage once answered: EXISTS of 30 KB
+      // key names, written as strings (the client, in this same process,
+      // makes no buffers of its own for them; the replies are tiny)
+      const sock = (c as unknown as { sock: { write(s: string, enc: string): void } }).sock;
+      for (let i = 0; i < 200; i++) {
+        const name = String(i).padEnd(30 * 1024, 'e');
+        sock.write(`*2\r\n$6\r\nEXISTS\r\n$${name.length}\r\n${name}\r\n`, 'latin1');
+        assert.equal(await c.nextRaw(), ':0\r\n');
+      }
+      assert.equal(await c.raw('SET', 'after', '1'), '+OK\r\n');
+      const info = String(await c.call('INFO', 'stats'));
+      assert.match(info, /evicted_keys:0\r\n/, 'nothing evicted: only garbage was over the limit');
+      assert.equal(await c.call('DBSIZE'), 1001);
+    } finally {
+      c.close();
+      await s.close();
+    }
+  });
+
   it('noeviction refuses writes with the OOM error once over maxmemory, reads still work', async () => {
     const s = await startServer({ port: 0 });
     const c = await RawClient.connect(s.port);
