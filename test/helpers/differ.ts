@@ -94,6 +94,26 @@ export class Differ {
     return ra;
   }
 
+  /**
+   * Collects what arrives on a connection of both servers up to and
+   * including the first message containing `marker` (e.g. a PUBLISH that
+   * ends a script of keyspace events), and asserts both got the same.
+   */
+  async expectPushesUntil(marker: string, conn = 1, ms = 3000): Promise<string[]> {
+    const [a, b] = await this.pair(conn);
+    const until = async (cl: RawClient): Promise<string[]> => {
+      const out: string[] = [];
+      for (;;) {
+        const m = await cl.nextRaw(ms);
+        out.push(m);
+        if (m.includes(marker)) return out;
+      }
+    };
+    const [ra, rb] = await Promise.all([until(a), until(b)]);
+    assert.deepEqual(ra, rb, `messages up to ${marker}`);
+    return ra;
+  }
+
   /** Asserts that neither side replies within ms. */
   async expectSilence(conn = 0, ms = 100): Promise<void> {
     const [a, b] = await this.pair(conn);
