@@ -113,12 +113,6 @@ function parseHexFloat(s: string): number | null {
 
 /** C's "%.17g" (Redis 7.0 double replies). */
 export function formatDouble(d: number): string {
-  if (d === Infinity) return 'inf';
-  if (d === -Infinity) return '-inf';
-  if (Number.isNaN(d)) return 'nan';
-  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
-  // an integer below 2^53 has at most 16 digits: "%.17g" prints it as is
-  if (Number.isSafeInteger(d)) return String(d);
   return formatG(d, 17);
 }
 
