@@ -116,6 +116,14 @@ export async function main(argv: string[]): Promise<void> {
     log.warning('Sinew is now ready to exit, bye bye...');
     void server.close().then(() => process.exit(0));
   };
+  // Last resort: a fault that escaped every other guard (a socket callback,
+  // a timer) is logged and counted; the keyspace and the other clients live on.
+  process.on('uncaughtException', (e) => {
+    server.internalError('event loop', e);
+  });
+  process.on('unhandledRejection', (e) => {
+    server.internalError('event loop', e);
+  });
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   server.onShutdown = () => process.exit(0);

@@ -11,7 +11,7 @@ import { LatencyHistogram } from '../server/monitoring.js';
 import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import type { Database } from '../keyspace/database.js';
-import type { Value } from '../types/object.js';
+import type { ByteString, Value } from '../types/object.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL, formatG } from '../protocol/numbers.js';
 import { parseMemory } from '../config/config.js';
@@ -616,9 +616,16 @@ function u32be(n: number): Buffer {
   return b;
 }
 
-/** The string form of a string value (plain string or ByteString). */
-function plainString(v: Value): string {
-  return typeof v === 'string' ? v : String(v);
+/** The bytes of a string value, without making a JS string of a byte string (which may pass V8's longest). */
+function stringValueBytes(v: Value): Buffer {
+  if (typeof v === 'string') return bytesOf(v);
+  const bs = v as ByteString;
+  return bs.buf.subarray(0, bs.len);
+}
+
+/** Byte length of a string value. */
+function stringValueLength(v: Value): number {
+  return typeof v === 'string' ? v.length : (v as ByteString).len;
 }
 
 /**
@@ -632,7 +639,7 @@ function xorObjectDigest(db: Database, key: string, d: Buffer, v: Value): void {
   const o = v as unknown as Anyish;
   switch (type) {
     case 'string':
-      mixDigest(d, bytesOf(plainString(v)));
+      mixDigest(d, stringValueBytes(v));
       break;
     case 'list': {
       const len = (o.length as number) ?? 0;
@@ -698,7 +705,11 @@ function rdbStringLength(s: string): number {
       if (n >= -2147483648 && n <= 2147483647) return 5;
     }
   }
-  const len = s.length;
+  return rdbRawStringLength(s.length);
+}
+
+/** Serialized size of a string of `len` bytes stored as is: length header plus bytes. */
+function rdbRawStringLength(len: number): number {
   const hdr = len < 64 ? 1 : len < 16384 ? 2 : len <= 0xffffffff ? 5 : 9;
   return hdr + len;
 }
@@ -829,9 +840,10 @@ function debugObject(c: Client, key: string): void {
   let extra = '';
   let refcount = 1;
   if (typeof v === 'string' || v.type === 'string') {
-    const s = plainString(v);
+    // A byte string is 'raw' and never an integer: its length is all that is needed.
+    const s = typeof v === 'string' ? v : '';
     encoding = typeof v === 'string' ? stringEncoding(s) : 'raw';
-    serialized = rdbStringLength(s);
+    serialized = typeof v === 'string' ? rdbStringLength(s) : rdbRawStringLength(stringValueLength(v));
     if (encoding === 'int') {
       const n = Number(s);
       if (n >= 0 && n < 10000 && !server.config.get('maxmemory-policy').includes('l')) refcount = 2147483647;
@@ -1106,10 +1118,10 @@ function debug(c: Client, argv: string[]): void {
       return;
     }
     const key = argv[2];
-    const val = plainString(v);
+    const vlen = stringValueLength(v);
     c.w.simple(
       `key_sds_len:${key.length}, key_sds_avail:0, key_zmalloc: ${align8(key.length + 3)}, ` +
-        `val_sds_len:${val.length}, val_sds_avail:0, val_zmalloc: ${align8(val.length + 3)}`,
+        `val_sds_len:${vlen}, val_sds_avail:0, val_zmalloc: ${align8(vlen + 3)}`,
     );
   } else if (s === 'structsize' && argc === 2) {
     c.w.bulk('bits:64 robj:16 dictentry:24 sdshdr5:1 sdshdr8:3 sdshdr16:5 sdshdr32:9 sdshdr64:17 ');

@@ -148,8 +148,16 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
     c.realWriter = c.w;
     c.w = server.discardWriter(c.resp);
   }
+  const mark = c.w.length;
+  let failed = false;
   try {
     cmd.handler!(c, argv);
+  } catch (e) {
+    // A fault in a handler costs this command an error reply, never the
+    // process: what it had begun to reply is dropped.
+    failed = true;
+    c.w.truncate(mark);
+    c.w.error(server.internalError(cmd.fullname, e));
   } finally {
     if (mute) {
       c.w = c.realWriter!;
@@ -192,7 +200,8 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
         if (tracking !== null) tracking.invalidateKey(argv[i]);
       }
     }
-    if (server.propagateHook !== null && (cmd.flags & F.write) !== 0) server.propagate(db.id, c.propagateArgv ?? argv);
+    // A command that failed midway has no known effect to replay.
+    if (server.propagateHook !== null && (cmd.flags & F.write) !== 0 && !failed) server.propagate(db.id, c.propagateArgv ?? argv);
   }
   if ((cmd.flags & F.readonly) !== 0 && server.tracking.trackingClients > 0) server.tracking.rememberRead(c, cmd, argv);
   if (server.monitors.size > 0 && (cmd.flags & (F.admin | F.skip_monitor)) === 0) {

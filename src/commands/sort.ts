@@ -12,7 +12,7 @@ import { ClientFlag } from '../server/client.js';
 import { Err } from '../protocol/errors.js';
 import { parseDouble } from '../protocol/numbers.js';
 import type { Database } from '../keyspace/database.js';
-import { stringOf, type ByteString, type Value } from '../types/object.js';
+import { MAX_JS_STRING, type ByteString, type Value } from '../types/object.js';
 import { ListValue } from '../types/list.js';
 import type { RSet } from '../types/set.js';
 import type { RHash } from '../types/hash.js';
@@ -62,7 +62,7 @@ function cstr(s: string): string {
  * replaced by the element and the key is read (a string value, or a hash
  * field after '->'). Null when missing or of another type.
  */
-function lookupByPattern(db: Database, pattern: string, subst: string): string | null {
+function lookupByPattern(db: Database, pattern: string, subst: string): string | ByteString | null {
   if (pattern === '#' || (pattern.length > 1 && pattern.charCodeAt(0) === 35 && pattern.charCodeAt(1) === 0)) return subst;
   const visible = cstr(pattern);
   const star = visible.indexOf('*');
@@ -83,7 +83,20 @@ function lookupByPattern(db: Database, pattern: string, subst: string): string |
   }
   if (typeof v === 'string') return v;
   if (v.type !== 'string') return null;
-  return stringOf(v as ByteString);
+  return v as ByteString;
+}
+
+/**
+ * A pattern's value as the JS string SORT compares. A byte string past the
+ * longest JS string is cut to its C-string part (what strtod and strcoll
+ * see), and to the longest JS string beyond that.
+ */
+function sortString(v: string | ByteString): string {
+  if (typeof v === 'string') return v;
+  if (v.len <= MAX_JS_STRING) return v.toString();
+  const nul = v.buf.subarray(0, v.len).indexOf(0);
+  const end = nul >= 0 && nul < MAX_JS_STRING ? nul : MAX_JS_STRING;
+  return v.buf.toString('latin1', 0, end);
 }
 
 /** strtod as SORT uses it: leading spaces allowed, the whole C string must be consumed, no NaN, no ERANGE. */
@@ -330,8 +343,9 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
     for (const it of items) {
       let byval: string | null;
       if (by !== null) {
-        byval = lookupByPattern(db, by, it.obj);
-        if (byval === null) continue;
+        const found = lookupByPattern(db, by, it.obj);
+        if (found === null) continue;
+        byval = sortString(found);
       } else {
         byval = it.obj;
       }
@@ -379,7 +393,8 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
       for (const p of o.gets) {
         const val = lookupByPattern(db, p, obj);
         if (val === null) c.w.nullBulk();
-        else c.w.bulk(val);
+        else if (typeof val === 'string') c.w.bulk(val);
+        else c.w.bulkBuffer(val.buf, val.len);
       }
     }
     return;
@@ -388,7 +403,17 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
   for (let j = start; j <= end; j++) {
     const obj = items[j].obj;
     if (getop === 0) out.pushTail(obj);
-    else for (const p of o.gets) out.pushTail(lookupByPattern(db, p, obj) ?? '');
+    else {
+      for (const p of o.gets) {
+        const val = lookupByPattern(db, p, obj);
+        if (val !== null && typeof val !== 'string' && val.len > MAX_JS_STRING) {
+          // A list element is a JS string: a value past its longest cannot be one.
+          c.w.error(Err.stringTooLong);
+          return;
+        }
+        out.pushTail(val === null ? '' : typeof val === 'string' ? val : val.toString());
+      }
+    }
   }
   const storekey = o.store;
   const server = c.server;

@@ -11,15 +11,6 @@ import { is, getLong, getLongBig } from './args.js';
 import { incrByFloatString } from '../types/longdouble.js';
 
 
-/** The string held by a value, or null (after replying WRONGTYPE) for other types. */
-export function stringValue(c: Client, v: Value | undefined): string | null | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v === 'string') return v;
-  if (v.type === 'string') return (v as ByteString).toString();
-  c.w.error(Err.wrongType);
-  return null;
-}
-
 /** Replies with a string value (plain or byte string). */
 function replyString(c: Client, v: string | ByteString): void {
   if (typeof v === 'string') c.w.bulk(v);
@@ -157,7 +148,8 @@ function incrDecr(c: Client, key: string, incr: bigint | number): void {
       c.w.error(Err.wrongType);
       return;
     }
-    const s = typeof v === 'string' ? v : v.toString();
+    // No integer has more than 20 characters: a longer value (up to 512 MB) is not read as a string.
+    const s = typeof v === 'string' ? v : v.len > 20 ? '' : v.toString();
     const n = parseLL(s);
     if (n === null) {
       c.w.error(Err.notInteger);
@@ -364,7 +356,7 @@ export const stringCommands: HandlerMap = {
         return;
       }
       const total = stringLength(v) + argv[2].length;
-      if (total > c.server.config.protoMaxBulkLen) {
+      if (total > c.server.config.maxStringBytes) {
         c.w.error(Err.stringTooLong);
         return;
       }
@@ -424,7 +416,7 @@ export const stringCommands: HandlerMap = {
         c.w.int(0);
         return;
       }
-      if (offset + value.length > c.server.config.protoMaxBulkLen) {
+      if (offset + value.length > c.server.config.maxStringBytes) {
         c.w.error(Err.stringTooLong);
         return;
       }
@@ -441,7 +433,7 @@ export const stringCommands: HandlerMap = {
       c.w.int(olen);
       return;
     }
-    if (offset + value.length > c.server.config.protoMaxBulkLen) {
+    if (offset + value.length > c.server.config.maxStringBytes) {
       c.w.error(Err.stringTooLong);
       return;
     }
@@ -497,6 +489,11 @@ export const stringCommands: HandlerMap = {
     if (v !== undefined) {
       if (!isString(v)) {
         c.w.error(Err.wrongType);
+        return;
+      }
+      // Redis reads at most 5 KB as a long double (MAX_LONG_DOUBLE_CHARS).
+      if (stringLength(v) > 5 * 1024) {
+        c.w.error(Err.notFloat);
         return;
       }
       cur = typeof v === 'string' ? v : v.toString();

@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 
@@ -6,6 +7,9 @@ import { resolve as resolvePath } from 'node:path';
  * whether CONFIG SET may change it. Parsing of redis.conf files and of
  * `--name value` arguments, and CONFIG GET/SET semantics, all come from here.
  */
+
+/** The largest Buffer this Node.js can allocate. */
+const MAX_BUFFER_BYTES = bufferConstants.MAX_LENGTH;
 
 export type ConfigKind = 'bool' | 'int' | 'memory' | 'string' | 'enum' | 'special';
 
@@ -323,6 +327,8 @@ export class Config {
 
   // Hot values, kept as fields for speed.
   protoMaxBulkLen = 536870912;
+  /** The longest string value a command may build: proto-max-bulk-len, bounded by what one Buffer can hold. */
+  maxStringBytes = Math.min(536870912, MAX_BUFFER_BYTES);
   clientQueryBufferLimit = 1073741824;
   maxmemory = 0;
   hz = 10;
@@ -533,10 +539,18 @@ export class Config {
   private refresh(name: string): void {
     const v = this.values.get(name)!;
     switch (name) {
-      case 'proto-max-bulk-len': this.protoMaxBulkLen = Number(v); break;
+      case 'proto-max-bulk-len':
+        this.protoMaxBulkLen = Number(v);
+        this.maxStringBytes = Math.min(this.protoMaxBulkLen, MAX_BUFFER_BYTES);
+        break;
       case 'client-query-buffer-limit': this.clientQueryBufferLimit = Number(v); break;
       case 'maxmemory': this.maxmemory = Number(v); break;
-      case 'hz': this.hz = Math.min(500, Math.max(1, Number(v))); break;
+      case 'hz': {
+        // Redis clamps hz to 1..500 and shows the clamped value.
+        this.hz = Math.min(500, Math.max(1, Number(v)));
+        if (String(this.hz) !== v) this.values.set('hz', String(this.hz));
+        break;
+      }
       case 'slowlog-log-slower-than': this.slowlogSlowerThan = Number(v); break;
       case 'slowlog-max-len': this.slowlogMaxLen = Number(v); break;
       case 'latency-monitor-threshold': this.latencyThreshold = Number(v); break;

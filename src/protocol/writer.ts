@@ -48,6 +48,26 @@ export class ReplyWriter {
     return this.off + this.chunksLen + this.textLen;
   }
 
+  /**
+   * Drops everything written after the first `n` bytes held (the reply of a
+   * command that failed midway). Only for the error path: it gathers what is
+   * held into chunks.
+   */
+  truncate(n: number): void {
+    if (n >= this.length) return;
+    const list = this.take() ?? [];
+    const kept: Buffer[] = [];
+    let left = n;
+    for (const b of list) {
+      if (left <= 0) break;
+      const part = b.length <= left ? b : b.subarray(0, left);
+      kept.push(part);
+      left -= part.length;
+    }
+    this.chunks = kept.length > 0 ? kept : null;
+    this.chunksLen = n;
+  }
+
   /** Copies the pending text (and the CRLF it owes) into the buffer. */
   private flushText(): void {
     const n = this.textLen;

@@ -163,7 +163,13 @@ export class Client {
         throw e;
       }
       if (argv === null) break;
-      server.dispatch(this, argv);
+      try {
+        server.dispatch(this, argv);
+      } catch (e) {
+        // Last resort for faults outside a handler (checks before the call):
+        // this command gets an error reply, the server goes on.
+        this.w.error(server.internalError(argv[0].length > 64 ? argv[0].slice(0, 64) : argv[0], e));
+      }
     }
     server.finishTiming();
   }

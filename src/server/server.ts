@@ -36,6 +36,8 @@ export interface Stats {
   rejectedConnections: number;
   evictedKeys: number;
   errorReplies: number;
+  /** Exceptions caught in the command path and the cron (each answered or logged, none fatal). */
+  internalErrors: number;
   errorsByCode: Map<string, number>;
   clientQbufLimitDisconnections: number;
   clientOutbufLimitDisconnections: number;
@@ -55,6 +57,7 @@ function newStats(): Stats {
     rejectedConnections: 0,
     evictedKeys: 0,
     errorReplies: 0,
+    internalErrors: 0,
     errorsByCode: new Map(),
     clientQbufLimitDisconnections: 0,
     clientOutbufLimitDisconnections: 0,
@@ -330,6 +333,29 @@ export class Server {
     return this.internalClient;
   }
 
+  /** Signatures of internal errors already logged with their stack. */
+  private internalErrorsLogged = new Set<string>();
+
+  /**
+   * An exception escaped a command (or another unit of work): logs it (the
+   * stack once per distinct fault, at warning level) and returns the error
+   * line to reply with.
+   */
+  internalError(where: string, e: unknown): string {
+    this.stats.internalErrors++;
+    const err = e instanceof Error ? e : new Error(String(e));
+    const desc = `${err.name}: ${err.message}`.replace(/[\r\n]+/g, ' ');
+    const short = desc.length > 200 ? desc.slice(0, 200) + '...' : desc;
+    const sig = where + '|' + short;
+    if (!this.internalErrorsLogged.has(sig) && this.internalErrorsLogged.size < 1000) {
+      this.internalErrorsLogged.add(sig);
+      this.log.warning(`Internal error in '${where}': ${err.stack ?? desc}`);
+    } else {
+      this.log.verbose(`Internal error in '${where}': ${short}`);
+    }
+    return `ERR internal error in '${where}': ${short}`;
+  }
+
   countError(msg: string): void {
     this.stats.errorReplies++;
     const sp = msg.indexOf(' ');
@@ -420,8 +446,21 @@ export class Server {
     if (until > this.pausedUntil || this.pausedUntil === 0) this.pausedUntil = until;
     this.pauseWritesOnly = writesOnly;
     this.keyspace.expiryPaused = true; // Redis keeps expired keys while clients are paused
+    this.armPauseTimer();
+  }
+
+  /**
+   * Unpauses when the pause ends. Node's timers hold at most 2^31-1 ms (a
+   * longer delay fires at once), so a longer pause re-arms until it is due.
+   */
+  private armPauseTimer(): void {
     if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
-    this.pauseTimer = setTimeout(() => this.unpause(), Math.max(0, this.pausedUntil - Date.now()));
+    const left = this.pausedUntil - Date.now();
+    this.pauseTimer = setTimeout(() => {
+      this.pauseTimer = null;
+      if (this.pausedUntil - Date.now() > 0) this.armPauseTimer();
+      else this.unpause();
+    }, Math.min(0x7fffffff, Math.max(0, left)));
   }
 
   unpause(): void {
@@ -607,7 +646,13 @@ export class Server {
 
   startCron(): void {
     if (this.cronTimer !== null) clearInterval(this.cronTimer);
-    this.cronTimer = setInterval(() => this.cron(), Math.max(1, Math.floor(1000 / this.config.hz)));
+    this.cronTimer = setInterval(() => {
+      try {
+        this.cron();
+      } catch (e) {
+        this.internalError('cron', e);
+      }
+    }, Math.max(1, Math.floor(1000 / this.config.hz)));
     this.cronTimer.unref();
   }
 

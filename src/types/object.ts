@@ -5,6 +5,12 @@
  * SETRANGE, SETBIT) are `ByteString`.
  */
 
+import { constants as bufferConstants } from 'node:buffer';
+
+const MAX_BUFFER_BYTES = bufferConstants.MAX_LENGTH;
+/** The longest JS string (V8's limit, a little under 512 MB): longer values stay in Buffers. */
+export const MAX_JS_STRING = bufferConstants.MAX_STRING_LENGTH;
+
 export type ObjType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 
 export interface RObject {
@@ -43,6 +49,7 @@ export class ByteString implements RObject {
     if (n <= this.len) return;
     if (n > this.buf.length) {
       let cap = Math.max(n, this.buf.length < 1024 * 1024 ? this.buf.length * 2 : this.buf.length + 1024 * 1024);
+      if (cap > MAX_BUFFER_BYTES) cap = MAX_BUFFER_BYTES;
       if (cap < n) cap = n;
       const nb = Buffer.allocUnsafe(cap);
       this.buf.copy(nb, 0, 0, this.len);
@@ -56,7 +63,7 @@ export class ByteString implements RObject {
     const start = this.len;
     const n = start + s.length;
     if (n > this.buf.length) {
-      const cap = n < 1024 * 1024 ? n * 2 : n + 1024 * 1024;
+      const cap = Math.max(n, Math.min(MAX_BUFFER_BYTES, n < 1024 * 1024 ? n * 2 : n + 1024 * 1024));
       const nb = Buffer.allocUnsafe(cap);
       this.buf.copy(nb, 0, 0, this.len);
       this.buf = nb;

@@ -1,0 +1,177 @@
+/**
+ * Fault isolation on an in-process server: an exception in a handler costs
+ * one error reply (and a log line, and an error count), never the process;
+ * values near 512 MB and settings at their extremes get Redis's answers.
+ */
+import { describe, it, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { startServer, type RunningServer } from '../../src/index.js';
+import { RawClient } from '../helpers/raw-client.js';
+import type { Client } from '../../src/server/client.js';
+
+async function info(c: RawClient, section: string): Promise<Map<string, string>> {
+  const text = (await c.call('INFO', section)) as string;
+  const m = new Map<string, string>();
+  for (const line of text.split('\r\n')) {
+    const i = line.indexOf(':');
+    if (i > 0) m.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return m;
+}
+
+type Handler = (client: Client, argv: string[]) => void;
+
+/** Replaces a command's handler for one test (the table's field is read-only to the code). */
+function swapHandler(srv: RunningServer, name: string, h: Handler): () => void {
+  const cmd = srv.server.commands.lookup(name) as unknown as { handler: Handler };
+  const original = cmd.handler;
+  cmd.handler = h;
+  return () => {
+    cmd.handler = original;
+  };
+}
+
+describe('fault isolation and extreme values', () => {
+  let srv: RunningServer;
+  let c: RawClient;
+  const logged: string[] = [];
+  before(async () => {
+    srv = await startServer({ port: 0 });
+    srv.server.log.enabled = true;
+    srv.server.log.sink = (line) => void logged.push(line);
+    c = await RawClient.connect(srv.port);
+  });
+  after(async () => {
+    c.close();
+    await srv.close();
+  });
+  beforeEach(async () => {
+    await c.call('FLUSHALL');
+    await c.call('CONFIG', 'RESETSTAT');
+    logged.length = 0;
+  });
+
+  it('an exception in a handler is one error reply; the half-written reply is dropped and the server goes on', async () => {
+    const restore = swapHandler(srv, 'lpos', (client) => {
+      client.w.array(3);
+      client.w.bulk('partial');
+      throw new TypeError('injected fault');
+    });
+    try {
+      await c.call('SET', 'k', 'v');
+      const raw = await c.raw('LPOS', 'l', 'x');
+      assert.equal(raw, "-ERR internal error in 'lpos': TypeError: injected fault\r\n");
+      assert.equal(await c.raw('GET', 'k'), '$1\r\nv\r\n');
+      // twice: logged with its stack once, counted every time
+      await c.raw('LPOS', 'l', 'x');
+      const warnings = logged.filter((l) => l.includes("Internal error in 'lpos'"));
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0], / # Internal error in 'lpos': TypeError: injected fault\n\s+at /);
+      const errs = await info(c, 'errorstats');
+      assert.equal(errs.get('errorstat_ERR'), 'count=2');
+      const stats = await info(c, 'commandstats');
+      assert.match(stats.get('cmdstat_lpos') ?? '', /calls=2,.*failed_calls=2/);
+    } finally {
+      restore();
+    }
+  });
+
+  it('a fault inside MULTI/EXEC fails that command only; the rest of the transaction runs', async () => {
+    const restore = swapHandler(srv, 'lpos', () => {
+      throw new RangeError('injected');
+    });
+    try {
+      await c.call('MULTI');
+      await c.call('SET', 'a', '1');
+      await c.call('LPOS', 'l', 'x');
+      await c.call('INCR', 'a');
+      assert.equal(await c.raw('EXEC'), "*3\r\n+OK\r\n-ERR internal error in 'lpos': RangeError: injected\r\n:2\r\n");
+    } finally {
+      restore();
+    }
+  });
+
+  it('a fault in the cron is logged and the cron keeps running', async () => {
+    const ks = srv.server.keyspace;
+    const original = ks.activeExpireCycle;
+    let calls = 0;
+    ks.activeExpireCycle = () => {
+      calls++;
+      throw new Error('cron fault');
+    };
+    try {
+      await new Promise((r) => setTimeout(r, 350));
+      assert.ok(calls >= 2, `cron ran ${calls} times`);
+      assert.ok(logged.some((l) => l.includes("Internal error in 'cron': Error: cron fault")));
+      assert.equal(await c.call('PING'), 'PONG');
+    } finally {
+      ks.activeExpireCycle = original;
+    }
+  });
+
+  it('CONFIG SET hz clamps to 1..500 as Redis does', async () => {
+    await c.call('CONFIG', 'SET', 'hz', '100000');
+    assert.deepEqual(await c.call('CONFIG', 'GET', 'hz'), ['hz', '500']);
+    assert.equal(srv.server.config.hz, 500);
+    await c.call('CONFIG', 'SET', 'hz', '0');
+    assert.deepEqual(await c.call('CONFIG', 'GET', 'hz'), ['hz', '1']);
+    await c.call('CONFIG', 'SET', 'hz', '10');
+  });
+
+  it('proto-max-bulk-len beyond what one Buffer holds: SETRANGE and APPEND answer the size error', async () => {
+    await c.call('CONFIG', 'SET', 'proto-max-bulk-len', '8gb');
+    try {
+      assert.equal(await c.raw('SETRANGE', 'k', '4294967296', 'x'), '-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n');
+      assert.equal(await c.raw('SETRANGE', 'k', '8589934591', 'x'), '-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n');
+      assert.equal(await c.raw('SETRANGE', 'k', '4', 'x'), ':5\r\n');
+      assert.equal(await c.raw('STRLEN', 'k'), ':5\r\n');
+      assert.equal(await c.call('PING'), 'PONG');
+    } finally {
+      await c.call('CONFIG', 'SET', 'proto-max-bulk-len', '512mb');
+    }
+  });
+
+  it('CLIENT PAUSE longer than 2^31 ms pauses (the timer does not overflow)', async () => {
+    const other = await RawClient.connect(srv.port);
+    try {
+      assert.equal(await c.call('CLIENT', 'PAUSE', '3000000000', 'ALL'), 'OK');
+      other.send('PING');
+      assert.equal(await other.silent(300), true, 'a paused client got a reply');
+      // every client is paused (ALL), so the test lifts it from inside
+      srv.server.unpause();
+      assert.equal(await other.next(), 'PONG');
+    } finally {
+      other.close();
+    }
+  });
+
+  it('a value of 512 MB is returned whole by SORT ... GET (never turned into one JS string)', async () => {
+    assert.equal(await c.call('SETRANGE', 'w_1', '536870911', 'x'), 536870912);
+    await c.call('RPUSH', 'l', '1');
+    // count the bytes of the reply without holding them
+    const sock = net.connect(srv.port, '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    let total = 0;
+    let head = '';
+    let last = 0;
+    const done = new Promise<void>((resolve) => {
+      sock.on('data', (b: Buffer) => {
+        if (head.length < 20) head += b.subarray(0, 20).toString('latin1');
+        total += b.length;
+        last = b[b.length - 3];
+        if (total >= 536870912 + 16) resolve();
+      });
+    });
+    sock.write('SORT l GET w_*\r\n');
+    await done;
+    sock.destroy();
+    assert.ok(head.startsWith('*1\r\n$536870912\r\n'), head);
+    assert.equal(total, '*1\r\n$536870912\r\n'.length + 536870912 + 2);
+    assert.equal(last, 'x'.charCodeAt(0));
+    // STORE cannot hold a value past V8's longest string in a list element: refused before any change
+    assert.equal(await c.raw('SORT', 'l', 'GET', 'w_*', 'STORE', 'dst'), '-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n');
+    assert.equal(await c.call('EXISTS', 'dst'), 0);
+    assert.equal(await c.call('PING'), 'PONG');
+  });
+});
