@@ -42,27 +42,49 @@ export class RespParser {
   private argv: string[] = [];
   private argsLeft = 0;
   private bulkLen = -1;
-  /** Big bulk being gathered in pieces. */
-  private pieces: Buffer[] | null = null;
-  private piecesLen = 0;
-  private piecesNeed = 0;
+  /**
+   * A big bulk being gathered: one buffer that grows (doubling, from 1 MB)
+   * with what has arrived, never to the announced size up front, and is
+   * dropped with the client. Few large blocks rather than many read-sized
+   * ones, so that the allocator gives the memory back when it is freed.
+   */
+  private big: Buffer | null = null;
+  private bigLen = 0;
+  private bigNeed = 0;
 
   /** Bytes received but not yet consumed. */
   get pending(): number {
-    return this.buf.length - this.pos + this.piecesLen;
+    return this.buf.length - this.pos + this.bigLen;
+  }
+
+  /** Bytes of memory the query buffer holds (its capacity, for CLIENT LIST and release decisions). */
+  get capacity(): number {
+    return this.buf.length + (this.big === null ? 0 : this.big.length);
+  }
+
+  private gather(chunk: Buffer): void {
+    let big = this.big!;
+    const n = this.bigLen + chunk.length;
+    if (n > big.length) {
+      const cap = Math.max(n, Math.min(this.bigNeed, big.length * 2));
+      const nb = Buffer.allocUnsafe(cap);
+      big.copy(nb, 0, 0, this.bigLen);
+      this.big = big = nb;
+    }
+    chunk.copy(big, this.bigLen);
+    this.bigLen = n;
+    if (n >= this.bigNeed) {
+      this.buf = big.subarray(0, n) as Latin1Buffer;
+      this.pos = 0;
+      this.big = null;
+      this.bigLen = 0;
+      this.bigNeed = 0;
+    }
   }
 
   feed(chunk: Buffer): void {
-    if (this.pieces !== null) {
-      this.pieces.push(chunk);
-      this.piecesLen += chunk.length;
-      if (this.piecesLen >= this.piecesNeed) {
-        this.buf = Buffer.concat(this.pieces, this.piecesLen) as Latin1Buffer;
-        this.pos = 0;
-        this.pieces = null;
-        this.piecesLen = 0;
-        this.piecesNeed = 0;
-      }
+    if (this.big !== null) {
+      this.gather(chunk);
       return;
     }
     if (this.pos >= this.buf.length) {
@@ -80,7 +102,7 @@ export class RespParser {
    */
   next(): string[] | null {
     for (;;) {
-      if (this.pieces !== null) return null;
+      if (this.big !== null) return null;
       const buf = this.buf;
       if (this.pos >= buf.length) {
         if (this.pos > 0) {
@@ -122,10 +144,6 @@ export class RespParser {
       this.buf = (this.pos >= this.buf.length ? EMPTY : Buffer.from(this.buf.subarray(this.pos))) as Latin1Buffer;
       this.pos = 0;
     }
-    const pieces = this.pieces;
-    if (pieces !== null) {
-      for (let i = 0; i < pieces.length; i++) if (pieces[i].buffer === shared) pieces[i] = Buffer.from(pieces[i]);
-    }
   }
 
   /** Drops everything buffered (used on RESET of state or close). */
@@ -136,9 +154,9 @@ export class RespParser {
     this.argv = [];
     this.argsLeft = 0;
     this.bulkLen = -1;
-    this.pieces = null;
-    this.piecesLen = 0;
-    this.piecesNeed = 0;
+    this.big = null;
+    this.bigLen = 0;
+    this.bigNeed = 0;
   }
 
   /**
@@ -239,13 +257,14 @@ export class RespParser {
       if (end - pos < need) {
         this.pos = pos;
         if (this.bulkLen >= PROTO_MBULK_BIG_ARG) {
-          // Gather the rest in pieces and join once.
+          // Gather the rest into one buffer that grows as it arrives.
           const rest = buf.subarray(pos);
-          this.pieces = [rest];
-          this.piecesLen = rest.length;
-          this.piecesNeed = need;
+          this.big = Buffer.allocUnsafe(Math.max(rest.length, Math.min(need, 1024 * 1024)));
+          this.bigLen = 0;
+          this.bigNeed = need;
           this.buf = EMPTY as Latin1Buffer;
           this.pos = 0;
+          this.gather(rest);
         }
         return null;
       }

@@ -3,6 +3,7 @@
  * statistics, the periodic cron, and the listeners that hand each accepted
  * stream to a Client.
  */
+import { collectGarbage } from './memory.js';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Duplex } from 'node:stream';
@@ -85,6 +86,9 @@ export interface ServerOptions {
   /** Any configuration directive, by its redis.conf name (e.g. port, bind, databases). */
   [directive: string]: string | number | boolean | string[] | undefined | Clock | Logger;
 }
+
+/** Query buffers this large are reclaimed at once when their client goes. */
+const RECLAIM_AFTER_BYTES = 16 * 1024 * 1024;
 
 export class Server {
   readonly config: Config;
@@ -333,6 +337,25 @@ export class Server {
     return this.internalClient;
   }
 
+  private reclaimTimer: NodeJS.Timeout | null = null;
+  private lastReclaim = 0;
+
+  /**
+   * A full collection soon (at most one a second), so that large buffers
+   * just dropped are returned to the system rather than held until V8
+   * decides to collect.
+   */
+  reclaimSoon(): void {
+    if (this.reclaimTimer !== null) return;
+    const wait = Math.max(0, this.lastReclaim + 1000 - Date.now());
+    this.reclaimTimer = setTimeout(() => {
+      this.reclaimTimer = null;
+      this.lastReclaim = Date.now();
+      collectGarbage();
+    }, wait);
+    this.reclaimTimer.unref();
+  }
+
   /** Signatures of internal errors already logged with their stack. */
   private internalErrorsLogged = new Set<string>();
 
@@ -386,6 +409,11 @@ export class Server {
 
   unlinkClient(c: Client): void {
     if (!this.clients.delete(c.id)) return;
+    // A client that leaves with a large query buffer (a big request it never
+    // finished) gives it back now, not at some later collection.
+    const held = c.parser.capacity;
+    c.parser.clear();
+    if (held >= RECLAIM_AFTER_BYTES) this.reclaimSoon();
     for (const h of this.clientCloseHooks) h(c);
     this.monitors.delete(c);
     this.pausedClients.delete(c);
@@ -559,13 +587,7 @@ export class Server {
       sock.end('-ERR max number of clients reached\r\n');
       return;
     }
-    // Protected mode: no password and bound to every interface refuses non-loopback peers.
-    if (
-      this.config.getBool('protected-mode') &&
-      this.config.get('requirepass') === '' &&
-      this.isBoundToAll() &&
-      !isLoopback(sock.remoteAddress ?? '')
-    ) {
+    if (this.refusedByProtectedMode(sock.remoteAddress ?? '')) {
       sock.end(
         '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
           'In this mode connections are only accepted from the loopback interface. ' +
@@ -639,9 +661,12 @@ export class Server {
     return direct;
   }
 
-  private isBoundToAll(): boolean {
-    const binds = this.config.get('bind').split(' ').filter(Boolean);
-    return binds.length === 0 || binds.some((b) => b === '*' || b === '-*' || b === '0.0.0.0' || b === '::*' || b === '-::*' || b === '::');
+  /**
+   * Protected mode (Redis 7.0): with no password for the default user, only
+   * loopback and Unix-socket peers are served, whatever `bind` says.
+   */
+  refusedByProtectedMode(remoteAddress: string): boolean {
+    return this.config.getBool('protected-mode') && this.config.get('requirepass') === '' && !isLoopback(remoteAddress);
   }
 
   startCron(): void {
@@ -691,6 +716,7 @@ export class Server {
     this.shuttingDown = true;
     if (this.cronTimer !== null) clearInterval(this.cronTimer);
     if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+    if (this.reclaimTimer !== null) clearTimeout(this.reclaimTimer);
     this.blocking.shutdown();
     this.evictor.stop();
     const closing = this.listeners.map((l) => new Promise<void>((r) => l.close(() => r())));

@@ -6,6 +6,10 @@
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../helpers/servers.js';
 import { startServer, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import type { Client } from '../../src/server/client.js';
@@ -173,5 +177,76 @@ describe('fault isolation and extreme values', () => {
     assert.equal(await c.raw('SORT', 'l', 'GET', 'w_*', 'STORE', 'dst'), '-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n');
     assert.equal(await c.call('EXISTS', 'dst'), 0);
     assert.equal(await c.call('PING'), 'PONG');
+  });
+});
+
+describe('protected mode', () => {
+  it('refuses every non-loopback peer when no password is set, whatever bind says', async () => {
+    // bound to loopback and (optionally) an address this machine does not have
+    const srv = await startServer({ port: 0, bind: '127.0.0.1 -192.0.2.2' });
+    try {
+      const s = srv.server;
+      for (const a of ['192.0.2.2', '10.1.2.3', '::ffff:192.0.2.2', '2001:db8::1']) assert.equal(s.refusedByProtectedMode(a), true, a);
+      for (const a of ['127.0.0.1', '127.5.5.5', '::1', '::ffff:127.0.0.1', '']) assert.equal(s.refusedByProtectedMode(a), false, a);
+      const c = await RawClient.connect(srv.port);
+      assert.equal(await c.call('PING'), 'PONG');
+      await c.call('CONFIG', 'SET', 'requirepass', 'secret');
+      assert.equal(s.refusedByProtectedMode('192.0.2.2'), false);
+      await c.call('AUTH', 'secret');
+      await c.call('CONFIG', 'SET', 'requirepass', '');
+      await c.call('CONFIG', 'SET', 'protected-mode', 'no');
+      assert.equal(s.refusedByProtectedMode('192.0.2.2'), false);
+      c.close();
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe('memory of an aborted large request', () => {
+  it('the query buffer grows with what arrives and goes back to the system with the client', async () => {
+    const bin = fileURLToPath(new URL('../../../bin/sinew-server.js', import.meta.url));
+    const port = await freePort();
+    const p = spawn(process.execPath, ['--max-semi-space-size=64', bin, '--port', String(port), '--bind', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))![1]) / 1024;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        p.stdout!.on('data', (b: Buffer) => {
+          out += b.toString();
+          if (out.includes('Ready to accept connections')) resolve();
+        });
+        p.once('exit', () => reject(new Error('server exited: ' + out)));
+      });
+      const c = await RawClient.connect(port);
+      await c.call('PING');
+      const baseline = rss();
+      const s = net.connect(port, '127.0.0.1');
+      await new Promise((r) => s.once('connect', r));
+      // announces 500 MB, sends 300 MB
+      s.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$524288000\r\n');
+      const chunk = Buffer.alloc(1024 * 1024, 97);
+      const send = async (mb: number) => {
+        for (let i = 0; i < mb; i++) if (!s.write(chunk)) await new Promise((r) => s.once('drain', r));
+        assert.equal(await c.call('PING'), 'PONG'); // the server has read what came before
+      };
+      await send(40);
+      const early = rss();
+      assert.ok(early - baseline < 150, `after 40 MB of a 500 MB bulk RSS grew ${(early - baseline).toFixed(0)} MB`);
+      await send(260);
+      const full = rss();
+      assert.ok(full - baseline > 250, `the bytes that arrived are held (${(full - baseline).toFixed(0)} MB)`);
+      s.destroy();
+      let after = full;
+      for (let i = 0; i < 40 && after - baseline > 40; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        after = rss();
+      }
+      assert.ok(after - baseline <= 40, `RSS ${after.toFixed(0)} MB after the client left, baseline ${baseline.toFixed(0)} MB`);
+      assert.equal(await c.call('DBSIZE'), 0);
+      c.close();
+    } finally {
+      p.kill('SIGKILL');
+    }
   });
 });
