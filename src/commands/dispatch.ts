@@ -19,6 +19,7 @@ import { debugAllowed } from './diagnostics.js';
 
 const TIME_ORIGIN = performance.timeOrigin;
 import { execAbort } from './transactions.js';
+import { scriptDeclaresNoWrites } from './scripting.js';
 
 /** Commands a RESP2 client may run while subscribed. */
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
@@ -102,6 +103,12 @@ export function dispatch(server: Server, c: Client, argv: string[]): void {
     reject(server, c, Err.pubsubContext(cmd.fullname), cmd);
     return;
   }
+  // CLIENT PAUSE: decided from what the command is, after every other check
+  // (as Redis's processCommand); the client waits with its command.
+  if (server.pausedUntil !== 0 && pausePostpones(server, c, cmd, argv)) {
+    server.postpone(c, argv);
+    return;
+  }
   if ((cflags & ClientFlag.Multi) !== 0 && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
     c.mstate!.push({ cmd, argv });
     replyWriter(server, c).simple('QUEUED');
@@ -109,6 +116,26 @@ export function dispatch(server: Server, c: Client, argv: string[]): void {
   }
   call(server, c, cmd, argv);
   c.commandsProcessed++;
+}
+
+/**
+ * Whether a pause holds this command back: every command of a normal client
+ * under PAUSE ALL; under PAUSE WRITE, those that write or may propagate
+ * (EXEC of a transaction holding one; a script unless it declares
+ * no-writes), as Redis 7.0 decides it.
+ */
+function pausePostpones(server: Server, c: Client, cmd: Command, argv: string[]): boolean {
+  if (Date.now() >= server.pausedUntil) {
+    server.unpause();
+    return false;
+  }
+  if ((c.flags & ClientFlag.Fake) !== 0) return false;
+  if (!server.pauseWritesOnly) return true;
+  if ((cmd.flags & (F.write | F.may_replicate)) !== 0) return !scriptDeclaresNoWrites(server, cmd.name, argv);
+  if (cmd.name === 'exec' && cmd.parent === null && c.mstate !== null) {
+    for (const q of c.mstate) if ((q.cmd.flags & (F.write | F.may_replicate)) !== 0) return true;
+  }
+  return false;
 }
 
 /**

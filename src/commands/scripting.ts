@@ -29,6 +29,25 @@ export function cachedScriptStats(server: Server): { count: number; bytes: numbe
   return { count: s.scripts.size, bytes: s.bodyBytes };
 }
 
+/**
+ * EVAL/EVALSHA of a script whose shebang declares no-writes (its command
+ * then neither writes nor may propagate: CLIENT PAUSE WRITE lets it run).
+ * EVAL reads the flags from the body, EVALSHA from the cached script.
+ */
+export function scriptDeclaresNoWrites(server: Server, name: string, argv: string[]): boolean {
+  if (argv.length < 2) return false;
+  if (name === 'evalsha') {
+    const script = engines.get(server)?.scripts.get(argv[1].toLowerCase());
+    return script !== undefined && script.shebang && script.noWrites;
+  }
+  if (name !== 'eval') return false;
+  const body = argv[1];
+  if (!body.startsWith('#!')) return false;
+  const nl = body.indexOf('\n');
+  const parts = (nl < 0 ? body : body.slice(0, nl)).split(' ');
+  return parts.some((p) => p.startsWith('flags=') && p.slice(6).split(',').includes('no-writes'));
+}
+
 function parseKeys(c: Client, argv: string[]): { keys: string[]; args: string[] } | null {
   const n = parseLL(argv[2]);
   if (n === null) {

@@ -60,6 +60,9 @@ export const F = {
   no_async_loading: 1 << 20,
 } as const;
 
+/** Commands that may propagate without being writes (Redis 7.0's CMD_MAY_REPLICATE). */
+const MAY_REPLICATE = new Set(['eval', 'evalsha', 'fcall', 'pfcount', 'publish', 'spublish']);
+
 export class Command {
   readonly name: string;
   /** "get" or "config|get" */
@@ -84,6 +87,8 @@ export class Command {
     this.arity = meta.arity;
     let f = 0;
     for (const fl of meta.flags) f |= (F as Record<string, number>)[fl] ?? 0;
+    // COMMAND INFO does not show Redis's internal may-replicate flag: these are the commands that carry it.
+    if (MAY_REPLICATE.has(meta.name)) f |= F.may_replicate;
     this.flags = f;
     this.handler = handler;
     this.parent = parent;

@@ -87,6 +87,8 @@ export class Client {
   commandsProcessed = 0;
   /** Blocking state, owned by the blocking module. */
   blockState: unknown = null;
+  /** The command a CLIENT PAUSE holds back, run when the pause ends. */
+  postponed: string[] | null = null;
   /** Client-side caching state, owned by the tracking module. */
   trackingState: unknown = null;
   softLimit: SoftLimitState | null = null;
@@ -148,10 +150,6 @@ export class Client {
   processInput(): void {
     const server = this.server;
     while ((this.flags & (ClientFlag.Blocked | ClientFlag.CloseAfterReply | ClientFlag.Closed)) === 0) {
-      if (server.pausedUntil !== 0 && server.isPausedFor(this)) {
-        server.addPausedClient(this);
-        break;
-      }
       let argv: string[] | null;
       try {
         argv = this.parser.next();

@@ -454,20 +454,16 @@ export class Server {
 
   // ---- CLIENT PAUSE ----
 
-  isPausedFor(c: Client): boolean {
-    if (this.pausedUntil === 0) return false;
-    if (Date.now() >= this.pausedUntil) {
-      this.unpause();
-      return false;
-    }
-    if (c.has(ClientFlag.Fake)) return false;
-    if (!this.pauseWritesOnly) return true;
-    // WRITE mode: only clients about to run a write (or may-replicate) command wait.
-    return false;
+  /** Holds a client's command until the pause ends (Redis's postponed clients). */
+  postpone(c: Client, argv: string[]): void {
+    c.postponed = argv;
+    c.flags |= ClientFlag.Blocked;
+    this.pausedClients.add(c);
   }
 
-  addPausedClient(c: Client): void {
-    this.pausedClients.add(c);
+  /** Clients held by a pause (counted among INFO's blocked clients, as Redis counts them). */
+  get postponedClients(): number {
+    return this.pausedClients.size;
   }
 
   pause(until: number, writesOnly: boolean): void {
@@ -497,9 +493,22 @@ export class Server {
     this.keyspace.expiryPaused = false;
     if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
     this.pauseTimer = null;
+    // Released in the order they were held: each runs its command, then what it sent since.
     const list = [...this.pausedClients];
     this.pausedClients.clear();
-    for (const c of list) c.resume();
+    for (const c of list) {
+      const argv = c.postponed;
+      c.postponed = null;
+      c.flags &= ~ClientFlag.Blocked;
+      if ((c.flags & ClientFlag.Closed) !== 0 || argv === null) continue;
+      try {
+        this.dispatch(c, argv);
+      } catch (e) {
+        c.w.error(this.internalError(argv[0], e));
+      }
+      this.finishTiming();
+      c.resume();
+    }
   }
 
   // ---- lifecycle ----
