@@ -197,11 +197,19 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
       else if (mode === 'skip' && after === 'skip') c.replyMode = 'on';
     }
   }
-  cmd.calls++;
+  // A blocked command is one call: counted when it first runs; when it is
+  // served, its time is added and the slowlog sees both parts together.
+  const served = server.blocking.retrying === c;
+  if (!served) {
+    cmd.calls++;
+    server.stats.commandsProcessed++;
+  }
   if (server.stats.errorReplies !== err0) cmd.failedCalls++;
-  server.stats.commandsProcessed++;
-  if ((c.flags & ClientFlag.Blocked) === 0) {
+  // (A served client still carries the blocked flag until the path unblocks it.)
+  const blockedNow = served ? server.blocking.stillBlocked : (c.flags & ClientFlag.Blocked) !== 0;
+  if (!blockedNow) {
     const timing = server.timing;
+    const prior = served ? server.blocking.firstRunUs(c) : 0;
     if (server.callDepth === 0) {
       // The duration is closed by the next clock read: the next command's
       // start, or the end of this batch of input (see finishTiming).
@@ -209,9 +217,15 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
       timing.client = c;
       timing.argv = argv; // the slowlog shows what the client sent, as Redis
       timing.t0 = t0;
+      timing.priorUs = prior;
     } else {
-      recordDuration(server, cmd, c, argv, (performance.now() - t0) * 1000);
+      recordDuration(server, cmd, c, argv, (performance.now() - t0) * 1000, prior);
     }
+  } else if (!served) {
+    // Just blocked: its time so far counts now; the rest when it is served.
+    const us = (performance.now() - t0) * 1000;
+    cmd.usec += us;
+    server.blocking.setFirstRunUs(c, us);
   }
   const changes = server.dirty - dirty0;
   if (changes > 0 && (cmd.flags & (F.write | F.may_replicate)) !== 0) {
@@ -248,6 +262,8 @@ export interface PendingTiming {
   client: Client | null;
   argv: string[] | null;
   t0: number;
+  /** A served blocked command: the time of its first run (already counted), for the slowlog. */
+  priorUs: number;
 }
 
 /** Closes the pending command timing (end of a batch, or before the next command). */
@@ -260,12 +276,17 @@ export function finishTiming(server: Server, now = performance.now()): void {
   const argv = t.argv!;
   t.client = null;
   t.argv = null;
-  recordDuration(server, cmd, c, argv, (now - t.t0) * 1000);
+  recordDuration(server, cmd, c, argv, (now - t.t0) * 1000, t.priorUs);
 }
 
-/** Command statistics, slowlog and latency monitor for one finished call. */
-function recordDuration(server: Server, cmd: Command, c: Client, argv: string[], us: number): void {
-  cmd.usec += us;
+/**
+ * Command statistics, slowlog and latency monitor for one finished call.
+ * `priorUs`: for a blocked command being served, the time of its first run
+ * (already in the statistics); the slowlog and latency see the sum.
+ */
+function recordDuration(server: Server, cmd: Command, c: Client, argv: string[], runUs: number, priorUs = 0): void {
+  cmd.usec += runUs;
+  const us = runUs + priorUs;
   server.latency.commands.record(cmd.fullname, us);
   const cfg = server.config;
   if ((cmd.flags & F.skip_slowlog) === 0 && cfg.slowlogSlowerThan >= 0 && us >= cfg.slowlogSlowerThan) {

@@ -26,6 +26,8 @@ export interface BlockState {
   timeoutReply: TimeoutReply;
   argv: string[];
   timer: NodeJS.Timeout | null;
+  /** Microseconds the command took when it first ran (and blocked). */
+  firstRunUs: number;
 }
 
 export class Blocking {
@@ -76,6 +78,7 @@ export class Blocking {
       timeoutReply,
       argv: c.argv,
       timer: null,
+      firstRunUs: 0,
     };
     let byKey = this.waiting.get(db);
     if (byKey === undefined) {
@@ -103,6 +106,22 @@ export class Blocking {
   }
 
   private retryBlockedAgain = false;
+
+  /** During a retry: the command found nothing again and stays blocked. */
+  get stillBlocked(): boolean {
+    return this.retryBlockedAgain;
+  }
+
+  /** Time of a blocked command's first run (see the command path's statistics). */
+  setFirstRunUs(c: Client, us: number): void {
+    const st = c.blockState as BlockState | null;
+    if (st !== null) st.firstRunUs = us;
+  }
+
+  firstRunUs(c: Client): number {
+    const st = c.blockState as BlockState | null;
+    return st === null ? 0 : st.firstRunUs;
+  }
 
   /** A key may now serve waiters (created, pushed to, ...). */
   signal(db: Database, key: string): void {

@@ -254,7 +254,7 @@ export class Server {
   }
 
   /** The last top-level command's timing, closed by finishTiming(). */
-  readonly timing: PendingTiming = { cmd: null, client: null, argv: null, t0: 0 };
+  readonly timing: PendingTiming = { cmd: null, client: null, argv: null, t0: 0, priorUs: 0 };
 
   /** Closes the pending command timing; called at the end of every batch of commands. */
   finishTiming(): void {

@@ -40,6 +40,27 @@ describe('blocking list commands against redis-server', () => {
     await d!.expectSilence(conn, 20);
   };
 
+  it('a blocked command is one call in INFO commandstats, with its time, served or timed out', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['CONFIG', 'RESETSTAT']]);
+    await block(['BLPOP', 'q', '0'], 1);
+    await d.run([['RPUSH', 'q', 'a']]);
+    await d.expectReply(1, 'BLPOP served');
+    await d.run([['BLPOP', 'none', '0.05']], { conn: 2 });
+    const [a, b] = await d.pair(0);
+    const [ia, ib] = await Promise.all([a.call('INFO', 'commandstats'), b.call('INFO', 'commandstats')]);
+    const stat = (s: unknown) => /cmdstat_blpop:calls=(\d+),usec=(\d+),.*rejected_calls=(\d+),failed_calls=(\d+)/.exec(String(s));
+    const sa = stat(ia)!;
+    const sb = stat(ib)!;
+    assert.equal(sa[1], sb[1], 'calls');
+    assert.equal(sa[1], '2');
+    assert.ok(Number(sa[2]) > 0, `usec ${sa[2]}`);
+    assert.deepEqual([sa[3], sa[4]], [sb[3], sb[4]]);
+    const [pa, pb] = await Promise.all([a.call('INFO', 'stats'), b.call('INFO', 'stats')]);
+    const processed = (s: unknown) => Number(/total_commands_processed:(\d+)/.exec(String(s))![1]);
+    assert.equal(processed(pa), processed(pb), 'total_commands_processed');
+  });
+
   it('BLPOP/BRPOP serve at once, block, and wake on push', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([
