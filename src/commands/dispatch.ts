@@ -241,8 +241,10 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
         if (tracking !== null) tracking.invalidateKey(argv[i]);
       }
     }
-    // A command that failed midway has no known effect to replay.
-    if (server.propagateHook !== null && (cmd.flags & F.write) !== 0 && !failed) server.propagate(db.id, c.propagateArgv ?? argv);
+    // The command's own effect, in the form its handler gave (EXEC and
+    // scripts propagate what they ran instead; a command that failed midway
+    // has no known effect to replay).
+    if (server.effects.active && (cmd.flags & F.write) !== 0 && !failed) server.effects.also(db.id, c.propagateArgv ?? argv);
   }
   if ((cmd.flags & F.readonly) !== 0 && server.tracking.trackingClients > 0) server.tracking.rememberRead(c, cmd, argv);
   if (server.monitors.size > 0 && (cmd.flags & (F.admin | F.skip_monitor)) === 0) {
@@ -252,6 +254,8 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   c.cmd = prevCmd;
   c.argv = prevArgv;
   c.modifiedKeys = prevModified;
+  // The outermost call emits what it and its nested calls collected (before invalidations, as Redis).
+  if (server.callDepth === 0 && server.effects.pending > 0) server.effects.flush();
   if (server.callDepth === 0) server.tracking.afterCommand();
   if (server.callDepth === 0 && server.blocking.hasReady) server.blocking.handleReady();
 }

@@ -122,14 +122,11 @@ function setGeneric(c: Client, key: string, value: string, flags: number, when: 
   server.notifier.notify('$', 'set', key, db.id);
   if (when >= 0) {
     server.notifier.notify('g', 'expire', key, db.id);
-    // Relative expiry propagates as an absolute PXAT.
-    if ((flags & (SetFlag.EX | SetFlag.PX)) !== 0) {
-      const pv: string[] = ['SET', key, value, 'PXAT', String(when)];
-      if (flags & SetFlag.NX) pv.push('NX');
-      if (flags & SetFlag.XX) pv.push('XX');
-      if (flags & SetFlag.GET) pv.push('GET');
-      c.propagateArgv = pv;
-    }
+    // Any expiry propagates as SET key value PXAT ms (Redis 7.0 keeps no other option).
+    c.propagateArgv = ['SET', key, value, 'PXAT', String(when)];
+  } else if (getMode) {
+    // GET changes nothing: it is left out of what propagates.
+    c.propagateArgv = c.argv.filter((a, i) => i < 3 || a.length !== 3 || a.toLowerCase() !== 'get');
   }
   if (getMode) {
     if (old === undefined) c.w.nullBulk();
@@ -282,6 +279,7 @@ export const stringCommands: HandlerMap = {
     db.delete(argv[1]);
     c.server.dirty++;
     c.server.notifier.notify('g', 'del', argv[1], db.id);
+    c.propagateArgv = ['DEL', argv[1]];
   },
 
   getset(c, argv) {
@@ -296,6 +294,7 @@ export const stringCommands: HandlerMap = {
     db.set(argv[1], argv[2]);
     c.server.dirty++;
     c.server.notifier.notify('$', 'set', argv[1], db.id);
+    c.propagateArgv = ['SET', argv[1], argv[2]];
   },
 
   mget(c, argv) {

@@ -64,10 +64,7 @@ export const transactionCommands: HandlerMap = {
     }
     const queue = c.mstate ?? [];
     server.watches.unwatchAll(c);
-    // Collect what the queued commands propagate, to wrap it in MULTI/EXEC.
-    const hook = server.propagateHook;
-    const ops: [number, string[]][] = [];
-    if (hook !== null) server.propagateHook = (dbid, argv) => ops.push([dbid, argv]);
+    // What the queued commands propagate is emitted by the command path when EXEC ends, in MULTI/EXEC when more than one.
     const w = c.w;
     w.array(queue.length);
     try {
@@ -79,16 +76,6 @@ export const transactionCommands: HandlerMap = {
         call(server, c, q.cmd, q.argv);
       }
     } finally {
-      if (hook !== null) {
-        server.propagateHook = hook;
-        if (ops.length === 1) {
-          hook(ops[0][0], ops[0][1]);
-        } else if (ops.length > 1) {
-          hook(ops[0][0], ['MULTI']);
-          for (const [dbid, argv] of ops) hook(dbid, argv);
-          hook(ops[ops.length - 1][0], ['EXEC']);
-        }
-      }
       discardTransaction(c);
     }
   },

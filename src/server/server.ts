@@ -14,6 +14,7 @@ import { CommandTable, loadCommandMeta, type Command } from '../commands/table.j
 import { allHandlers } from '../commands/index.js';
 import { resetTypeLimits } from '../commands/sets.js';
 import { dispatch, call, finishTiming, type PendingTiming } from '../commands/dispatch.js';
+import { Effects } from '../commands/effects.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import { Client, ClientFlag } from './client.js';
 import { Logger } from './log.js';
@@ -239,14 +240,22 @@ export class Server {
     this.notifier.notify('x', 'expired', key, db.id);
     this.watches.touch(db, key);
     this.tracking.invalidateKey(key);
-    this.propagate(db.id, ['DEL', key]);
+    this.propagate(db.id, [this.config.getBool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
   }
 
-  /** Appends a change to the AOF / replication stream (set by persistence). */
-  propagateHook: ((dbid: number, argv: string[]) => void) | null = null;
+  /** What the dataset's changes look like as commands (the AOF and replicas consume it). */
+  readonly effects = new Effects();
 
+  /**
+   * An effect outside a handler (a key deleted by expiry or eviction):
+   * inside a command it joins the command's effects; outside one (the
+   * expiry cycle, eviction before a command) it is emitted at once, alone.
+   */
   propagate(dbid: number, argv: string[]): void {
-    if (this.propagateHook !== null) this.propagateHook(dbid, argv);
+    const fx = this.effects;
+    if (!fx.active) return;
+    fx.also(dbid, argv);
+    if (this.callDepth === 0) fx.flush(true);
   }
 
   dispatch(c: Client, argv: string[]): void {

@@ -23,16 +23,17 @@ describe('scripting (Sinew only)', () => {
     assert.equal(await c.raw('CONFIG', 'SET', 'busy-reply-threshold', '5000'), '+OK\r\n');
   });
 
-  it('writes inside a script are propagated as commands, the EVAL itself is not', async () => {
+  it('writes inside a script are propagated as commands (several in MULTI/EXEC), the EVAL itself is not', async () => {
     const seen: string[][] = [];
-    const prev = s.server.propagateHook;
-    s.server.propagateHook = (_db, argv) => seen.push(argv);
+    const unsubscribe = s.server.effects.subscribe((argv) => void seen.push(argv));
     try {
       await c.raw('EVAL', "redis.call('set', KEYS[1], 'v') redis.call('get', KEYS[1]) redis.call('incr', 'n')", '1', 'pk');
+      await c.raw('EVAL', "redis.call('set', KEYS[1], 'w')", '1', 'pk');
     } finally {
-      s.server.propagateHook = prev;
+      unsubscribe();
     }
-    assert.deepEqual(seen, [['set', 'pk', 'v'], ['incr', 'n']]);
+    // Several writes are one MULTI/EXEC block (Redis 7.0), one goes alone.
+    assert.deepEqual(seen, [['SELECT', '0'], ['MULTI'], ['set', 'pk', 'v'], ['incr', 'n'], ['EXEC'], ['set', 'pk', 'w']]);
   });
 
   it('writes inside a script invalidate WATCH and fire keyspace notifications', async () => {

@@ -339,11 +339,7 @@ describe('blocking list commands against redis-server', () => {
     if (!d) return t.skip('redis-server not installed');
     const seen: string[] = [];
     const server = d.sinew.server;
-    const prev = server.propagateHook;
-    server.propagateHook = (_db, argv) => {
-      seen.push(argv.join(' '));
-      prev?.(_db, argv);
-    };
+    const unsubscribe = server.effects.subscribe((argv) => void seen.push(argv.join(' ')));
     try {
       await d.run([
         ['RPUSH', 'a', '1', '2', '3', '4'],
@@ -366,7 +362,7 @@ describe('blocking list commands against redis-server', () => {
       await d.expectReply(2, 'BLPOP');
       await d.expectReply(3, 'BLMPOP');
     } finally {
-      server.propagateHook = prev;
+      unsubscribe();
     }
     const expected = [
       'RPUSH a 1 2 3 4',

@@ -245,10 +245,9 @@ describe('blocking sorted set pops against redis-server', () => {
     if (!d) return t.skip('redis-server not installed');
     const seen: string[][] = [];
     const server = d.sinew.server;
-    const prev = server.propagateHook;
-    server.propagateHook = (_db, argv) => {
-      seen.push(argv);
-    };
+    const unsubscribe = server.effects.subscribe((argv) => {
+      if (argv[0] !== 'SELECT') seen.push(argv);
+    });
     try {
       await d.run([
         ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd'],
@@ -261,7 +260,7 @@ describe('blocking sorted set pops against redis-server', () => {
       await d.run([['ZADD', 'y', '1', 'a']]);
       await d.expectReply(1, 'woken');
     } finally {
-      server.propagateHook = prev;
+      unsubscribe();
     }
     assert.deepEqual(seen, [
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd'],

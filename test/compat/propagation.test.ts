@@ -1,0 +1,153 @@
+/**
+ * The effect stream against what redis-server 7.0 sends its replicas: the
+ * same commands run on both, Sinew's stream (read from its effect stream)
+ * and Redis's (read as a replica after SYNC) must be the same commands,
+ * SELECT, MULTI and EXEC included. Absolute times (PXAT, PEXPIREAT) differ
+ * by the milliseconds between the two servers' clocks: they are compared
+ * as "a time within a second of now plus the relative expiry".
+ */
+import { describe, it, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { Differ, type Cmd } from '../helpers/differ.js';
+import { ReplicaStream } from '../helpers/replica-stream.js';
+
+const MARK = '__end_of_scenario__';
+
+describe('effect stream against the replication stream of redis-server', () => {
+  let d: Differ | null = null;
+  let replica: ReplicaStream;
+  let ours: string[][] = [];
+  let unsubscribe: () => void = () => {};
+  before(async () => {
+    d = await Differ.create({ sinew: { 'enable-debug-command': 'yes' }, redis: { 'enable-debug-command': 'yes' } });
+    if (d === null) return;
+    replica = await ReplicaStream.open(d.redis.port);
+    unsubscribe = d.sinew.server.effects.subscribe((argv) => void ours.push(argv));
+  });
+  after(async () => {
+    unsubscribe();
+    replica?.close();
+    await d?.close();
+  });
+  beforeEach(async () => {
+    if (d === null) return;
+    await d.reset();
+    await settle();
+  });
+
+  /** Runs a marker write on both and waits for it in both streams, then clears both. */
+  async function settle(): Promise<[string[][], string[][]]> {
+    await d!.run([['SET', MARK, '1']]);
+    const seen = (list: string[][]) => list.some((a) => a[1] === MARK);
+    await replica.until(() => seen(replica.commands));
+    assert.ok(seen(ours), 'the marker reached the effect stream');
+    const cut = (list: string[][]) => list.slice(0, list.findIndex((a) => a[1] === MARK));
+    const r: [string[][], string[][]] = [cut(ours), cut(replica.commands)];
+    ours = [];
+    replica.commands.length = 0;
+    return r;
+  }
+
+  /** Normalises absolute millisecond times (and relative ones turned absolute) so both servers compare equal. */
+  function norm(list: string[][]): string[] {
+    const now = Date.now();
+    return list.map((argv) =>
+      argv
+        .map((a) => (/^\d{13}$/.test(a) && Math.abs(Number(a) - now) < 400_000_000 ? '<ms-time>' : /^\d{10}$/.test(a) && Math.abs(Number(a) * 1000 - now) < 400_000_000 ? '<s-time>' : a))
+        .join(' '),
+    );
+  }
+
+  async function compare(cmds: Cmd[], opts: { unordered?: boolean } = {}): Promise<string[]> {
+    await d!.run(cmds, opts);
+    const [a, b] = await settle();
+    assert.deepEqual(norm(a), norm(b));
+    return norm(a);
+  }
+
+  it('relative expiry becomes absolute; SET EX becomes PXAT; GETEX and INCRBYFLOAT take their effect forms', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    const got = await compare([
+      ['SET', 'a', '1', 'EX', '100'],
+      ['SET', 'b', '1', 'PX', '100000', 'GET'],
+      ['SET', 'x1', '1', 'EXAT', String(Math.floor(Date.now() / 1000) + 100), 'NX'],
+      ['SET', 'x2', '1', 'PXAT', String(Date.now() + 100000), 'GET'],
+      ['SET', 'x3', '1', 'NX', 'EX', '100', 'GET'],
+      ['SET', 'x3', '2', 'XX', 'KEEPTTL'],
+      ['SET', 'x4', '1', 'GET', 'get', 'NX'],
+      ['GETSET', 'x4', '2'],
+      ['SETNX', 'x5', '1'],
+      ['SETEX', 'c', '100', 'v'],
+      ['PSETEX', 'c2', '100000', 'v'],
+      ['EXPIRE', 'a', '200'],
+      ['PEXPIRE', 'b', '200000'],
+      ['EXPIREAT', 'c', String(Math.floor(Date.now() / 1000) + 300)],
+      ['GETEX', 'a', 'EX', '50'],
+      ['GETEX', 'b', 'PERSIST'],
+      ['GETEX', 'c'],
+      ['SET', 'f', '1.5'],
+      ['INCRBYFLOAT', 'f', '2.25'],
+      ['HSET', 'h', 'x', '1'],
+      ['HINCRBYFLOAT', 'h', 'x', '0.5'],
+      ['EXPIRE', 'nokey', '10'],
+      ['DEL', 'nokey'],
+      ['EXPIRE', 'f', '-1'],
+    ]);
+    assert.ok(got.length > 10, got.join('\n'));
+  });
+
+  it('EXEC and scripts: one write alone, several in MULTI/EXEC, SELECT where the database changes', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await compare([
+      ['MULTI'], ['SET', 'a', '1'], ['GET', 'a'], ['INCR', 'a'], ['EXEC'],
+      ['MULTI'], ['SET', 'b', '1'], ['GET', 'b'], ['EXEC'],
+      ['MULTI'], ['GET', 'a'], ['EXEC'],
+      ['MULTI'], ['SELECT', '2'], ['SET', 'c', '1'], ['SELECT', '0'], ['DEL', 'a'], ['EXEC'],
+      ['EVAL', "redis.call('set', KEYS[1], 'v') redis.call('get', KEYS[1]) redis.call('incr', 'n') return 1", '1', 'pk'],
+      ['EVAL', "return redis.call('set', KEYS[1], 'one')", '1', 'pk'],
+      ['EVAL', "return redis.call('get', KEYS[1])", '1', 'pk'],
+      ['EVAL', "redis.call('select', '3') redis.call('set', 'x', '1') return 1", '0'],
+      ['EVAL', "redis.call('set', 'e', '1') redis.call('expire', 'e', '100') return 1", '0'],
+    ]);
+  });
+
+  it('pops and moves, random pops as SREM, deletions, flushes, SWAPDB', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await compare([
+      ['RPUSH', 'l', 'a', 'b', 'c', 'd'],
+      ['BLPOP', 'l', '0'],
+      ['BLMOVE', 'l', 'm', 'LEFT', 'RIGHT', '0'],
+      ['LMPOP', '1', 'l', 'RIGHT', 'COUNT', '5'],
+      ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'],
+      ['BZPOPMIN', 'z', '0'],
+      ['ZMPOP', '1', 'z', 'MAX', 'COUNT', '2'],
+      ['SADD', 's', 'only'],
+      ['SPOP', 's'],
+      ['SADD', 's', 'x'],
+      ['SPOP', 's', '5'],
+      ['SRANDMEMBER', 's'],
+      ['SET', 'k', 'v'],
+      ['GETDEL', 'k'],
+      ['SET', 'k', 'v'],
+      ['RENAME', 'k', 'k2'],
+      ['COPY', 'k2', 'k3'],
+      ['MOVE', 'k3', '4'],
+      ['UNLINK', 'k2'],
+      ['SWAPDB', '0', '4'],
+      ['SWAPDB', '0', '4'],
+      ['FLUSHDB'],
+      ['SET', 'x', '1'],
+      ['FLUSHALL'],
+    ]);
+  });
+
+  it('a write on a key that had expired: the deletion and the write go together in MULTI/EXEC', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['DEBUG', 'SET-ACTIVE-EXPIRE', '0']]);
+    await compare([['SET', 'e', '1', 'PX', '1']]);
+    await new Promise((r) => setTimeout(r, 20));
+    await compare([['SET', 'e', '2'], ['SET', 'g', '1', 'PX', '1']]);
+    await new Promise((r) => setTimeout(r, 20));
+    await compare([['GET', 'g']]);
+  });
+});
