@@ -22,6 +22,8 @@ import {
   setField,
   setFieldSmall,
   POPCOUNT8,
+  BLOCK,
+  ZEROS,
 } from '../types/bitmap.js';
 
 const BITFIELD_TYPE_ERR =
@@ -264,25 +266,39 @@ const enum BitOp {
 }
 
 /**
- * res[0..n) = res OP s (NOT: res = ~res), a 32-bit word at a time when both
- * buffers are word aligned (large buffers are), then byte by byte.
+ * res[0..n) = res OP s (NOT: res = ~s), n <= both lengths. `res` is a
+ * buffer of its own (word aligned); `s` is copied when it is not aligned.
+ * 32-bit words a block at a time; under AND, OR and XOR a block of zeros
+ * in `s` is settled without touching words (AND zeroes it, the others skip
+ * it), so sparse keys of 512 MB combine in a fraction of a second.
  */
 function combine(res: Buffer, s: Buffer, n: number, op: BitOp): void {
-  let j = 0;
-  if (n >= 64 && (res.byteOffset & 3) === 0 && (s.byteOffset & 3) === 0) {
-    const words = n >> 2;
-    const rw = new Uint32Array(res.buffer, res.byteOffset, words);
-    const sw = new Uint32Array(s.buffer, s.byteOffset, words);
-    if (op === BitOp.And) for (let k = 0; k < words; k++) rw[k] &= sw[k];
-    else if (op === BitOp.Or) for (let k = 0; k < words; k++) rw[k] |= sw[k];
-    else if (op === BitOp.Xor) for (let k = 0; k < words; k++) rw[k] ^= sw[k];
-    else for (let k = 0; k < words; k++) rw[k] = ~rw[k];
-    j = words << 2;
+  if (s.byteOffset % 4 !== 0) s = Buffer.from(s.subarray(0, n));
+  const words = Math.floor(n / 4);
+  const rw = new Uint32Array(res.buffer, res.byteOffset, words);
+  const sw = new Uint32Array(s.buffer, s.byteOffset, words);
+  const wordsPerBlock = BLOCK / 4;
+  for (let k = 0; k < words; k += wordsPerBlock) {
+    const kEnd = Math.min(k + wordsPerBlock, words);
+    if (op === BitOp.Not) {
+      for (let j = k; j < kEnd; j++) rw[j] = ~sw[j];
+      continue;
+    }
+    const at = k * 4;
+    const bytes = (kEnd - k) * 4;
+    if (ZEROS.compare(s, at, at + bytes, 0, bytes) === 0) {
+      if (op === BitOp.And) res.fill(0, at, at + bytes);
+      continue;
+    }
+    if (op === BitOp.And) for (let j = k; j < kEnd; j++) rw[j] &= sw[j];
+    else if (op === BitOp.Or) for (let j = k; j < kEnd; j++) rw[j] |= sw[j];
+    else for (let j = k; j < kEnd; j++) rw[j] ^= sw[j];
   }
+  let j = words * 4;
   if (op === BitOp.And) for (; j < n; j++) res[j] &= s[j];
   else if (op === BitOp.Or) for (; j < n; j++) res[j] |= s[j];
   else if (op === BitOp.Xor) for (; j < n; j++) res[j] ^= s[j];
-  else for (; j < n; j++) res[j] = ~res[j] & 0xff;
+  else for (; j < n; j++) res[j] = ~s[j] & 0xff;
 }
 
 /** BITOP AND|OR|XOR|NOT destkey key [key ...] */
@@ -323,11 +339,12 @@ function bitop(c: Client, argv: string[]): void {
     c.w.int(0);
     return;
   }
+  // Buffer.alloc is never taken from the pool: offset 0, word aligned.
   const res = Buffer.alloc(maxlen);
-  srcs[0].copy(res, 0);
   if (op === BitOp.Not) {
-    combine(res, res, maxlen, BitOp.Not);
+    combine(res, srcs[0], maxlen, BitOp.Not);
   } else {
+    srcs[0].copy(res, 0);
     for (let i = 1; i < srcs.length; i++) {
       const s = srcs[i];
       combine(res, s, s.length, op);
