@@ -3,6 +3,7 @@
  * BITFIELD, BITFIELD_RO. Writes mutate a ByteString in place (a plain
  * string value is converted once), so a bit update is O(1).
  */
+import { constants as bufferConstants } from 'node:buffer';
 import type { HandlerMap } from './table.js';
 import type { Client } from '../server/client.js';
 import { Err } from '../protocol/errors.js';
@@ -25,6 +26,9 @@ import {
   BLOCK,
   ZEROS,
 } from '../types/bitmap.js';
+
+/** Bytes in the largest Buffer. */
+const MAX_BUFFER = bufferConstants.MAX_LENGTH;
 
 const BITFIELD_TYPE_ERR =
   'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
@@ -63,14 +67,20 @@ function stringForBitWrite(c: Client, key: string, maxbit: number): { bs: ByteSt
   const db = c.db;
   const need = Math.floor(maxbit / 8) + 1;
   const v = db.lookup(key);
+  if (v !== undefined && !isStringValue(v)) {
+    c.w.error(Err.wrongType);
+    return null;
+  }
+  // Only reachable with proto-max-bulk-len raised past 4 GB: a value
+  // larger than a Buffer can be is refused rather than crash the server.
+  if (need > MAX_BUFFER) {
+    c.w.error(Err.bitOffset);
+    return null;
+  }
   if (v === undefined) {
     const bs = new ByteString(Buffer.alloc(need));
     db.add(key, bs);
     return { bs, grew: true };
-  }
-  if (!isStringValue(v)) {
-    c.w.error(Err.wrongType);
-    return null;
   }
   let bs: ByteString;
   if (typeof v === 'string') {
@@ -80,6 +90,12 @@ function stringForBitWrite(c: Client, key: string, maxbit: number): { bs: ByteSt
     bs = v as ByteString;
   }
   const grew = bs.len < need;
+  if (need > bs.buf.length && bs.buf.length + 1024 * 1024 > MAX_BUFFER) {
+    // Growing by the usual 1 MB would pass the largest Buffer: exact size.
+    const nb = Buffer.allocUnsafe(need);
+    bs.buf.copy(nb, 0, 0, bs.len);
+    bs.buf = nb;
+  }
   bs.ensureLength(need);
   return { bs, grew };
 }

@@ -323,4 +323,26 @@ describe('bitmaps of 2^32 bits against redis-server', () => {
     combined.push(['GETRANGE', 'c', '0', '-1']);
     await timed(combined);
   });
+
+  it('with proto-max-bulk-len past 4 GB, a bit write past the largest Buffer is an error, not a crash', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    // Sinew only: redis-server would allocate the 5 GB.
+    const [ours] = await d.pair(0);
+    assert.equal(await ours.raw('CONFIG', 'SET', 'proto-max-bulk-len', '8000000000'), '+OK\r\n');
+    try {
+      const offsetErr = '-ERR bit offset is not an integer or out of range\r\n';
+      assert.equal(await ours.raw('SETBIT', 'k', '40000000000', '1'), offsetErr);
+      assert.equal(await ours.raw('BITFIELD', 'k', 'SET', 'u8', '34359738367', '1'), offsetErr);
+      assert.equal(await ours.raw('BITFIELD', 'k', 'GET', 'u8', '34359738367'), '*1\r\n:0\r\n');
+      assert.equal(await ours.raw('EXISTS', 'k'), ':0\r\n');
+      assert.equal(await ours.raw('SET', 'k', 'abc'), '+OK\r\n');
+      assert.equal(await ours.raw('SETBIT', 'k', '40000000000', '1'), offsetErr);
+      assert.equal(await ours.raw('GETBIT', 'k', '40000000000'), ':0\r\n');
+      assert.equal(await ours.raw('GET', 'k'), '$3\r\nabc\r\n');
+      assert.equal(await ours.raw('LPUSH', 'l', 'x'), ':1\r\n');
+      assert.match(await ours.raw('SETBIT', 'l', '40000000000', '1'), /^-WRONGTYPE/);
+    } finally {
+      await ours.raw('CONFIG', 'SET', 'proto-max-bulk-len', '536870912');
+    }
+  });
 });
