@@ -70,7 +70,6 @@ describe('bitmaps of 2^32 bits against redis-server', () => {
       const ms = performance.now() - t0;
       theirs.send(...cmd);
       const rb = await theirs.nextRaw(60_000);
-      if (process.env.BITS_DEBUG) console.log(label, ms.toFixed(0), (performance.now() - t0 - ms).toFixed(0));
       assert.equal(ra, rb, `reply of: ${label}`);
       assert.ok(ms < MAX_MS, `${label} took ${ms.toFixed(0)} ms`);
     }
@@ -162,9 +161,6 @@ describe('bitmaps of 2^32 bits against redis-server', () => {
       ['BITPOS', 'n', '0', '0', '-2'],
       ['BITPOS', 'n', '1', '-1'],
       ['BITPOS', 'n', '0', '2147483648', '4294967294', 'BIT'],
-      ['BITOP', 'AND', 'x', 'b', 'n'],
-      ['BITCOUNT', 'x'],
-      ['BITPOS', 'x', '1'],
       ['BITOP', 'XOR', 'x', 'b', 'n'],
       ['BITCOUNT', 'x'],
       ['BITPOS', 'x', '0'],
