@@ -3,6 +3,7 @@
  * BITFIELD, BITFIELD_RO. Writes mutate a ByteString in place (a plain
  * string value is converted once), so a bit update is O(1).
  */
+import { constants as bufferConstants } from 'node:buffer';
 import type { HandlerMap } from './table.js';
 import type { Client } from '../server/client.js';
 import { Err } from '../protocol/errors.js';
@@ -22,7 +23,12 @@ import {
   setField,
   setFieldSmall,
   POPCOUNT8,
+  BLOCK,
+  ZEROS,
 } from '../types/bitmap.js';
+
+/** Bytes in the largest Buffer. */
+const MAX_BUFFER = bufferConstants.MAX_LENGTH;
 
 const BITFIELD_TYPE_ERR =
   'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
@@ -61,14 +67,20 @@ function stringForBitWrite(c: Client, key: string, maxbit: number): { bs: ByteSt
   const db = c.db;
   const need = Math.floor(maxbit / 8) + 1;
   const v = db.lookup(key);
+  if (v !== undefined && !isStringValue(v)) {
+    c.w.error(Err.wrongType);
+    return null;
+  }
+  // Only reachable with proto-max-bulk-len raised past 4 GB: a value
+  // larger than a Buffer can be is refused rather than crash the server.
+  if (need > MAX_BUFFER) {
+    c.w.error(Err.bitOffset);
+    return null;
+  }
   if (v === undefined) {
     const bs = new ByteString(Buffer.alloc(need));
     db.add(key, bs);
     return { bs, grew: true };
-  }
-  if (!isStringValue(v)) {
-    c.w.error(Err.wrongType);
-    return null;
   }
   let bs: ByteString;
   if (typeof v === 'string') {
@@ -78,6 +90,12 @@ function stringForBitWrite(c: Client, key: string, maxbit: number): { bs: ByteSt
     bs = v as ByteString;
   }
   const grew = bs.len < need;
+  if (need > bs.buf.length && bs.buf.length + 1024 * 1024 > MAX_BUFFER) {
+    // Growing by the usual 1 MB would pass the largest Buffer: exact size.
+    const nb = Buffer.allocUnsafe(need);
+    bs.buf.copy(nb, 0, 0, bs.len);
+    bs.buf = nb;
+  }
   bs.ensureLength(need);
   return { bs, grew };
 }
@@ -264,25 +282,39 @@ const enum BitOp {
 }
 
 /**
- * res[0..n) = res OP s (NOT: res = ~res), a 32-bit word at a time when both
- * buffers are word aligned (large buffers are), then byte by byte.
+ * res[0..n) = res OP s (NOT: res = ~s), n <= both lengths. `res` is a
+ * buffer of its own (word aligned); `s` is copied when it is not aligned.
+ * 32-bit words a block at a time; under AND, OR and XOR a block of zeros
+ * in `s` is settled without touching words (AND zeroes it, the others skip
+ * it), so sparse keys of 512 MB combine in a fraction of a second.
  */
 function combine(res: Buffer, s: Buffer, n: number, op: BitOp): void {
-  let j = 0;
-  if (n >= 64 && (res.byteOffset & 3) === 0 && (s.byteOffset & 3) === 0) {
-    const words = n >> 2;
-    const rw = new Uint32Array(res.buffer, res.byteOffset, words);
-    const sw = new Uint32Array(s.buffer, s.byteOffset, words);
-    if (op === BitOp.And) for (let k = 0; k < words; k++) rw[k] &= sw[k];
-    else if (op === BitOp.Or) for (let k = 0; k < words; k++) rw[k] |= sw[k];
-    else if (op === BitOp.Xor) for (let k = 0; k < words; k++) rw[k] ^= sw[k];
-    else for (let k = 0; k < words; k++) rw[k] = ~rw[k];
-    j = words << 2;
+  if (s.byteOffset % 4 !== 0) s = Buffer.from(s.subarray(0, n));
+  const words = Math.floor(n / 4);
+  const rw = new Uint32Array(res.buffer, res.byteOffset, words);
+  const sw = new Uint32Array(s.buffer, s.byteOffset, words);
+  const wordsPerBlock = BLOCK / 4;
+  for (let k = 0; k < words; k += wordsPerBlock) {
+    const kEnd = Math.min(k + wordsPerBlock, words);
+    if (op === BitOp.Not) {
+      for (let j = k; j < kEnd; j++) rw[j] = ~sw[j];
+      continue;
+    }
+    const at = k * 4;
+    const bytes = (kEnd - k) * 4;
+    if (ZEROS.compare(s, at, at + bytes, 0, bytes) === 0) {
+      if (op === BitOp.And) res.fill(0, at, at + bytes);
+      continue;
+    }
+    if (op === BitOp.And) for (let j = k; j < kEnd; j++) rw[j] &= sw[j];
+    else if (op === BitOp.Or) for (let j = k; j < kEnd; j++) rw[j] |= sw[j];
+    else for (let j = k; j < kEnd; j++) rw[j] ^= sw[j];
   }
+  let j = words * 4;
   if (op === BitOp.And) for (; j < n; j++) res[j] &= s[j];
   else if (op === BitOp.Or) for (; j < n; j++) res[j] |= s[j];
   else if (op === BitOp.Xor) for (; j < n; j++) res[j] ^= s[j];
-  else for (; j < n; j++) res[j] = ~res[j] & 0xff;
+  else for (; j < n; j++) res[j] = ~s[j] & 0xff;
 }
 
 /** BITOP AND|OR|XOR|NOT destkey key [key ...] */
@@ -323,11 +355,12 @@ function bitop(c: Client, argv: string[]): void {
     c.w.int(0);
     return;
   }
+  // Buffer.alloc is never taken from the pool: offset 0, word aligned.
   const res = Buffer.alloc(maxlen);
-  srcs[0].copy(res, 0);
   if (op === BitOp.Not) {
-    combine(res, res, maxlen, BitOp.Not);
+    combine(res, srcs[0], maxlen, BitOp.Not);
   } else {
+    srcs[0].copy(res, 0);
     for (let i = 1; i < srcs.length; i++) {
       const s = srcs[i];
       combine(res, s, s.length, op);

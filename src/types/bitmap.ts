@@ -13,11 +13,33 @@ export type ByteSource = string | Buffer;
 export const POPCOUNT8 = new Uint8Array(256);
 for (let i = 1; i < 256; i++) POPCOUNT8[i] = (i & 1) + POPCOUNT8[i >> 1];
 
-function popcount32(x: number): number {
-  x = x - ((x >>> 1) & 0x55555555);
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  x = (x + (x >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(x, 0x01010101) >>> 24;
+/*
+ * Offsets here are byte indexes up to 2^29 (and more with a larger
+ * proto-max-bulk-len) and bit positions up to 2^32 - 1: they are divided
+ * and reduced with plain arithmetic (Math.floor(x / 8), x % 8), never with
+ * the 32-bit operators, which are kept for byte and word values.
+ *
+ * Long ranges go a block at a time: a block of all zeros (or all ones) is
+ * recognised by one native comparison, so a mostly empty 512 MB value is
+ * scanned in tens of milliseconds.
+ */
+
+/** Bytes compared at once against a block of zeros or ones (a multiple of 4). */
+export const BLOCK = 65536;
+/** BLOCK zero bytes, and BLOCK 0xff bytes. */
+export const ZEROS = Buffer.alloc(BLOCK);
+const ONES = Buffer.alloc(BLOCK, 0xff);
+
+/** Below this many bytes, ranges are walked byte by byte. */
+const SHORT = 64;
+
+let scratch: Buffer | null = null;
+
+/** Bytes [from, from + n) of a latin1 string (n <= BLOCK), copied into a shared buffer aligned to 4. */
+function stringBlock(s: string, from: number, n: number): Buffer {
+  if (scratch === null) scratch = Buffer.alloc(BLOCK);
+  scratch.write(s.substring(from, from + n), 0, n, 'latin1');
+  return scratch;
 }
 
 /** Byte at index i of the source (0 beyond len). */
@@ -26,25 +48,77 @@ export function byteAt(src: ByteSource, len: number, i: number): number {
   return typeof src === 'string' ? src.charCodeAt(i) : src[i];
 }
 
+/** Set bits in words [from, to) of w. */
+function countWords(w: Uint32Array, from: number, to: number): number {
+  let n = 0;
+  let k = from;
+  while (k < to) {
+    // Per-byte counts (at most 8 per word) add up in the bytes of `acc`
+    // for 30 words (at most 240 per byte) before they are summed.
+    const stop = Math.min(k + 30, to);
+    let acc = 0;
+    for (; k < stop; k++) {
+      let x = w[k];
+      x = x - ((x >>> 1) & 0x55555555);
+      x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+      acc += (x + (x >>> 4)) & 0x0f0f0f0f;
+    }
+    acc = (acc & 0x00ff00ff) + ((acc >>> 8) & 0x00ff00ff);
+    n += (acc & 0xffff) + (acc >>> 16);
+  }
+  return n;
+}
+
+/** Set bits in bytes [from, to) of a buffer. */
+function countBuffer(b: Buffer, from: number, to: number): number {
+  let n = 0;
+  let i = from;
+  if (to - i >= SHORT) {
+    // Leading bytes up to 4-byte alignment of the underlying memory.
+    while ((b.byteOffset + i) % 4 !== 0) n += POPCOUNT8[b[i++]];
+    const words = Math.floor((to - i) / 4);
+    const w = new Uint32Array(b.buffer, b.byteOffset + i, words);
+    for (let k = 0; k < words; k += BLOCK / 4) {
+      const kEnd = Math.min(k + BLOCK / 4, words);
+      const at = i + k * 4;
+      const bytes = (kEnd - k) * 4;
+      if (ZEROS.compare(b, at, at + bytes, 0, bytes) !== 0) n += countWords(w, k, kEnd);
+    }
+    i += words * 4;
+  }
+  while (i < to) n += POPCOUNT8[b[i++]];
+  return n;
+}
+
 /** Number of set bits in bytes [start, end] (inclusive, both within the source). */
 export function popcount(src: ByteSource, start: number, end: number): number {
+  const stop = end + 1;
+  if (typeof src !== 'string') return countBuffer(src, start, stop);
   let n = 0;
-  if (typeof src === 'string') {
-    for (let i = start; i <= end; i++) n += POPCOUNT8[src.charCodeAt(i) & 0xff];
+  if (stop - start < SHORT) {
+    for (let i = start; i < stop; i++) n += POPCOUNT8[src.charCodeAt(i) & 0xff];
     return n;
   }
-  let i = start;
-  const stop = end + 1;
-  // Leading bytes up to 4-byte alignment of the underlying memory.
-  while (i < stop && ((src.byteOffset + i) & 3) !== 0) n += POPCOUNT8[src[i++]];
-  const words = (stop - i) >> 2;
-  if (words > 0) {
-    const w = new Uint32Array(src.buffer, src.byteOffset + i, words);
-    for (let k = 0; k < words; k++) n += popcount32(w[k]);
-    i += words << 2;
+  for (let i = start; i < stop; i += BLOCK) {
+    const m = Math.min(BLOCK, stop - i);
+    n += countBuffer(stringBlock(src, i, m), 0, m);
   }
-  while (i < stop) n += POPCOUNT8[src[i++]];
   return n;
+}
+
+/** Index of the first byte in [from, to) of a buffer that is not `skip` (0x00 or 0xff), or `to`. */
+function skipInBuffer(b: Buffer, from: number, to: number, skip: number): number {
+  let i = from;
+  if (to - i >= SHORT) {
+    const same = skip === 0 ? ZEROS : ONES;
+    for (;;) {
+      const n = Math.min(BLOCK, to - i);
+      if (n < SHORT || same.compare(b, i, i + n, 0, n) !== 0) break;
+      i += n;
+    }
+  }
+  while (i < to && b[i] === skip) i++;
+  return i;
 }
 
 /**
@@ -52,25 +126,24 @@ export function popcount(src: ByteSource, start: number, end: number): number {
  * or `to` when every byte equals it.
  */
 function skipBytes(src: ByteSource, from: number, to: number, skip: number): number {
-  let i = from;
-  if (typeof src === 'string') {
+  if (typeof src !== 'string') return skipInBuffer(src, from, to, skip);
+  if (to - from < SHORT) {
+    let i = from;
     while (i < to && src.charCodeAt(i) === skip) i++;
     return i;
   }
-  while (i < to && ((src.byteOffset + i) & 3) !== 0) {
-    if (src[i] !== skip) return i;
-    i++;
+  for (let i = from; i < to; i += BLOCK) {
+    const n = Math.min(BLOCK, to - i);
+    const k = skipInBuffer(stringBlock(src, i, n), 0, n, skip);
+    if (k < n) return i + k;
   }
-  const words = (to - i) >> 2;
-  if (words > 0) {
-    const w = new Uint32Array(src.buffer, src.byteOffset + i, words);
-    const skipWord = skip === 0 ? 0 : 0xffffffff;
-    let k = 0;
-    while (k < words && w[k] === skipWord) k++;
-    i += k << 2;
-  }
-  while (i < to && src[i] === skip) i++;
-  return i;
+  return to;
+}
+
+/** First bit k in [from, to] (0 = most significant) of byte v equal to `bit`, or -1. */
+function bitInByte(v: number, from: number, to: number, bit: 0 | 1): number {
+  for (let k = from; k <= to; k++) if (((v >> (7 - k)) & 1) === bit) return k;
+  return -1;
 }
 
 /**
@@ -78,28 +151,31 @@ function skipBytes(src: ByteSource, from: number, to: number, skip: number): num
  * [sb, eb] of the source (both inside the string), or -1 when none is.
  */
 export function findBit(src: ByteSource, len: number, sb: number, eb: number, bit: 0 | 1): number {
-  const target = bit ? 0 : 0xff; // a byte with no match
-  let pos = sb;
-  // Leading partial byte.
-  while (pos <= eb && (pos & 7) !== 0) {
-    if (((byteAt(src, len, pos >> 3) >> (7 - (pos & 7))) & 1) === bit) return pos;
-    pos++;
+  if (sb > eb) return -1;
+  let byte = Math.floor(sb / 8);
+  const lastByte = Math.floor(eb / 8);
+  const firstBit = sb - byte * 8;
+  const lastBit = eb - lastByte * 8;
+  if (byte === lastByte) {
+    const k = bitInByte(byteAt(src, len, byte), firstBit, lastBit, bit);
+    return k < 0 ? -1 : byte * 8 + k;
   }
-  if (pos > eb) return -1;
-  // Whole bytes.
-  const lastWhole = (eb + 1) >> 3; // exclusive byte bound of the whole bytes
-  let byte = pos >> 3;
-  if (byte < lastWhole) {
-    byte = skipBytes(src, byte, lastWhole, target);
-    if (byte < lastWhole) {
-      const v = byteAt(src, len, byte);
-      for (let k = 0; k < 8; k++) if (((v >> (7 - k)) & 1) === bit) return byte * 8 + k;
-    }
-    pos = lastWhole * 8;
+  // Leading partial byte.
+  if (firstBit !== 0) {
+    const k = bitInByte(byteAt(src, len, byte), firstBit, 7, bit);
+    if (k >= 0) return byte * 8 + k;
+    byte++;
+  }
+  // Whole bytes, the last one included when the range ends on its last bit.
+  const wholeEnd = lastBit === 7 ? lastByte + 1 : lastByte;
+  if (byte < wholeEnd) {
+    const f = skipBytes(src, byte, wholeEnd, bit ? 0 : 0xff);
+    if (f < wholeEnd) return f * 8 + bitInByte(byteAt(src, len, f), 0, 7, bit);
   }
   // Trailing partial byte.
-  for (; pos <= eb; pos++) {
-    if (((byteAt(src, len, pos >> 3) >> (7 - (pos & 7))) & 1) === bit) return pos;
+  if (lastBit !== 7) {
+    const k = bitInByte(byteAt(src, len, lastByte), 0, lastBit, bit);
+    if (k >= 0) return lastByte * 8 + k;
   }
   return -1;
 }
