@@ -2,9 +2,11 @@
 // Runs one example end to end against a Sinew it starts on a free port:
 //   npm run example -- cache-aside | celery | events | data-structures
 // With REDIS_URL set, uses that server instead of starting Sinew.
-import { spawn } from 'node:child_process';
+// Compiles the project first, unless dist/ is already newer than every source.
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import net from 'node:net';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,6 +27,16 @@ function freePort() {
 function start(cmd, args, opts = {}) {
   const p = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...opts, env: { ...process.env, ...opts.env } });
   return p;
+}
+
+/** SIGTERM, then waits for the process to be gone (SIGKILL after `ms`). */
+function stop(p, ms = 30000) {
+  return new Promise((resolve) => {
+    if (p.exitCode !== null || p.signalCode !== null) return resolve();
+    p.once('exit', () => resolve());
+    p.kill('SIGTERM');
+    setTimeout(() => p.kill('SIGKILL'), ms).unref();
+  });
 }
 
 function runToEnd(cmd, args, opts = {}) {
@@ -55,7 +67,7 @@ const examples = {
       await waitHttp(`http://127.0.0.1:${port}/stats`);
       await runToEnd(PY, ['drive.py', `http://127.0.0.1:${port}`, '1000'], { cwd: join(ex, 'cache-aside') });
     } finally {
-      api.kill('SIGTERM');
+      await stop(api);
     }
   },
   async celery(url) {
@@ -65,7 +77,10 @@ const examples = {
     try {
       await runToEnd(PY, ['run.py', '100'], { cwd, env });
     } finally {
-      worker.kill('SIGTERM');
+      // A worker shutting down can still have a BRPOP in flight: a message the
+      // server hands it then is lost. redelivery.py must be the only consumer,
+      // so it starts once this worker has exited.
+      await stop(worker);
     }
     await runToEnd(PY, ['redelivery.py'], { cwd, env });
   },
@@ -85,6 +100,41 @@ const examples = {
 if (!examples[name]) {
   console.error(`usage: npm run example -- ${Object.keys(examples).join(' | ')}`);
   process.exit(2);
+}
+
+/** Every file under dir (recursively) whose name ends with one of exts. */
+function walk(dir, exts, out = []) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) walk(p, exts, out);
+    else if (exts.some((x) => e.name.endsWith(x)) && !e.name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+function mtime(p) {
+  try {
+    return statSync(p).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
+/** The sources under src/ whose output in dist/src is missing or older than them (or than tsconfig.json). */
+function staleSources() {
+  const config = mtime(join(root, 'tsconfig.json'));
+  return walk(join(root, 'src'), ['.ts', '.json']).filter((src) => {
+    const out = join(root, 'dist', relative(root, src)).replace(/\.ts$/, '.js');
+    const built = mtime(out);
+    return built < 0 || built < mtime(src) || built < config;
+  });
+}
+
+const stale = staleSources();
+if (stale.length > 0) {
+  console.error(`# compiling (${stale.length} changed source${stale.length === 1 ? '' : 's'}, e.g. ${relative(root, stale[0])})`);
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', root], { stdio: 'inherit' });
+  if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 }
 
 let server = null;

@@ -1,7 +1,7 @@
 /**
  * Sinew's public API: start an embedded server.
  *
- *   import { startServer } from 'sinew';
+ *   import { startServer } from '@sinew-db/server';
  *   const s = await startServer({ port: 0 });
  *   // s.port, s.url ("redis://127.0.0.1:PORT")
  *   await s.close();

@@ -561,7 +561,7 @@ export const serverCommands: HandlerMap = {
       c.w.error(err);
       return;
     }
-    server.log.warning('Redis is now ready to exit, bye bye...');
+    server.log.warning('Sinew is now ready to exit, bye bye...');
     void server.close();
   },
 };
