@@ -420,7 +420,7 @@ function memoryStats(c: Client): void {
   const overhead = startup + clientsNormal + dbOverhead;
   const keys = server.keyspace.totalKeys();
   const dataset = Math.max(0, used - overhead);
-  const peak = Math.max(used, peakSeen(used));
+  const peak = c.server.samplePeakMemory(used);
   const w = c.w;
   w.map(27 + dbs.length);
   const int = (k: string, v: number) => {
@@ -467,11 +467,6 @@ function memoryStats(c: Client): void {
   int('fragmentation.bytes', mu.rss - used);
 }
 
-let peakMemory = 0;
-function peakSeen(used: number): number {
-  if (used > peakMemory) peakMemory = used;
-  return peakMemory;
-}
 
 // ---------------------------------------------------------------- DEBUG
 
@@ -584,15 +579,8 @@ const DEBUG_HELP = [
   '    Prints this help.',
 ];
 
-/** State the DEBUG command changes that other modules may read. */
-export const debugState = {
-  /** DEBUG QUICKLIST-PACKED-THRESHOLD (bytes; default 1GB). */
-  quicklistPackedThreshold: 1 << 30,
-  /** DEBUG SET-SKIP-CHECKSUM-VALIDATION. */
-  skipChecksumValidation: false,
-  /** DEBUG PAUSE-CRON. */
-  pauseCron: false,
-};
+/** DEBUG subcommands of Redis's help that tune internals Sinew does not have. */
+const UNSUPPORTED_DEBUG = new Set(['quicklist-packed-threshold', 'set-skip-checksum-validation', 'replybuffer', 'aof-flush-sleep']);
 
 const TYPE_CODE: Record<string, number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4, stream: 6 };
 
@@ -1015,14 +1003,6 @@ function debug(c: Client, argv: string[]): void {
   } else if (s === 'set-active-expire' && argc === 3) {
     server.keyspace.activeExpireEnabled = (parseInt(argv[2], 10) || 0) !== 0;
     c.w.ok();
-  } else if (s === 'quicklist-packed-threshold' && argc === 3) {
-    const v = parseMemory(argv[2]);
-    if (v === null || v < 0 || v > 4 * 1024 * 1024 * 1024) {
-      c.w.error('ERR argument must be a memory value bigger than 1 and smaller than 4gb');
-      return;
-    }
-    debugState.quicklistPackedThreshold = v === 0 ? 1 << 30 : v;
-    c.w.ok();
   } else if (s === 'digest' && argc === 2) {
     c.w.simple(datasetDigest(server));
   } else if (s === 'digest-value' && argc >= 2) {
@@ -1057,13 +1037,6 @@ function debug(c: Client, argv: string[]): void {
         c.w.error('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
         return;
       }
-    }
-    const hook = (server as unknown as { debugReloadHook?: (nosave: boolean) => string | null }).debugReloadHook;
-    if (typeof hook === 'function') {
-      const err = hook(nosave);
-      if (err === null) c.w.ok();
-      else c.w.error(err);
-      return;
     }
     // No persistence: saving the RDB fails, as when Redis's rdbSave fails.
     if (nosave) c.w.error('ERR Error trying to load the RDB dump, check server logs.');
@@ -1125,15 +1098,12 @@ function debug(c: Client, argv: string[]): void {
     );
   } else if (s === 'structsize' && argc === 2) {
     c.w.bulk('bits:64 robj:16 dictentry:24 sdshdr5:1 sdshdr8:3 sdshdr16:5 sdshdr32:9 sdshdr64:17 ');
-  } else if ((s === 'pause-cron' || s === 'set-skip-checksum-validation' || s === 'replybuffer-resizing') && argc === 3) {
-    const on = (parseInt(argv[2], 10) || 0) !== 0;
-    if (s === 'pause-cron') debugState.pauseCron = on;
-    else if (s === 'set-skip-checksum-validation') debugState.skipChecksumValidation = on;
+  } else if (s === 'pause-cron' && argc === 3) {
+    server.cronPaused = (parseInt(argv[2], 10) || 0) !== 0;
     c.w.ok();
-  } else if (s === 'replybuffer' && argc === 4) {
-    c.w.ok();
-  } else if (s === 'aof-flush-sleep' && argc === 3) {
-    c.w.ok();
+  } else if (UNSUPPORTED_DEBUG.has(s)) {
+    // Redis tunes internals Sinew does not have (quicklist nodes, RDB checksums, reply buffer resizing, AOF flushing).
+    c.w.error(`ERR DEBUG ${argv[1].toUpperCase()} is not supported by Sinew`);
   } else if (s === 'config-rewrite-force-all' && argc === 2) {
     if (server.configFile === '') {
       c.w.error('ERR CONFIG-REWRITE-FORCE-ALL failed: The server is running without a config file');

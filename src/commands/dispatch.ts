@@ -150,6 +150,7 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   if (server.timing.cmd !== null) finishTiming(server, t0);
   if (server.callDepth === 0) {
     ks.now = ks.clock === systemClock ? Math.floor(TIME_ORIGIN + t0) : ks.clock.now();
+    ks.noTouch = (c.flags & ClientFlag.NoTouch) !== 0 && cmd.name !== 'touch';
     server.tracking.current = c;
   }
   server.callDepth++;

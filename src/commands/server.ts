@@ -26,7 +26,6 @@ export function bytesToHuman(n: number): string {
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'module_list', 'errorstats', 'cluster', 'keyspace'];
 const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 7), 'module_list', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace'];
 
-let peakMemory = 0;
 
 function infoSection(server: Server, name: string): string | null {
   const lines: string[] = [];
@@ -86,7 +85,7 @@ function infoSection(server: Server, name: string): string | null {
     }
     case 'memory': {
       const used = server.usedMemory();
-      if (used > peakMemory) peakMemory = used;
+      const peakMemory = server.samplePeakMemory(used);
       const mu = process.memoryUsage();
       const maxmem = cfg.maxmemory;
       const total = os.totalmem();

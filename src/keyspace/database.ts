@@ -98,6 +98,8 @@ export class Database {
 
   /** Records an access for LRU/LFU eviction. */
   touch(key: string): void {
+    // CLIENT NO-TOUCH: the command under way leaves access times alone.
+    if (this.ks.noTouch) return;
     const access = this.access!;
     if (this.accessMode === 'lru') access.set(key, this.ks.now);
     else access.set(key, lfuTouch(access.get(key), this.ks.now, this.lfuLogFactor, this.lfuDecayTime));
@@ -120,6 +122,7 @@ export class Database {
   /** Adds a key that does not exist yet. */
   add(key: string, v: Value): void {
     this.dict.set(key, v);
+    if (this.access !== null) this.created(key);
     if (this.ks.readyHook !== null) this.ks.readyHook(this, key);
     if (this.ks.newKeyHook !== null) this.ks.newKeyHook(this, key);
   }
@@ -131,6 +134,7 @@ export class Database {
     const dict = this.dict;
     const before = dict.size;
     dict.set(key, v);
+    if (this.access !== null) this.created(key);
     if (dict.size !== before) {
       if (this.ks.readyHook !== null) this.ks.readyHook(this, key);
       if (this.ks.newKeyHook !== null) this.ks.newKeyHook(this, key);
@@ -138,6 +142,15 @@ export class Database {
       this.expires.delete(key);
       if (this.bigExpires !== null) this.bigExpires.delete(key);
     }
+  }
+
+  /**
+   * A new value object: under LRU its access time is now (Redis stamps every
+   * object it creates, whichever client); under LFU a new key starts at the
+   * initial counter (no record) and a replaced value keeps its counter.
+   */
+  private created(key: string): void {
+    if (this.accessMode === 'lru') this.access!.set(key, this.ks.now);
   }
 
   /** Replaces the value of an existing key, keeping its TTL. */

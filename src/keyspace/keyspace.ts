@@ -17,6 +17,8 @@ export class Keyspace {
   dbs: Database[];
   /** Time (ms) as seen by the running command: fixed for the duration of one command. */
   now = Date.now();
+  /** Set while a command of a CLIENT NO-TOUCH client runs (other than TOUCH): lookups record no access. */
+  noTouch = false;
   clock: Clock;
   hits = 0;
   misses = 0;

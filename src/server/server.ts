@@ -700,7 +700,11 @@ export class Server {
   }
 
   /** Periodic work: active expiry, idle client timeouts, stats sampling. */
+  /** DEBUG PAUSE-CRON: the periodic work stops until it is resumed. */
+  cronPaused = false;
+
   cron(): void {
+    if (this.cronPaused) return;
     this.cronLoops++;
     this.keyspace.activeExpireCycle(this.config.hz, this.config.getInt('active-expire-effort'));
     const now = Date.now();
@@ -724,6 +728,7 @@ export class Server {
       }
     }
     this.blocking.checkTimeouts(now);
+    if ((this.cronLoops & 7) === 0) this.samplePeakMemory();
     // soft output limits need time to pass even without new output
     for (const c of this.clients.values()) if (c.softLimit !== null) c.checkOutputLimits();
   }
@@ -754,6 +759,14 @@ export class Server {
   usedMemory(): number {
     const m = process.memoryUsage();
     return m.heapUsed + m.external;
+  }
+
+  /** The highest used memory seen (sampled by the cron and whenever memory is read). */
+  private peakMemory = 0;
+
+  samplePeakMemory(used = this.usedMemory()): number {
+    if (used > this.peakMemory) this.peakMemory = used;
+    return this.peakMemory;
   }
 }
 

@@ -250,3 +250,34 @@ describe('memory of an aborted large request', () => {
     }
   });
 });
+
+describe('CLIENT NO-TOUCH', () => {
+  it('commands of a NO-TOUCH client leave access times alone, except TOUCH', async () => {
+    const clock = { t: 1_700_000_000_000, now(): number { return this.t; } };
+    const srv = await startServer({ port: 0, clock, hz: 1, 'maxmemory-policy': 'allkeys-lru' });
+    const c = await RawClient.connect(srv.port);
+    const quiet = await RawClient.connect(srv.port);
+    try {
+      assert.equal(await quiet.call('CLIENT', 'NO-TOUCH', 'ON'), 'OK');
+      await c.call('SET', 'a', '1');
+      await c.call('RPUSH', 'l', 'x');
+      clock.t += 10_000;
+      await quiet.call('GET', 'a');
+      await quiet.call('LPUSH', 'l', 'y');
+      await quiet.call('EVAL', "return redis.call('GET', KEYS[1])", '1', 'a');
+      assert.equal(await c.call('OBJECT', 'IDLETIME', 'a'), 10);
+      assert.equal(await c.call('OBJECT', 'IDLETIME', 'l'), 10);
+      await quiet.call('TOUCH', 'a');
+      assert.equal(await c.call('OBJECT', 'IDLETIME', 'a'), 0);
+      clock.t += 5_000;
+      await quiet.call('CLIENT', 'NO-TOUCH', 'OFF');
+      await quiet.call('GET', 'a');
+      assert.equal(await c.call('OBJECT', 'IDLETIME', 'a'), 0);
+      assert.equal(await c.raw('CLIENT', 'NO-TOUCH', 'maybe'), '-ERR syntax error\r\n');
+    } finally {
+      c.close();
+      quiet.close();
+      await srv.close();
+    }
+  });
+});
