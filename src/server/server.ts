@@ -756,9 +756,9 @@ export class Server {
     return this.commands.lookupFull(fullname);
   }
 
+  /** INFO used_memory: the evictor's estimate of live memory (the figure compared with maxmemory). */
   usedMemory(): number {
-    const m = process.memoryUsage();
-    return m.heapUsed + m.external;
+    return this.evictor.usedMemory(true);
   }
 
   /** The highest used memory seen (sampled by the cron and whenever memory is read). */

@@ -3,6 +3,24 @@ import assert from 'node:assert/strict';
 import { startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { collectGarbage } from '../../src/server/memory.js';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../helpers/servers.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/sinew-server.js', import.meta.url));
+
+/** The Node options the sinew-server command starts with (its first line). */
+function serverNodeOptions(): string[] {
+  const first = readFileSync(BIN, 'utf8').split('\n', 1)[0];
+  const m = /^#!\S*env -S node(.*)$/.exec(first);
+  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
+}
+
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
 
 /** Live heap after a full collection: later readings can only be higher until keys are removed. */
 async function liveMemory(s: { server: { evictor: { usedMemory(): number } } }): Promise<number> {
@@ -20,6 +38,61 @@ async function fill(c: RawClient, n: number, prefix = 'k'): Promise<void> {
 }
 
 describe('maxmemory and eviction', () => {
+  it('a sustained write load keeps used_memory within 10% of maxmemory and RSS within 2 x maxmemory of the idle process', { skip: process.platform !== 'linux' && 'reads /proc' }, async (t) => {
+    // The sinew-server program in its own process (its own heap and RSS),
+    // 20 MB allkeys-lru, 100,000 writes of 1 KB values to distinct keys
+    // (about 100 MB written), pipelined 500 at a time; INFO memory and
+    // VmRSS are sampled between every batch.
+    const MAX = 20 * 1024 * 1024;
+    const port = await freePort();
+    const p = spawn(
+      process.execPath,
+      [...serverNodeOptions(), BIN, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', '20mb', '--maxmemory-policy', 'allkeys-lru'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    p.stdout!.on('data', (b: Buffer) => (out += b.toString('latin1')));
+    let c: RawClient | null = null;
+    try {
+      const deadline = Date.now() + 10000;
+      while (!out.includes('Ready to accept connections')) {
+        assert.ok(Date.now() < deadline && p.exitCode === null, `server did not start: ${out}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      const idleRss = rssOf(p.pid!);
+      c = await RawClient.connect(port);
+      const v = 'v'.repeat(1024);
+      let maxUsed = 0;
+      let maxRss = 0;
+      const sample = async () => {
+        const used = Number(/used_memory:(\d+)/.exec(String(await c!.call('INFO', 'memory')))![1]);
+        maxUsed = Math.max(maxUsed, used);
+        maxRss = Math.max(maxRss, rssOf(p.pid!));
+      };
+      const BATCH = 500;
+      for (let i = 0; i < 100_000; i += BATCH) {
+        for (let j = i; j < i + BATCH; j++) c.send('SET', `key:${j}`, v);
+        for (let j = i; j < i + BATCH; j++) {
+          const r = await c.nextRaw();
+          if (r !== '+OK\r\n') assert.fail(`SET key:${j} answered ${r.trim()}`);
+        }
+        await sample();
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      await sample();
+      const mb = (x: number) => `${(x / 1048576).toFixed(1)} MB`;
+      t.diagnostic(`peak used_memory ${mb(maxUsed)}, peak RSS ${mb(maxRss)}, idle RSS ${mb(idleRss)}`);
+      assert.ok(maxUsed <= 1.1 * MAX, `used_memory peaked at ${mb(maxUsed)} (maxmemory 20 MB)`);
+      assert.ok(maxRss <= 2 * MAX + idleRss, `RSS peaked at ${mb(maxRss)}; idle ${mb(idleRss)} + 2 x maxmemory = ${mb(2 * MAX + idleRss)}`);
+      const keys = Number(await c.call('DBSIZE'));
+      assert.ok(keys > 5000 && keys < 20000, `${keys} keys left (about 20 MB of 1 KB values)`);
+    } finally {
+      c?.close();
+      if (p.exitCode === null) p.kill('SIGKILL');
+    }
+  });
+
   it('garbage of recent commands still in the young generation is collected before anything is evicted', async () => {
     const s = await startServer({ port: 0 });
     const c = await RawClient.connect(s.port);
