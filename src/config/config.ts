@@ -289,14 +289,14 @@ const NO_TLS = 'TLS is not implemented; Sinew serves plain TCP and unix sockets 
  */
 const IMPLEMENTED = [
   'active-expire-effort', 'bind', 'busy-reply-threshold', 'client-output-buffer-limit',
-  'client-query-buffer-limit', 'databases', 'dir', 'enable-debug-command',
+  'client-query-buffer-limit', 'daemonize', 'databases', 'dir', 'enable-debug-command',
   'enable-protected-configs', 'hash-max-listpack-entries', 'hash-max-listpack-value', 'hz',
   'latency-monitor-threshold', 'latency-tracking', 'latency-tracking-info-percentiles',
   'lazyfree-lazy-expire', 'lfu-decay-time', 'lfu-log-factor', 'list-max-listpack-size', 'logfile',
   'loglevel', 'maxclients', 'maxmemory', 'maxmemory-policy', 'maxmemory-samples',
   'notify-keyspace-events', 'pidfile', 'port', 'protected-mode', 'proto-max-bulk-len', 'requirepass',
   'set-max-intset-entries', 'shutdown-on-sigint', 'shutdown-on-sigterm', 'slowlog-log-slower-than',
-  'slowlog-max-len', 'tcp-backlog', 'tcp-keepalive', 'timeout', 'tracking-table-max-keys',
+  'slowlog-max-len', 'supervised', 'tcp-backlog', 'tcp-keepalive', 'timeout', 'tracking-table-max-keys',
   'unixsocket', 'unixsocketperm', 'zset-max-listpack-entries', 'zset-max-listpack-value',
 ];
 
@@ -392,8 +392,6 @@ const REFUSED: Record<string, Support> = {
   'oom-score-adj': refusedUnless('oom-score-adj', 'no', 'yes', 'Sinew does not set its OOM score'),
   'socket-mark-id': refusedUnless('socket-mark-id', '0', '1', 'Node.js cannot mark sockets (SO_MARK)'),
   'syslog-enabled': refusedUnless('syslog-enabled', 'no', 'yes', 'logging to syslog is not implemented; use logfile'),
-  daemonize: refusedUnless('daemonize', 'no', 'yes', 'running in the background is not implemented; use a supervisor'),
-  supervised: refusedUnless('supervised', 'no', 'systemd', 'telling a supervisor of readiness is not implemented'),
   'watchdog-period': refusedUnless('watchdog-period', '0', '500', 'the software watchdog is not implemented'),
 };
 

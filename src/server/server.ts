@@ -141,6 +141,8 @@ export class Server {
   onShutdown: (() => void) | null = null;
   /** Config file path, when started from one (CONFIG REWRITE). */
   configFile = '';
+  /** The supervisor told of readiness (INFO process_supervised). */
+  supervisedBy: 'no' | 'upstart' | 'systemd' = 'no';
   /** Hooks run when a client goes away. */
   readonly clientCloseHooks: ((c: Client) => void)[] = [];
   /** A fake client for internal command execution. */

@@ -76,7 +76,7 @@ describe('every directive is implemented, ignored for a reason, or refused when 
     for (const name of ['appendonly', 'save', 'replicaof', 'tls-port', 'cluster-enabled', 'syslog-enabled', 'aclfile']) {
       assert.ok(kinds.get('refused')!.includes(name), `${name} is refused when enabling`);
     }
-    for (const name of ['logfile', 'pidfile', 'unixsocketperm']) {
+    for (const name of ['daemonize', 'supervised', 'logfile', 'pidfile', 'unixsocketperm']) {
       assert.ok(kinds.get('implemented')!.includes(name), `${name} is implemented`);
     }
   });
