@@ -3,9 +3,12 @@
  * as redis-server takes its arguments.
  */
 import { Server } from '../server/server.js';
-import { argsToConfigText, parseConfigText, applyDirectives, FatalConfigError } from '../config/file.js';
+import { argsToConfigText, parseConfigText, applyDirectives, FatalConfigError, errnoText } from '../config/file.js';
 import { SINEW_VERSION, SINEW_PACKAGE_VERSION } from '../server/version.js';
-import { writeFileSync, unlinkSync } from 'node:fs';
+import type { Logger } from '../server/log.js';
+import { writeFileSync, unlinkSync, openSync, accessSync, constants } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { spawn } from 'node:child_process';
 
 function usage(): void {
   process.stderr.write(
@@ -21,6 +24,18 @@ function usage(): void {
   );
 }
 
+/** Set in the environment of the detached child `daemonize yes` starts. */
+const DAEMON_CHILD = 'SINEW_DAEMON_CHILD';
+
+/** Redis's pidfile when daemonized without one (CONFIG_DEFAULT_PID_FILE). */
+const DEFAULT_PIDFILE = '/var/run/redis.pid';
+
+/** What the parent sends the daemon child: the configuration it already validated. */
+interface DaemonConfig {
+  file: string;
+  text: string;
+}
+
 export async function main(argv: string[]): Promise<void> {
   if (argv[0] === '-v' || argv[0] === '--version') {
     process.stdout.write(`Sinew server v=${SINEW_PACKAGE_VERSION} (Redis ${SINEW_VERSION} compatible) node=${process.version}\n`);
@@ -30,26 +45,22 @@ export async function main(argv: string[]): Promise<void> {
     usage();
     return;
   }
+  // The detached child of `daemonize yes` gets its configuration from the
+  // parent (which may have read it from stdin), not from its arguments.
+  const daemonChild = process.env[DAEMON_CHILD] === '1' && typeof process.send === 'function';
+  delete process.env[DAEMON_CHILD];
   let server: Server;
   let configFile = '';
+  let configText = '';
   try {
-    const { file, text } = argsToConfigText(argv);
+    const { file, text } = daemonChild ? await receiveDaemonConfig() : argsToConfigText(argv);
     configFile = file;
+    configText = text;
     const directives = parseConfigText(text, process.cwd());
     server = new Server({});
     applyDirectives(server.config, directives);
     server.reconfigure();
     server.latency.commands.enabled = server.config.getBool('latency-tracking');
-    // Like redis-server, work from `dir` (relative file names resolve there).
-    const dir = server.config.get('dir');
-    if (dir !== '' && dir !== process.cwd()) process.chdir(dir);
-    // ... and CONFIG SET dir moves the process there too.
-    const cfg = server.config;
-    const previous = cfg.onChange;
-    cfg.onChange = (name, value) => {
-      previous?.(name, value);
-      if (name === 'dir') process.chdir(value);
-    };
   } catch (e) {
     if (e instanceof FatalConfigError) {
       process.stderr.write(`\n${e.message}\n`);
@@ -58,9 +69,32 @@ export async function main(argv: string[]): Promise<void> {
     }
     process.exit(1);
   }
+  const cfg = server.config;
+  const log = server.log;
+  // As redis-server: supervision is detected first; a supervised server stays
+  // in the foreground whatever daemonize says.
+  const supervised = daemonChild ? null : detectSupervision(cfg.get('supervised'), log);
+  if (supervised !== null) {
+    // CONFIG GET supervised names the mode found (auto resolves), as in Redis.
+    cfg.set('supervised', supervised);
+    server.supervisedBy = supervised;
+  }
+  const background = cfg.getBool('daemonize') && supervised === null;
+  if (background && !daemonChild) {
+    await daemonize(argv, { file: configFile, text: configText }, cfg.get('logfile') === '' ? '' : resolve(cfg.get('dir'), cfg.get('logfile')));
+    return;
+  }
+  // Like redis-server, work from `dir` (relative file names resolve there).
+  const dir = cfg.get('dir');
+  if (dir !== '' && dir !== process.cwd()) process.chdir(dir);
+  // ... and CONFIG SET dir moves the process there too.
+  const previous = cfg.onChange;
+  cfg.onChange = (name, value) => {
+    previous?.(name, value);
+    if (name === 'dir') process.chdir(value);
+  };
   server.configFile = configFile;
   server.executable = process.argv[1] ?? '';
-  const log = server.log;
   log.notice('oO0OoO0OoO0Oo Sinew is starting oO0OoO0OoO0Oo');
   log.notice(`Sinew version=${SINEW_PACKAGE_VERSION}, Redis compatibility=${SINEW_VERSION}, bits=64, pid=${process.pid}, just started`);
   if (configFile === '') {
@@ -74,8 +108,10 @@ export async function main(argv: string[]): Promise<void> {
     log.warning(`Failed listening on port ${server.config.getInt('port')} (tcp), aborting.`);
     process.exit(1);
   }
-  // pidfile: written once listening, removed at exit (as redis-server does).
-  const pidfile = server.config.get('pidfile');
+  // pidfile: written once listening, removed at exit (as redis-server does);
+  // a daemon without one writes Redis's default.
+  if (background && cfg.get('pidfile') === '') cfg.set('pidfile', DEFAULT_PIDFILE);
+  const pidfile = cfg.get('pidfile');
   if (pidfile !== '') {
     try {
       writeFileSync(pidfile, `${process.pid}\n`);
@@ -87,12 +123,20 @@ export async function main(argv: string[]): Promise<void> {
         }
       });
     } catch (e) {
-      log.warning(`Failed to write PID file: ${(e as Error).message}`);
+      log.warning(`Failed to write PID file: ${errnoText(e)}`);
     }
   }
   log.notice(`Running mode=standalone, port=${server.port}.`);
   log.notice('Server initialized');
   log.notice('Ready to accept connections tcp');
+  // Exits once the server has closed (a signal or SHUTDOWN), telling systemd first.
+  let finishing = false;
+  const finish = () => {
+    if (finishing) return;
+    finishing = true;
+    if (supervised !== 'systemd') process.exit(0);
+    void notifySystemd('STOPPING=1\n', log).finally(() => process.exit(0));
+  };
   let stopping = false;
   const onSignal = (sig: string) => {
     if (stopping) {
@@ -114,7 +158,7 @@ export async function main(argv: string[]): Promise<void> {
       }
     }
     log.warning('Sinew is now ready to exit, bye bye...');
-    void server.close().then(() => process.exit(0));
+    void server.close().then(finish);
   };
   // Last resort: a fault that escaped every other guard (a socket callback,
   // a timer) is logged and counted; the keyspace and the other clients live on.
@@ -126,5 +170,178 @@ export async function main(argv: string[]): Promise<void> {
   });
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
-  server.onShutdown = () => process.exit(0);
+  server.onShutdown = finish;
+  // Readiness for the launcher or the supervisor, once the signal handlers are in place.
+  if (daemonChild) {
+    // The launching process exits 0 once told; the channel is not needed after.
+    process.send!({ ready: true }, () => process.disconnect());
+  }
+  if (supervised === 'systemd') {
+    void notifySystemd('STATUS=Ready to accept connections\nREADY=1\n', log);
+  } else if (supervised === 'upstart') {
+    // An upstart job with `expect stop` is ready when the process stops itself.
+    log.notice('supervised by upstart, will stop to signal readiness.');
+    delete process.env.UPSTART_JOB;
+    process.kill(process.pid, 'SIGSTOP');
+  }
+}
+
+/** Waits for the configuration the launching process sends its daemon child. */
+function receiveDaemonConfig(): Promise<DaemonConfig> {
+  return new Promise((resolveConfig) => {
+    process.once('message', (m) => resolveConfig(m as DaemonConfig));
+  });
+}
+
+/**
+ * daemonize yes: Node.js cannot fork, so the same command runs again as a
+ * detached child (its own session, no terminal) with stdin on /dev/null and
+ * stdout/stderr on the log file, or on /dev/null without one, as Redis does.
+ * The child gets the configuration already read here (stdin is read once) and
+ * reports over an IPC channel once it listens; this process then exits 0, or
+ * 1 when the child exits first.
+ */
+async function daemonize(argv: string[], config: DaemonConfig, logfile: string): Promise<never> {
+  const out = logfile === '' ? 'ignore' : openSync(logfile, 'a');
+  const script = process.argv[1] === undefined ? [] : [resolve(process.argv[1])];
+  const child = spawn(process.execPath, [...process.execArgv, ...script, ...argv], {
+    detached: true,
+    stdio: ['ignore', out, out, 'ipc'],
+    env: { ...process.env, [DAEMON_CHILD]: '1' },
+  });
+  child.send(config);
+  const code = await new Promise<number>((done) => {
+    child.on('message', (m) => {
+      if ((m as { ready?: boolean }).ready === true) done(0);
+    });
+    child.on('exit', (status) => {
+      process.stderr.write(`Sinew exited before it was ready (exit code ${status ?? 'by signal'})${logfile === '' ? '' : `; see ${logfile}`}\n`);
+      done(1);
+    });
+    child.on('error', (e) => {
+      process.stderr.write(`Could not start Sinew in the background: ${e.message}\n`);
+      done(1);
+    });
+  });
+  process.exit(code);
+}
+
+/**
+ * `supervised`: upstart when asked (or auto) and UPSTART_JOB is set; systemd
+ * when asked (or auto) and NOTIFY_SOCKET is set. Returns null (with Redis's
+ * warning) when the supervisor is missing. systemd supervision that cannot
+ * work (no way to send the notification) stops start-up: systemd would kill
+ * a server that never says it is ready.
+ */
+function detectSupervision(mode: string, log: Logger): 'upstart' | 'systemd' | null {
+  let m = mode;
+  if (m === 'auto') {
+    if (process.env.UPSTART_JOB !== undefined) m = 'upstart';
+    else if (process.env.NOTIFY_SOCKET !== undefined) m = 'systemd';
+  }
+  if (m === 'upstart') {
+    if (process.env.UPSTART_JOB === undefined) {
+      log.warning('upstart supervision requested, but UPSTART_JOB not found!');
+      return null;
+    }
+    return 'upstart';
+  }
+  if (m === 'systemd') {
+    if (process.env.NOTIFY_SOCKET === undefined || process.env.NOTIFY_SOCKET === '') {
+      log.warning('systemd supervision error: NOTIFY_SOCKET not found!');
+      return null;
+    }
+    if (notifier() === null) {
+      log.warning(
+        'systemd supervision error: Node.js cannot write to the unix datagram socket in NOTIFY_SOCKET, and neither systemd-notify nor python3 was found to do it; exiting',
+      );
+      process.exit(1);
+    }
+    log.notice('Supervised by systemd. Please make sure you set appropriate values for TimeoutStartSec and TimeoutStopSec in your service unit.');
+    return 'systemd';
+  }
+  return null;
+}
+
+/** Finds an executable on PATH. */
+function which(name: string): string | null {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+    if (dir === '') continue;
+    const p = join(dir, name);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/**
+ * Sends a notification with the sender credentials naming this process
+ * (granted when privileged; otherwise the helper's own pid is sent and the
+ * unit needs NotifyAccess=all). Message: newline-separated VAR=value lines.
+ */
+const PY_NOTIFY = `
+import os, socket, struct, sys
+addr = os.environ['NOTIFY_SOCKET']
+if addr.startswith('@'):
+    addr = '\\0' + addr[1:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+msg = sys.argv[2].encode()
+try:
+    s.sendmsg([msg], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, struct.pack('3i', int(sys.argv[1]), os.getuid(), os.getgid()))], 0, addr)
+except PermissionError:
+    s.sendto(msg, addr)
+`;
+
+let notifierCache: { cmd: string; args: (msg: string) => string[] } | null | undefined;
+
+/**
+ * How to send to NOTIFY_SOCKET. Node.js has no unix datagram sockets
+ * (node:dgram is UDP only, node:net stream only), so a helper sends:
+ * systemd-notify (with --pid, so systemd attributes the message to this
+ * process where it can), else python3.
+ */
+function notifier(): { cmd: string; args: (msg: string) => string[] } | null {
+  if (notifierCache !== undefined) return notifierCache;
+  const sd = which('systemd-notify');
+  const py = sd === null ? which('python3') : null;
+  notifierCache =
+    sd !== null
+      ? { cmd: sd, args: (msg) => [`--pid=${process.pid}`, ...msg.split('\n').filter(Boolean)] }
+      : py !== null
+        ? { cmd: py, args: (msg) => ['-c', PY_NOTIFY, String(process.pid), msg] }
+        : null;
+  return notifierCache;
+}
+
+/** Sends one notification to systemd; a failure is logged, never fatal. */
+function notifySystemd(msg: string, log: Logger): Promise<void> {
+  const n = notifier();
+  if (n === null) return Promise.resolve();
+  return new Promise((done) => {
+    let p: ReturnType<typeof spawn>;
+    try {
+      p = spawn(n.cmd, n.args(msg), { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      log.warning(`systemd supervision error: ${(e as Error).message}`);
+      done();
+      return;
+    }
+    let err = '';
+    p.stderr!.on('data', (b: Buffer) => (err += b.toString('latin1')));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 5000);
+    p.on('error', (e) => {
+      clearTimeout(timer);
+      log.warning(`systemd supervision error: ${e.message}`);
+      done();
+    });
+    p.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) log.warning(`systemd supervision error: ${n.cmd} failed${err === '' ? '' : `: ${err.trim()}`}`);
+      done();
+    });
+  });
 }

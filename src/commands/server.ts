@@ -46,7 +46,7 @@ function infoSection(server: Server, name: string): string | null {
       add('atomicvar_api', 'c11-builtin');
       add('gcc_version', '0.0.0');
       add('process_id', process.pid);
-      add('process_supervised', 'no');
+      add('process_supervised', server.supervisedBy);
       add('run_id', server.runId);
       add('tcp_port', server.port);
       add('server_time_usec', now * 1000);

@@ -31,24 +31,48 @@ export interface ConfigDef {
   hidden?: boolean;
   /** Refused by CONFIG SET unless enable-protected-configs allows it. */
   protected?: boolean;
+  /** What Sinew does with the directive (see SUPPORT below); set for every entry when this module loads. */
+  support: Support;
 }
+
+/**
+ * What Sinew does with a directive. No setting is accepted silently: a value
+ * either has the effect Redis gives it, or is harmless to ignore, or is
+ * refused at start-up and by CONFIG SET with the reason.
+ *  - implemented: the value is read and does what Redis documents.
+ *  - ignored: accepted with no effect; `why` says why ignoring it can lose
+ *    neither data nor security, and cannot mislead (it tunes something Sinew
+ *    does differently, or a feature that stays off because the directive
+ *    that turns it on is refused).
+ *  - refused: turns on a feature Sinew lacks. `refuse(value)` gets the
+ *    normalised value and returns the reason when that value turns the
+ *    feature on, null when it keeps it off. `on` is a value that turns it on
+ *    and `off` one that keeps it off (the tests use both).
+ */
+export type Support =
+  | { kind: 'implemented' }
+  | { kind: 'ignored'; why: string }
+  | { kind: 'refused'; refuse: (value: string) => string | null; on: string; off: string };
 
 const I = Number.MAX_SAFE_INTEGER;
 const LL_MAX = 9223372036854775807;
 
-function b(name: string, def: 'yes' | 'no', mutable = true, alias?: string): ConfigDef {
+/** A table entry before its support is attached (see SUPPORT). */
+type Def = Omit<ConfigDef, 'support'>;
+
+function b(name: string, def: 'yes' | 'no', mutable = true, alias?: string): Def {
   return { name, kind: 'bool', default: def, mutable, alias };
 }
-function n(name: string, def: number, min: number, max: number, mutable = true, alias?: string): ConfigDef {
+function n(name: string, def: number, min: number, max: number, mutable = true, alias?: string): Def {
   return { name, kind: 'int', default: String(def), mutable, min, max, alias };
 }
-function m(name: string, def: number, min: number, max: number, mutable = true): ConfigDef {
+function m(name: string, def: number, min: number, max: number, mutable = true): Def {
   return { name, kind: 'memory', default: String(def), mutable, min, max };
 }
-function s(name: string, def: string, mutable = true, alias?: string): ConfigDef {
+function s(name: string, def: string, mutable = true, alias?: string): Def {
   return { name, kind: 'string', default: def, mutable, alias };
 }
-function e(name: string, def: string, values: readonly string[], mutable = true): ConfigDef {
+function e(name: string, def: string, values: readonly string[], mutable = true): Def {
   return { name, kind: 'enum', default: def, mutable, values };
 }
 
@@ -58,7 +82,7 @@ export const MAXMEMORY_POLICIES = [
   'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction',
 ] as const;
 
-export const CONFIG_DEFS: ConfigDef[] = [
+const TABLE: Def[] = [
   e('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels']),
   s('aclfile', '', false),
   n('acllog-max-len', 128, 0, LL_MAX),
@@ -190,7 +214,8 @@ export const CONFIG_DEFS: ConfigDef[] = [
   { name: 'replicaof', kind: 'special', default: '', mutable: false, multiArg: true },
   s('requirepass', ''),
   e('sanitize-dump-payload', 'no', ['no', 'yes', 'clients']),
-  { name: 'save', kind: 'special', default: '3600 1 300 100 60 10000', mutable: true, multiArg: true },
+  // Redis saves by default (3600 1 300 100 60 10000); Sinew does not save, and says so.
+  { name: 'save', kind: 'special', default: '', mutable: true, multiArg: true },
   s('server_cpulist', '', false),
   n('set-max-intset-entries', 512, 0, LL_MAX),
   b('set-proc-title', 'yes', false),
@@ -241,6 +266,154 @@ export const CONFIG_DEFS: ConfigDef[] = [
   { ...n('loading-process-events-interval-bytes', 2097152, 1024, 2147483647), hidden: true },
   { ...n('watchdog-period', 0, 0, 2147483647), hidden: true },
 ];
+
+/** The reason a refused value gives: "<directive> <value> is not supported yet by Sinew: <why>". */
+function notYet(name: string, value: string, why: string): string {
+  return `${name} ${value === '' ? '""' : value} is not supported yet by Sinew: ${why}`;
+}
+
+/** Refused unless the value is `off` (compared case-insensitively after normalisation). */
+function refusedUnless(name: string, off: string, on: string, why: string): Support {
+  return { kind: 'refused', on, off, refuse: (v) => (v.toLowerCase() === off ? null : notYet(name, v, why)) };
+}
+
+const NO_AOF = 'the append-only file is not implemented; data is kept in memory only';
+const NO_RDB = 'RDB snapshots are not implemented; data is kept in memory only';
+const NO_REPLICATION = 'replication is not implemented';
+const NO_TLS = 'TLS is not implemented; Sinew serves plain TCP and unix sockets only';
+
+/**
+ * Every directive of TABLE, classified. A directive missing here (or named
+ * here but absent from TABLE) stops this module from loading, so a new
+ * directive cannot be added without saying what Sinew does with it.
+ */
+const IMPLEMENTED = [
+  'active-expire-effort', 'bind', 'busy-reply-threshold', 'client-output-buffer-limit',
+  'client-query-buffer-limit', 'daemonize', 'databases', 'dir', 'enable-debug-command',
+  'enable-protected-configs', 'hash-max-listpack-entries', 'hash-max-listpack-value', 'hz',
+  'latency-monitor-threshold', 'latency-tracking', 'latency-tracking-info-percentiles',
+  'lazyfree-lazy-expire', 'lfu-decay-time', 'lfu-log-factor', 'list-max-listpack-size', 'logfile',
+  'loglevel', 'maxclients', 'maxmemory', 'maxmemory-policy', 'maxmemory-samples',
+  'notify-keyspace-events', 'pidfile', 'port', 'protected-mode', 'proto-max-bulk-len', 'requirepass',
+  'set-max-intset-entries', 'shutdown-on-sigint', 'shutdown-on-sigterm', 'slowlog-log-slower-than',
+  'slowlog-max-len', 'supervised', 'tcp-backlog', 'tcp-keepalive', 'timeout', 'tracking-table-max-keys',
+  'unixsocket', 'unixsocketperm', 'zset-max-listpack-entries', 'zset-max-listpack-value',
+];
+
+/** Accepted with no effect, grouped by the reason that makes ignoring them safe. */
+const IGNORED: [why: string, names: string[]][] = [
+  [
+    'tunes the append-only file, which stays off (appendonly yes is refused)',
+    ['aof-disable-auto-gc', 'aof-load-truncated', 'aof-rewrite-incremental-fsync', 'aof-timestamp-enabled',
+      'aof-use-rdb-preamble', 'appenddirname', 'appendfilename', 'appendfsync', 'auto-aof-rewrite-min-size',
+      'auto-aof-rewrite-percentage', 'no-appendfsync-on-rewrite'],
+  ],
+  [
+    'tunes RDB files, which Sinew neither writes nor reads (save points are refused; no SAVE, BGSAVE, DUMP or RESTORE)',
+    ['dbfilename', 'rdb-del-sync-files', 'rdb-save-incremental-fsync', 'rdbchecksum', 'rdbcompression',
+      'sanitize-dump-payload', 'stop-writes-on-bgsave-error', 'rdb-key-save-delay', 'key-load-delay',
+      'loading-process-events-interval-bytes'],
+  ],
+  [
+    'tunes replication, which stays off (replicaof and min-replicas-to-write are refused)',
+    ['masterauth', 'masteruser', 'min-replicas-max-lag', 'propagation-error-behavior', 'repl-backlog-size',
+      'repl-backlog-ttl', 'repl-disable-tcp-nodelay', 'repl-diskless-load', 'repl-diskless-sync',
+      'repl-diskless-sync-delay', 'repl-diskless-sync-max-replicas', 'repl-ping-replica-period', 'repl-timeout',
+      'replica-announce-ip', 'replica-announce-port', 'replica-announced', 'replica-ignore-disk-write-errors',
+      'replica-ignore-maxmemory', 'replica-lazy-flush', 'replica-priority', 'replica-read-only',
+      'replica-serve-stale-data', 'shutdown-timeout', 'bind-source-addr'],
+  ],
+  [
+    'tunes cluster mode, which stays off (cluster-enabled yes is refused)',
+    ['cluster-allow-pubsubshard-when-down', 'cluster-allow-reads-when-down', 'cluster-allow-replica-migration',
+      'cluster-announce-bus-port', 'cluster-announce-hostname', 'cluster-announce-ip', 'cluster-announce-port',
+      'cluster-announce-tls-port', 'cluster-config-file', 'cluster-link-sendbuf-limit', 'cluster-migration-barrier',
+      'cluster-node-timeout', 'cluster-port', 'cluster-preferred-endpoint-type', 'cluster-replica-no-failover',
+      'cluster-replica-validity-factor', 'cluster-require-full-coverage'],
+  ],
+  [
+    'tunes TLS, which stays off (tls-port, certificates and keys are refused)',
+    ['tls-auth-clients', 'tls-ciphers', 'tls-ciphersuites', 'tls-client-key-file-pass', 'tls-key-file-pass',
+      'tls-prefer-server-ciphers', 'tls-protocols', 'tls-session-cache-size', 'tls-session-cache-timeout',
+      'tls-session-caching'],
+  ],
+  [
+    'applies to ACL users and the ACL log; Sinew has only the default user (aclfile and user lines are refused)',
+    ['acl-pubsub-default', 'acllog-max-len'],
+  ],
+  ['tunes syslog, which stays off (syslog-enabled yes is refused)', ['syslog-facility', 'syslog-ident']],
+  ['tunes the OOM score, which Sinew leaves alone (oom-score-adj is refused)', ['oom-score-adj-values']],
+  [
+    'tunes memory management Sinew leaves to the V8 garbage collector, which compacts its heap and frees values off the command path on its own',
+    ['activedefrag', 'active-defrag-cycle-max', 'active-defrag-cycle-min', 'active-defrag-ignore-bytes',
+      'active-defrag-max-scan-fields', 'active-defrag-threshold-lower', 'active-defrag-threshold-upper',
+      'activerehashing', 'jemalloc-bg-thread', 'disable-thp', 'lazyfree-lazy-eviction', 'lazyfree-lazy-server-del',
+      'lazyfree-lazy-user-del', 'lazyfree-lazy-user-flush'],
+  ],
+  [
+    'performance only: Sinew serves every client from one thread and does not pin threads to CPUs or vary hz',
+    ['io-threads', 'io-threads-do-reads', 'server_cpulist', 'bio_cpulist', 'aof_rewrite_cpulist', 'bgsave_cpulist',
+      'dynamic-hz', 'maxmemory-eviction-tenacity'],
+  ],
+  [
+    'memory tuning of encodings Sinew does not have: lists are never compressed; HyperLogLog and stream commands are not served yet',
+    ['list-compress-depth', 'hll-sparse-max-bytes', 'stream-node-max-bytes', 'stream-node-max-entries'],
+  ],
+  [
+    'cosmetic: the start-up logo, the process title, crash-report details, an ARM64 kernel warning',
+    ['always-show-logo', 'set-proc-title', 'proc-title-template', 'crash-log-enabled', 'crash-memcheck-enabled',
+      'ignore-warnings'],
+  ],
+  ['Sinew has no MODULE command: calls get an unknown-command error whatever this says', ['enable-module-command']],
+];
+
+/** Refused when the value turns on a feature Sinew lacks; accepted when it keeps it off. */
+const REFUSED: Record<string, Support> = {
+  appendonly: refusedUnless('appendonly', 'no', 'yes', NO_AOF),
+  save: { kind: 'refused', on: '3600 1', off: '', refuse: (v) => (v === '' ? null : notYet('save', v, NO_RDB)) },
+  replicaof: { kind: 'refused', on: '127.0.0.1 6379', off: 'no one', refuse: (v) => (v === '' ? null : notYet('replicaof', v, NO_REPLICATION)) },
+  'min-replicas-to-write': refusedUnless('min-replicas-to-write', '0', '1', `${NO_REPLICATION}: no replica could ever acknowledge a write`),
+  'cluster-enabled': refusedUnless('cluster-enabled', 'no', 'yes', 'cluster mode is not implemented'),
+  'tls-port': refusedUnless('tls-port', '0', '6380', NO_TLS),
+  'tls-replication': refusedUnless('tls-replication', 'no', 'yes', NO_TLS),
+  'tls-cluster': refusedUnless('tls-cluster', 'no', 'yes', NO_TLS),
+  'tls-cert-file': refusedUnless('tls-cert-file', '', 'redis.crt', NO_TLS),
+  'tls-key-file': refusedUnless('tls-key-file', '', 'redis.key', NO_TLS),
+  'tls-ca-cert-file': refusedUnless('tls-ca-cert-file', '', 'ca.crt', NO_TLS),
+  'tls-ca-cert-dir': refusedUnless('tls-ca-cert-dir', '', '/etc/ssl/certs', NO_TLS),
+  'tls-client-cert-file': refusedUnless('tls-client-cert-file', '', 'client.crt', NO_TLS),
+  'tls-client-key-file': refusedUnless('tls-client-key-file', '', 'client.key', NO_TLS),
+  'tls-dh-params-file': refusedUnless('tls-dh-params-file', '', 'redis.dh', NO_TLS),
+  aclfile: refusedUnless('aclfile', '', 'users.acl', 'ACL users are not implemented; only the default user and requirepass are'),
+  'maxmemory-clients': {
+    kind: 'refused', on: '10%', off: '0',
+    refuse: (v) => (v === '0' || v === '0%' ? null : notYet('maxmemory-clients', v, 'client eviction is not implemented; client buffers are bounded by client-output-buffer-limit and client-query-buffer-limit only')),
+  },
+  'oom-score-adj': refusedUnless('oom-score-adj', 'no', 'yes', 'Sinew does not set its OOM score'),
+  'socket-mark-id': refusedUnless('socket-mark-id', '0', '1', 'Node.js cannot mark sockets (SO_MARK)'),
+  'syslog-enabled': refusedUnless('syslog-enabled', 'no', 'yes', 'logging to syslog is not implemented; use logfile'),
+  'watchdog-period': refusedUnless('watchdog-period', '0', '500', 'the software watchdog is not implemented'),
+};
+
+function classify(): ConfigDef[] {
+  const support = new Map<string, Support>();
+  const add = (name: string, s: Support) => {
+    if (support.has(name)) throw new Error(`config directive ${name} classified twice`);
+    support.set(name, s);
+  };
+  for (const name of IMPLEMENTED) add(name, { kind: 'implemented' });
+  for (const [why, names] of IGNORED) for (const name of names) add(name, { kind: 'ignored', why });
+  for (const [name, s] of Object.entries(REFUSED)) add(name, s);
+  const names = new Set(TABLE.map((d) => d.name));
+  for (const name of support.keys()) if (!names.has(name)) throw new Error(`config directive ${name} classified but not in the table`);
+  return TABLE.map((d) => {
+    const s = support.get(d.name);
+    if (s === undefined) throw new Error(`config directive ${d.name} is not classified: implemented, ignored (and why) or refused when enabled`);
+    return { ...d, support: s };
+  });
+}
+
+export const CONFIG_DEFS: ConfigDef[] = classify();
 
 /** Old names Redis still accepts and lists. */
 export const CONFIG_ALIASES: Record<string, string> = {
@@ -412,6 +585,10 @@ export class Config {
         value = r.value;
         break;
       }
+    }
+    if (d.support.kind === 'refused') {
+      const why = d.support.refuse(value);
+      if (why !== null) return why;
     }
     this.values.set(d.name, value);
     this.refresh(d.name);

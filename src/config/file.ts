@@ -2,20 +2,29 @@
  * redis.conf files and `--name value` command-line arguments: parsing with
  * Redis's quoting rules and fatal-error messages, and CONFIG REWRITE.
  */
-import { readFileSync, writeFileSync, renameSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, renameSync, readdirSync, appendFileSync } from 'node:fs';
 import { dirname, resolve, basename, join } from 'node:path';
 import { globMatch } from '../util/glob.js';
 import { splitArgs } from '../protocol/parser.js';
 import { Config, CONFIG_DEFS, findConfig } from './config.js';
 import { SINEW_VERSION } from '../server/version.js';
 
+/**
+ * The block redis-server prints before exiting 1 on a bad configuration. A
+ * lineNumber of 0 is an error found after the last line (an unwritable log
+ * file): Redis then prints the reason alone.
+ */
 export class FatalConfigError extends Error {
   constructor(
     public lineNumber: number,
     public line: string,
     public reason: string,
   ) {
-    super(`*** FATAL CONFIG FILE ERROR (Redis ${SINEW_VERSION}) ***\nReading the configuration file, at line ${lineNumber}\n>>> '${line}'\n${reason}`);
+    super(
+      `*** FATAL CONFIG FILE ERROR (Redis ${SINEW_VERSION}) ***\n` +
+        (lineNumber > 0 ? `Reading the configuration file, at line ${lineNumber}\n>>> '${line}'\n` : '') +
+        reason,
+    );
   }
 }
 
@@ -71,8 +80,30 @@ export function parseConfigText(text: string, baseDir = process.cwd(), depth = 0
   return out;
 }
 
-/** Directives Redis accepts in a config file that are not CONFIG SET parameters. */
-const FILE_ONLY = new Set(['rename-command', 'user', 'loadmodule', 'sentinel']);
+/**
+ * Directives Redis accepts in a config file that are not CONFIG SET
+ * parameters. Each turns on something Sinew lacks, so each is refused
+ * (see Support in config.ts: no setting is accepted silently).
+ */
+const FILE_ONLY: Record<string, string> = {
+  user: 'user is not supported yet by Sinew: ACL users are not implemented; only the default user and requirepass are',
+  'rename-command': 'rename-command is not supported yet by Sinew: commands cannot be renamed or disabled',
+  loadmodule: 'loadmodule is not supported yet by Sinew: modules are not implemented',
+};
+
+/** The text strerror() gives for the common errno codes. */
+export function errnoText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const texts: Record<string, string> = {
+    ENOENT: 'No such file or directory',
+    EACCES: 'Permission denied',
+    EISDIR: 'Is a directory',
+    ENOTDIR: 'Not a directory',
+    EROFS: 'Read-only file system',
+    ENOSPC: 'No space left on device',
+  };
+  return (code !== undefined ? texts[code] : undefined) ?? (e as Error).message;
+}
 
 /**
  * Applies directives to a Config; throws FatalConfigError on an unknown
@@ -81,7 +112,7 @@ const FILE_ONLY = new Set(['rename-command', 'user', 'loadmodule', 'sentinel']);
 export function applyDirectives(cfg: Config, directives: Directive[]): void {
   for (const d of directives) {
     if (d.name === 'sentinel') throw new FatalConfigError(d.lineNumber, d.line, 'sentinel directive while not in sentinel mode');
-    if (FILE_ONLY.has(d.name)) continue;
+    if (Object.hasOwn(FILE_ONLY, d.name)) throw new FatalConfigError(d.lineNumber, d.line, FILE_ONLY[d.name]);
     const def = findConfig(d.name);
     if (def === undefined) {
       throw new FatalConfigError(d.lineNumber, d.line, 'Bad directive or wrong number of arguments');
@@ -98,6 +129,15 @@ export function applyDirectives(cfg: Config, directives: Directive[]): void {
     }
     const err = cfg.set(d.name, value);
     if (err !== null) throw new FatalConfigError(d.lineNumber, d.line, err);
+  }
+  // As redis-server: a log file that cannot be opened stops start-up (relative to `dir`).
+  const logfile = cfg.get('logfile');
+  if (logfile !== '') {
+    try {
+      appendFileSync(resolve(cfg.get('dir'), logfile), '');
+    } catch (e) {
+      throw new FatalConfigError(0, '', `Can't open the log file: ${errnoText(e)}`);
+    }
   }
 }
 
@@ -207,7 +247,9 @@ export function rewriteConfigFile(path: string, cfg: Config): void {
   }
   const extra: string[] = [];
   for (const def of CONFIG_DEFS) {
-    if (written.has(def.name) || cfg.isDefault(def.name)) continue;
+    // save is always written, as Redis does: `save ""` keeps a Redis that reads
+    // the file from using its own default save points.
+    if (written.has(def.name) || (cfg.isDefault(def.name) && def.name !== 'save')) continue;
     const line = formatDirective(def.name, cfg.get(def.name));
     if (line !== '') extra.push(line);
   }

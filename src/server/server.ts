@@ -5,6 +5,7 @@
  */
 import { collectGarbage } from './memory.js';
 import net from 'node:net';
+import { chmodSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import { Config } from '../config/config.js';
@@ -141,6 +142,8 @@ export class Server {
   onShutdown: (() => void) | null = null;
   /** Config file path, when started from one (CONFIG REWRITE). */
   configFile = '';
+  /** The supervisor told of readiness (INFO process_supervised). */
+  supervisedBy: 'no' | 'upstart' | 'systemd' = 'no';
   /** Hooks run when a client goes away. */
   readonly clientCloseHooks: ((c: Client) => void)[] = [];
   /** A fake client for internal command execution. */
@@ -585,6 +588,9 @@ export class Server {
         srv.once('error', reject);
         srv.listen(unixPath, () => resolve());
       });
+      // unixsocketperm (octal; 0 leaves the mode the umask gave), as Redis applies it.
+      const perm = parseInt(this.config.get('unixsocketperm'), 8);
+      if (perm !== 0) chmodSync(unixPath, perm);
       servers.push(srv);
     }
     this.listeners = servers;

@@ -1,0 +1,274 @@
+/**
+ * No setting is accepted silently: every directive of the config table is
+ * implemented, ignored for a stated reason, or refused (at start-up and by
+ * CONFIG SET) when its value turns on a feature Sinew lacks.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, mkdtempSync, writeFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CONFIG_DEFS, Config, type ConfigDef } from '../../src/config/config.js';
+import { applyDirectives, parseConfigText, FatalConfigError } from '../../src/config/file.js';
+import { sinew, freePort } from '../helpers/servers.js';
+import { RawClient } from '../helpers/raw-client.js';
+import type { RunningServer } from '../../src/index.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const BIN = join(ROOT, 'bin', 'sinew-server.js');
+
+/** The TypeScript sources, path -> text. */
+function sources(dir = join(ROOT, 'src')): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const ent of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, ent.name);
+    if (ent.isDirectory()) for (const [k, v] of sources(p)) out.set(k, v);
+    else if (ent.name.endsWith('.ts')) out.set(p, readFileSync(p, 'utf8'));
+  }
+  return out;
+}
+
+function run(args: string[], cwd: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString('latin1')));
+    p.stderr.on('data', (b: Buffer) => (err += b.toString('latin1')));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 20000);
+    p.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
+}
+
+/** Runs jobs with at most `n` at a time. */
+async function pool<T>(items: T[], n: number, job: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await job(items[next++]);
+  };
+  await Promise.all(Array.from({ length: n }, worker));
+}
+
+const refused = CONFIG_DEFS.filter((d) => d.support.kind === 'refused') as (ConfigDef & {
+  support: { kind: 'refused'; on: string; off: string; refuse: (v: string) => string | null };
+})[];
+
+/** Command-line arguments for a value (several words for save, replicaof). */
+function cliArgs(d: ConfigDef, value: string): string[] {
+  return [`--${d.name}`, ...(d.multiArg && value !== '' ? value.split(' ') : [value])];
+}
+
+describe('every directive is implemented, ignored for a reason, or refused when enabling', () => {
+  it('each directive of the table is classified', () => {
+    // (config.ts also refuses to load with an unclassified directive)
+    const kinds = new Map<string, string[]>();
+    for (const d of CONFIG_DEFS) {
+      assert.ok(d.support !== undefined, `${d.name} is not classified`);
+      assert.ok(['implemented', 'ignored', 'refused'].includes(d.support.kind), `${d.name}: ${d.support.kind}`);
+      if (d.support.kind === 'ignored') assert.ok(d.support.why.length > 20, `${d.name} is ignored without a reason`);
+      kinds.set(d.support.kind, [...(kinds.get(d.support.kind) ?? []), d.name]);
+    }
+    for (const name of ['appendonly', 'save', 'replicaof', 'tls-port', 'cluster-enabled', 'syslog-enabled', 'aclfile']) {
+      assert.ok(kinds.get('refused')!.includes(name), `${name} is refused when enabling`);
+    }
+    for (const name of ['daemonize', 'supervised', 'logfile', 'pidfile', 'unixsocketperm']) {
+      assert.ok(kinds.get('implemented')!.includes(name), `${name} is implemented`);
+    }
+  });
+
+  it('an implemented directive is read somewhere outside the table', () => {
+    const src = sources();
+    const table = join(ROOT, 'src', 'config', 'config.ts');
+    for (const d of CONFIG_DEFS) {
+      if (d.support.kind !== 'implemented') continue;
+      const literal = `'${d.name}'`;
+      let found = false;
+      for (const [path, text] of src) {
+        if (path === table) {
+          // the refresh() switch of the table keeps hot values as fields
+          if (text.includes(`case ${literal}:`)) found = true;
+        } else if (text.includes(literal)) {
+          found = true;
+        }
+        if (found) break;
+      }
+      assert.ok(found, `${d.name} is marked implemented but nothing reads it`);
+    }
+  });
+
+  it('defaults keep every feature off, and CONFIG GET save tells Sinew does not save', () => {
+    const cfg = new Config();
+    for (const d of CONFIG_DEFS) {
+      if (d.name === 'dir') continue;
+      if (d.support.kind === 'refused') assert.equal(d.support.refuse(d.default), null, `default of ${d.name}`);
+      // (replicaof's default, no master, is set as "no one")
+      const value = d.name === 'replicaof' ? 'no one' : d.default;
+      assert.equal(cfg.set(d.name, value), null, `default of ${d.name}`);
+      assert.equal(cfg.get(d.name), d.default);
+    }
+    assert.equal(new Config().get('save'), '');
+  });
+
+  it('refused directives: the enabling value is refused with the reason, the disabling value accepted', () => {
+    assert.ok(refused.length >= 15);
+    for (const d of refused) {
+      const cfg = new Config();
+      const why = cfg.set(d.name, d.support.on);
+      assert.ok(why !== null, `${d.name} ${d.support.on} accepted`);
+      assert.match(why, new RegExp(`^${d.name} .* is not supported yet by Sinew: .+`), d.name);
+      assert.equal(cfg.get(d.name), d.default, `${d.name} unchanged`);
+      assert.equal(cfg.set(d.name, d.support.off), null, `${d.name} ${JSON.stringify(d.support.off)} refused`);
+    }
+    const cfg = new Config();
+    assert.equal(
+      cfg.set('appendonly', 'YES'),
+      'appendonly yes is not supported yet by Sinew: the append-only file is not implemented; data is kept in memory only',
+    );
+    assert.equal(cfg.set('maxmemory-clients', '0%'), null);
+    assert.equal(cfg.set('replicaof', 'NO ONE'), null);
+    assert.equal(cfg.get('replicaof'), '');
+    // a malformed value keeps Redis's own message
+    assert.equal(cfg.set('save', '1 2 3'), 'Invalid save parameters');
+    assert.equal(cfg.set('appendonly', 'maybe'), "argument must be 'yes' or 'no'");
+  });
+
+  it('config files: refused values, and the file-only directives user, rename-command, loadmodule', () => {
+    const fatal = (text: string): FatalConfigError => {
+      try {
+        applyDirectives(new Config(), parseConfigText(text));
+      } catch (e) {
+        assert.ok(e instanceof FatalConfigError, String(e));
+        return e;
+      }
+      assert.fail(`accepted: ${text}`);
+    };
+    let e = fatal('port 7001\nappendonly yes\n');
+    assert.equal(
+      e.message,
+      "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> 'appendonly yes'\n" +
+        'appendonly yes is not supported yet by Sinew: the append-only file is not implemented; data is kept in memory only',
+    );
+    e = fatal('save 900 1\n');
+    assert.match(e.reason, /^save 900 1 is not supported yet by Sinew: RDB snapshots are not implemented/);
+    e = fatal('user alice on >pw ~* +@all\n');
+    assert.match(e.reason, /^user is not supported yet by Sinew: ACL users are not implemented/);
+    e = fatal('rename-command FLUSHALL ""\n');
+    assert.match(e.reason, /^rename-command is not supported yet by Sinew/);
+    e = fatal('loadmodule /x.so\n');
+    assert.match(e.reason, /^loadmodule is not supported yet by Sinew/);
+    // an unwritable log file: Redis's block without a line
+    e = fatal('logfile /nonexistent-dir/x.log\n');
+    assert.equal(e.message, "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nCan't open the log file: No such file or directory");
+    // the disabling values load
+    const cfg = new Config();
+    applyDirectives(cfg, parseConfigText('appendonly no\nsave ""\ntls-port 0\nreplicaof no one\nslaveof no one\ncluster-enabled no\n'));
+    assert.equal(cfg.get('save'), '');
+  });
+
+  it('unixsocketperm sets the mode of the unix socket', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sinew-directives-'));
+    try {
+      const path = join(dir, 'sinew.sock');
+      const s = await sinew({ unixsocket: path, unixsocketperm: '700' });
+      try {
+        assert.equal(statSync(path).mode & 0o777, 0o700);
+      } finally {
+        await s.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  describe('CONFIG SET', () => {
+    let s: RunningServer;
+    let c: RawClient;
+    before(async () => {
+      s = await sinew();
+      c = await RawClient.connect(s.port);
+    });
+    after(async () => {
+      c.close();
+      await s.close();
+    });
+
+    it('refuses every enabling value in Redis\'s CONFIG SET error format, accepts the disabling one', async () => {
+      for (const d of refused) {
+        const reply = await c.raw('CONFIG', 'SET', d.name, d.support.on);
+        if (!d.mutable) {
+          assert.equal(reply, `-ERR CONFIG SET failed (possibly related to argument '${d.name}') - can't set immutable config\r\n`);
+          continue;
+        }
+        assert.equal(reply, `-ERR CONFIG SET failed (possibly related to argument '${d.name}') - ${d.support.refuse(d.support.on)}\r\n`);
+        assert.deepEqual(await c.call('CONFIG', 'GET', d.name), [d.name, d.default], `${d.name} unchanged`);
+        assert.equal(await c.raw('CONFIG', 'SET', d.name, d.support.off), '+OK\r\n', `${d.name} ${d.support.off}`);
+      }
+      assert.equal(
+        await c.raw('CONFIG', 'SET', 'appendonly', 'yes'),
+        "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - appendonly yes is not supported yet by Sinew: the append-only file is not implemented; data is kept in memory only\r\n",
+      );
+      // atomic: a refused pair leaves the others unapplied
+      assert.match(await c.raw('CONFIG', 'SET', 'hz', '33', 'save', '60 1'), /^-ERR CONFIG SET failed \(possibly related to argument 'save'\) - save 60 1 is not supported yet by Sinew/);
+      assert.deepEqual(await c.call('CONFIG', 'GET', 'hz'), ['hz', '10']);
+      assert.deepEqual(await c.call('CONFIG', 'GET', 'save'), ['save', '']);
+      assert.deepEqual(await c.call('CONFIG', 'GET', 'appendonly'), ['appendonly', 'no']);
+    });
+  });
+
+  it('start-up: every enabling value stops the server with the fatal block, exit code 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sinew-directives-'));
+    try {
+      const cases: { args: string[]; reason: string }[] = refused.map((d) => ({
+        args: ['--port', '0', ...cliArgs(d, d.support.on)],
+        reason: d.support.refuse(d.support.on)!,
+      }));
+      for (const [name, line] of [
+        ['user', 'user default on nopass ~* +@all'],
+        ['rename-command', 'rename-command CONFIG ""'],
+        ['loadmodule', 'loadmodule /usr/lib/redis/modules/x.so'],
+      ]) {
+        writeFileSync(join(dir, `${name}.conf`), `port 0\n${line}\n`);
+        cases.push({ args: [`${name}.conf`], reason: `${name} is not supported yet by Sinew: ` });
+      }
+      await pool(cases, 4, async ({ args, reason }) => {
+        const r = await run(args, dir);
+        assert.equal(r.code, 1, `exit code for ${args.join(' ')}: ${r.out}${r.err}`);
+        assert.match(r.err, /^\n\*\*\* FATAL CONFIG FILE ERROR \(Redis 7\.0\.15\) \*\*\*\nReading the configuration file, at line \d+\n>>> '.*'\n.+\n$/);
+        assert.ok(r.err.includes(`\n${reason}`), `${args.join(' ')}: ${r.err}`);
+        assert.equal(r.out, '', 'nothing started');
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('start-up: all the disabling values together start the server', async () => {
+    const port = await freePort();
+    const args = ['--port', String(port), '--bind', '127.0.0.1'];
+    for (const d of refused) args.push(...cliArgs(d, d.support.off));
+    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString('latin1')));
+    p.stderr.on('data', (b: Buffer) => (out += b.toString('latin1')));
+    const exited = new Promise<number | null>((resolve) => p.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 15000;
+      while (!out.includes('Ready to accept connections')) {
+        assert.ok(Date.now() < deadline && p.exitCode === null, `server did not start: ${out}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const c = await RawClient.connect(port);
+      assert.equal(await c.raw('PING'), '+PONG\r\n');
+      assert.deepEqual(await c.call('CONFIG', 'GET', 'save'), ['save', '']);
+      c.send('SHUTDOWN', 'NOSAVE');
+      assert.equal(await exited, 0);
+    } finally {
+      if (p.exitCode === null) p.kill('SIGKILL');
+    }
+  });
+});
