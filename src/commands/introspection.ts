@@ -2,7 +2,7 @@
  * COMMAND and its subcommands, answered from the command table.
  */
 import type { HandlerMap, Command, CommandMeta, KeySpecMeta } from './table.js';
-import { resolveKeySpecs } from './table.js';
+import { resolveKeys } from './table.js';
 import type { Client } from '../server/client.js';
 import type { ReplyWriter } from '../protocol/writer.js';
 import { Err } from '../protocol/errors.js';
@@ -193,7 +193,7 @@ function resolveVariableFlags(cmd: Command, argv: string[], flags: string[]): st
 
 /** Key positions with the index of the key spec each came from; null on malformed input. */
 function keyPositionsWithSpecs(cmd: Command, argv: string[]): [number, number][] | null {
-  const { keys, malformed } = resolveKeySpecs(cmd.meta.keySpecs, argv, false);
+  const { keys, malformed } = resolveKeys(cmd.meta, argv, false);
   return malformed ? null : keys;
 }
 

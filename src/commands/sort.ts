@@ -417,18 +417,12 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
   }
   const storekey = o.store;
   const server = c.server;
-  // The STORE key is not among the command's declared keys: signal its change here (signalModifiedKey).
-  const modified = () => {
-    server.watches.touch(db, storekey);
-    if (server.tracking.active) server.tracking.invalidateKey(storekey);
-  };
+  // The STORE key is among the command's keys (see resolveKeys): the command path signals its change.
   if (outputlen > 0) {
     db.set(storekey, out);
-    modified();
     server.notifier.notify('l', 'sortstore', storekey, db.id);
     server.dirty += outputlen;
   } else if (db.delete(storekey)) {
-    modified();
     server.notifier.notify('g', 'del', storekey, db.id);
     server.dirty++;
   }

@@ -103,11 +103,39 @@ export class Command {
    * `writesOnly`, only the keys the command may modify (no RO specs).
    */
   keyPositions(argv: readonly string[], writesOnly = false): number[] {
-    const { keys } = resolveKeySpecs(this.meta.keySpecs, argv, writesOnly);
+    const { keys } = resolveKeys(this.meta, argv, writesOnly);
     const out = keys.map(([pos]) => pos);
     // specs may overlap (e.g. a key that is both read and written)
     return out.length > 1 ? [...new Set(out)] : out;
   }
+}
+
+/**
+ * Key positions of an invocation: from the key specs, or, for commands whose
+ * specs cannot say where a key is (SORT's STORE may stand anywhere), from
+ * the command's own rule, as Redis's getkeys procedures.
+ */
+export function resolveKeys(meta: CommandMeta, argv: readonly string[], writesOnly: boolean): { keys: [number, number][]; malformed: boolean } {
+  if (meta.name === 'sort') return { keys: sortKeys(argv, writesOnly), malformed: false };
+  return resolveKeySpecs(meta.keySpecs, argv, writesOnly);
+}
+
+/**
+ * SORT's keys (sortGetKeys): the sorted key (spec 0), and the key of the
+ * last STORE that has an argument (spec 2), skipping LIMIT's two arguments
+ * and BY's and GET's one.
+ */
+function sortKeys(argv: readonly string[], writesOnly: boolean): [number, number][] {
+  const keys: [number, number][] = writesOnly ? [] : [[1, 0]];
+  let store = -1;
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i].toLowerCase();
+    if (a === 'limit') i += 2;
+    else if (a === 'get' || a === 'by') i += 1;
+    else if (a === 'store' && i + 1 < argv.length) store = i + 1;
+  }
+  if (store > 0) keys.push([store, 2]);
+  return keys;
 }
 
 /**
