@@ -111,6 +111,7 @@ export function dispatch(server: Server, c: Client, argv: string[]): void {
   }
   if ((cflags & ClientFlag.Multi) !== 0 && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
     c.mstate!.push({ cmd, argv });
+    c.lastCmd = cmd; // CLIENT LIST shows the last command queued, as Redis
     replyWriter(server, c).simple('QUEUED');
     return;
   }

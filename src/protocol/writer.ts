@@ -43,6 +43,11 @@ export class ReplyWriter {
   private text = '';
   private textLen = 0;
 
+  /** Bytes the reply buffer can hold before it grows (CLIENT LIST rbs). */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   /** Bytes held, not yet taken. */
   get length(): number {
     return this.off + this.chunksLen + this.textLen;

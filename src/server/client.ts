@@ -61,6 +61,11 @@ export class Client {
   lastInteraction: number;
   /** The command being executed and its arguments. */
   cmd: Command | null = null;
+  /** Input bytes consumed by the parser up to the last command, and that command's frame size. */
+  private consumedMark = 0;
+  frameBytes = 0;
+  /** The most reply bytes held at once since the cron last reset it (CLIENT LIST rbp). */
+  replyPeak = 0;
   lastCmd: Command | null = null;
   argv: string[] = [];
   /** Set by a handler whose effect must be propagated in another form (EXPIRE as PEXPIREAT, ...). */
@@ -161,6 +166,10 @@ export class Client {
         throw e;
       }
       if (argv === null) break;
+      // The bytes this command took in the query buffer (CLIENT LIST qbuf while it runs).
+      const consumed = this.netIn - this.parser.pending;
+      this.frameBytes = consumed - this.consumedMark;
+      this.consumedMark = consumed;
       try {
         server.dispatch(this, argv);
       } catch (e) {
@@ -193,6 +202,8 @@ export class Client {
   /** Writes everything pending to the transport, in one go. */
   flush(): void {
     this.flushPending = false;
+    const n = this.w.length;
+    if (n > this.replyPeak) this.replyPeak = n;
     const stream = this.stream;
     if (stream === null || (this.flags & ClientFlag.Closed) !== 0) return;
     // A TCP socket writes what it can at once (into the kernel): when the

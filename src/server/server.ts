@@ -706,6 +706,8 @@ export class Server {
   }
 
   /** Periodic work: active expiry, idle client timeouts, stats sampling. */
+  private lastReplyPeakReset = 0;
+
   /** DEBUG PAUSE-CRON: the periodic work stops until it is resumed. */
   cronPaused = false;
 
@@ -735,6 +737,11 @@ export class Server {
     }
     this.blocking.checkTimeouts(now);
     if ((this.cronLoops & 7) === 0) this.samplePeakMemory();
+    // reply buffer peaks are reset every 5 seconds, as Redis does
+    if (now - this.lastReplyPeakReset >= 5000) {
+      this.lastReplyPeakReset = now;
+      for (const c of this.clients.values()) c.replyPeak = 0;
+    }
     // soft output limits need time to pass even without new output
     for (const c of this.clients.values()) if (c.softLimit !== null) c.checkOutputLimits();
   }

@@ -9,7 +9,7 @@ function normId(raw: string): string {
 
 /** CLIENT INFO / LIST lines reduced to their field names and the fields both servers agree on. */
 function clientShape(raw: string): string[] {
-  const stable = new Set(['name', 'flags', 'db', 'sub', 'psub', 'ssub', 'multi', 'user', 'redir', 'resp', 'cmd']);
+  const stable = new Set(['name', 'flags', 'db', 'sub', 'psub', 'ssub', 'multi', 'user', 'redir', 'resp', 'cmd', 'qbuf', 'argv-mem', 'multi-mem', 'rbs']);
   const body = raw.replace(/^[$=]\d+\r\n(txt:)?/, '').replace(/\r\n$/, '');
   return body
     .split('\n')
@@ -204,5 +204,42 @@ describe('connection commands against redis-server', () => {
   it('QUIT replies OK and closes', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     await d.run([['QUIT']]);
+  });
+});
+
+describe('CLIENT LIST sizes against redis-server', () => {
+  let d: Differ | null = null;
+  before(async () => {
+    d = await Differ.create();
+  });
+  after(async () => {
+    await d?.close();
+  });
+
+  it('qbuf of the running command (inline and multibulk), argv-mem of running and blocked commands, multi-mem of a queue', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['MULTI'], ['SET', 'a', 'b'], ['GET', 'a']], { conn: 1 });
+    await d.send(['BLPOP', 'q', '0'], 2);
+    await d.expectSilence(2, 50);
+    const [a, b] = await d.pair(0);
+    const pick = (raw: string, id: number) => {
+      const lines = raw.split('\n').filter((l) => l.includes(' argv-mem='));
+      return lines.map((l) => l.split(' ').filter((kv) => /^(qbuf|argv-mem|multi-mem|multi|flags|cmd)=/.test(kv)).join(' '))[id];
+    };
+    for (const inline of [false, true]) {
+      let ra: string;
+      let rb: string;
+      if (inline) {
+        a.writeRaw('CLIENT LIST\r\n');
+        b.writeRaw('CLIENT LIST\r\n');
+        [ra, rb] = await Promise.all([a.nextRaw(), b.nextRaw()]);
+      } else {
+        [ra, rb] = await Promise.all([a.raw('CLIENT', 'LIST'), b.raw('CLIENT', 'LIST')]);
+      }
+      for (let i = 0; i < 3; i++) assert.equal(pick(ra, i), pick(rb, i), `client ${i}${inline ? ' (inline request)' : ''}`);
+    }
+    await d.run([['RPUSH', 'q', 'x']]);
+    await d.expectReply(2, 'BLPOP served');
+    await d.run([['EXEC']], { conn: 1 });
   });
 });
