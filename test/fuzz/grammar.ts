@@ -727,19 +727,34 @@ export function neutralise(argv: Argv): Argv | null {
 
 // ---------------------------------------------------------------- setup moves
 
+/** A setup move and its group: shrinking keeps or drops a group as a whole. */
+export interface SetupMove {
+  g: string;
+  a: Argv;
+}
+
 /**
  * Commands run before random ones: the large values that big-value bugs need,
  * and the run's configuration. Sizes come from `sizes`.
  */
-export function setupMoves(sizes: FuzzSizes, rng: Rng): Argv[] {
+export function setupMoves(sizes: FuzzSizes, rng: Rng): SetupMove[] {
   const b = (...xs: (string | Buffer)[]) => xs.map((x) => (typeof x === 'string' ? Buffer.from(x, 'latin1') : x));
-  const moves: Argv[] = [
-    b('CONFIG', 'SET', 'lua-time-limit', '100'),
-    b('CONFIG', 'SET', 'maxmemory-policy', 'noeviction'),
-  ];
-  if (sizes.bigString > 0) moves.push(b('SETRANGE', 'big', String(sizes.bigString - 1), 'x'));
-  if (sizes.bigBitmap > 0) moves.push(b('SETBIT', 'bm', String(sizes.bigBitmap - 1), '1'));
-  moves.push(b('SET', 'mid', 'm'.repeat(Math.min(sizes.maxString, 1 << 20))));
+  const moves: SetupMove[] = [];
+  const add = (g: string, ...argvs: Argv[]) => {
+    for (const a of argvs) moves.push({ g, a });
+  };
+  // deep values first: building them takes longer than the low script time limit set next
+  const d = sizes.deepNesting;
+  if (d > 0) {
+    add('deepjson', b('SET', 'deepjson', '['.repeat(d) + ']'.repeat(d)));
+    add('deep-lua', b('EVAL', `local t = {} local c = t for i = 1, ${d} do c[1] = {} c = c[1] end return t`, '0'));
+    add('deep-cjson', b('EVAL', `return cjson.decode(redis.call('get', 'deepjson'))`, '0'));
+    add('deep-msgpack', b('EVAL', `return cmsgpack.unpack(string.rep('\\x91', ${d}) .. '\\x01')`, '0'));
+  }
+  add('config', b('CONFIG', 'SET', 'lua-time-limit', '100'), b('CONFIG', 'SET', 'maxmemory-policy', 'noeviction'));
+  if (sizes.bigString > 0) add('big', b('SETRANGE', 'big', String(sizes.bigString - 1), 'x'));
+  if (sizes.bigBitmap > 0) add('bm', b('SETBIT', 'bm', String(sizes.bigBitmap - 1), '1'));
+  add('mid', b('SET', 'mid', 'm'.repeat(Math.min(sizes.maxString, 1 << 20))));
   const n = sizes.bigCollection;
   const chunk = 1000;
   for (let i = 0; i < n; i += chunk) {
@@ -754,20 +769,16 @@ export function setupMoves(sizes: FuzzSizes, rng: Rng): Argv[] {
       zset.push(String(rng.chance(0.1) ? j / 7 : j), `m${j}`);
       set.push(j % 3 === 0 ? String(j) : `s${j}`);
     }
-    moves.push(b('RPUSH', 'biglist', ...list), b('HSET', 'bighash', ...hash), b('ZADD', 'bigzset', ...zset), b('SADD', 'bigset', ...set));
+    add('biglist', b('RPUSH', 'biglist', ...list));
+    add('bighash', b('HSET', 'bighash', ...hash));
+    add('bigzset', b('ZADD', 'bigzset', ...zset));
+    add('bigset', b('SADD', 'bigset', ...set));
   }
   for (let i = 0; i < Math.min(n, 5000); i += 500) {
-    moves.push(b('EVAL', `for i = 1, 500 do redis.call('xadd', KEYS[1], '*', 'f', i) end return 1`, '1', 'bigstream'));
+    add('bigstream', b('EVAL', `for i = 1, 500 do redis.call('xadd', KEYS[1], '*', 'f', i) end return 1`, '1', 'bigstream'));
   }
-  moves.push(b('XGROUP', 'CREATE', 'bigstream', 'g1', '0'));
-  const d = sizes.deepNesting;
-  if (d > 0) {
-    moves.push(b('SET', 'deepjson', '['.repeat(d) + ']'.repeat(d)));
-    moves.push(b('EVAL', `local t = {} local c = t for i = 1, ${d} do c[1] = {} c = c[1] end return t`, '0'));
-    moves.push(b('EVAL', `return cjson.decode(redis.call('get', 'deepjson'))`, '0'));
-    moves.push(b('EVAL', `return cmsgpack.unpack(string.rep('\\x91', ${d}) .. '\\x01')`, '0'));
-  }
-  moves.push(b('FUNCTION', 'LOAD', 'REPLACE', FUNCTION_LIBS[0]), b('FUNCTION', 'LOAD', 'REPLACE', FUNCTION_LIBS[1]));
+  add('bigstream', b('XGROUP', 'CREATE', 'bigstream', 'g1', '0'));
+  add('functions', b('FUNCTION', 'LOAD', 'REPLACE', FUNCTION_LIBS[0]), b('FUNCTION', 'LOAD', 'REPLACE', FUNCTION_LIBS[1]));
   return moves;
 }
 

@@ -389,6 +389,8 @@ export interface Entry {
   a?: Argv;
   raw?: Buffer;
   setup?: boolean;
+  /** Setup group: shrinking removes a group's entries together. */
+  g?: string;
 }
 
 type EncArg = string | { b64: string } | { rep: string | { b64: string }; n: number };
@@ -416,16 +418,18 @@ function decArg(e: EncArg): Buffer {
 export function encodeEntry(e: Entry): string {
   const o: Record<string, unknown> = { c: e.c };
   if (e.setup) o.setup = true;
+  if (e.g !== undefined) o.g = e.g;
   if (e.raw !== undefined) o.raw = { b64: e.raw.toString('base64') };
   else o.a = (e.a ?? []).map(encArg);
   return JSON.stringify(o);
 }
 
 export function decodeEntry(line: string): Entry | null {
-  const o = JSON.parse(line) as { c?: number; a?: EncArg[]; raw?: { b64: string }; setup?: boolean; sinewFuzz?: number };
+  const o = JSON.parse(line) as { c?: number; a?: EncArg[]; raw?: { b64: string }; setup?: boolean; g?: string; sinewFuzz?: number };
   if (o.sinewFuzz !== undefined) return null;
   const e: Entry = { c: o.c ?? 0 };
   if (o.setup) e.setup = true;
+  if (typeof o.g === 'string') e.g = o.g;
   if (o.raw !== undefined) e.raw = Buffer.from(o.raw.b64, 'base64');
   else e.a = (o.a ?? []).map(decArg);
   return e;
@@ -528,17 +532,38 @@ export async function shrink(entries: Entry[], target: Failure, budgetMs: number
     if (Date.now() > deadline) break;
     if (h.length < cur.length && (await fails(h))) {
       cur = h;
+      log(`shrink: ${cur.length} entries (a shortcut)`);
       break;
     }
   }
+  // units: a setup group's entries go together; other entries one by one
+  const units = (es: Entry[]): Entry[][] => {
+    const out: Entry[][] = [];
+    const groups = new Map<string, Entry[]>();
+    for (const e of es) {
+      if (e.g === undefined) {
+        out.push([e]);
+        continue;
+      }
+      const unit = groups.get(e.g);
+      if (unit !== undefined) unit.push(e);
+      else {
+        groups.set(e.g, [e]);
+        out.push(groups.get(e.g)!);
+      }
+    }
+    return out;
+  };
+  let us = units(cur);
   let n = 2;
-  while (cur.length >= 2 && Date.now() < deadline) {
-    const size = Math.ceil(cur.length / n);
+  while (us.length >= 2 && Date.now() < deadline) {
+    const size = Math.ceil(us.length / n);
     let reduced = false;
-    for (let i = 0; i < cur.length && Date.now() < deadline; i += size) {
-      const cand = [...cur.slice(0, i), ...cur.slice(i + size)];
-      if (cand.length > 0 && (await fails(cand))) {
-        cur = cand;
+    for (let i = 0; i < us.length && Date.now() < deadline; i += size) {
+      const cand = [...us.slice(0, i), ...us.slice(i + size)];
+      if (cand.length > 0 && (await fails(cand.flat()))) {
+        us = cand;
+        log(`shrink: ${us.flat().length} entries`);
         n = Math.max(n - 1, 2);
         reduced = true;
         break;
@@ -546,9 +571,10 @@ export async function shrink(entries: Entry[], target: Failure, budgetMs: number
     }
     if (!reduced) {
       if (size <= 1) break;
-      n = Math.min(cur.length, n * 2);
+      n = Math.min(us.length, n * 2);
     }
   }
+  cur = us.flat();
   log(`shrink: ${entries.length} -> ${cur.length} entries in ${runs} replays${Date.now() > deadline ? ' (time budget reached)' : ''}`);
   return cur;
 }
@@ -650,7 +676,7 @@ export async function runFuzz(partial: Partial<FuzzOptions> = {}): Promise<FuzzR
   let rssEndKb = 0;
   let fuzzMs = 0;
 
-  const setup: Entry[] = setupMoves(o.sizes, master.fork()).map((a) => ({ c: 0, a, setup: true }));
+  const setup: Entry[] = setupMoves(o.sizes, master.fork()).map((m) => ({ c: 0, a: m.a, setup: true, g: m.g }));
 
   while (Date.now() < deadline) {
     const child = await Child.start(o.serverArgs);
@@ -669,7 +695,7 @@ export async function runFuzz(partial: Partial<FuzzOptions> = {}): Promise<FuzzR
       for (const e of setup) {
         const r = await c0.call(e.a!, o.replyTimeoutMs);
         if (r === 'timeout' || r === 'closed') break;
-        if (r.type === '-' && e.a![0].toString() !== 'EVAL') log(`setup ${showEntry(e, 40)}: ${r.head.trim()}`);
+        if (r.type === '-' && !/unknown command/.test(r.head)) log(`setup ${showEntry(e, 40)}: ${r.head.trim()}`);
       }
       c0.destroy();
     }
@@ -713,7 +739,7 @@ export async function runFuzz(partial: Partial<FuzzOptions> = {}): Promise<FuzzR
           inflight[w] = null;
           if (r.bulk !== undefined && e.a![0].length === 4 && e.a![0].toString().toUpperCase() === 'DUMP' && dumpPool.length < 64) dumpPool.push(r.bulk);
         } else {
-          inflight[w] = null;
+          // closed with the command in flight: it stays listed (it may be what took the server down)
           conns[w] = null;
           if (!child.alive) return;
         }
@@ -771,6 +797,7 @@ async function saveFailure(o: FuzzOptions, failure: Failure, setup: Entry[], win
   // does it reproduce alone? if not, with the older history too
   let target: Failure | null = await replay(entries, o);
   if (target === null || !sameFailure(target, failure)) {
+    o.log(`the window alone gave ${target === null ? 'no failure' : `${target.kind}: ${target.signature}`}; trying with the older history`);
     if (older.length > 0) {
       const longer = [...setup, ...older, ...window];
       const t2 = await replay(longer, o);
