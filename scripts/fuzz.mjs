@@ -5,8 +5,9 @@
 //   node scripts/fuzz.mjs [--seed N] [--seconds N] [--connections N] [--batch N]
 //                         [--big-string BYTES] [--big-bitmap BITS] [--big-collection N]
 //                         [--deep N] [--max-string BYTES] [--small]
-//                         [--shrink-seconds N] [--stop] [--out DIR]
+//                         [--shrink-seconds N] [--stop] [--out DIR] [--exclude 'debug digest,lcs']
 //   node scripts/fuzz.mjs --replay FILE [--shrink] [--shrink-seconds N] [--verbose]
+//   node scripts/fuzz.mjs --sweep big,bm [--per-command N] [--big-collection N]   (each command against the large values)
 //
 // Failures are saved under fuzz-failures/ as JSON lines (a header, then one
 // command per line: {"c":conn,"a":[args]} with binary args as {"b64":...} and
@@ -50,9 +51,13 @@ function parse(argv) {
       case '--ping-timeout': o.pingTimeoutMs = num(i++); break;
       case '--shrink-seconds': o.shrinkSeconds = num(i++); break;
       case '--stop': o.keepGoing = false; break;
+      case '--exclude': (o.exclude ??= []).push(...argv[++i].split(',').map((x) => x.trim().toLowerCase()).filter(Boolean)); break;
       case '--out': o.failuresDir = argv[++i]; break;
       case '--replay': o.replay = argv[++i]; break;
       case '--shrink': o.shrink = true; break;
+      case '--big-key-rate': o.bigKeyRate = num(i++); break;
+      case '--sweep': o.sweep = argv[++i].split(',').filter(Boolean); break;
+      case '--per-command': o.perCommand = num(i++); break;
       case '--verbose': o.verbose = true; break;
       case '-h': case '--help':
         console.log('usage: node scripts/fuzz.mjs [--seed N] [--seconds N] [--connections N] [--small] [--replay FILE [--shrink]] (see the header of this file)');
@@ -67,6 +72,8 @@ function parse(argv) {
 }
 
 const o = parse(process.argv.slice(2));
+// exit (and so kill the server children, see harness.ts) on Ctrl-C or kill
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
 if (o.replay) {
   const { header, entries } = await H.readReplay(o.replay);
@@ -92,6 +99,16 @@ if (o.replay) {
 }
 
 if (o.seed === undefined) o.seed = Math.floor(Math.random() * 2 ** 31);
+
+if (o.sweep) {
+  // every served command with a key argument, its keys set to each of the named setup keys
+  console.log(`sweep over keys ${o.sweep.join(', ')} with seed ${o.seed}`);
+  const t0 = Date.now();
+  const r = await H.sweep({ ...o, keys: o.sweep, perCommand: o.perCommand ?? 2 });
+  console.log(`${r.commands} commands in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${r.findings.length} distinct failures`);
+  for (const f of r.findings) console.log(`  ${f.failure.kind}: ${f.failure.signature}\n    ${H.showEntry(f.argv, 100)}`);
+  process.exit(r.findings.length > 0 ? 1 : 0);
+}
 console.log(`fuzzing with seed ${o.seed} for ${o.seconds ?? H.DEFAULT_FUZZ.seconds} s (repeat with --seed ${o.seed})`);
 const result = await H.runFuzz(o);
 console.log(H.summarize(result));

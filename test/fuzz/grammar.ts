@@ -323,6 +323,8 @@ export const dumpPool: Buffer[] = [];
 export class Generator {
   readonly rng: Rng;
   readonly opts: GeneratorOptions;
+  /** When set, every key argument names this key (the sweep mode). */
+  forceKey: string | null = null;
   private lua: string[];
   private shas: string[];
   /** Count of the last `multiple` argument: sibling lists (keys/ids, keys/weights) often match. */
@@ -337,6 +339,7 @@ export class Generator {
 
   key(): string {
     const r = this.rng;
+    if (this.forceKey !== null) return this.forceKey;
     if (r.chance(this.opts.bigKeyRate)) return r.pick(SETUP_KEYS);
     return r.pick(KEYS);
   }

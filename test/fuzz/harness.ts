@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  DEFAULT_SIZES, Generator, Rng, dumpPool, encodeArgv, rawFrame, setupMoves, SETUP_KEYS, type Argv, type FuzzSizes,
+  DEFAULT_SIZES, Generator, Rng, dumpPool, encodeArgv, neutralise, rawFrame, setupMoves, SERVED, SETUP_KEYS, type Argv, type FuzzSizes,
 } from './grammar.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -225,6 +225,12 @@ export async function pingOk(port: number, ms: number): Promise<boolean> {
 
 // ---------------------------------------------------------------- the child
 
+/** Children still running: killed when this process exits (Ctrl-C on a long run leaves no server behind). */
+const LIVE = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of LIVE) p.kill('SIGKILL');
+});
+
 const LOG_LINE = /^\d+:[MCSX] \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2}\.\d{3} ([.\-*#]) (.*)$/;
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/;
 const ERROR_LINE = /^(Uncaught |FATAL ERROR|#\s+Fatal|node:internal|\w*Error\b|\[\w+Error|AssertionError)/;
@@ -247,8 +253,10 @@ export class Child {
     const args = ['--max-semi-space-size=64', '--stack-trace-limit=30', SERVER_BIN, '--port', '0', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
       '--dir', this.dir, '--enable-debug-command', 'yes', '--loglevel', 'notice', ...extraArgs];
     this.proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    LIVE.add(this.proc);
     this.exited = new Promise((res) => {
       this.proc.once('exit', (code, signal) => {
+        LIVE.delete(this.proc);
         this.exit = { code, signal };
         rmSync(this.dir, { recursive: true, force: true });
         res();
@@ -342,7 +350,9 @@ export interface Failure {
 /** The error line and first frame inside Sinew's sources, without columns (line numbers drift less). */
 export function signatureOf(lines: string[]): string {
   const err = lines.find((l) => ERROR_LINE.test(l.trim()) && !/^node:internal/.test(l)) ?? lines[0] ?? '';
-  const frame = lines.find((l) => STACK_FRAME.test(l) && /dist\/src\//.test(l)) ?? lines.find((l) => STACK_FRAME.test(l)) ?? '';
+  // the first frame in a command or the scripting engine names the bug better than a shared helper (types/, util/)
+  const frame = lines.find((l) => STACK_FRAME.test(l) && /dist\/src\/(commands|scripting|server|protocol)\//.test(l))
+    ?? lines.find((l) => STACK_FRAME.test(l) && /dist\/src\//.test(l)) ?? lines.find((l) => STACK_FRAME.test(l)) ?? '';
   const where = /([\w.-]+\.js):(\d+):\d+/.exec(frame);
   const msg = err.trim().replace(/\d{4,}/g, 'N').slice(0, 160);
   return where ? `${msg} @ ${where[1]}:${where[2]}` : msg;
@@ -597,6 +607,11 @@ export interface FuzzOptions extends ReplayOptions {
   shrinkSeconds: number;
   /** After a failure: start a fresh child and continue (true), or stop (false). */
   keepGoing: boolean;
+  /**
+   * Commands not to send, as lower-case word prefixes ("debug digest", "lcs"): known crashers,
+   * skipped so that a long run finds other bugs. Also applied inside EVAL wrappers.
+   */
+  exclude: string[];
   log: (line: string) => void;
 }
 
@@ -613,6 +628,7 @@ export const DEFAULT_FUZZ: FuzzOptions = {
   failuresDir: join(REPO_ROOT, 'fuzz-failures'),
   shrinkSeconds: 300,
   keepGoing: true,
+  exclude: [],
   log: (l) => process.stdout.write(l + '\n'),
 };
 
@@ -653,6 +669,22 @@ function noteSlow(slow: { ms: number; e: Entry }[], ms: number, e: Entry): void 
   } else slow.push({ ms, e });
   slow.sort((a, b) => b.ms - a.ms);
   if (slow.length > 15) slow.length = 15;
+}
+
+/** The words of a command, lower-case, joined by spaces (also the words after an EVAL wrapper's numkeys). */
+function excluded(argv: Argv, exclude: string[]): boolean {
+  if (exclude.length === 0) return false;
+  const words = argv.slice(0, 8).map((b) => b.subarray(0, 64).toString('latin1').toLowerCase());
+  const forms = [words.join(' ')];
+  if (words[0]?.startsWith('eval') || words[0]?.startsWith('fcall')) forms.push(words.slice(3).join(' '));
+  return exclude.some((x) => forms.some((f) => f.startsWith(x)));
+}
+
+function nextCommand(g: Generator, exclude: string[]): Argv {
+  for (let i = 0; ; i++) {
+    const a = g.command();
+    if (i >= 20 || !excluded(a, exclude)) return a;
+  }
 }
 
 /** Keeps the last good checkpoints' entries (older ones are dropped to bound memory). */
@@ -721,7 +753,7 @@ export async function runFuzz(partial: Partial<FuzzOptions> = {}): Promise<FuzzR
           if (c === null) return;
         }
         // now and then re-make a large value (FLUSHALL, DEL and SWAPDB remove them)
-        const e: Entry = g.rng.chance(0.003) ? { c: w, a: g.rng.pick(setup.filter((s) => s.a!.length < 10)).a } : { c: w, a: g.command() };
+        const e: Entry = g.rng.chance(0.003) ? { c: w, a: g.rng.pick(setup.filter((s) => s.a!.length < 10)).a } : { c: w, a: nextCommand(g, o.exclude) };
         current.push(e);
         inflight[w] = e;
         commands++;
@@ -832,6 +864,64 @@ function mb(kb: number): string {
 
 function indent(s: string): string {
   return s.split('\n').map((l) => '    ' + l).join('\n');
+}
+
+/**
+ * Sweep mode: every served command that takes a key, `perCommand` times with
+ * every key argument naming one of `keys` (the setup's large values), one
+ * command at a time on one connection; after a crash or hang the finding is
+ * recorded and a fresh server (with the setup) takes over. Finds the
+ * big-value bugs systematically, where the random run meets them by chance.
+ */
+export async function sweep(partial: Partial<FuzzOptions> & { keys: string[]; perCommand: number }): Promise<{ findings: { argv: Entry; failure: Failure }[]; commands: number }> {
+  const o: FuzzOptions & { keys: string[]; perCommand: number } = { ...DEFAULT_FUZZ, ...partial };
+  const g = new Generator(new Rng(o.seed), { sizes: o.sizes, breakRate: 0, bigKeyRate: 0 });
+  const setup: Entry[] = setupMoves(o.sizes, new Rng(o.seed)).map((m) => ({ c: 0, a: m.a, setup: true, g: m.g }));
+  const findings: { argv: Entry; failure: Failure }[] = [];
+  const seen = new Set<string>();
+  let child: Child | null = null;
+  let conn: Conn | null = null;
+  let commands = 0;
+  const fresh = async () => {
+    conn?.destroy();
+    if (child !== null) await child.kill();
+    child = await Child.start(o.serverArgs);
+    const c0 = await Conn.connect(child.port);
+    for (const e of setup) await c0!.call(e.a!, o.replyTimeoutMs);
+    c0!.destroy();
+    conn = await Conn.connect(child.port);
+  };
+  await fresh();
+  const cmds = SERVED.filter((c) => JSON.stringify(c.args).includes('"type":"key"'));
+  for (const key of o.keys) {
+    for (const cmd of cmds) {
+      for (let i = 0; i < o.perCommand; i++) {
+        g.forceKey = key;
+        const argv = neutralise(g.fromGrammar(cmd));
+        if (argv === null) continue;
+        const e: Entry = { c: 0, a: argv };
+        commands++;
+        const r = await conn!.call(argv, o.replyTimeoutMs);
+        if (r === 'closed' || r === 'timeout' || !child!.alive || child!.exception.length > 0) {
+          const f = (await checkChild(child!, o.pingTimeoutMs, o.rssLimitKb)) ?? null;
+          if (f !== null) {
+            const id = `${f.kind} ${f.signature}`;
+            if (!seen.has(id)) {
+              seen.add(id);
+              findings.push({ argv: e, failure: f });
+              o.log(`${f.kind}: ${f.signature}\n    ${showEntry(e, 100)}`);
+            }
+            await fresh();
+            continue;
+          }
+          if (r !== 'closed' || conn!.closed) conn = await Conn.connect(child!.port);
+        }
+      }
+    }
+  }
+  conn!.destroy();
+  await child!.kill();
+  return { findings, commands };
 }
 
 export function summarize(r: FuzzResult): string {
