@@ -910,11 +910,15 @@ export async function sweep(partial: Partial<FuzzOptions> & { keys: string[]; pe
               seen.add(id);
               findings.push({ argv: e, failure: f });
               o.log(`${f.kind}: ${f.signature}\n    ${showEntry(e, 100)}`);
-            }
+            } else o.log(`  again (${f.kind}): ${showEntry(e, 100)}`);
             await fresh();
             continue;
           }
           if (r !== 'closed' || conn!.closed) conn = await Conn.connect(child!.port);
+        }
+        // a write may have changed or removed the large value: make it again
+        if (cmd.flags.includes('write') && conn !== null) {
+          for (const m of [{ c: 0, a: [Buffer.from('DEL'), Buffer.from(key)] }, ...setup.filter((m) => m.g === key)]) await conn.call(m.a!, o.replyTimeoutMs);
         }
       }
     }
