@@ -614,7 +614,7 @@ export class Generator {
         default: {
           // repeat the tail: long argument lists
           const tail = a.slice(fixed);
-          for (let k = r.range(1, 50); k > 0 && tail.length; k--) a.push(...tail);
+          for (let k = r.range(1, 50); k > 0 && tail.length > 0 && a.length < 5000; k--) for (const x of tail) a.push(x);
         }
       }
     }
@@ -665,7 +665,7 @@ function positiveSmall(v: Buffer | undefined, max: number, unitMs: boolean): boo
  * - DEBUG keeps only the subcommands in DEBUG_FORMS;
  * - SHUTDOWN, MONITOR, SUBSCRIBE... never pass.
  */
-export function neutralise(argv: Argv): Argv | null {
+export function neutralise(argv: Argv, depth = 0): Argv | null {
   const a = argv.map((x) => x);
   const name = lower(a[0]);
   const sub = lower(a[1]);
@@ -714,10 +714,11 @@ export function neutralise(argv: Argv): Argv | null {
     case 'eval': case 'eval_ro': case 'evalsha': case 'evalsha_ro': case 'fcall': case 'fcall_ro': {
       // scripts may run any ARGV as a command: the same rules apply to it
       const nk = Number(lower(a[2]));
-      if (Number.isInteger(nk) && nk >= 0 && 3 + nk < a.length) {
-        const inner = neutralise(a.slice(3 + nk));
+      // (scripts cannot call EVAL: one level is enough)
+      if (depth === 0 && Number.isInteger(nk) && nk >= 0 && 3 + nk < a.length) {
+        const inner = neutralise(a.slice(3 + nk), depth + 1);
         if (inner === null) return null;
-        a.splice(3 + nk, a.length - 3 - nk, ...inner);
+        return [...a.slice(0, 3 + nk), ...inner];
       }
       break;
     }
