@@ -12,8 +12,9 @@ import { ClientFlag, type Client } from '../server/client.js';
 import type { SubKind } from '../pubsub/pubsub.js';
 import { globMatch } from '../util/glob.js';
 
+/** A (un)subscribe confirmation: sent even under CLIENT REPLY OFF|SKIP, as Redis sends every push. */
 function confirm(c: Client, kind: string, name: string | null, count: number): void {
-  const w = c.w;
+  const w = c.realWriter ?? c.w;
   w.push(3);
   w.bulk(kind);
   if (name === null) w.nullBulk();

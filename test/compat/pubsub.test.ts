@@ -167,3 +167,32 @@ describe('pub/sub against redis-server', () => {
     await d.run([['CONFIG', 'SET', 'notify-keyspace-events', '']], { conn: 1 });
   });
 });
+
+describe('subscriptions under CLIENT REPLY OFF against redis-server', () => {
+  let d: Differ | null = null;
+  before(async () => {
+    d = await Differ.create();
+  });
+  after(async () => {
+    await d?.close();
+  });
+
+  for (const resp of ['2', '3']) {
+    it(`confirmations and messages still arrive (RESP${resp})`, async (t) => {
+      if (!d) return t.skip('redis-server not installed');
+      await d.run([['HELLO', resp]], { typeOnly: true, conn: Number(resp) });
+      await d.send(['CLIENT', 'REPLY', 'OFF'], Number(resp));
+      await d.send(['SUBSCRIBE', 'ch', 'other'], Number(resp));
+      await d.expectReply(Number(resp), 'subscribe confirmation');
+      await d.expectReply(Number(resp), 'second subscribe confirmation');
+      await d.send(['PSUBSCRIBE', 'c*'], Number(resp));
+      await d.expectReply(Number(resp), 'psubscribe confirmation');
+      await d.run([['PUBLISH', 'ch', 'hello' + resp]]);
+      await d.expectReply(Number(resp), 'message');
+      await d.expectReply(Number(resp), 'pmessage');
+      await d.send(['UNSUBSCRIBE', 'other'], Number(resp));
+      await d.expectReply(Number(resp), 'unsubscribe confirmation');
+      await d.expectSilence(Number(resp), 50);
+    });
+  }
+});
