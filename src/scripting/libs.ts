@@ -4,13 +4,118 @@
  * (Roberto Ierusalimschy's struct). Behaviour follows the C libraries Redis
  * embeds: number formats, error texts, array/map detection, nesting limits.
  */
+import { createRequire } from 'node:module';
 import fengari from 'fengari';
 
 const { lua, lauxlib } = fengari;
 type L = unknown;
 
+const fengariModule = createRequire(import.meta.url);
+const lobject = fengariModule('fengari/src/lobject.js');
+const lstring = fengariModule('fengari/src/lstring.js');
+
+/**
+ * Pushes bytes as a Lua string. lua_pushstring copies; a long string that
+ * nothing else will modify is handed to the VM as it is instead.
+ */
+export function pushBytes(L: L, u: Uint8Array): void {
+  if (u.length < 65536) lua.lua_pushstring(L, u);
+  else lobject.pushsvalue2s(L, lstring.luaS_bless(L, u));
+}
+
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 const str = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('latin1');
+
+/** Longest string V8 can make (0x1fffffe8 characters): longer Lua strings cannot become JS strings. */
+export const MAX_JS_STRING = 0x1fffffe8;
+/**
+ * Longest Lua string Sinew builds (concatenation and library results): 1 GiB,
+ * room for twice proto-max-bulk-len. Lua 5.1 has no such bound, but Redis
+ * cannot take a longer argument either.
+ */
+export const MAX_LUA_STRING = 2 ** 30;
+
+/** Strings longer than this check the script's time limit when made (one call may copy hundreds of megabytes). */
+const BIG_STRING = 1 << 20;
+let timeCheck: ((L: L) => void) | null = null;
+
+/** Sets the running script's time-limit check (null when no script runs). */
+export function setTimeCheck(f: ((L: L) => void) | null): void {
+  timeCheck = f;
+}
+
+/** Raises the time-limit error when the running script is past its limit (for work done in JS, out of the VM's count hook). */
+export function checkTimeLimit(L: L): void {
+  if (timeCheck !== null) timeCheck(L);
+}
+
+/** Checks the time limit when a string of n bytes was just made. */
+export function checkBigString(L: L, n: number): void {
+  if (n > BIG_STRING && timeCheck !== null) timeCheck(L);
+}
+
+/** A Lua string as a JS (latin1) string; raises a Lua error when it is too long for one. */
+export function jsString(L: L, u: Uint8Array): string {
+  if (u.length > MAX_JS_STRING) raise(L, tooLong(u.length));
+  return str(u);
+}
+
+/** The error text for a Lua string too long to become a JS string. */
+export function tooLong(n: number): string {
+  return `string too long (${n} bytes; at most ${MAX_JS_STRING} can be converted)`;
+}
+
+/**
+ * Output bytes of an encoder: single bytes gather in a small array, long
+ * strings are kept as they are (Lua strings are never modified), and the
+ * total is bounded by MAX_LUA_STRING.
+ */
+export class ByteOut {
+  private chunks: Uint8Array[] = [];
+  private cur: number[] = [];
+  length = 0;
+  constructor(private readonly L: L) {}
+
+  push(...bytes: number[]): void {
+    for (const x of bytes) this.cur.push(x);
+    this.grow(bytes.length);
+    if (this.cur.length >= 65536) this.flush();
+  }
+
+  bytes(u: Uint8Array): void {
+    if (u.length < 64) {
+      for (const x of u) this.cur.push(x);
+    } else {
+      this.flush();
+      this.chunks.push(u);
+    }
+    this.grow(u.length);
+  }
+
+  text(s: string): void {
+    if (s.length < 64) {
+      for (let i = 0; i < s.length; i++) this.cur.push(s.charCodeAt(i) & 0xff);
+      this.grow(s.length);
+    } else this.bytes(b(s));
+  }
+
+  private grow(n: number): void {
+    this.length += n;
+    if (this.length > MAX_LUA_STRING) raise(this.L, 'string length overflow');
+  }
+
+  private flush(): void {
+    if (this.cur.length === 0) return;
+    this.chunks.push(Uint8Array.from(this.cur));
+    this.cur = [];
+  }
+
+  result(): Uint8Array {
+    checkBigString(this.L, this.length);
+    this.flush();
+    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.length);
+  }
+}
 
 /** Raises msg with the caller's position prefix, as luaL_error (no format expansion). */
 export function raise(L: L, msg: string): never {
@@ -85,49 +190,54 @@ function isCjsonNull(L: L, i: number): boolean {
   return lua.lua_type(L, i) === lua.LUA_TLIGHTUSERDATA && lua.lua_touserdata(L, i) === CJSON_NULL;
 }
 
-function jsonString(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x22) out += '\\"';
-    else if (c === 0x5c) out += '\\\\';
-    else if (c === 0x2f) out += '\\/';
-    else if (c === 0x08) out += '\\b';
-    else if (c === 0x0c) out += '\\f';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x09) out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += '\\u00' + c.toString(16).padStart(2, '0');
-    else out += s[i];
+/** JSON escapes by byte (lua_cjson's table: '/' and DEL escaped too, bytes over 127 as they are). */
+const JSON_ESCAPES: (string | null)[] = Array.from({ length: 256 }, (_, c) => {
+  const named: Record<number, string> = { 0x22: '\\"', 0x5c: '\\\\', 0x2f: '\\/', 0x08: '\\b', 0x0c: '\\f', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t' };
+  if (c in named) return named[c];
+  if (c < 0x20 || c === 0x7f) return '\\u00' + c.toString(16).padStart(2, '0');
+  return null;
+});
+
+/** A Lua string as a quoted JSON string, worked on bytes (so any length the output bound allows). */
+function jsonString(u: Uint8Array, out: ByteOut): void {
+  let start = 0;
+  out.push(0x22);
+  for (let i = 0; i < u.length; i++) {
+    const e = JSON_ESCAPES[u[i]];
+    if (e === null) continue;
+    if (i > start) out.bytes(u.subarray(start, i));
+    out.text(e);
+    start = i + 1;
   }
-  return out + '"';
+  if (u.length > start) out.bytes(start === 0 ? u : u.subarray(start));
+  out.push(0x22);
 }
 
 function typeName(L: L, i: number): string {
   return str(lua.lua_typename(L, lua.lua_type(L, i)));
 }
 
-function jsonEncode(L: L, idx: number, depth: number, out: string[]): void {
+function jsonEncode(L: L, idx: number, depth: number, out: ByteOut): void {
   const t = lua.lua_type(L, idx);
   switch (t) {
     case lua.LUA_TSTRING:
-      out.push(jsonString(str(lua.lua_tolstring(L, idx))));
+      jsonString(lua.lua_tolstring(L, idx), out);
       return;
     case lua.LUA_TNUMBER: {
       const n = lua.lua_tonumber(L, idx);
       if (!Number.isFinite(n)) raise(L, 'Cannot serialise number: must not be NaN or Inf');
-      out.push(fmtG(n, 14));
+      out.text(fmtG(n, 14));
       return;
     }
     case lua.LUA_TBOOLEAN:
-      out.push(lua.lua_toboolean(L, idx) ? 'true' : 'false');
+      out.text(lua.lua_toboolean(L, idx) ? 'true' : 'false');
       return;
     case lua.LUA_TNIL:
-      out.push('null');
+      out.text('null');
       return;
     case lua.LUA_TLIGHTUSERDATA:
       if (isCjsonNull(L, idx)) {
-        out.push('null');
+        out.text('null');
         return;
       }
       break;
@@ -154,31 +264,31 @@ function jsonEncode(L: L, idx: number, depth: number, out: string[]): void {
       }
       if (isArray && max > 10 && max > items * 2) raise(L, 'Cannot serialise table: excessively sparse array');
       if (isArray && max > 0) {
-        out.push('[');
+        out.text('[');
         for (let i = 1; i <= max; i++) {
-          if (i > 1) out.push(',');
+          if (i > 1) out.text(',');
           lua.lua_rawgeti(L, idx, i);
           jsonEncode(L, lua.lua_gettop(L), depth, out);
           lua.lua_pop(L, 1);
         }
-        out.push(']');
+        out.text(']');
         return;
       }
-      out.push('{');
+      out.text('{');
       let first = true;
       lua.lua_pushnil(L);
       while (lua.lua_next(L, idx) !== 0) {
-        if (!first) out.push(',');
+        if (!first) out.text(',');
         first = false;
         const kt = lua.lua_type(L, -2);
-        if (kt === lua.LUA_TSTRING) out.push(jsonString(str(lua.lua_tolstring(L, -2))));
-        else if (kt === lua.LUA_TNUMBER) out.push(`"${fmtG(lua.lua_tonumber(L, -2), 14)}"`);
+        if (kt === lua.LUA_TSTRING) jsonString(lua.lua_tolstring(L, -2), out);
+        else if (kt === lua.LUA_TNUMBER) out.text(`"${fmtG(lua.lua_tonumber(L, -2), 14)}"`);
         else raise(L, `Cannot serialise ${typeName(L, -2)}: table key must be a number or string`);
-        out.push(':');
+        out.text(':');
         jsonEncode(L, lua.lua_gettop(L), depth, out);
         lua.lua_pop(L, 1);
       }
-      out.push('}');
+      out.text('}');
       return;
     }
   }
@@ -289,40 +399,41 @@ class JsonDecoder {
   private string(): string {
     const s = this.s;
     let i = this.pos + 1;
-    let out = '';
+    // Runs without escapes are sliced whole (no string built character by character).
+    const parts: string[] = [];
+    let run = i;
     for (;;) {
       if (i >= s.length) this.fail('value', 'unexpected end of string', i);
-      const c = s[i];
-      if (c === '"') break;
-      if (c === '\\') {
-        const e = s[i + 1];
-        const map: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-        if (e in map) {
-          out += map[e];
-          i += 2;
-          continue;
-        }
-        if (e === 'u') {
-          let cp = parseInt(s.slice(i + 2, i + 6), 16);
-          if (!/^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6))) this.fail('value', 'invalid unicode escape code', i);
-          i += 6;
-          if (cp >= 0xd800 && cp <= 0xdbff && s[i] === '\\' && s[i + 1] === 'u') {
-            const lo = parseInt(s.slice(i + 2, i + 6), 16);
-            if (lo >= 0xdc00 && lo <= 0xdfff) {
-              cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-              i += 6;
-            }
-          }
-          out += Buffer.from(String.fromCodePoint(cp), 'utf8').toString('latin1');
-          continue;
-        }
-        this.fail('value', 'invalid escape code', i);
+      const c = s.charCodeAt(i);
+      if (c === 0x22) break;
+      if (c !== 0x5c) {
+        i++;
+        continue;
       }
-      out += c;
-      i++;
+      if (i > run) parts.push(s.slice(run, i));
+      const e = s[i + 1];
+      const map: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+      if (e in map) {
+        parts.push(map[e]);
+        i += 2;
+      } else if (e === 'u') {
+        let cp = parseInt(s.slice(i + 2, i + 6), 16);
+        if (!/^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6))) this.fail('value', 'invalid unicode escape code', i);
+        i += 6;
+        if (cp >= 0xd800 && cp <= 0xdbff && s[i] === '\\' && s[i + 1] === 'u') {
+          const lo = parseInt(s.slice(i + 2, i + 6), 16);
+          if (lo >= 0xdc00 && lo <= 0xdfff) {
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            i += 6;
+          }
+        }
+        parts.push(Buffer.from(String.fromCodePoint(cp), 'utf8').toString('latin1'));
+      } else this.fail('value', 'invalid escape code', i);
+      run = i;
     }
+    if (i > run) parts.push(s.slice(run, i));
     this.pos = i + 1;
-    return out;
+    return parts.length === 1 ? parts[0] : parts.join('');
   }
 
   private object(): void {
@@ -388,14 +499,14 @@ function openCjson(L: L): void {
   newLib(L, {
     encode(L) {
       if (lua.lua_gettop(L) !== 1) argError(L, 1, 'expected 1 argument');
-      const out: string[] = [];
+      const out = new ByteOut(L);
       jsonEncode(L, 1, 0, out);
-      lua.lua_pushstring(L, b(out.join('')));
+      pushBytes(L, out.result());
       return 1;
     },
     decode(L) {
       if (lua.lua_gettop(L) !== 1) argError(L, 1, 'expected 1 argument');
-      const s = str(lauxlib.luaL_checklstring(L, 1));
+      const s = jsString(L, lauxlib.luaL_checklstring(L, 1));
       const d = new JsonDecoder(L, s);
       d.value();
       const top = lua.lua_gettop(L);
@@ -453,7 +564,7 @@ function openCjson(L: L): void {
 
 const MAX_NESTING = 16;
 
-function mpInt(n: number, out: number[]): void {
+function mpInt(n: number, out: ByteOut): void {
   const be = (v: bigint, bytes: number) => {
     for (let i = bytes - 1; i >= 0; i--) out.push(Number((v >> BigInt(i * 8)) & 0xffn));
   };
@@ -480,13 +591,13 @@ function mpInt(n: number, out: number[]): void {
   }
 }
 
-function mpLen(out: number[], n: number, fix: number, fixMax: number, c16: number, c32: number): void {
+function mpLen(out: ByteOut, n: number, fix: number, fixMax: number, c16: number, c32: number): void {
   if (n <= fixMax) out.push(fix | n);
   else if (n <= 0xffff) out.push(c16, n >> 8, n & 0xff);
   else out.push(c32, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 }
 
-function mpEncode(L: L, idx: number, level: number, out: number[]): void {
+function mpEncode(L: L, idx: number, level: number, out: ByteOut): void {
   const t = lua.lua_type(L, idx);
   switch (t) {
     case lua.LUA_TSTRING: {
@@ -496,7 +607,7 @@ function mpEncode(L: L, idx: number, level: number, out: number[]): void {
       else if (n <= 0xff) out.push(0xd9, n);
       else if (n <= 0xffff) out.push(0xda, n >> 8, n & 0xff);
       else out.push(0xdb, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
-      for (let i = 0; i < n; i++) out.push(s[i]);
+      out.bytes(s);
       return;
     }
     case lua.LUA_TBOOLEAN:
@@ -741,9 +852,9 @@ function openCmsgpack(L: L): void {
     pack(L) {
       const n = lua.lua_gettop(L);
       if (n === 0) argError(L, 0, 'MessagePack pack needs input.');
-      const out: number[] = [];
+      const out = new ByteOut(L);
       for (let i = 1; i <= n; i++) mpEncode(L, i, 0, out);
-      lua.lua_pushstring(L, Uint8Array.from(out));
+      pushBytes(L, out.result());
       return 1;
     },
     unpack: (L) => mpUnpack(L, 0, 0, false),
@@ -893,9 +1004,9 @@ function checkNumberArg(L: L, arg: number): number {
 function openStruct(L: L): void {
   newLib(L, {
     pack(L) {
-      const fmt = str(lauxlib.luaL_checklstring(L, 1));
+      const fmt = jsString(L, lauxlib.luaL_checklstring(L, 1));
       const st: StructState = { little: true, align: 1 };
-      const out: number[] = [];
+      const out = new ByteOut(L);
       let arg = 2;
       const i = { p: 0 };
       while (i.p < fmt.length) {
@@ -944,17 +1055,17 @@ function openStruct(L: L): void {
               if (l < size) argError(L, arg, 'string too short');
               l = size;
             }
-            for (let k = 0; k < l; k++) out.push(s[k]);
+            out.bytes(s.subarray(0, l));
             if (opt === 's') out.push(0);
             break;
           }
         }
       }
-      lua.lua_pushstring(L, Uint8Array.from(out));
+      pushBytes(L, out.result());
       return 1;
     },
     unpack(L) {
-      const fmt = str(lauxlib.luaL_checklstring(L, 1));
+      const fmt = jsString(L, lauxlib.luaL_checklstring(L, 1));
       const data: Uint8Array = lauxlib.luaL_checklstring(L, 2);
       let pos = lauxlib.luaL_optinteger(L, 3, 1) - 1;
       if (pos < 0) argError(L, 3, 'offset must be 1 or greater');
@@ -1030,7 +1141,7 @@ function openStruct(L: L): void {
       return n + 1;
     },
     size(L) {
-      const fmt = str(lauxlib.luaL_checklstring(L, 1));
+      const fmt = jsString(L, lauxlib.luaL_checklstring(L, 1));
       const st: StructState = { little: true, align: 1 };
       const i = { p: 0 };
       let pos = 0;
@@ -1056,9 +1167,18 @@ export function luaStringRep(L: L): number {
     return 1;
   }
   if (s.length * n > 512 * 1024 * 1024) raise(L, 'not enough memory');
-  const out = new Uint8Array(s.length * n);
-  for (let i = 0; i < n; i++) out.set(s, i * s.length);
-  lua.lua_pushstring(L, out);
+  const total = s.length * n;
+  checkBigString(L, total);
+  const out = new Uint8Array(total);
+  out.set(s, 0);
+  // Doubling copies: log2(n) native copies instead of n.
+  for (let filled = s.length; filled < total; ) {
+    const c = Math.min(filled, total - filled);
+    out.copyWithin(filled, 0, c);
+    filled += c;
+  }
+  pushBytes(L, out);
+  checkBigString(L, total);
   return 1;
 }
 
@@ -1123,7 +1243,7 @@ function pad(body: string, sign: string, prefix: string, width: number, flags: s
   return ' '.repeat(width - len) + sign + prefix + body;
 }
 
-function formatOne(L: L, conv: string, flags: string, width: number, prec: number | null, arg: number): string {
+function formatOne(L: L, conv: string, flags: string, width: number, prec: number | null, arg: number): string | Uint8Array {
   const signOf = (neg: boolean) => (neg ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '');
   switch (conv) {
     case 'c':
@@ -1186,21 +1306,14 @@ function formatOne(L: L, conv: string, flags: string, width: number, prec: numbe
       }
       return pad(body, signOf(neg), '', width, flags, true);
     }
-    case 'q': {
-      const s: Uint8Array = lauxlib.luaL_checklstring(L, arg);
-      let out = '"';
-      for (const c of s) {
-        if (c === 0x22 || c === 0x5c || c === 0x0a) out += '\\' + String.fromCharCode(c);
-        else if (c === 0x0d) out += '\\r';
-        else if (c === 0) out += '\\000';
-        else out += String.fromCharCode(c);
-      }
-      return out + '"';
-    }
+    case 'q':
+      return quoteBytes(lauxlib.luaL_checklstring(L, arg));
     case 's': {
-      let s = str(lauxlib.luaL_checklstring(L, arg));
-      if (prec !== null) s = s.slice(0, prec);
-      return pad(s, '', '', width, flags, false);
+      let u: Uint8Array = lauxlib.luaL_checklstring(L, arg);
+      if (prec !== null) u = u.subarray(0, prec);
+      // Long strings are copied as bytes (they may be longer than a JS string can be).
+      if (u.length >= width) return u;
+      return pad(str(u), '', '', width, flags, false);
     }
   }
   raise(L, `invalid option '%${conv}' to 'format'`);
@@ -1208,18 +1321,20 @@ function formatOne(L: L, conv: string, flags: string, width: number, prec: numbe
 
 /** Lua 5.1's string.format: C printf conversions of doubles (%d truncates, %s prints numbers with %.14g). */
 export function luaStringFormat(L: L): number {
-  const fmt = str(lauxlib.luaL_checklstring(L, 1));
+  const fmt = jsString(L, lauxlib.luaL_checklstring(L, 1));
   let arg = 1;
-  let out = '';
+  const out = new ByteOut(L);
   const top = lua.lua_gettop(L);
   for (let i = 0; i < fmt.length; ) {
-    const ch = fmt[i++];
-    if (ch !== '%') {
-      out += ch;
-      continue;
+    const pct = fmt.indexOf('%', i);
+    if (pct < 0) {
+      out.text(fmt.slice(i));
+      break;
     }
+    if (pct > i) out.text(fmt.slice(i, pct));
+    i = pct + 1;
     if (fmt[i] === '%') {
-      out += '%';
+      out.text('%');
       i++;
       continue;
     }
@@ -1242,8 +1357,38 @@ export function luaStringFormat(L: L): number {
     if (arg > top && 'cdiouxXeEfgGqs'.includes(conv) && conv !== '') {
       argError(L, arg, 'no value');
     }
-    out += formatOne(L, conv, flags, w === '' ? 0 : Number(w), prec, arg);
+    const piece = formatOne(L, conv, flags, w === '' ? 0 : Number(w), prec, arg);
+    if (typeof piece === 'string') out.text(piece);
+    else out.bytes(piece);
   }
-  lua.lua_pushstring(L, b(out));
+  pushBytes(L, out.result());
   return 1;
+}
+
+/** %q of Lua 5.1: quotes, backslash and newline escaped, \r as \\r, NUL as \\000; worked on bytes. */
+function quoteBytes(u: Uint8Array): Uint8Array {
+  let extra = 2;
+  for (const c of u) {
+    if (c === 0x22 || c === 0x5c || c === 0x0a || c === 0x0d) extra++;
+    else if (c === 0) extra += 3;
+  }
+  const out = Buffer.allocUnsafe(u.length + extra);
+  let o = 0;
+  out[o++] = 0x22;
+  for (const c of u) {
+    if (c === 0x22 || c === 0x5c || c === 0x0a) {
+      out[o++] = 0x5c;
+      out[o++] = c;
+    } else if (c === 0x0d) {
+      out[o++] = 0x5c;
+      out[o++] = 0x72;
+    } else if (c === 0) {
+      out[o++] = 0x5c;
+      out[o++] = 0x30;
+      out[o++] = 0x30;
+      out[o++] = 0x30;
+    } else out[o++] = c;
+  }
+  out[o++] = 0x22;
+  return out;
 }

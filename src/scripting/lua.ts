@@ -20,7 +20,7 @@ import { ClientFlag, type Client } from '../server/client.js';
 import { call } from '../commands/dispatch.js';
 import { F } from '../commands/table.js';
 import type { ReplyWriter } from '../protocol/writer.js';
-import { fmtG, openRedisLibs, luaStringFormat, luaStringRep } from './libs.js';
+import { fmtG, openRedisLibs, luaStringFormat, luaStringRep, MAX_JS_STRING, MAX_LUA_STRING, tooLong, setTimeCheck, checkTimeLimit, checkBigString } from './libs.js';
 
 const { lua, lauxlib, lualib } = fengari;
 type L = unknown;
@@ -47,12 +47,23 @@ function patchFengari(): void {
   const require = createRequire(import.meta.url);
   const lobject = require('fengari/src/lobject.js');
   const lstring = require('fengari/src/lstring.js');
+  const lundump = require('fengari/src/lundump.js');
+  const lparser = require('fengari/src/lparser.js');
+  const lzio = require('fengari/src/lzio.js');
+  const ldebug = require('fengari/src/ldebug.js');
   const origStr2num = lobject.luaO_str2num;
+  const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
   lobject.luaO_str2num = (s: Uint8Array, o: { ttisinteger(): boolean; setfltvalue(n: number): void; value: number }): number => {
     const r = origStr2num(s, o);
+    // Only the text between leading and trailing blanks is read again (the whole may be too long for a JS string).
+    let a = 0;
+    let e = s.length;
+    while (a < e && isSpace(s[a])) a++;
+    while (e > a && isSpace(s[e - 1])) e--;
     if (r === 0) {
       // Lua 5.1 converts with strtod, which also reads inf, infinity and nan.
-      const m = /^[ \t\n\v\f\r]*([+-]?)(inf|infinity|nan)[ \t\n\v\f\r]*$/i.exec(str(s));
+      if (e - a > 9) return 0;
+      const m = /^([+-]?)(inf|infinity|nan)$/i.exec(str(s.subarray(a, e)));
       if (m === null) return 0;
       const v = m[2].toLowerCase() === 'nan' ? NaN : Infinity;
       o.setfltvalue(m[1] === '-' ? -v : v);
@@ -60,7 +71,7 @@ function patchFengari(): void {
     }
     if (r !== 0 && o.ttisinteger()) {
       // Re-read as a double (fengari's integers are 32-bit and wrap).
-      let t = str(s).trim();
+      let t = str(s.subarray(a, e));
       let neg = false;
       if (t[0] === '-' || t[0] === '+') {
         neg = t[0] === '-';
@@ -100,9 +111,10 @@ function patchFengari(): void {
         out += '%s';
         args.push(b(fmtG(Number(argp[a++]), 14)));
       } else if (k === 'c') {
-        const ch = Number(argp[a++]);
+        // Lua 5.1's lexer names control characters "char(N)" and prints other bytes as they are.
+        const ch = Number(argp[a++]) & 0xff;
         out += '%s';
-        args.push(b(ch >= 32 && ch < 127 ? String.fromCharCode(ch) : `<\\${ch}>`));
+        args.push(b(ch < 32 || ch === 127 ? `char(${ch})` : String.fromCharCode(ch)));
       } else {
         out += '%' + k;
         if (k !== '%') args.push(argp[a++]);
@@ -118,7 +130,99 @@ function patchFengari(): void {
   lobject.luaO_tostring = (L: unknown, obj: { value: number; setsvalue(s: unknown): void }): void => {
     obj.setsvalue(lstring.luaS_bless(L, b(fmtG(Number(obj.value), 14))));
   };
+  /*
+   * Table keys. fengari keys a string by the hex digits of its bytes run
+   * together ("|" + ...), which is not one-to-one (bytes under 0x10 give one
+   * digit: "\1\35" and "\18\3" were the same key) and builds a JS string
+   * twice the length byte by byte. Short strings of bytes from 0x10 keep
+   * that key (two digits a byte: one-to-one; the lexer finds reserved
+   * words by it); every other string is keyed by "~" and its latin1 text.
+   * The key is made once per string: the hash property becomes an accessor
+   * (the constructor's "this.hash = null" goes through its setter). A
+   * string too long for a JS string cannot be a key: that is a fault of the
+   * VM (the state is reset).
+   */
+  const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+  Object.defineProperty(lstring.TString.prototype, 'hash', {
+    configurable: true,
+    get(this: { realstring: Uint8Array; key?: string | null }): string {
+      let h = this.key;
+      if (h === undefined || h === null) {
+        const u = this.realstring;
+        let hex = u.length <= 40;
+        for (let i = 0; hex && i < u.length; i++) if (u[i] < 0x10) hex = false;
+        if (hex) {
+          h = '|';
+          for (let i = 0; i < u.length; i++) h += HEX[u[i]];
+        } else {
+          if (u.length >= MAX_JS_STRING) throw new RangeError(tooLong(u.length) + ' to be a table key');
+          h = '~' + (u.length < 32 ? String.fromCharCode.apply(null, u as unknown as number[]) : str(u));
+        }
+        this.key = h;
+      }
+      return h;
+    },
+    set(this: { key?: string | null }, v: string | null): void {
+      this.key = v;
+    },
+  });
+  /*
+   * Binary chunks. Redis 7.0.15 never undumps: a chunk starting with "\27"
+   * is read as source text (so it fails with "unexpected symbol near
+   * 'char(27)'"). fengari's parser entry undumps binary chunks through this
+   * export: it parses them as text instead.
+   */
+  lundump.luaU_undump = (L: unknown, z: unknown, name: unknown): unknown =>
+    lparser.luaY_parser(L, z, new lzio.MBuffer(), new lparser.Dyndata(), name, 27);
+  /*
+   * Concatenation stores its result through this export: results over
+   * MAX_LUA_STRING are refused, and a long one checks the script's time
+   * limit (one instruction may copy hundreds of megabytes).
+   */
+  const origSetsvalue2s = lobject.setsvalue2s;
+  lobject.setsvalue2s = (L: unknown, idx: number, ts: { realstring: Uint8Array }): void => {
+    const n = ts.realstring.length;
+    if (n > MAX_LUA_STRING) ldebug.luaG_runerror(L, b('string length overflow'));
+    checkBigString(L, n);
+    origSetsvalue2s(L, idx, ts);
+  };
+  /*
+   * Pattern matching (string.find, match, gmatch, gsub) runs in JS, where
+   * the count hook never fires, and backtracking can take exponential time.
+   * Its recursive matcher counts its depth in the match state's matchdepth
+   * at every step: an accessor on the match states' prototype (reached
+   * through a gmatch closure's state) checks the time limit every
+   * MATCH_STEPS steps.
+   */
+  const T = lauxlib.luaL_newstate();
+  lualib.luaL_openlibs(T);
+  lua.lua_getglobal(T, b('string'));
+  lua.lua_getfield(T, -1, b('gmatch'));
+  lua.lua_pushstring(T, b(''));
+  lua.lua_pushstring(T, b(''));
+  lua.lua_call(T, 2, 1);
+  lua.lua_getupvalue(T, -1, 3);
+  const gm = lua.lua_touserdata(T, -1) as { ms?: object } | null;
+  const matchState = gm?.ms === undefined ? null : Object.getPrototypeOf(gm.ms);
+  if (matchState === null || !('matchdepth' in gm!.ms!)) throw new Error('fengari: pattern match state not found');
+  let steps = 0;
+  Object.defineProperty(matchState, 'matchdepth', {
+    configurable: true,
+    get(this: { depth?: number }): number | undefined {
+      return this.depth;
+    },
+    set(this: { depth?: number; L?: L }, v: number): void {
+      this.depth = v;
+      if (++steps >= MATCH_STEPS) {
+        steps = 0;
+        if (this.L) checkTimeLimit(this.L);
+      }
+    },
+  });
 }
+
+/** Pattern-matching steps between two looks at the clock. */
+const MATCH_STEPS = 10000;
 
 /** Translates Lua 5.3 runtime error wording to Lua 5.1's. */
 function lua51Message(m: string): string {
@@ -135,7 +239,6 @@ local realtostring = tostring
 tostring = function(v) if type(v) == 'number' then return v .. '' end return realtostring(v) end
 local type, tostring, rawget, rawset, setmetatable, getmetatable, next = type, tostring, rawget, rawset, setmetatable, getmetatable, next
 unpack = table.unpack
-loadstring = function(s, name) return load(s, name) end
 local realcollect = collectgarbage
 collectgarbage = function(opt, ...)
   if opt == 'count' then return 32 end
@@ -243,6 +346,24 @@ interface RunState {
   oom: boolean;
   /** A write command ran: from then on deny-oom commands may run (SCRIPT_WRITE_DIRTY). */
   wrote: boolean;
+  /** busy-reply-threshold in ms when the script started (0: no limit). */
+  limit: number;
+  /**
+   * Set when the script must end: it ran past its time limit, or the VM
+   * faulted (a JS exception inside it). From then on every VM instruction
+   * raises again, so no pcall, xpcall handler or coroutine lets it go on.
+   */
+  abort: Abort | null;
+}
+
+interface Abort {
+  /** The error text (without "ERR "). */
+  message: string;
+  /** Where the script was when it was stopped (as Redis's error handler reports it). */
+  source: string | null;
+  line: number | null;
+  /** A JS exception inside the VM: the Lua state is reset after the script. */
+  fault: unknown;
 }
 
 /** Redis's rand48 behind math.random: one sequence for the server's life, from rand48's default seed. */
@@ -260,6 +381,8 @@ class Rand48 {
 /** A compiled script: body and shebang flags. */
 interface Script {
   body: string;
+  /** The Lua source compiled (the body without its shebang line). */
+  source: string;
   /** Has a "#!lua" line (flags apply). */
   shebang: boolean;
   noWrites: boolean;
@@ -290,6 +413,10 @@ export class Scripting {
   bodyBytes = 0;
   /** Whether a script is running (INFO, SCRIPT KILL). */
   running = false;
+  /** Times the Lua state was rebuilt after a fault of the VM. */
+  resets = 0;
+  /** The count hook: checks the time limit, and raises at every instruction once the script must end. */
+  private readonly hook = (L: L): void => this.checkTime(L);
 
   constructor(private readonly server: Server) {
     patchFengari();
@@ -312,8 +439,9 @@ export class Scripting {
     fn('status_reply', (L) => this.statusReply(L));
     fn('sha1hex', (L) => {
       if (lua.lua_gettop(L) !== 1) return this.raiseError(L, 'wrong number of arguments');
-      const s = lua.lua_tolstring(L, 1);
-      lua.lua_pushstring(L, b(sha1hex(s ? str(s) : '')));
+      // Hashed as bytes: any length.
+      const s: Uint8Array | null = lua.lua_tolstring(L, 1);
+      lua.lua_pushstring(L, b(createHash('sha1').update(s ?? new Uint8Array(0)).digest('hex')));
       return 1;
     });
     fn('log', (L) => {
@@ -323,9 +451,13 @@ export class Scripting {
       const level = lua.lua_tonumber(L, 1);
       if (level < 0 || level > 3) return this.raiseError(L, 'Invalid debug level.');
       const parts: string[] = [];
+      let total = 0;
       for (let i = 2; i <= n; i++) {
-        const s = lua.lua_tolstring(L, i);
-        if (s) parts.push(str(s));
+        const s: Uint8Array | null = lua.lua_tolstring(L, i);
+        if (!s) continue;
+        total += s.length + 1;
+        if (total > MAX_JS_STRING) return this.raiseError(L, `redis.log() message ${tooLong(total)}`);
+        parts.push(str(s));
       }
       this.server.log.log(Math.trunc(level), parts.join(' '));
       return 0;
@@ -406,20 +538,62 @@ export class Scripting {
     lua.lua_setfield(L, -2, b('format'));
     lua.lua_pushjsfunction(L, luaStringRep);
     lua.lua_setfield(L, -2, b('rep'));
+    lua.lua_getfield(L, -1, b('find'));
+    lua.lua_pushcclosure(L, stringFind, 1);
+    lua.lua_setfield(L, -2, b('find'));
     lua.lua_pop(L, 1);
+    // A JS exception inside the VM (not a Lua error): the script must end and the state be rebuilt.
+    lua.lua_atnativeerror(L, (L2: L) => {
+      const e = lua.lua_touserdata(L2, 1);
+      const st = this.state;
+      if (st !== null && (st.abort === null || st.abort.fault === undefined)) {
+        st.abort = { message: `internal error in the Lua interpreter: ${e instanceof Error ? e.message : String(e)}`, source: null, line: null, fault: e ?? 'fault' };
+        this.armAbort(L2);
+      }
+      lua.lua_pushstring(L2, b('internal error in the Lua interpreter'));
+      return 1;
+    });
+    // Lua 5.1's load takes a reader function only; loadstring reads a string (text only: binary chunks parse as text).
+    lua.lua_getglobal(L, b('load'));
+    lua.lua_pushcclosure(L, (L2: L) => {
+      lauxlib.luaL_checktype(L2, 1, lua.LUA_TFUNCTION);
+      const name = lauxlib.luaL_optlstring(L2, 2, b('=(load)'));
+      lua.lua_settop(L2, 1);
+      lua.lua_pushvalue(L2, lua.lua_upvalueindex(1));
+      lua.lua_insert(L2, 1);
+      lua.lua_pushstring(L2, name);
+      lua.lua_call(L2, 2, lua.LUA_MULTRET);
+      return this.lua51LoadResult(L2);
+    }, 1);
+    lua.lua_setglobal(L, b('load'));
+    lua.lua_pushjsfunction(L, (L2: L) => {
+      const src: Uint8Array = lauxlib.luaL_checklstring(L2, 1);
+      // The chunk name is a C string in Lua 5.1: it ends at the first NUL.
+      let name: Uint8Array = lauxlib.luaL_optlstring(L2, 2, src);
+      const nul = name.indexOf(0);
+      if (nul >= 0) name = name.subarray(0, nul);
+      lua.lua_settop(L2, 0);
+      if (lauxlib.luaL_loadbufferx(L2, src, src.length, name, null) === 0) return 1;
+      lua.lua_pushnil(L2);
+      lua.lua_insert(L2, 1);
+      return this.lua51LoadResult(L2);
+    });
+    lua.lua_setglobal(L, b('loadstring'));
     // Redis's pcall: an error table raised inside gives its 'err' string to the caller.
     lua.lua_pushjsfunction(L, (L: L) => {
       lauxlib.luaL_checkany(L, 1);
       const argc = lua.lua_gettop(L);
       lua.lua_pushboolean(L, 1);
       lua.lua_insert(L, 1);
-      if (lua.lua_pcall(L, argc - 1, lua.LUA_MULTRET, 0) !== 0) {
+      const status = lua.lua_pcall(L, argc - 1, lua.LUA_MULTRET, 0);
+      if (this.state?.abort) return this.raiseAbort(L);
+      if (status !== 0) {
         lua.lua_remove(L, 1);
         if (lua.lua_type(L, -1) === lua.LUA_TTABLE) {
           lua.lua_getfield(L, -1, b('err'));
           if (lua.lua_isstring(L, -1)) lua.lua_replace(L, -2);
           else lua.lua_pop(L, 1);
-        } else if (lua.lua_type(L, -1) === lua.LUA_TSTRING) {
+        } else if (lua.lua_type(L, -1) === lua.LUA_TSTRING && lua.lua_rawlen(L, -1) < 4096) {
           const m = str(lua.lua_tolstring(L, -1));
           const m51 = lua51Message(m);
           if (m51 !== m) {
@@ -443,6 +617,68 @@ export class Scripting {
     lua.lua_getglobal(L, b('__redis__err__handler'));
     this.handlerRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     return L;
+  }
+
+  /** load/loadstring results: nil and the message in Lua 5.1's wording on failure. */
+  private lua51LoadResult(L: L): number {
+    const n = lua.lua_gettop(L);
+    if (n >= 2 && lua.lua_isnil(L, 1) && lua.lua_type(L, 2) === lua.LUA_TSTRING && lua.lua_rawlen(L, 2) < 4096) {
+      const m = str(lua.lua_tolstring(L, 2));
+      const m51 = lua51Message(m);
+      if (m51 !== m) {
+        lua.lua_pushstring(L, b(m51));
+        lua.lua_replace(L, 2);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * The time limit. Called by the count hook, and by library code that works
+   * in JS (long strings made, pattern matching). Past the limit the script
+   * must end; once it must, this raises at every call.
+   */
+  private checkTime(L: L): void {
+    const st = this.state;
+    if (st === null) return;
+    if (st.abort === null) {
+      if (st.limit <= 0 || performance.now() - st.start <= st.limit) return;
+      st.abort = { message: TIMEOUT_MESSAGE(st.limit), ...this.where(L), fault: undefined };
+      this.armAbort(L);
+    }
+    this.raiseAbort(L);
+  }
+
+  /** Makes every VM instruction call the hook (which raises) on this thread and the script's main one. */
+  private armAbort(L: L): void {
+    lua.lua_sethook(L, this.hook, lua.LUA_MASKCOUNT, 1);
+    if (L !== this.L) lua.lua_sethook(this.L, this.hook, lua.LUA_MASKCOUNT, 1);
+  }
+
+  /** Raises the error of a script that must end. */
+  private raiseAbort(L: L): number {
+    const a = this.state!.abort!;
+    lua.lua_checkstack(L, 2);
+    lua.lua_pushstring(L, b(a.message));
+    // Raised from the hook, the error's message handler (an xpcall's) would
+    // run with hooks off, as in Redis, where a handler that loops never ends:
+    // hooks stay on, so it is stopped too (and nested handler errors end in
+    // "error in error handling").
+    (L as { allowhook: number }).allowhook = 1;
+    return lua.lua_error(L);
+  }
+
+  /** Source and line of the innermost script code running (as __redis__err__handler finds them). */
+  private where(L: L): { source: string | null; line: number | null } {
+    const ar = new lua.lua_Debug();
+    for (let level = 0; lua.lua_getstack(L, level, ar); level++) {
+      lua.lua_getinfo(L, b('Sl'), ar);
+      const source = ar.source ? str(ar.source) : '';
+      const what = ar.what ? str(ar.what) : '';
+      if (source === '=redis' || source === '=[JS]' || what === 'C' || what === 'J') continue;
+      return { source, line: ar.currentline };
+    }
+    return { source: null, line: null };
   }
 
   /** Raises an error table {err='ERR <msg>'} (luaPushError + luaError). */
@@ -480,7 +716,9 @@ export class Scripting {
       this.pushErrorTable(L, 'wrong number or type of arguments', false);
       return 1;
     }
-    const e = str(lua.lua_tolstring(L, 1));
+    const u: Uint8Array = lua.lua_tolstring(L, 1);
+    if (u.length > MAX_JS_STRING) return this.raiseError(L, `redis.error_reply() argument ${tooLong(u.length)}`);
+    const e = str(u);
     this.pushErrorTable(L, e.startsWith('-') ? e : '-' + e, false);
     return 1;
   }
@@ -490,6 +728,8 @@ export class Scripting {
       this.pushErrorTable(L, 'wrong number or type of arguments', false);
       return 1;
     }
+    const n = lua.lua_rawlen(L, 1);
+    if (n > MAX_JS_STRING) return this.raiseError(L, `redis.status_reply() argument ${tooLong(n)}`);
     lua.lua_newtable(L);
     lua.lua_pushstring(L, b('ok'));
     lua.lua_pushvalue(L, 1);
@@ -531,20 +771,43 @@ export class Scripting {
       }
       source = nl < 0 ? '' : body.slice(nl);
     }
+    const error = this.compile(sha, source);
+    if (error !== null) return { error };
+    this.scripts.set(sha, { body, source, shebang: body.startsWith('#!'), noWrites, allowOom });
+    this.bodyBytes += body.length;
+    return { sha };
+  }
+
+  /** Compiles a script's source into the registry as f_<sha>; returns the error reply text on failure. */
+  private compile(sha: string, source: string): string | null {
     const L = this.L;
     const code = b(source);
     if (lauxlib.luaL_loadbuffer(L, code, code.length, b('@user_script')) !== 0) {
-      const e = lua.lua_tolstring(L, -1);
+      const e: Uint8Array | null = lua.lua_tolstring(L, -1);
       lua.lua_pop(L, 1);
-      return { error: `ERR Error compiling script (new function): ${lua51Message(e ? str(e) : '')}` };
+      return `ERR Error compiling script (new function): ${lua51Message(e ? str(e.subarray(0, 4096)) : '')}`;
     }
     // The script's globals are the read-only proxy.
     lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, b('redis_G'));
     lua.lua_setupvalue(L, -2, 1);
     lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, b(`f_${sha}`));
-    this.scripts.set(sha, { body, shebang: body.startsWith('#!'), noWrites, allowOom });
-    this.bodyBytes += body.length;
-    return { sha };
+    return null;
+  }
+
+  /**
+   * After a fault of the VM (a JS exception inside it) its state may be
+   * inconsistent: a new state replaces it, and every cached script is
+   * compiled again from its body.
+   */
+  private reset(): void {
+    this.resets++;
+    this.L = this.newState();
+    for (const [sha, script] of this.scripts) {
+      if (this.compile(sha, script.source) !== null) {
+        this.scripts.delete(sha);
+        this.bodyBytes -= script.body.length;
+      }
+    }
   }
 
   /** Runs a cached script; writes the reply to the caller. */
@@ -583,39 +846,45 @@ export class Scripting {
       sha,
       oom: oom && !script.allowOom,
       wrote: false,
+      limit: this.server.config.getInt('busy-reply-threshold'),
+      abort: null,
     };
     this.state = st;
     this.running = true;
-    const limit = this.server.config.getInt('busy-reply-threshold');
-    if (limit > 0) {
-      lua.lua_sethook(
-        L,
-        (L2: L) => {
-          // Raised again at every hook call, so a pcall inside the script cannot swallow it.
-          if (performance.now() - st.start > limit) {
-            lua.lua_pushstring(L2, b(TIMEOUT_MESSAGE(limit)));
-            lua.lua_error(L2);
-          }
-        },
-        lua.LUA_MASKCOUNT,
-        HOOK_COUNT,
-      );
-    }
+    setTimeCheck(this.hook);
+    if (st.limit > 0) lua.lua_sethook(L, this.hook, lua.LUA_MASKCOUNT, HOOK_COUNT);
     let status: number;
     try {
       status = lua.lua_pcall(L, 0, 1, 1);
     } catch (e) {
-      // An interpreter fault must never take the server down.
-      lua.lua_settop(L, 0);
-      w.error(`ERR Error running script (call to f_${sha}): ${(e as Error).message}`);
-      return;
+      // An exception out of the VM: a fault like those atnativeerror sees.
+      status = -1;
+      if (st.abort === null || st.abort.fault === undefined) {
+        st.abort = { message: `internal error in the Lua interpreter: ${e instanceof Error ? e.message : String(e)}`, source: null, line: null, fault: e ?? 'fault' };
+      }
     } finally {
       lua.lua_sethook(L, null, 0, 0);
+      setTimeCheck(null);
       this.running = false;
       this.state = null;
       sc.db = this.server.keyspace.dbs[0];
     }
-    if (status !== 0) {
+    if (st.abort === null && status !== 0 && status !== lua.LUA_ERRRUN && status !== lua.LUA_ERRMEM && status !== lua.LUA_ERRERR) {
+      st.abort = { message: `internal error in the Lua interpreter (status ${status})`, source: null, line: null, fault: status };
+    }
+    const abort = st.abort;
+    if (abort !== null) {
+      if (abort.fault !== undefined) {
+        // The state may be inconsistent: never run anything in it again.
+        this.reset();
+        w.error(`ERR Error running script (call to f_${sha}): ${abort.message}; the Lua state was reset`);
+        return;
+      }
+      lua.lua_settop(L, 0);
+      let msg = 'ERR ' + abort.message;
+      if (abort.source !== null && abort.line !== null) msg += ` script: ${sha}, on ${abort.source}:${abort.line}.`;
+      this.writeError(w, msg, false);
+    } else if (status !== 0) {
       this.writeRunError(L, w, sha);
     } else {
       this.luaToReply(L, w, st.resp);
@@ -629,14 +898,14 @@ export class Scripting {
   /** The reply for a failed script, from the error table the handler built. */
   private writeRunError(L: L, w: ReplyWriter, sha: string): void {
     if (lua.lua_type(L, -1) !== lua.LUA_TTABLE) {
-      const e = lua.lua_tolstring(L, -1);
-      w.error(`ERR Error running script f_${sha}, ${(e ? str(e) : 'execution failure').slice(0, 100)}`);
+      const e: Uint8Array | null = lua.lua_tolstring(L, -1);
+      w.error(`ERR Error running script f_${sha}, ${e ? str(e.subarray(0, 100)) : 'execution failure'}`);
       return;
     }
     const field = (name: string): string | null => {
       lua.lua_pushstring(L, b(name));
       lua.lua_rawget(L, -2);
-      const v = lua.lua_isstring(L, -1) ? str(lua.lua_tolstring(L, -1)) : null;
+      const v = lua.lua_isstring(L, -1) ? replyText(L) : null;
       lua.lua_pop(L, 1);
       return v;
     };
@@ -675,7 +944,11 @@ export class Scripting {
     lua.lua_pop(L, 1);
   }
 
-  /** The arguments of a redis.* call as command arguments, or null when one is not a string or number. */
+  /**
+   * The arguments of a redis.* call as command arguments, or null when one is
+   * not a string or number. Command arguments are JS strings: one longer
+   * than a JS string can be raises an error.
+   */
   private argvOf(L: L): string[] | null {
     const n = lua.lua_gettop(L);
     const argv: string[] = [];
@@ -685,7 +958,9 @@ export class Scripting {
         // Redis formats numbers with "%.17g", not Lua's lossy "%.14g".
         argv.push(fmtG(lua.lua_tonumber(L, i), 17));
       } else if (t === lua.LUA_TSTRING) {
-        argv.push(str(lua.lua_tolstring(L, i)));
+        const u: Uint8Array = lua.lua_tolstring(L, i);
+        if (u.length > MAX_JS_STRING) this.raiseError(L, `Lua redis lib command argument #${i} ${tooLong(u.length)}`);
+        argv.push(str(u));
       } else {
         return null;
       }
@@ -916,9 +1191,12 @@ export class Scripting {
     }
     const t = lua.lua_type(L, -1);
     switch (t) {
-      case lua.LUA_TSTRING:
-        w.bulk(str(lua.lua_tolstring(L, -1)));
+      case lua.LUA_TSTRING: {
+        // As bytes: a Lua string may be longer than a JS string can be.
+        const u: Uint8Array = lua.lua_tolstring(L, -1);
+        w.bulkBuffer(Buffer.from(u.buffer, u.byteOffset, u.byteLength));
         break;
+      }
       case lua.LUA_TBOOLEAN:
         if (resp === 2) {
           if (lua.lua_toboolean(L, -1)) w.int(1);
@@ -944,7 +1222,7 @@ export class Scripting {
         }
         lua.lua_pop(L, 1);
         if (get('ok') === lua.LUA_TSTRING) {
-          w.simple(str(lua.lua_tolstring(L, -1)).replace(/[\r\n]/g, ' '));
+          w.simple(replyText(L).replace(/[\r\n]/g, ' '));
           lua.lua_pop(L, 1);
           break;
         }
@@ -956,17 +1234,17 @@ export class Scripting {
         }
         lua.lua_pop(L, 1);
         if (get('big_number') === lua.LUA_TSTRING) {
-          w.bigNumber(str(lua.lua_tolstring(L, -1)).replace(/[\r\n]/g, ' '));
+          w.bigNumber(replyText(L).replace(/[\r\n]/g, ' '));
           lua.lua_pop(L, 1);
           break;
         }
         lua.lua_pop(L, 1);
         if (get('verbatim_string') === lua.LUA_TTABLE) {
           if (get('format') === lua.LUA_TSTRING) {
-            const format = str(lua.lua_tolstring(L, -1));
+            const format = replyText(L);
             lua.lua_pop(L, 1);
             if (get('string') === lua.LUA_TSTRING) {
-              w.verbatim(str(lua.lua_tolstring(L, -1)), format.slice(0, 3).padEnd(3, ' '));
+              w.verbatim(replyText(L), format.slice(0, 3).padEnd(3, ' '));
               lua.lua_pop(L, 3);
               return;
             }
@@ -1013,7 +1291,7 @@ export class Scripting {
   private writeErrorField(L: L, w: ReplyWriter): void {
     lua.lua_pushstring(L, b('err'));
     lua.lua_rawget(L, -2);
-    const msg = str(lua.lua_tolstring(L, -1));
+    const msg = replyText(L);
     lua.lua_pop(L, 1);
     lua.lua_pushstring(L, b('ignore_error_stats_update'));
     lua.lua_rawget(L, -2);
@@ -1021,6 +1299,54 @@ export class Scripting {
     lua.lua_pop(L, 1);
     this.writeError(w, msg, ignore);
   }
+}
+
+const SPECIALS = new Set([...'^$*+?.([%-'].map((c) => c.charCodeAt(0)));
+
+/**
+ * string.find. A plain search (the fourth argument true, or a pattern
+ * without special characters) is done with Buffer.indexOf: fengari compares
+ * at every position, which is quadratic (a long run of 'a' searched for
+ * 'aaa...ab' runs for minutes). Other searches go to fengari's (upvalue 1).
+ */
+function stringFind(L: L): number {
+  const s: Uint8Array = lauxlib.luaL_checklstring(L, 1);
+  const p: Uint8Array = lauxlib.luaL_checklstring(L, 2);
+  const plain = lua.lua_toboolean(L, 4) || !p.some((c) => SPECIALS.has(c));
+  if (!plain) {
+    const n = lua.lua_gettop(L);
+    lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+    lua.lua_insert(L, 1);
+    lua.lua_call(L, n, lua.LUA_MULTRET);
+    return lua.lua_gettop(L);
+  }
+  // As fengari (Lua 5.3): a negative start counts from the end; past the end finds nothing.
+  let init = lauxlib.luaL_optinteger(L, 3, 1);
+  if (init < 0) init = -init > s.length ? 0 : s.length + init + 1;
+  if (init < 1) init = 1;
+  else if (init > s.length + 1) {
+    lua.lua_pushnil(L);
+    return 1;
+  }
+  const hay = Buffer.from(s.buffer, s.byteOffset, s.length);
+  const at = hay.indexOf(Buffer.from(p.buffer, p.byteOffset, p.length), init - 1);
+  if (at < 0) {
+    lua.lua_pushnil(L);
+    return 1;
+  }
+  lua.lua_pushnumber(L, at + 1);
+  lua.lua_pushnumber(L, at + p.length);
+  return 2;
+}
+
+/**
+ * The string at the top of the stack as reply text. One too long for a JS
+ * string (only an error or status text could be) is cut, with a note.
+ */
+function replyText(L: L): string {
+  const u: Uint8Array = lua.lua_tolstring(L, -1);
+  if (u.length <= MAX_JS_STRING) return str(u);
+  return str(u.subarray(0, 1024)) + `... (cut: ${u.length} bytes, longer than a reply text can be)`;
 }
 
 /** C's (long long) cast of a double on x86-64: out of range and NaN give LLONG_MIN. */
