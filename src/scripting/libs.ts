@@ -5,6 +5,7 @@
  * embeds: number formats, error texts, array/map detection, nesting limits.
  */
 import { createRequire } from 'node:module';
+import './vm-limits.js'; // before the VM loads: it reads its limits once
 import fengari from 'fengari';
 
 const { lua, lauxlib } = fengari;

@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import './vm-limits.js'; // before the VM loads: it reads its limits once
 import fengari from 'fengari';
 import type { Server } from '../server/server.js';
 import { ClientFlag, type Client } from '../server/client.js';
