@@ -736,6 +736,7 @@ export class Server {
       }
     }
     this.blocking.checkTimeouts(now);
+    if (this.tracking.trackingClients > 0) this.tracking.limit();
     if ((this.cronLoops & 7) === 0) this.samplePeakMemory();
     // reply buffer peaks are reset every 5 seconds, as Redis does
     if (now - this.lastReplyPeakReset >= 5000) {

@@ -344,8 +344,12 @@ export class Tracking {
     }
   }
 
-  /** tracking-table-max-keys: forgets (invalidating) keys while over the limit, with bounded effort. */
-  private limit(): void {
+  /**
+   * tracking-table-max-keys: forgets (invalidating) keys while over the
+   * limit, with an effort that grows each time it is still over (after
+   * every command, and from the cron so that an idle server gets there too).
+   */
+  limit(): void {
     const max = this.server.config.getInt('tracking-table-max-keys');
     if (max === 0 || this.table.size <= max) {
       this.limitRounds = 0;

@@ -315,6 +315,28 @@ describe('client-side caching against redis-server', () => {
     await d.run([['CONFIG', 'SET', 'tracking-table-max-keys', '0']]);
   });
 
+  it('lowering tracking-table-max-keys evacuates the table on an idle server, with growing effort', async (t) => {
+    if (!d) return t.skip('redis-server not installed');
+    await d.run([['HELLO', '3']], { typeOnly: true });
+    await d.run([['CLIENT', 'TRACKING', 'on']]);
+    const keys = Array.from({ length: 300 }, (_, i) => `k${i}`);
+    await d.run([['MGET', ...keys]]);
+    await d.run([['CONFIG', 'SET', 'tracking-table-max-keys', '10']], { conn: 1 });
+    const [a, b] = await d.pair(0);
+    const invalidated = async (c: typeof a): Promise<number> => {
+      let n = 0;
+      while (n < 290) {
+        const m = await c.nextRaw(3000);
+        if (m.includes('invalidate')) n += (m.match(/\$\d+\r\nk\d+/g) ?? []).length;
+      }
+      return n;
+    };
+    const [na, nb] = await Promise.all([invalidated(a), invalidated(b)]);
+    assert.equal(na, 290);
+    assert.equal(nb, 290);
+    await d.run([['CONFIG', 'SET', 'tracking-table-max-keys', '0']]);
+  });
+
   it('CLIENT INFO flags for subscribed, MULTI, tracking, BCAST, broken redirect and dirty WATCH clients', async (t) => {
     if (!d) return t.skip('redis-server not installed');
     const flags = async (conn: number): Promise<string> => {
