@@ -281,3 +281,29 @@ describe('CLIENT NO-TOUCH', () => {
     }
   });
 });
+
+describe('eviction and client-side caching', () => {
+  it('the invalidation of a key evicted by maxmemory reaches the tracking client before the reply of the command that evicted it', async () => {
+    const srv = await startServer({ port: 0 });
+    const c = await RawClient.connect(srv.port);
+    try {
+      await c.call('HELLO', '3');
+      await c.call('SET', 'k', 'v');
+      await c.call('CLIENT', 'TRACKING', 'on');
+      assert.equal(await c.call('GET', 'k'), 'v');
+      await c.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random');
+      // far below what the process uses: every key goes before the next write is refused
+      await c.call('CONFIG', 'SET', 'maxmemory', '1mb');
+      c.send('SET', 'other', 'x');
+      const first = await c.nextRaw();
+      const second = await c.nextRaw();
+      assert.equal(first, '>2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n');
+      assert.match(second, /^-OOM /);
+      await c.call('CONFIG', 'SET', 'maxmemory', '0');
+      assert.equal(await c.call('EXISTS', 'k'), 0);
+    } finally {
+      c.close();
+      await srv.close();
+    }
+  });
+});
