@@ -1,19 +1,8 @@
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, type Cmd } from '../helpers/differ.js';
+import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
 import type { RawClient } from '../helpers/raw-client.js';
-
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.js';
 
 function randomBytes(r: () => number, n: number): Buffer {
   const b = Buffer.alloc(n);
@@ -25,10 +14,10 @@ function randomBytes(r: () => number, n: number): Buffer {
   return b;
 }
 
-describe('bitmap commands against redis-server', () => {
-  let d: Differ | null = null;
+describeCompat('bitmap commands against redis-server', () => {
+  let d: Differ;
   before(async () => {
-    d = await Differ.create();
+    d = await Differ.open();
   });
   after(async () => {
     await d?.close();
@@ -38,7 +27,6 @@ describe('bitmap commands against redis-server', () => {
   });
 
   it('SETBIT and GETBIT, offsets and bit values', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['SETBIT', 'b', '7', '1'],
       ['GET', 'b'],
@@ -93,7 +81,6 @@ describe('bitmap commands against redis-server', () => {
   });
 
   it('SETBIT keeps the TTL and updates the value in place', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['SET', 'k', 'abc', 'EX', '1000'], ['SETBIT', 'k', '30', '1'], ['TTL', 'k'], ['GET', 'k']]);
     const cmds: Cmd[] = [];
     for (let i = 0; i < 200; i += 3) cmds.push(['SETBIT', 'grow', String(i * 7), String(i & 1)]);
@@ -102,7 +89,6 @@ describe('bitmap commands against redis-server', () => {
   });
 
   it('BITCOUNT with BYTE and BIT ranges', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['SET', 's', 'foobar'],
       ['BITCOUNT', 's'],
@@ -147,7 +133,6 @@ describe('bitmap commands against redis-server', () => {
   });
 
   it('BITCOUNT over long strings and random ranges', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const r = rng(7);
     const value = randomBytes(r, 3000);
     const queries: Cmd[] = [['BITCOUNT', 'big']];
@@ -165,7 +150,6 @@ describe('bitmap commands against redis-server', () => {
   });
 
   it('BITPOS with BYTE and BIT ranges', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['SET', 'k', Buffer.from([0xff, 0xf0, 0x00])],
       ['BITPOS', 'k', '0'],
@@ -222,7 +206,6 @@ describe('bitmap commands against redis-server', () => {
   });
 
   it('BITPOS over long strings and random ranges', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const r = rng(11);
     const queries: Cmd[] = [];
     const q = (...c: Cmd): number => queries.push(c);
@@ -272,7 +255,6 @@ describe('bitmap commands against redis-server', () => {
   });
 
   it('BITOP AND OR XOR NOT', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['SET', 'a', 'foobar'],
       ['SET', 'b', 'abcdefghij'],
@@ -317,7 +299,6 @@ describe('bitmap commands against redis-server', () => {
   });
 
   it('BITOP over long random strings', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const r = rng(3);
     const cmds: Cmd[] = [
       ['SET', 'x', randomBytes(r, 1000)],
@@ -331,7 +312,6 @@ describe('bitmap commands against redis-server', () => {
   });
 
   it('BITFIELD GET SET INCRBY with every overflow mode', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['BITFIELD', 'bf', 'SET', 'i8', '0', '100', 'GET', 'i8', '0', 'INCRBY', 'i8', '0', '100', 'GET', 'u8', '0'],
       ['BITFIELD', 'bf', 'OVERFLOW', 'SAT', 'INCRBY', 'i8', '0', '100', 'INCRBY', 'i8', '0', '-1000'],
@@ -365,7 +345,6 @@ describe('bitmap commands against redis-server', () => {
   });
 
   it('BITFIELD 64-bit fields and exact arithmetic', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['BITFIELD', 'w', 'SET', 'i64', '0', '-1', 'GET', 'u63', '0', 'GET', 'u63', '1', 'GET', 'i64', '0'],
       ['BITFIELD', 'w', 'SET', 'i64', '3', '9223372036854775807', 'GET', 'i64', '3', 'GET', 'u63', '4', 'GET', 'i33', '3', 'GET', 'u33', '30'],
@@ -391,7 +370,6 @@ describe('bitmap commands against redis-server', () => {
   });
 
   it('BITFIELD random operations match', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const r = rng(42);
     const cmds: Cmd[] = [['SET', 'rf', randomBytes(r, 16)]];
     const bigs = ['9223372036854775807', '-9223372036854775808', '4611686018427387904', '-4611686018427387905', '4294967296', '-2147483649'];
@@ -422,7 +400,6 @@ describe('bitmap commands against redis-server', () => {
   });
 
   it('BITFIELD and BITFIELD_RO errors', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['SET', 'a', 'x'],
       ['BITFIELD', 'a', 'GET', 'u64', '0'],
@@ -481,7 +458,6 @@ describe('bitmap commands against redis-server', () => {
   });
 
   it('RESP3: null replies of BITFIELD OVERFLOW FAIL', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run([
       ['BITFIELD', 'r3', 'OVERFLOW', 'FAIL', 'INCRBY', 'u4', '0', '16', 'INCRBY', 'u4', '0', '3', 'GET', 'i64', '0'],
@@ -495,7 +471,6 @@ describe('bitmap commands against redis-server', () => {
   });
 
   it('WRONGTYPE against a non-string key', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['SADD', 'set', 'm'],
       ['HSET', 'hash', 'f', 'v'],
@@ -535,7 +510,6 @@ describe('bitmap commands against redis-server', () => {
   });
 
   it('keyspace hits and misses of bit reads and writes', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const [ours, theirs] = await d.pair(0);
     const stats = async (cl: RawClient): Promise<string> => {
       const info = String(await cl.call('INFO', 'stats'));
@@ -567,7 +541,6 @@ describe('bitmap commands against redis-server', () => {
   });
 
   it('dirty counter and keyspace notifications of bit writes', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     // Connection 1 listens to every keyspace event; connection 0 writes.
     await d.run([['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']]);
     await d.run([['PSUBSCRIBE', '__keyevent@*']], { conn: 1 });

@@ -1,6 +1,6 @@
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, type Cmd } from '../helpers/differ.js';
+import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
 
 /**
  * Blocking commands on several real connections against both servers.
@@ -8,10 +8,10 @@ import { Differ, type Cmd } from '../helpers/differ.js';
  * a short silence check, which both asserts that the client blocked and
  * orders the waiters (FIFO tests depend on arrival order).
  */
-describe('blocking list commands against redis-server', () => {
-  let d: Differ | null = null;
+describeCompat('blocking list commands against redis-server', () => {
+  let d: Differ;
   before(async () => {
-    d = await Differ.create();
+    d = await Differ.open();
   });
   after(async () => {
     await d?.close();
@@ -41,7 +41,6 @@ describe('blocking list commands against redis-server', () => {
   };
 
   it('a blocked command is one call in INFO commandstats, with its time, served or timed out', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['CONFIG', 'RESETSTAT']]);
     await block(['BLPOP', 'q', '0'], 1);
     await d.run([['RPUSH', 'q', 'a']]);
@@ -62,7 +61,6 @@ describe('blocking list commands against redis-server', () => {
   });
 
   it('BLPOP/BRPOP serve at once, block, and wake on push', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['RPUSH', 'k', 'a', 'b', 'c'],
       ['BLPOP', 'nokey', 'k', '0'],
@@ -84,7 +82,6 @@ describe('blocking list commands against redis-server', () => {
   });
 
   it('waiters are served in FIFO order, one push of N elements serves up to N waiters', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await block(['BLPOP', 'q', '0'], 1);
     await block(['BRPOP', 'q', '0'], 2);
     await block(['BLPOP', 'q', 'z', '0'], 3);
@@ -104,7 +101,6 @@ describe('blocking list commands against redis-server', () => {
   });
 
   it('timeouts: fractional, null replies in RESP2 and RESP3, invalid values', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     for (const proto of ['2', '3']) {
       await d.run([['HELLO', proto]], { typeOnly: true });
       for (const cmd of [
@@ -151,7 +147,6 @@ describe('blocking list commands against redis-server', () => {
   });
 
   it('timeouts that round to forever or are huge keep the client blocked', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     // ceill(-0.0001 * 1000) is 0 (forever); 0x10 is 16 s; 3000000 s is beyond a 32-bit timer; 9223372036854775 s overflows the deadline
     const timeouts = ['-0.0001', '-0.001', '0x10', '3000000', '9223372036854775', '0', '0.0'];
     for (let i = 0; i < timeouts.length; i++) await block(['BLPOP', `w${i}`, timeouts[i]], i + 1);
@@ -163,7 +158,6 @@ describe('blocking list commands against redis-server', () => {
   });
 
   it('BLMOVE and BRPOPLPUSH block and chain wake-ups onto the destination', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['RPUSH', 'src', '1', '2'],
       ['BLMOVE', 'src', 'dst', 'RIGHT', 'LEFT', '0'],
@@ -198,7 +192,6 @@ describe('blocking list commands against redis-server', () => {
   });
 
   it('a blocked client is served from the key that became ready (7.0)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await block(['BLPOP', 'k1', 'k2', '0'], 1);
     await block(['BLMPOP', '0', '2', 'k1', 'k2', 'RIGHT', 'COUNT', '2'], 2);
     await d.run([['MULTI'], ['RPUSH', 'k2', 'a', 'b', 'c'], ['RPUSH', 'k1', 'x']]);
@@ -210,7 +203,6 @@ describe('blocking list commands against redis-server', () => {
   });
 
   it('a push inside MULTI wakes waiters after EXEC; blocking commands in MULTI do not block', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await block(['BLPOP', 'k', '0'], 1);
     await d.run([['MULTI'], ['RPUSH', 'k', 'a'], ['LPOP', 'k'], ['RPUSH', 'k', 'b'], ['LLEN', 'k']]);
     await d.expectSilence(1, 40);
@@ -234,7 +226,6 @@ describe('blocking list commands against redis-server', () => {
   });
 
   it('a key replaced by another type keeps waiters blocked', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await block(['BLPOP', 'k', '0'], 1);
     await block(['BLMOVE', 'k', 'dst', 'LEFT', 'LEFT', '0'], 2);
     await d.run([['SET', 'k', 'string']]);
@@ -252,7 +243,6 @@ describe('blocking list commands against redis-server', () => {
   });
 
   it('disconnected blocked clients are cleaned up', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await block(['BLPOP', 'k', '0'], 1);
     await block(['BLMOVE', 'k', 'd', 'LEFT', 'LEFT', '0'], 2);
     assert.deepEqual(await blockedClients(), ['2', '2']);
@@ -267,7 +257,6 @@ describe('blocking list commands against redis-server', () => {
   });
 
   it('CLIENT UNBLOCK with TIMEOUT and ERROR', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const [a1, b1] = await d.pair(1);
     const [a2, b2] = await d.pair(2);
     const ids = await Promise.all([a1.raw('CLIENT', 'ID'), b1.raw('CLIENT', 'ID'), a2.raw('CLIENT', 'ID'), b2.raw('CLIENT', 'ID')]);
@@ -293,7 +282,6 @@ describe('blocking list commands against redis-server', () => {
   });
 
   it('duplicate keys, other databases, pipelined commands after a blocking one', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await block(['BLPOP', 'k', 'k', '0'], 1);
     await block(['BLMPOP', '0', '3', 'k', 'j', 'k', 'LEFT', 'COUNT', '2'], 2);
     await d.run([['SELECT', '9'], ['RPUSH', 'k', 'other-db'], ['SELECT', '0']]);
@@ -303,7 +291,7 @@ describe('blocking list commands against redis-server', () => {
     await d.expectReply(2, 'BLMPOP k j k');
     await d.run([['LRANGE', 'k', '0', '-1']]);
     // commands pipelined behind a blocked command wait for it
-    await d.rawBoth('*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nLLEN\r\n$1\r\nq\r\n', 3);
+    await d.writeRawBoth('*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nLLEN\r\n$1\r\nq\r\n', 3);
     await d.expectSilence(3, 40);
     await d.run([['RPUSH', 'q', 'x', 'y']]);
     await d.expectReply(3, 'BLPOP q');
@@ -318,7 +306,6 @@ describe('blocking list commands against redis-server', () => {
   });
 
   it('lists arriving by RENAME, COPY, MOVE, SWAPDB wake waiters', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['RPUSH', 'src', 'a', 'b']]);
     await block(['BLPOP', 'renamed', '0'], 1);
     await d.run([['RENAME', 'src', 'renamed']]);
@@ -336,7 +323,6 @@ describe('blocking list commands against redis-server', () => {
   });
 
   it('blocking pops propagate as their non-blocking form', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const seen: string[] = [];
     const server = d.sinew.server;
     const unsubscribe = server.effects.subscribe((argv) => void seen.push(argv.join(' ')));

@@ -5,9 +5,9 @@
  * cycle. Absolute times are far in the future (PXAT) so replies are exact;
  * relative ones are checked within a range.
  */
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, type Cmd } from '../helpers/differ.js';
+import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
 import type { RawClient } from '../helpers/raw-client.js';
 
 const FAR = 4102444800000; // 2100-01-01 in ms
@@ -19,10 +19,10 @@ async function infoField(c: RawClient, section: string, field: string): Promise<
   return undefined;
 }
 
-describe('expiry against redis-server', () => {
-  let d: Differ | null = null;
+describeCompat('expiry against redis-server', () => {
+  let d: Differ;
   before(async () => {
-    d = await Differ.create();
+    d = await Differ.open();
   });
   after(async () => {
     await d?.close();
@@ -31,15 +31,7 @@ describe('expiry against redis-server', () => {
     await d?.reset();
   });
 
-  async function both(script: Cmd[]): Promise<void> {
-    await d!.run(script);
-    await d!.reset();
-    await d!.run([['HELLO', '3']], { typeOnly: true });
-    await d!.run(script);
-  }
-
   it('option conflicts, unknown options and argument errors', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const script: Cmd[] = [['SET', 'k', 'v']];
     for (const cmd of ['EXPIRE', 'PEXPIRE', 'EXPIREAT', 'PEXPIREAT']) {
       script.push(
@@ -69,12 +61,11 @@ describe('expiry against redis-server', () => {
       );
     }
     script.push(['TTL', 'k'], ['EXISTS', 'k']);
-    await both(script);
+    await d.runInBothProtocols(script);
   });
 
   it('overflowing expire times are errors', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both([
+    await d.runInBothProtocols([
       ['SET', 'k', 'v'],
       ['EXPIRE', 'k', '9223372036854775807'],
       ['EXPIRE', 'k', '9223372036854776'],
@@ -104,8 +95,7 @@ describe('expiry against redis-server', () => {
   });
 
   it('expiry times beyond 2^53 ms are kept exactly, up to 2^63-1', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both([
+    await d.runInBothProtocols([
       ['SET', 'k', 'v'],
       ['PEXPIREAT', 'k', '9223372036854775807'],
       ['PEXPIRETIME', 'k'],
@@ -147,9 +137,8 @@ describe('expiry against redis-server', () => {
   });
 
   it('NX, XX, GT, LT semantics (a key without TTL counts as infinite)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const at = (ms: number) => String(FAR + ms);
-    await both([
+    await d.runInBothProtocols([
       ['SET', 'k', 'v'],
       ['PEXPIREAT', 'k', at(0), 'XX'],
       ['PEXPIREAT', 'k', at(0), 'GT'],
@@ -197,7 +186,6 @@ describe('expiry against redis-server', () => {
   });
 
   it('a time in the past deletes the key, options permitting', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const script: Cmd[] = [];
     for (const [cmd, v] of [['EXPIRE', '0'], ['EXPIRE', '-1'], ['PEXPIRE', '-100'], ['EXPIREAT', '1'], ['PEXPIREAT', '0'], ['EXPIREAT', '-5'], ['PEXPIRE', '0']]) {
       script.push(['SET', 'k', 'v'], [cmd, 'k', v], ['EXISTS', 'k'], ['TTL', 'k']);
@@ -220,12 +208,11 @@ describe('expiry against redis-server', () => {
       ['EXPIRE', 'k', '-1', 'XX'],
       ['EXISTS', 'k'],
     );
-    await both(script);
+    await d.runInBothProtocols(script);
   });
 
   it('TTL, PTTL, EXPIRETIME, PEXPIRETIME', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both([
+    await d.runInBothProtocols([
       ['TTL', 'nokey'],
       ['PTTL', 'nokey'],
       ['EXPIRETIME', 'nokey'],
@@ -270,8 +257,7 @@ describe('expiry against redis-server', () => {
   });
 
   it('writes: SET drops the TTL, KEEPTTL and in-place changes keep it', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both([
+    await d.runInBothProtocols([
       ['SET', 'k', 'v', 'PXAT', String(FAR)],
       ['SET', 'k', 'v2', 'KEEPTTL'],
       ['PEXPIRETIME', 'k'],
@@ -298,7 +284,6 @@ describe('expiry against redis-server', () => {
   });
 
   it('keys expire: SET PX then reads, writes and TTL see them gone (lazy expiry)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['CONFIG', 'RESETSTAT']]);
     await d.run([
       ['SET', 'a', '1', 'PX', '30'],
@@ -332,7 +317,6 @@ describe('expiry against redis-server', () => {
   });
 
   it('the active expiry cycle reclaims keys that are never read', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const script: Cmd[] = [['CONFIG', 'RESETSTAT']];
     for (let i = 0; i < 60; i++) script.push(['SET', `tmp:${i}`, 'v', 'PX', String(5 + (i % 10))]);
     script.push(['SET', 'keep', 'v', 'PXAT', String(FAR)], ['SET', 'keep2', 'v']);
@@ -352,7 +336,6 @@ describe('expiry against redis-server', () => {
   });
 
   it('while clients are paused, expired keys read as missing but are not deleted', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['CONFIG', 'RESETSTAT'], ['SET', 'k', 'v', 'PX', '10'], ['SET', 'live', 'v'], ['CLIENT', 'PAUSE', '300', 'WRITE']]);
     await sleep(40);
     await d.run([['GET', 'k'], ['EXISTS', 'k'], ['TTL', 'k'], ['TYPE', 'k'], ['DBSIZE'], ['RANDOMKEY'], ['SCAN', '0', 'COUNT', '100']]);
@@ -367,7 +350,6 @@ describe('expiry against redis-server', () => {
   });
 
   it('expiry in other databases, after MOVE and SWAPDB', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['SELECT', '2'],
       ['SET', 'k', 'v', 'PX', '20'],

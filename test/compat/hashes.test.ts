@@ -1,18 +1,10 @@
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, type Cmd } from '../helpers/differ.js';
+import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
 import type { RawClient } from '../helpers/raw-client.js';
 import { RespMap, type RespValue } from '../../src/protocol/reply-reader.js';
 
 const LONG = 'x'.repeat(65);
-
-/** Runs a script in RESP2, then again (after FLUSHALL) in RESP3. */
-async function both(d: Differ, cmds: Cmd[], opts: { unordered?: boolean } = {}): Promise<void> {
-  await d.run(cmds, opts);
-  await d.run([['FLUSHALL'], ['HELLO', '3']], { typeOnly: true });
-  await d.run(cmds, opts);
-  await d.run([['HELLO', '2']], { typeOnly: true });
-}
 
 /** Every reply of a full HSCAN iteration, as field -> value. */
 async function fullScan(cl: RawClient, key: string, extra: string[] = []): Promise<Map<string, string>> {
@@ -29,10 +21,10 @@ async function fullScan(cl: RawClient, key: string, extra: string[] = []): Promi
   return out;
 }
 
-describe('hashes against redis-server', () => {
-  let d: Differ | null = null;
+describeCompat('hashes against redis-server', () => {
+  let d: Differ;
   before(async () => {
-    d = await Differ.create();
+    d = await Differ.open();
   });
   after(async () => {
     await d?.close();
@@ -46,8 +38,7 @@ describe('hashes against redis-server', () => {
   });
 
   it('HSET family and reads on a listpack keep insertion order', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['HSET', 'h', 'c', '1', 'a', '2', 'b', '3'],
       ['HSET', 'h', 'a', '20', 'd', '4'],
       ['HDEL', 'h', 'c', 'nope'],
@@ -86,8 +77,7 @@ describe('hashes against redis-server', () => {
   });
 
   it('arity and WRONGTYPE errors', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['HSET', 'h'],
       ['HSET', 'h', 'a'],
       ['HSET', 'h', 'a', '1', 'b'],
@@ -133,7 +123,6 @@ describe('hashes against redis-server', () => {
   });
 
   it('listpack to hashtable conversions, one way', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['CONFIG', 'SET', 'hash-max-listpack-entries', '4'],
       ['HSET', 'h', 'a', '1', 'b', '2', 'c', '3', 'd', '4'],
@@ -189,8 +178,7 @@ describe('hashes against redis-server', () => {
   });
 
   it('HINCRBY', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['HINCRBY', 'h', 'n', '5'],
       ['HINCRBY', 'h', 'n', '-10'],
       ['HINCRBY', 'h', 'n', '0'],
@@ -220,8 +208,7 @@ describe('hashes against redis-server', () => {
   });
 
   it('HINCRBYFLOAT with long double semantics', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['HINCRBYFLOAT', 'h', 'f', '10.5'],
       ['HINCRBYFLOAT', 'h', 'f', '0.1'],
       ['HINCRBYFLOAT', 'h', 'f', '-5.0e3'],
@@ -255,8 +242,7 @@ describe('hashes against redis-server', () => {
   });
 
   it('HRANDFIELD deterministic cases and errors', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['HRANDFIELD', 'nokey'],
       ['HRANDFIELD', 'nokey', '3'],
       ['HRANDFIELD', 'nokey', '-3'],
@@ -292,7 +278,6 @@ describe('hashes against redis-server', () => {
   });
 
   it('HRANDFIELD random cases: reply shapes and members', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const fields: string[] = [];
     for (let i = 0; i < 20; i++) fields.push(`f${i}`, `v${i}`);
     // 300 fields: counts at most a sixteenth of the size take the distinct-picks path
@@ -332,8 +317,7 @@ describe('hashes against redis-server', () => {
   });
 
   it('HSCAN: small encodings whole, hashtables by cursor', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['HSCAN', 'nokey', '0'],
       ['HSCAN', 'nokey', '0', 'COUNT', '0'],
       ['HSCAN', 'nokey', 'x'],
@@ -371,7 +355,6 @@ describe('hashes against redis-server', () => {
   });
 
   it('random command sequences (seeded), encodings included', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['CONFIG', 'SET', 'hash-max-listpack-entries', '8'],
       ['CONFIG', 'SET', 'hash-max-listpack-value', '6'],
@@ -417,7 +400,6 @@ describe('hashes against redis-server', () => {
   });
 
   it('keyspace notifications', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']]);
     await d.run([['PSUBSCRIBE', '__key*__:*']], { conn: 1 });
     await d.run([
@@ -442,7 +424,6 @@ describe('hashes against redis-server', () => {
   });
 
   it('HGETALL is a map in RESP3, and a hashtable hash compares as a multiset', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run([['HSET', 'h', 'a', LONG, 'b', '2'], ['OBJECT', 'ENCODING', 'h']]);
     await d.run([['HGETALL', 'h'], ['HKEYS', 'h'], ['HVALS', 'h'], ['HRANDFIELD', 'h', '2', 'WITHVALUES'], ['HRANDFIELD', 'h', '5']], { unordered: true });
@@ -451,17 +432,16 @@ describe('hashes against redis-server', () => {
   });
 });
 
-describe('hashes: bounded replies (Sinew only)', () => {
-  let d: Differ | null = null;
+describeCompat('hashes: bounded replies (Sinew only)', () => {
+  let d: Differ;
   before(async () => {
-    d = await Differ.create();
+    d = await Differ.open();
   });
   after(async () => {
     await d?.close();
   });
 
   it('HRANDFIELD with a huge negative count drops the client instead of exhausting memory', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     // redis-server itself runs out of memory on this one: Sinew only.
     const { RawClient } = await import('../helpers/raw-client.js');
     const a = await RawClient.connect(d.sinew.port);

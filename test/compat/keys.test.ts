@@ -3,26 +3,15 @@
  * KEYS (glob patterns), SCAN, RANDOMKEY, RENAME(NX), COPY, MOVE, SWAPDB,
  * SELECT, DBSIZE, FLUSHDB/FLUSHALL, TOUCH, OBJECT, in RESP2 and RESP3.
  */
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, type Cmd } from '../helpers/differ.js';
+import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
+import { rng } from '../helpers/rng.js';
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-describe('generic key commands against redis-server', () => {
-  let d: Differ | null = null;
+describeCompat('generic key commands against redis-server', () => {
+  let d: Differ;
   before(async () => {
-    d = await Differ.create();
+    d = await Differ.open();
   });
   after(async () => {
     await d?.close();
@@ -32,16 +21,8 @@ describe('generic key commands against redis-server', () => {
   });
 
   /** Runs a script in RESP2, then again from scratch in RESP3. */
-  async function both(script: Cmd[], opts: { unordered?: boolean } = {}): Promise<void> {
-    await d!.run(script, opts);
-    await d!.reset();
-    await d!.run([['HELLO', '3']], { typeOnly: true });
-    await d!.run(script, opts);
-  }
-
   it('DEL, UNLINK, EXISTS (duplicates counted), TYPE, TOUCH, DBSIZE', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both([
+    await d.runInBothProtocols([
       ['SET', 'a', '1'],
       ['SET', 'b', '2'],
       ['SET', 'c', '3'],
@@ -68,7 +49,6 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('KEYS with glob patterns: *, ?, classes, negation, ranges, escapes, binary', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const keys = [
       'hello', 'hallo', 'hxllo', 'hllo', 'heeeello', 'h*llo', 'h?llo', 'h[a]llo', 'h\\llo', 'a-b', 'a]b', 'a^b', '^', ']', '-', '[',
       'foo:1', 'foo:22', 'foo:bar:baz', 'FOO:1', 'Foo', '', ' ', 'x y', 'a\\', '\\', '*', '?', 'ab', 'abc', 'abcd', 'b', 'z', 'Z',
@@ -100,7 +80,6 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('KEYS with pathological patterns finishes and agrees (bounded matching)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const long = 'a'.repeat(5000);
     await d.run([
       ['SET', long, '1'],
@@ -121,7 +100,6 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('KEYS and SCAN skip expired keys; KEYS does not delete them', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['SET', 'live1', '1'],
       ['SET', 'live2', '1', 'PXAT', '4102444800000'],
@@ -140,12 +118,11 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('SCAN options, errors and cursor parsing', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const script: Cmd[] = [];
     for (let i = 0; i < 30; i++) script.push(['SET', `k:${i}`, String(i)]);
     script.push(['SET', 'other', 'x'], ['SET', Buffer.from('bin\x00\xff', 'latin1'), 'y']);
     await d.run(script);
-    await both([
+    await d.runInBothProtocols([
       ['SET', 'x', '1'],
       ['SCAN', 'abc'],
       ['SCAN', '1x'],
@@ -203,7 +180,6 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('SCAN iterates to completion in small steps returning every key', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const [a, b] = await d.pair(0);
     const want = new Set<string>();
     for (let i = 0; i < 100; i++) {
@@ -226,7 +202,6 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('RANDOMKEY returns live keys only', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['RANDOMKEY'], ['SET', 'only', '1'], ['RANDOMKEY'], ['RANDOMKEY', 'x']]);
     const script: Cmd[] = [];
     for (let i = 0; i < 20; i++) script.push(['SET', `gone${i}`, 'v', 'PX', '1']);
@@ -244,8 +219,7 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('RENAME and RENAMENX: TTL kept, same key, missing key', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both([
+    await d.runInBothProtocols([
       ['RENAME', 'nokey', 'x'],
       ['RENAMENX', 'nokey', 'x'],
       ['RENAME', 'nokey', 'nokey'],
@@ -278,8 +252,7 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('COPY: DB, REPLACE, TTL copied, errors', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both([
+    await d.runInBothProtocols([
       ['SET', 'src', 'hello', 'PXAT', '4102444800000'],
       ['COPY', 'src', 'src'],
       ['COPY', 'src', 'src', 'DB', '0'],
@@ -322,8 +295,7 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('MOVE, SWAPDB, SELECT', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both([
+    await d.runInBothProtocols([
       ['SET', 'k', 'v', 'PXAT', '4102444800000'],
       ['MOVE', 'k', '0'],
       ['MOVE', 'k', '16'],
@@ -367,8 +339,7 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('FLUSHDB and FLUSHALL with ASYNC|SYNC', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both([
+    await d.runInBothProtocols([
       ['SET', 'a', '1'],
       ['SELECT', '3'],
       ['SET', 'b', '2'],
@@ -403,8 +374,7 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('OBJECT ENCODING, REFCOUNT, IDLETIME, FREQ, HELP', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both([
+    await d.runInBothProtocols([
       ['SET', 'int', '12345'],
       ['SET', 'neg', '-5'],
       ['SET', 'big', '12345678901234567890'],
@@ -458,7 +428,6 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('OBJECT REFCOUNT: small integers are shared unless an LRU/LFU policy has a memory limit', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const script: Cmd[] = [];
     const policies = ['noeviction', 'volatile-ttl', 'allkeys-random', 'allkeys-lru', 'volatile-lru', 'allkeys-lfu', 'volatile-lfu'];
     for (const limit of ['0', '4gb']) {
@@ -472,7 +441,6 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('lookups count keyspace hits and misses as Redis does', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['CONFIG', 'RESETSTAT']]);
     await d.run([
       ['SET', 'a', '1'],
@@ -501,8 +469,7 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('aggregate values: TYPE, OBJECT ENCODING, deep COPY, RENAME, MOVE, SWAPDB, SCAN TYPE', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both([
+    await d.runInBothProtocols([
       ['RPUSH', 'l', 'a', 'b'],
       ['SADD', 's', 'x', 'y'],
       ['SADD', 'si', '1', '2'],
@@ -536,7 +503,6 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('RENAME, COPY, MOVE and SWAPDB wake clients blocked on the destination', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['RPUSH', 'src', 'a', 'b']]);
     await d.send(['BLPOP', 'dst', '0'], 1);
     await d.expectSilence(1, 50);
@@ -560,7 +526,6 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('which lookups count as accesses (LFU counter), and RENAME/MOVE keep a key\'s record', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     // LFU counters decay per elapsed minute: stay clear of a minute boundary
     if (Date.now() % 60000 > 58000) await new Promise((r) => setTimeout(r, 60000 - (Date.now() % 60000) + 50));
     // A new key starts at 5 and its first access always makes it 6 (later ones are random).
@@ -592,7 +557,6 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('seeded random sequences of key and expiry commands agree', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const FAR = 4102444800000;
     for (const seed of [1, 2, 3]) {
       await d.reset();
@@ -638,7 +602,6 @@ describe('generic key commands against redis-server', () => {
   });
 
   it('keys are binary safe: every byte 0..255', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const script: Cmd[] = [];
     for (let i = 0; i < 256; i += 1) {
       const key = Buffer.from([i, 0, 255 - i, 13, 10]);

@@ -1,18 +1,8 @@
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, type Cmd } from '../helpers/differ.js';
+import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
 import type { RawClient } from '../helpers/raw-client.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.js';
 
 function randomText(r: () => number, n: number, alphabet: string): string {
   let s = '';
@@ -20,10 +10,10 @@ function randomText(r: () => number, n: number, alphabet: string): string {
   return s;
 }
 
-describe('LCS against redis-server', () => {
-  let d: Differ | null = null;
+describeCompat('LCS against redis-server', () => {
+  let d: Differ;
   before(async () => {
-    d = await Differ.create();
+    d = await Differ.open();
   });
   after(async () => {
     await d?.close();
@@ -60,18 +50,15 @@ describe('LCS against redis-server', () => {
   ];
 
   it('replies and options (RESP2)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run(basics);
   });
 
   it('replies and options (RESP3 map for IDX)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run(basics);
   });
 
   it('errors', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['MSET', 'a', 'hello', 'b', 'help'],
       ['LCS', 'a', 'b', 'IDX', 'LEN'],
@@ -87,7 +74,6 @@ describe('LCS against redis-server', () => {
   });
 
   it('keys holding other types', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['SADD', 'set', 'm'],
       ['SET', 'a', 'abc'],
@@ -109,7 +95,6 @@ describe('LCS against redis-server', () => {
   });
 
   it('binary values and values changed in place', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['SET', 'p', Buffer.from([0, 1, 2, 255, 3, 0, 128])],
       ['SET', 'q', Buffer.from([255, 0, 2, 3, 128, 0])],
@@ -123,7 +108,6 @@ describe('LCS against redis-server', () => {
   });
 
   it('random strings: string, LEN and IDX agree', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const r = rng(99);
     const cmds: Cmd[] = [];
     for (let i = 0; i < 40; i++) {
@@ -140,7 +124,6 @@ describe('LCS against redis-server', () => {
   });
 
   it('the transient table is bounded by proto-max-bulk-len', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     // (12000+1)^2 cells of 4 bytes exceed 512MB: refused before any allocation.
     await d.run([
       ['SET', 'l1', 'a'.repeat(12000)],

@@ -1,6 +1,6 @@
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, type Cmd } from '../helpers/differ.js';
+import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
 import type { RawClient } from '../helpers/raw-client.js';
 
 /** Every reply that arrives until the connection is quiet for a moment. */
@@ -15,10 +15,10 @@ async function drain(c: RawClient): Promise<string[]> {
   }
 }
 
-describe('lists against redis-server', () => {
-  let d: Differ | null = null;
+describeCompat('lists against redis-server', () => {
+  let d: Differ;
   before(async () => {
-    d = await Differ.create();
+    d = await Differ.open();
   });
   after(async () => {
     await d?.close();
@@ -27,15 +27,8 @@ describe('lists against redis-server', () => {
     await d?.reset();
   });
 
-  const both = async (cmds: Cmd[]) => {
-    await d!.run(cmds);
-    await d!.run([['HELLO', '3']], { typeOnly: true });
-    await d!.run([['FLUSHALL'], ...cmds]);
-  };
-
   it('push, pop, length, encoding, type errors', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both([
+    await d.runInBothProtocols([
       ['LPUSH', 'l', 'a', 'b', 'c'],
       ['RPUSH', 'l', 'x', 'y'],
       ['LRANGE', 'l', '0', '-1'],
@@ -89,7 +82,6 @@ describe('lists against redis-server', () => {
   });
 
   it('LRANGE, LINDEX, LSET ranges', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const cmds: Cmd[] = [['RPUSH', 'l', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']];
     const idx = ['0', '1', '-1', '-10', '-11', '9', '10', '5', '-5', '100', '-100', '9223372036854775807', '-9223372036854775808'];
     for (const a of idx) for (const b of ['0', '-1', '3', '-3', '20', '-20', '9223372036854775807', '-9223372036854775808']) cmds.push(['LRANGE', 'l', a, b]);
@@ -110,12 +102,11 @@ describe('lists against redis-server', () => {
       ['LSET', 'nokey', 'x', 'x'],
       ['LRANGE', 'l', '0', '-1'],
     );
-    await both(cmds);
+    await d.runInBothProtocols(cmds);
   });
 
   it('LINSERT, LREM, LTRIM', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both([
+    await d.runInBothProtocols([
       ['RPUSH', 'l', 'a', 'b', 'c', 'b', 'a'],
       ['LINSERT', 'l', 'BEFORE', 'b', 'x'],
       ['LINSERT', 'l', 'after', 'b', 'y'],
@@ -161,7 +152,6 @@ describe('lists against redis-server', () => {
   });
 
   it('LPOS options and errors', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const cmds: Cmd[] = [['RPUSH', 'l', 'a', 'b', 'c', 'a', 'b', 'c', 'a', 'x']];
     for (const rank of [null, '1', '2', '3', '4', '-1', '-2', '-3', '-4', '9223372036854775807', '-9223372036854775807', '-9223372036854775808']) {
       for (const count of [null, '0', '1', '2', '10']) {
@@ -193,12 +183,11 @@ describe('lists against redis-server', () => {
       ['LPOS', 'nokey', 'a', 'COUNT', '3'],
       ['LPOS', 'nokey', 'a', 'RANK', '0'],
     );
-    await both(cmds);
+    await d.runInBothProtocols(cmds);
   });
 
   it('LMOVE and RPOPLPUSH', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both([
+    await d.runInBothProtocols([
       ['RPUSH', 'src', '1', '2', '3', '4'],
       ['LMOVE', 'src', 'dst', 'LEFT', 'RIGHT'],
       ['LMOVE', 'src', 'dst', 'right', 'left'],
@@ -229,8 +218,7 @@ describe('lists against redis-server', () => {
   });
 
   it('LMPOP', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both([
+    await d.runInBothProtocols([
       ['RPUSH', 'a', '1', '2', '3'],
       ['RPUSH', 'b', 'x', 'y'],
       ['LMPOP', '2', 'nokey', 'a', 'LEFT'],
@@ -260,7 +248,6 @@ describe('lists against redis-server', () => {
   });
 
   it('random command sequences (seeded)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     let seed = 12345;
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -298,7 +285,6 @@ describe('lists against redis-server', () => {
   });
 
   it('WATCH: a pop from one of several keys leaves the others untouched', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     for (const pop of [
       ['LMPOP', '2', 'a', 'b', 'LEFT'],
       ['BLPOP', 'a', 'b', '0'],
@@ -316,7 +302,6 @@ describe('lists against redis-server', () => {
   });
 
   it('keyspace hits and misses', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['RPUSH', 'l', 'a', 'b', 'c'],
       ['CONFIG', 'RESETSTAT'],
@@ -333,7 +318,6 @@ describe('lists against redis-server', () => {
   });
 
   it('keyspace notifications', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['CONFIG', 'SET', 'notify-keyspace-events', 'KEAnm']]);
     await d.run([['PSUBSCRIBE', '__key*__:*']], { conn: 1 });
     const script: Cmd[] = [

@@ -1,5 +1,5 @@
-import { describe, it, before, after, beforeEach } from 'node:test';
-import { Differ, type Cmd } from '../helpers/differ.js';
+import { it, before, after, beforeEach } from 'node:test';
+import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
 
 const E = (body: string, ...rest: (string | number)[]): Cmd => ['EVAL', body, String(rest.length ? rest[0] : 0), ...rest.slice(1).map(String)];
 
@@ -619,10 +619,10 @@ const OOM: Cmd[] = [
   E("return redis.call('set','a','b')"),
 ];
 
-describe('scripting against redis-server', () => {
-  let d: Differ | null = null;
+describeCompat('scripting against redis-server', () => {
+  let d: Differ;
   before(async () => {
-    d = await Differ.create();
+    d = await Differ.open();
   });
   after(async () => {
     await d?.close();
@@ -633,49 +633,40 @@ describe('scripting against redis-server', () => {
   });
 
   it('math.random sequence', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run(RANDOM);
   });
 
   it('flags, library and globals (RESP2)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run(MORE);
   });
 
   it('flags, library and globals (RESP3)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run(MORE);
   });
 
   it('error stats, expiry clock, blocking commands, libraries (RESP2)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run(LIBS);
   });
 
   it('error stats, expiry clock, blocking commands, libraries (RESP3)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run(LIBS);
   });
 
   it('Lua 5.1 numbers and string.format', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run(LUA51);
   });
 
   it('cmsgpack nesting limits and string.rep', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run(LIMITS);
   });
 
   it('cjson nesting limits', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run(JSON_LIMITS);
   });
 
   it('EVAL inside MULTI/EXEC and WATCH touched by a script', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['SET', 'w', '1'], ['WATCH', 'w'], ['MULTI'], E("return redis.call('incr', KEYS[1])", 1, 'w')], { conn: 0 });
     await d.run([E("return redis.call('set', KEYS[1], 'changed')", 1, 'w')], { conn: 1 });
     await d.run([['EXEC'], ['GET', 'w']], { conn: 0 });
@@ -690,24 +681,20 @@ describe('scripting against redis-server', () => {
   });
 
   it('numbers are doubles: no integer wrap, NaN and inf as glibc prints them', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run(DOUBLES);
   });
 
   it('shebang flags', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run(SHEBANG);
   });
 
   it('metatables (RESP2 and RESP3)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run(METATABLES);
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run(METATABLES);
   });
 
   it('scripts under maxmemory', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     try {
       await d.run(OOM);
     } finally {
@@ -716,23 +703,19 @@ describe('scripting against redis-server', () => {
   });
 
   it('replies and error texts (RESP2)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run(BASICS);
   });
 
   it('replies and error texts (RESP3)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run(BASICS);
   });
 
   it('conversions, redis.call and libraries (RESP2)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run(CONVERSIONS);
   });
 
   it('conversions, redis.call and libraries (RESP3)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run(CONVERSIONS);
   });

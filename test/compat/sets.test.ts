@@ -1,16 +1,8 @@
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, type Cmd } from '../helpers/differ.js';
+import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { RespSet, ReplyReader, type RespValue } from '../../src/protocol/reply-reader.js';
-
-/** Runs a script in RESP2, then again (after FLUSHALL) in RESP3. */
-async function both(d: Differ, cmds: Cmd[], opts: { unordered?: boolean } = {}): Promise<void> {
-  await d.run(cmds, opts);
-  await d.run([['FLUSHALL'], ['HELLO', '3']], { typeOnly: true });
-  await d.run(cmds, opts);
-  await d.run([['HELLO', '2']], { typeOnly: true });
-}
 
 function items(v: RespValue): string[] {
   if (v instanceof RespSet) return v.items.map(String);
@@ -36,10 +28,10 @@ const range = (a: number, b: number): string[] => {
   return out;
 };
 
-describe('sets against redis-server', () => {
-  let d: Differ | null = null;
+describeCompat('sets against redis-server', () => {
+  let d: Differ;
   before(async () => {
-    d = await Differ.create();
+    d = await Differ.open();
   });
   after(async () => {
     await d?.close();
@@ -50,8 +42,7 @@ describe('sets against redis-server', () => {
   });
 
   it('intsets: membership and numeric order', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['SADD', 's', '5', '-3', '100', '0', '9223372036854775807', '-9223372036854775808', '5'],
       ['SADD', 's', '7'],
       ['SADD', 's', '7'],
@@ -85,9 +76,7 @@ describe('sets against redis-server', () => {
   });
 
   it('hashtable sets compare as multisets', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(
-      d,
+    await d.runInBothProtocols(
       [
         ['SADD', 's', 'a', 'b', 'c', '1', '2'],
         ['SREM', 's', 'b'],
@@ -108,8 +97,7 @@ describe('sets against redis-server', () => {
   });
 
   it('arity, syntax and WRONGTYPE errors', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['SADD', 's'],
       ['SREM', 's'],
       ['SMOVE', 'a', 'b'],
@@ -161,7 +149,6 @@ describe('sets against redis-server', () => {
   });
 
   it('encodings: intset limits, non-integers, one-way conversion', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['CONFIG', 'SET', 'set-max-intset-entries', '4'],
       ['SADD', 'a', '1', '2', '3', '4'],
@@ -215,8 +202,7 @@ describe('sets against redis-server', () => {
   });
 
   it('SINTER / SUNION / SDIFF and their STORE forms', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['SADD', 'a', '1', '2', '3', '4', '5'],
       ['SADD', 'b', '4', '5', '6'],
       ['SADD', 'c', '5', '4', '9', '1'],
@@ -281,7 +267,6 @@ describe('sets against redis-server', () => {
   });
 
   it('store results get the encoding Redis gives them', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const many = range(0, 600);
     await d.run([
       // integers that live in hashtables intersect into an intset
@@ -321,8 +306,7 @@ describe('sets against redis-server', () => {
   });
 
   it('SMOVE', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['SADD', 'a', '1', '2'],
       ['SADD', 'b', '3'],
       ['SMOVE', 'a', 'b', '1'],
@@ -341,8 +325,7 @@ describe('sets against redis-server', () => {
   });
 
   it('SPOP and SRANDMEMBER: deterministic cases and errors', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['SPOP', 'nokey'],
       ['SPOP', 'nokey', '0'],
       ['SPOP', 'nokey', '5'],
@@ -397,7 +380,6 @@ describe('sets against redis-server', () => {
   });
 
   it('SPOP and SRANDMEMBER random cases: reply shapes and members', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const [ours] = await d.pair();
     for (const resp of ['2', '3']) {
       await d.run([['HELLO', resp]], { typeOnly: true });
@@ -432,8 +414,7 @@ describe('sets against redis-server', () => {
   });
 
   it('SSCAN: intsets whole, hashtables by cursor', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['SSCAN', 'nokey', '0'],
       ['SSCAN', 'nokey', '0', 'COUNT', '0'],
       ['SSCAN', 'nokey', 'x'],
@@ -466,7 +447,6 @@ describe('sets against redis-server', () => {
   });
 
   it('keyspace notifications', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']]);
     await d.run([['PSUBSCRIBE', '__key*__:*']], { conn: 1 });
     await d.run([
@@ -504,7 +484,6 @@ describe('sets against redis-server', () => {
   });
 
   it('random command sequences (seeded), encodings included', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['CONFIG', 'SET', 'set-max-intset-entries', '8']]);
     let seed = 12345;
     const rnd = (n: number): number => {
@@ -547,7 +526,6 @@ describe('sets against redis-server', () => {
   });
 
   it('COPY and RENAME of sets and hashes: deep copies, encodings kept', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['SADD', 'i', '3', '1', '2'],
       ['SADD', 'h', 'a', 'b'],
@@ -581,7 +559,6 @@ describe('sets against redis-server', () => {
   });
 
   it('WATCH sees real changes only', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const round = async (change: Cmd): Promise<void> => {
       await d!.run([['DEL', 's', 'h', 'd'], ['SADD', 's', '1', '2'], ['HSET', 'h', 'f', 'v'], ['WATCH', 's', 'h', 'd'], ['MULTI'], ['PING']]);
       await d!.run([change], { conn: 1 });
@@ -607,7 +584,6 @@ describe('sets against redis-server', () => {
   });
 
   it('output buffer limit closes a client whose random reply is too big', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const members = range(0, 10).map((i) => String(i).padStart(4, '0').repeat(250));
     await d.run([['SADD', 's', ...members], ['CONFIG', 'SET', 'client-output-buffer-limit', 'normal 1mb 0 0']]);
     await d.run([['SRANDMEMBER', 's', '-100']], { typeOnly: true });
@@ -625,17 +601,16 @@ function parseOne(raw: string): RespValue {
   return r.next() as RespValue;
 }
 
-describe('sets: bounded replies for hostile counts (Sinew only)', () => {
-  let d: Differ | null = null;
+describeCompat('sets: bounded replies for hostile counts (Sinew only)', () => {
+  let d: Differ;
   before(async () => {
-    d = await Differ.create();
+    d = await Differ.open();
   });
   after(async () => {
     await d?.close();
   });
 
   it('SRANDMEMBER with huge negative counts drops the client; the server stays up', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     // redis-server itself runs out of memory on these: Sinew only.
     for (const count of ['-9223372036854775807', '-1000000000']) {
       const a = await RawClient.connect(d.sinew.port);

@@ -1,6 +1,6 @@
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, type Cmd } from '../helpers/differ.js';
+import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
 import type { RawClient } from '../helpers/raw-client.js';
 
 /** Every reply that arrives until the connection is quiet for a moment. */
@@ -20,10 +20,10 @@ async function drain(c: RawClient): Promise<string[]> {
  * overflows, underflows or is subnormal, every later numeric SORT of that
  * server fails too. Such values are only tried in the last test.
  */
-describe('SORT against redis-server', () => {
-  let d: Differ | null = null;
+describeCompat('SORT against redis-server', () => {
+  let d: Differ;
   before(async () => {
-    d = await Differ.create();
+    d = await Differ.open();
   });
   after(async () => {
     await d?.close();
@@ -32,15 +32,10 @@ describe('SORT against redis-server', () => {
     await d?.reset();
   });
 
-  const both = async (cmds: Cmd[]) => {
-    await d!.run(cmds);
-    await d!.run([['HELLO', '3']], { typeOnly: true });
-    await d!.run(cmds);
-    await d!.run([['HELLO', '2']], { typeOnly: true });
-  };
+  /** The scripts here read data set up before them: both protocols see the same data. */
+  const inBothProtocols = (cmds: Cmd[]) => d.runInBothProtocols(cmds, { keepData: true });
 
   it('lists: numeric and ALPHA order, DESC, LIMIT', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['RPUSH', 'l', '3', '10', '-1', '2.5', '10', ' 7', '', '0x10', '-inf', '+inf', '1e3', '.5', '-0', '0'],
       ['RPUSH', 'w', 'b', 'a', 'C', 'aa', '', 'a\x00z', 'a\x00b', '\xff', '10', '9'],
@@ -59,11 +54,10 @@ describe('SORT against redis-server', () => {
       ['SORT', 'nokey', 'ALPHA', 'DESC', 'LIMIT', '0', '1'],
       ['SORT', 'l', 'limit', '0', '2', 'desc', 'alpha', 'asc'],
     );
-    await both(cmds);
+    await inBothProtocols(cmds);
   });
 
   it('LIMIT near 2^63 and option errors', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['RPUSH', 'l', '3', '1', '2', '5', '4'], ['SET', 'str', 'x']]);
     const lims = ['9223372036854775807', '-9223372036854775808', '9223372036854775806', '1', '2', '0', '-1'];
     const cmds: Cmd[] = [];
@@ -99,11 +93,10 @@ describe('SORT against redis-server', () => {
       ['RPUSH', 'e', '1e', '1'],
       ['SORT', 'e'],
     );
-    await both(cmds);
+    await inBothProtocols(cmds);
   });
 
   it('BY patterns, nosort, GET patterns', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['RPUSH', 'l', 'a', 'b', 'c', 'd', 'e', 'f'],
       ['MSET', 'w_a', '5', 'w_b', '2', 'w_c', '9', 'w_e', '2', 'w_f', 'abc'],
@@ -148,12 +141,11 @@ describe('SORT against redis-server', () => {
       ['SETRANGE', 'g_3', '0', 'T'],
       ['SORT', 'num', 'BY', 'n_*', 'GET', 'n_*', 'GET', 'g_*'],
     ];
-    await both(cmds);
+    await inBothProtocols(cmds);
   });
 
   it('STORE: list result, empty result deletes, overwrites other types and TTL', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both([
+    await inBothProtocols([
       ['FLUSHALL'],
       ['RPUSH', 'l', '3', '1', '2'],
       ['MSET', 'g_1', 'one', 'g_2', 'two'],
@@ -181,7 +173,6 @@ describe('SORT against redis-server', () => {
   });
 
   it('STORE wakes blocked clients, events and WATCH', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['RPUSH', 'l', '2', '1'], ['CONFIG', 'SET', 'notify-keyspace-events', 'KEAnm']]);
     await d.run([['PSUBSCRIBE', '__key*__:*']], { conn: 3 });
     await d.send(['BLPOP', 'dst', '0'], 1);
@@ -198,7 +189,6 @@ describe('SORT against redis-server', () => {
   });
 
   it('STORE invalidates client-side caches of the destination', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['RPUSH', 'l', '2', '1'], ['RPUSH', 'dst', 'old']]);
     await d.run([['HELLO', '3']], { conn: 1, typeOnly: true });
     await d.run([['CLIENT', 'TRACKING', 'on'], ['LRANGE', 'dst', '0', '-1']], { conn: 1 });
@@ -211,7 +201,6 @@ describe('SORT against redis-server', () => {
   });
 
   it('sets: intset and hashtable, nosort, forced ALPHA on STORE', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['SADD', 'is', '5', '-3', '100', '7', '0'],
       ['SADD', 'hs', 'pear', 'apple', '10', '9', 'fig', 'Banana'],
@@ -244,18 +233,17 @@ describe('SORT against redis-server', () => {
       ['OBJECT', 'ENCODING', 'is'],
       ['OBJECT', 'ENCODING', 'hs'],
     ];
-    await both(cmds);
+    await inBothProtocols(cmds);
     // a hashtable set without sorting replies in the set's own order
     await d.run([['SORT', 'hs', 'BY', 'nosort'], ['SORT', 'hs', 'BY', 'nosort', 'GET', '#']], { unordered: true });
   });
 
   it('sorted sets: score order for nosort, LIMIT and DESC, conversion to skiplist', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['ZADD', 'z', '3', 'c', '1', 'a', '2', 'b', '5', 'e', '4', 'd', '0', '10', '-1', '9'],
       ['MSET', 'w_a', '9', 'w_b', '8', 'w_c', '7', 'w_10', '1'],
     ]);
-    await both([
+    await inBothProtocols([
       ['OBJECT', 'ENCODING', 'z'],
       ['SORT', 'z', 'BY', 'nosort'],
       ['OBJECT', 'ENCODING', 'z'],
@@ -283,7 +271,6 @@ describe('SORT against redis-server', () => {
   });
 
   it('GET and BY through hash fields', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['RPUSH', 'l', '1', '2', '3', '4'],
       ['HSET', 'h_1', 'name', 'one', 'w', '30'],
@@ -294,7 +281,7 @@ describe('SORT against redis-server', () => {
       ['SET', 'h_1->', 'arrowkey'],
       ['HSET', 'k->1', 'f', 'arrow-before-star'],
     ]);
-    await both([
+    await inBothProtocols([
       ['SORT', 'l', 'BY', 'h_*->w', 'GET', 'h_*->name', 'GET', '#'],
       ['SORT', 'l', 'BY', 'h_*->w', 'DESC', 'GET', 'h_*->name'],
       ['SORT', 'l', 'BY', 'h_*->name', 'ALPHA', 'GET', 'h_*->name', 'GET', 'h_*->w'],
@@ -310,7 +297,6 @@ describe('SORT against redis-server', () => {
   });
 
   it('equal BY values keep Redis order: stable sort, partial quicksort with LIMIT', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     let seed = 7;
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -337,7 +323,6 @@ describe('SORT against redis-server', () => {
   });
 
   it('values that make strtod report ERANGE (last: Redis keeps errno set afterwards)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['RPUSH', 'ok', '2', '1'],
       ['SORT', 'ok'],

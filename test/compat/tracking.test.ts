@@ -1,6 +1,6 @@
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ } from '../helpers/differ.js';
+import { Differ, describeCompat } from '../helpers/differ.js';
 import type { RawClient } from '../helpers/raw-client.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -16,10 +16,10 @@ async function drain(c: RawClient, quietMs = 40): Promise<string[]> {
   }
 }
 
-describe('client-side caching against redis-server', () => {
-  let d: Differ | null = null;
+describeCompat('client-side caching against redis-server', () => {
+  let d: Differ;
   before(async () => {
-    d = await Differ.create();
+    d = await Differ.open();
   });
   after(async () => {
     await d?.close();
@@ -50,7 +50,6 @@ describe('client-side caching against redis-server', () => {
   }
 
   it('option errors, CACHING errors, TRACKINGINFO and GETREDIR in RESP2 and RESP3', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const script: (string | number)[][] = [
       ['CLIENT', 'TRACKINGINFO'],
       ['CLIENT', 'GETREDIR'],
@@ -95,7 +94,6 @@ describe('client-side caching against redis-server', () => {
   });
 
   it('RESP3: invalidation pushes for reads, own writes after the reply, NOLOOP, flush', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run([['CLIENT', 'TRACKING', 'on'], ['GET', 'a'], ['MGET', 'b', 'c'], ['STRLEN', 'd'], ['EXISTS', 'e']]);
     await d.run([['SET', 'a', '1'], ['MSET', 'b', '1', 'c', '2'], ['SET', 'a', '2'], ['APPEND', 'd', 'x'], ['SET', 'e', '1']], { conn: 1 });
@@ -135,7 +133,6 @@ describe('client-side caching against redis-server', () => {
   });
 
   it('MULTI/EXEC: invalidations after the whole EXEC reply', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run([['CLIENT', 'TRACKING', 'on'], ['MULTI'], ['GET', 'a'], ['GET', 'b'], ['SET', 'a', '1'], ['SET', 'b', '1'], ['GET', 'a']]);
     await d.send(['EXEC']);
@@ -145,7 +142,6 @@ describe('client-side caching against redis-server', () => {
   });
 
   it('scripts: keys read by the commands a script runs are tracked for its caller, not the script\'s key arguments', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run([
       ['CLIENT', 'TRACKING', 'on'],
@@ -160,7 +156,6 @@ describe('client-side caching against redis-server', () => {
   });
 
   it('OPTIN and OPTOUT with CLIENT CACHING', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run([
       ['CLIENT', 'TRACKING', 'on', 'OPTIN'],
@@ -192,7 +187,6 @@ describe('client-side caching against redis-server', () => {
   });
 
   it('BCAST: prefixes, the empty prefix, NOLOOP, one message per prefix', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run([['CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', 'user:', 'PREFIX', 'obj:']]);
     await d.run([['SET', 'user:1', 'a'], ['MSET', 'user:2', 'b', 'obj:9', 'c', 'other', 'd'], ['SET', 'other', 'e']], { conn: 1 });
@@ -221,7 +215,6 @@ describe('client-side caching against redis-server', () => {
   });
 
   it('RESP2 redirect to a subscribed connection, broken redirect', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const [ia, ib] = await ids(1);
     await d.run([['SUBSCRIBE', '__redis__:invalidate']], { conn: 1 });
     await runEach(0, (s) => ['CLIENT', 'TRACKING', 'on', 'REDIRECT', s === 0 ? ia : ib]);
@@ -253,7 +246,6 @@ describe('client-side caching against redis-server', () => {
   });
 
   it('RESP3 redirect target gets pushes without subscribing; RESP2 unsubscribed target gets nothing', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const [ia, ib] = await ids(1);
     await d.run([['HELLO', '3']], { conn: 1, typeOnly: true });
     await runEach(0, (s) => ['CLIENT', 'TRACKING', 'on', 'REDIRECT', s === 0 ? ia : ib]);
@@ -268,7 +260,6 @@ describe('client-side caching against redis-server', () => {
   });
 
   it('INFO: tracking_clients and the tracking table counters', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const fields = async (): Promise<string> => {
       const [a, b] = await d!.pair(3);
       const [ia, ib] = await Promise.all([a.call('INFO'), b.call('INFO')]);
@@ -293,7 +284,6 @@ describe('client-side caching against redis-server', () => {
   });
 
   it('expiry invalidates tracked keys', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run([['SET', 'e', 'v', 'PX', '40'], ['CLIENT', 'TRACKING', 'on'], ['GET', 'e']]);
     // removed by the active expiry cycle: the invalidation comes on its own
@@ -301,7 +291,6 @@ describe('client-side caching against redis-server', () => {
   });
 
   it('tracking-table-max-keys bounds the table by invalidating keys', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run([['CONFIG', 'SET', 'tracking-table-max-keys', '2'], ['CLIENT', 'TRACKING', 'on']]);
     const [a, b] = await d.pair(0);
@@ -316,7 +305,6 @@ describe('client-side caching against redis-server', () => {
   });
 
   it('lowering tracking-table-max-keys evacuates the table on an idle server, with growing effort', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run([['CLIENT', 'TRACKING', 'on']]);
     const keys = Array.from({ length: 300 }, (_, i) => `k${i}`);
@@ -338,7 +326,6 @@ describe('client-side caching against redis-server', () => {
   });
 
   it('CLIENT INFO flags for subscribed, MULTI, tracking, BCAST, broken redirect and dirty WATCH clients', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const flags = async (conn: number): Promise<string> => {
       const [a, b] = await d!.pair(conn);
       const [ra, rb] = await Promise.all([a.raw('CLIENT', 'INFO'), b.raw('CLIENT', 'INFO')]);

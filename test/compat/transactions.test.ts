@@ -1,13 +1,13 @@
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ } from '../helpers/differ.js';
+import { Differ, describeCompat } from '../helpers/differ.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('MULTI/EXEC/WATCH against redis-server', () => {
-  let d: Differ | null = null;
+describeCompat('MULTI/EXEC/WATCH against redis-server', () => {
+  let d: Differ;
   before(async () => {
-    d = await Differ.create();
+    d = await Differ.open();
   });
   after(async () => {
     await d?.close();
@@ -17,7 +17,6 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
   });
 
   it('queueing, runtime errors, queue-time errors, nesting, empty EXEC', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['EXEC'],
       ['DISCARD'],
@@ -64,7 +63,6 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
   });
 
   it('EXEC itself changes no dirty counter; queued writes do', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const [a, b] = await d.pair(0);
     const changes = async (c: typeof a): Promise<number> => {
       const info = String(await c.call('INFO', 'persistence'));
@@ -77,7 +75,6 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
   });
 
   it('CLIENT REPLY OFF and SKIP around MULTI/EXEC (QUEUED and rejections are silenced too)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     for (const cmd of [['CLIENT', 'REPLY', 'OFF'], ['MULTI'], ['SET', 'a', '1'], ['GET', 'a'], ['NOSUCH'], ['EXEC'], ['MULTI'], ['SET', 'a', '2'], ['EXEC']]) {
       await d.send(cmd);
     }
@@ -91,7 +88,6 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
   });
 
   it('RESP3 replies inside EXEC, SELECT inside a transaction', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['HELLO', '3']], { typeOnly: true });
     await d.run([
       ['MULTI'],
@@ -110,7 +106,6 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
   });
 
   it('WATCH: writes from another client abort EXEC; no-op writes and UNWATCH do not', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['SET', 'k', '1'], ['WATCH', 'k', 'missing']]);
     await d.run([['SET', 'k', '2']], { conn: 1 });
     await d.run([['MULTI'], ['SET', 'k', 'mine'], ['EXEC'], ['GET', 'k']]);
@@ -145,7 +140,6 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
   });
 
   it('optimistic locking race: of two clients watching the same key, the first EXEC wins', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['SET', 'counter', '10']]);
     await d.run([['WATCH', 'counter'], ['GET', 'counter']], { conn: 0 });
     await d.run([['WATCH', 'counter'], ['GET', 'counter']], { conn: 1 });
@@ -162,7 +156,6 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
   });
 
   it('WATCH and key-space operations: EXPIRE, RENAME, MOVE, FLUSHDB, FLUSHALL, SWAPDB', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const scenario = async (setup: (string | number)[][], change: (string | number)[][], watch = 'k') => {
       await d!.run([['FLUSHALL'], ...setup, ['SELECT', '0'], ['WATCH', watch]]);
       await d!.run(change, { conn: 1 });
@@ -197,7 +190,6 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
   });
 
   it('a watched key that expires before EXEC aborts it', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['SET', 'k', 'v', 'PX', '60'], ['WATCH', 'k']]);
     await sleep(150);
     await d.run([['MULTI'], ['PING'], ['EXEC']]);
@@ -208,7 +200,6 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
   });
 
   it('blocking commands and subscribed-mode rejections around EXEC', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['SUBSCRIBE', 'c'],
       ['EXEC'],
@@ -220,7 +211,6 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
   });
 
   it('EXEC propagates a MULTI ... EXEC block only around more than one write', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const seen: string[] = [];
     const server = d.sinew.server;
     const unsubscribe = server.effects.subscribe((argv) => void seen.push(argv.join(' ')));
@@ -239,7 +229,6 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
   });
 
   it('clients blocked on a key are served after the whole EXEC', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.send(['BLPOP', 'l', '0'], 1);
     await sleep(50);
     await d.run([['MULTI'], ['RPUSH', 'l', 'a'], ['RPUSH', 'l', 'b'], ['LPOP', 'l'], ['RPUSH', 'l', 'c'], ['EXEC']]);
@@ -248,17 +237,16 @@ describe('MULTI/EXEC/WATCH against redis-server', () => {
   });
 });
 
-describe('WATCH of keys already expired when watched (active expiry off)', () => {
-  let d: Differ | null = null;
+describeCompat('WATCH of keys already expired when watched (active expiry off)', () => {
+  let d: Differ;
   before(async () => {
-    d = await Differ.create({ sinew: { 'enable-debug-command': 'yes' }, redis: { 'enable-debug-command': 'yes' } });
+    d = await Differ.open({ sinew: { 'enable-debug-command': 'yes' }, redis: { 'enable-debug-command': 'yes' } });
   });
   after(async () => {
     await d?.close();
   });
 
   it('deleting an expired watched key is no change; writing it is', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['DEBUG', 'SET-ACTIVE-EXPIRE', '0'], ['SET', 'k', 'v', 'PX', '1'], ['SET', 'j', 'v', 'PX', '1'], ['SET', 'i', 'v', 'PX', '1']]);
     await sleep(20);
     // still in the dictionary but logically expired: EXEC goes through

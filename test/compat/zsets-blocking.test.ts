@@ -1,6 +1,6 @@
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, type Cmd } from '../helpers/differ.js';
+import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
 
 /**
  * BZPOPMIN / BZPOPMAX / BZMPOP on several real connections against both
@@ -8,10 +8,10 @@ import { Differ, type Cmd } from '../helpers/differ.js';
  * followed by a short silence check, which asserts that the client blocked
  * and orders the waiters.
  */
-describe('blocking sorted set pops against redis-server', () => {
-  let d: Differ | null = null;
+describeCompat('blocking sorted set pops against redis-server', () => {
+  let d: Differ;
   before(async () => {
-    d = await Differ.create();
+    d = await Differ.open();
   });
   after(async () => {
     await d?.close();
@@ -33,7 +33,6 @@ describe('blocking sorted set pops against redis-server', () => {
   };
 
   it('serve at once when a sorted set has members, in RESP2 and RESP3', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     for (const proto of ['2', '3']) {
       await d.run([['HELLO', proto]], { typeOnly: true });
       await d.run([
@@ -58,7 +57,6 @@ describe('blocking sorted set pops against redis-server', () => {
   });
 
   it('argument errors', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['BZPOPMIN', 'k', '-1'],
       ['BZPOPMIN', 'k', 'abc'],
@@ -82,7 +80,6 @@ describe('blocking sorted set pops against redis-server', () => {
   });
 
   it('block, then wake on ZADD, served from the key that became ready', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await block(['BZPOPMIN', 'a', 'b', '0'], 1);
     await d.run([['ZADD', 'b', '2', 'x', '1', 'y']]);
     await d.expectReply(1, 'BZPOPMIN woken by b');
@@ -110,7 +107,6 @@ describe('blocking sorted set pops against redis-server', () => {
   });
 
   it('waiters are served in FIFO order, and one ZADD of N members serves up to N waiters', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await block(['BZPOPMIN', 'q', '0'], 1);
     await block(['BZPOPMAX', 'q', '0'], 2);
     await block(['BZPOPMIN', 'q', 'other', '0'], 3);
@@ -128,7 +124,6 @@ describe('blocking sorted set pops against redis-server', () => {
   });
 
   it('timeouts: fractional, null replies in RESP2 and RESP3', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     for (const proto of ['2', '3']) {
       await d.run([['HELLO', proto]], { typeOnly: true });
       for (const cmd of [
@@ -147,7 +142,6 @@ describe('blocking sorted set pops against redis-server', () => {
   });
 
   it('inside MULTI the blocking pops do not block; ZADD inside MULTI wakes waiters after EXEC', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await block(['BZPOPMIN', 'k', '0'], 1);
     await d.run([['MULTI'], ['ZADD', 'k', '1', 'a'], ['ZPOPMIN', 'k'], ['ZADD', 'k', '2', 'b'], ['ZCARD', 'k']]);
     await d.expectSilence(1, 40);
@@ -171,7 +165,6 @@ describe('blocking sorted set pops against redis-server', () => {
   });
 
   it('a key replaced by another type keeps waiters blocked; a list does not wake them', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await block(['BZPOPMIN', 'k', '0'], 1);
     await block(['BZMPOP', '0', '1', 'k', 'MAX'], 2);
     await d.run([['SET', 'k', 'string']]);
@@ -185,7 +178,6 @@ describe('blocking sorted set pops against redis-server', () => {
   });
 
   it('emptied again before being served: the waiter stays blocked', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await block(['BZPOPMIN', 'k', '0'], 1);
     await d.run([['MULTI'], ['ZADD', 'k', '1', 'a'], ['ZREM', 'k', 'a'], ['EXEC']]);
     await d.expectSilence(1, 40);
@@ -194,7 +186,6 @@ describe('blocking sorted set pops against redis-server', () => {
   });
 
   it('keys made ready by one transaction serve waiters in the order they became ready', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await block(['BZPOPMIN', 'b', 'a', '0'], 1);
     await block(['BZPOPMAX', 'a', 'b', '0'], 2);
     await d.run([['MULTI'], ['ZADD', 'a', '1', 'x'], ['ZADD', 'b', '1', 'y', '2', 'z'], ['EXEC']]);
@@ -204,7 +195,6 @@ describe('blocking sorted set pops against redis-server', () => {
   });
 
   it('disconnected waiters are cleaned up', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await block(['BZPOPMIN', 'k', '0'], 1);
     await block(['BZPOPMAX', 'k', '0'], 2);
     assert.deepEqual(await blockedClients(), ['2', '2']);
@@ -219,7 +209,6 @@ describe('blocking sorted set pops against redis-server', () => {
   });
 
   it('CLIENT UNBLOCK: as a timeout, or with an error', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const [a1, b1] = await d.pair(1);
     const ids = await Promise.all([a1.raw('CLIENT', 'ID'), b1.raw('CLIENT', 'ID')]);
     const [ia, ib] = ids.map((r) => r.slice(1, -2));
@@ -242,7 +231,6 @@ describe('blocking sorted set pops against redis-server', () => {
   });
 
   it('pops propagate as ZPOPMIN / ZPOPMAX', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const seen: string[][] = [];
     const server = d.sinew.server;
     const unsubscribe = server.effects.subscribe((argv) => {

@@ -1,16 +1,9 @@
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, type Cmd } from '../helpers/differ.js';
+import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { RespDouble, type RespValue } from '../../src/protocol/reply-reader.js';
-
-/** Runs a script in RESP2, then again (after FLUSHALL) in RESP3. */
-async function both(d: Differ, cmds: Cmd[], opts: { unordered?: boolean } = {}): Promise<void> {
-  await d.run(cmds, opts);
-  await d.run([['FLUSHALL'], ['HELLO', '3']], { typeOnly: true });
-  await d.run(cmds, opts);
-  await d.run([['HELLO', '2']], { typeOnly: true });
-}
+import { rng } from '../helpers/rng.js';
 
 /** ZADD of n members m0..m(n-1) with scores i*step (as strings). */
 function zaddMany(key: string, n: number, step = 1, prefix = 'm'): Cmd {
@@ -33,24 +26,12 @@ async function fullScan(cl: RawClient, key: string, extra: string[] = []): Promi
   return out;
 }
 
-/** Seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const LONG = 'x'.repeat(65);
 
-describe('sorted sets against redis-server', () => {
-  let d: Differ | null = null;
+describeCompat('sorted sets against redis-server', () => {
+  let d: Differ;
   before(async () => {
-    d = await Differ.create();
+    d = await Differ.open();
   });
   after(async () => {
     await d?.close();
@@ -60,8 +41,7 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('ZADD options, flags and their errors', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'],
       ['ZADD', 'z', '1', 'a'],
       ['ZADD', 'z', 'CH', '5', 'a', '2', 'b', '9', 'd'],
@@ -108,8 +88,7 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('ZADD INCR and ZINCRBY, NaN, infinities and signed zeros', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['ZINCRBY', 'z', '1', 'a'],
       ['ZINCRBY', 'z', '2.5', 'a'],
       ['ZINCRBY', 'z', '-10', 'a'],
@@ -160,8 +139,7 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('ZREM, ZCARD, ZSCORE, ZMSCORE, ZRANK, ZREVRANK and WRONGTYPE', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '3', 'cc', '-1', 'n'],
       ['ZCARD', 'z'],
       ['ZCARD', 'nokey'],
@@ -199,7 +177,6 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('ZRANGE by rank, REV, WITHSCORES and the legacy forms', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const cmds: Cmd[] = [['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e', '5', 'f', 'inf', 'g', '-inf', 'h']];
     for (const [a, b] of [
       ['0', '-1'],
@@ -240,11 +217,10 @@ describe('sorted sets against redis-server', () => {
       ['ZREVRANGE', 's', '0', '-1'],
       ['ZRANGE', 'z', '0'],
     );
-    await both(d, cmds);
+    await d.runInBothProtocols(cmds);
   });
 
   it('ZRANGE BYSCORE / ZRANGEBYSCORE / ZREVRANGEBYSCORE with ranges and LIMIT', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const cmds: Cmd[] = [['ZADD', 'z', '1', 'a', '2', 'b', '2', 'bb', '3', 'c', '4.5', 'd', '5', 'e', 'inf', 'g', '-inf', 'h', '0', 'zero']];
     const ranges = [
       ['-inf', '+inf'],
@@ -325,11 +301,10 @@ describe('sorted sets against redis-server', () => {
       ['ZCOUNT', 's', '0', '1'],
       ['ZCOUNT', 's', 'x', '1'],
     );
-    await both(d, cmds);
+    await d.runInBothProtocols(cmds);
   });
 
   it('ZRANGE BYLEX / ZRANGEBYLEX / ZREVRANGEBYLEX / ZLEXCOUNT', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const cmds: Cmd[] = [['ZADD', 'z', '0', 'a', '0', 'b', '0', 'ba', '0', 'c', '0', 'd\x00x', '0', 'd', '0', 'e\xff', '0', 'f', '0', '']];
     const ranges = [
       ['-', '+'],
@@ -388,12 +363,11 @@ describe('sorted sets against redis-server', () => {
       ['ZLEXCOUNT', 's', '-', '+'],
       ['ZLEXCOUNT', 's', 'x', '+'],
     );
-    await both(d, cmds);
+    await d.runInBothProtocols(cmds);
   });
 
   it('ZRANGESTORE and its destination', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd'],
       ['ZRANGESTORE', 'dst', 'z', '0', '1'],
       ['ZRANGE', 'dst', '0', '-1', 'WITHSCORES'],
@@ -428,9 +402,8 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('ZREMRANGEBYRANK / BYSCORE / BYLEX', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const setup: Cmd = ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e', '6', 'f'];
-    await both(d, [
+    await d.runInBothProtocols([
       setup,
       ['ZREMRANGEBYRANK', 'z', '1', '2'],
       ['ZRANGE', 'z', '0', '-1'],
@@ -471,8 +444,7 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('ZUNION, ZINTER, ZDIFF, their STORE forms and ZINTERCARD', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['ZADD', 'a', '1', 'x', '2', 'y', '3', 'z', 'inf', 'i'],
       ['ZADD', 'b', '10', 'y', '20', 'z', '30', 'w', '-inf', 'i'],
       ['ZADD', 'c', '5', 'z', '6', 'q'],
@@ -556,8 +528,7 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('sets as inputs of ZUNION/ZINTER/ZDIFF (score 1)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['SADD', 'si', '1', '2', '3', '10'],
       ['SADD', 'sh', 'x', 'y', '2'],
       ['ZADD', 'z', '5', '2', '7', 'x', '8', 'q'],
@@ -577,8 +548,7 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('ZPOPMIN, ZPOPMAX and ZMPOP in RESP2 and RESP3', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e', '6', 'f'],
       ['ZPOPMIN', 'z'],
       ['ZPOPMAX', 'z'],
@@ -622,8 +592,7 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('ZRANDMEMBER', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e'],
       ['ZRANDMEMBER', 'z', '5'],
       ['ZRANDMEMBER', 'z', '100', 'WITHSCORES'],
@@ -691,8 +660,7 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('ZSCAN of listpacks (whole, in order) and skiplists (complete)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['ZADD', 'z', '1', 'a', '0.1', 'b', '1e20', 'c', 'inf', 'd', '-0', 'e', '-1.5', 'f', '12345678901234567890', 'g'],
       ['ZSCAN', 'z', '0'],
       ['ZSCAN', 'z', '0', 'COUNT', '1'],
@@ -722,7 +690,6 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('encodings: listpack limits, conversions and store results', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       zaddMany('z', 128),
       ['OBJECT', 'ENCODING', 'z'],
@@ -808,7 +775,6 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('large sorted sets: ranges, ranks, counts and removals agree', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const cmds: Cmd[] = [zaddMany('z', 1000, 0.25), zaddMany('z', 500, 1, 'k')];
     for (const [a, b] of [
       ['0', '9'],
@@ -847,7 +813,6 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('random operation sequences agree (seeded)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const r = rng(42);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
     const keys = ['z1', 'z2'];
@@ -880,7 +845,6 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('random operation sequences on skiplist-encoded sets agree (seeded)', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     const r = rng(7);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
     const member = (): string => 'e' + String(Math.floor(r() * 400)).padStart(3, '0');
@@ -921,8 +885,7 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('NUL bytes and odd numeric forms in ranges', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
-    await both(d, [
+    await d.runInBothProtocols([
       ['ZADD', 'z', '0', 'a', '0', 'b', '0', 'c', '1', 'one', '0.25', 'q'],
       ['ZRANGEBYSCORE', 'z', '0\x00junk', '1'],
       ['ZRANGEBYSCORE', 'z', '(0\x00', '1\x00x'],
@@ -948,7 +911,6 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('keyspace hits and misses count reads, not writes', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['ZADD', 'z', '1', 'a', '2', 'b'], ['ZADD', 'one', '1', 'a'], ['CONFIG', 'RESETSTAT']]);
     await d.run([
       ['ZCARD', 'z'],
@@ -987,7 +949,6 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('keyspace notifications', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([['CONFIG', 'SET', 'notify-keyspace-events', 'KEAn']]);
     await d.run([['PSUBSCRIBE', '__key*__:*']], { conn: 1 });
     await d.run([
@@ -1027,7 +988,6 @@ describe('sorted sets against redis-server', () => {
   });
 
   it('inside MULTI and with expired keys', async (t) => {
-    if (!d) return t.skip('redis-server not installed');
     await d.run([
       ['ZADD', 'z', '1', 'a', '2', 'b'],
       ['MULTI'],

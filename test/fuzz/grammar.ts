@@ -16,21 +16,15 @@ import { createHash } from 'node:crypto';
 import commandsJson from '../../src/commands/meta/commands.json' with { type: 'json' };
 import { CONFIG_DEFS } from '../../src/config/config.js';
 import { allHandlers } from '../../src/commands/index.js';
+import { rng } from '../helpers/rng.js';
 
 // ---------------------------------------------------------------- PRNG
 
 export class Rng {
-  private a: number;
+  /** A float in [0, 1): the tests' seeded PRNG. */
+  readonly next: () => number;
   constructor(seed: number) {
-    this.a = seed >>> 0;
-  }
-  /** mulberry32: a float in [0, 1). */
-  next(): number {
-    this.a = (this.a + 0x6d2b79f5) >>> 0;
-    let t = this.a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = rng(seed);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);

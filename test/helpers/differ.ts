@@ -3,12 +3,18 @@
  * redis-server 7.0, over as many connections as a scenario needs, and the
  * raw replies are compared byte for byte.
  *
- *   const d = await Differ.create();          // skips (with reason) without redis-server
- *   await d.run([['SET', 'k', 'v'], ['GET', 'k']]);
- *   await d.run([['SMEMBERS', 's']], { unordered: true });
- *   await d.close();
+ *   describeCompat('strings', () => {   // skipped as a whole, its reason printed, without redis-server
+ *     let d: Differ;
+ *     before(async () => { d = await Differ.open(); });
+ *     after(async () => { await d?.close(); });
+ *     it('SET and GET', async () => {
+ *       await d.run([['SET', 'k', 'v'], ['GET', 'k']]);
+ *       await d.run([['SMEMBERS', 's']], { unordered: true });
+ *     });
+ *   });
  */
 import assert from 'node:assert/strict';
+import { describe } from 'node:test';
 import { RawClient } from './raw-client.js';
 import { sinew, redisOracle, oracleSkipReason, type OracleServer } from './servers.js';
 import type { RunningServer, StartOptions } from '../../src/index.js';
@@ -49,6 +55,16 @@ export class Differ {
     readonly redis: OracleServer,
   ) {}
 
+  /**
+   * Starts both servers, for a suite declared with describeCompat (which is
+   * skipped where redis-server is missing, so this always has both).
+   */
+  static async open(opts: { sinew?: StartOptions; redis?: Record<string, string> } = {}): Promise<Differ> {
+    const d = await Differ.create(opts);
+    if (d === null) throw new Error('redis-server 7.0 is not installed: declare the suite with describeCompat');
+    return d;
+  }
+
   /** Null (after printing why) when redis-server is not installed outside CI. */
   static async create(opts: { sinew?: StartOptions; redis?: Record<string, string> } = {}): Promise<Differ | null> {
     if (oracleSkipReason() !== false) return null;
@@ -77,6 +93,19 @@ export class Differ {
       out.push(ra);
     }
     return out;
+  }
+
+  /**
+   * Runs a script in RESP2, then again in RESP3 (and goes back to RESP2):
+   * replies are compared in both protocols. The second run starts from an
+   * empty dataset unless `keepData` (a script that only reads data set up
+   * before it).
+   */
+  async runInBothProtocols(cmds: Cmd[], opts: RunOptions & { keepData?: boolean } = {}): Promise<void> {
+    await this.run(cmds, opts);
+    await this.run(opts.keepData ? [['HELLO', '3']] : [['FLUSHALL'], ['HELLO', '3']], { typeOnly: true, conn: opts.conn });
+    await this.run(cmds, opts);
+    await this.run([['HELLO', '2']], { typeOnly: true, conn: opts.conn });
   }
 
   /** Sends a command on both without waiting (e.g. a blocking command). */
@@ -122,8 +151,8 @@ export class Differ {
     assert.equal(sb, true, 'redis replied unexpectedly');
   }
 
-  /** Raw bytes on both (protocol tests); compares what comes back. */
-  async rawBoth(data: string, conn = 0): Promise<[RawClient, RawClient]> {
+  /** Writes raw bytes to both (protocol tests); compares nothing: the caller reads and compares what comes back. */
+  async writeRawBoth(data: string, conn = 0): Promise<[RawClient, RawClient]> {
     const [a, b] = await this.pair(conn);
     a.writeRaw(data);
     b.writeRaw(data);
@@ -143,4 +172,15 @@ export class Differ {
     for (const c of [...this.ours, ...this.theirs]) c.close();
     await Promise.all([this.sinew.close(), this.redis.close()]);
   }
+}
+
+/**
+ * describe() for a suite that compares Sinew with redis-server: where
+ * redis-server is missing (outside CI) the whole suite is skipped, its
+ * reason printed once.
+ */
+export function describeCompat(name: string, fn: () => void): void {
+  const reason = oracleSkipReason();
+  if (reason === false) describe(name, fn);
+  else describe(name, { skip: reason }, fn);
 }

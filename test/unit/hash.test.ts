@@ -1,14 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RHash, SMALL } from '../../src/types/hash.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.js';
 
 function check(h: RHash, model: Map<string, string>): void {
   assert.equal(h.size, model.size);

@@ -1,15 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RSet, compareIntStrings, SMALL } from '../../src/types/set.js';
-
-/** Small deterministic PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.js';
 
 function checkInvariants(s: RSet, model: Set<string>): void {
   assert.equal(s.size, model.size);

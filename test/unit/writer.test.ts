@@ -1,14 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReplyWriter } from '../../src/protocol/writer.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.js';
 
 /** A latin1 string of n bytes covering every byte value, CR and LF included. */
 function bytes(r: () => number, n: number): string {
