@@ -4,9 +4,9 @@
  * redis-server reply for reply, and timed: scans of a 512 MB value must
  * not hold the event loop for more than a moment.
  */
-import { it, before, after, afterEach } from 'node:test';
+import { it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
+import { Differ, describeCompat, useDiffer, type Cmd } from '../helpers/differ.js';
 import { rng } from '../helpers/rng.js';
 
 /** n bytes in runs of 0x00, of 0xff and of random bytes, the runs up to 200 KB long. */
@@ -32,13 +32,7 @@ function runs(r: () => number, n: number): Buffer {
 const MAX_MS = 8000;
 
 describeCompat('bitmaps of 2^32 bits against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
+  const d = useDiffer({ reset: false });
   afterEach(async () => {
     // Frees the big values on both sides.
     await d?.reset();

@@ -4,20 +4,11 @@
  * turning half a gigabyte into one JS string. Replies here are short; the
  * bytes of a whole 512 MB value are checked in test/commands/hardening.
  */
-import { it, before, after, beforeEach } from 'node:test';
-import { Differ, describeCompat } from '../helpers/differ.js';
+import { it } from 'node:test';
+import { describeCompat, useDiffer } from '../helpers/differ.js';
 
 describeCompat('512 MB values against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
-  beforeEach(async () => {
-    await d?.reset();
-  });
+  const d = useDiffer();
 
   it('counters on a 512 MB string and on a maximal bitmap', async (t) => {
     await d.run([

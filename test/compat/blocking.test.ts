@@ -1,6 +1,6 @@
-import { it, before, after, beforeEach } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
+import { describeCompat, useDiffer, type Cmd } from '../helpers/differ.js';
 
 /**
  * Blocking commands on several real connections against both servers.
@@ -9,16 +9,7 @@ import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
  * orders the waiters (FIFO tests depend on arrival order).
  */
 describeCompat('blocking list commands against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
-  beforeEach(async () => {
-    await d?.reset();
-  });
+  const d = useDiffer();
 
   const blockedClients = async (): Promise<[string, string]> => {
     const [a, b] = await d!.pair(0);

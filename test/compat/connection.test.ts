@@ -1,6 +1,6 @@
-import { it, before, after, beforeEach } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat } from '../helpers/differ.js';
+import { Differ, describeCompat, useDiffer } from '../helpers/differ.js';
 
 /** HELLO's reply with the connection id (which differs between servers) blanked. */
 function normId(raw: string): string {
@@ -26,16 +26,7 @@ function clientShape(raw: string): string[] {
 }
 
 describeCompat('connection commands against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
-  beforeEach(async () => {
-    await d?.reset();
-  });
+  const d = useDiffer();
 
   it('PING, ECHO, SELECT and their errors', async (t) => {
     await d.run([
@@ -199,13 +190,7 @@ describeCompat('connection commands against redis-server', () => {
 });
 
 describeCompat('CLIENT LIST sizes against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
+  const d = useDiffer({ reset: false });
 
   it('qbuf of the running command (inline and multibulk), argv-mem of running and blocked commands, multi-mem of a queue', async (t) => {
     await d.run([['MULTI'], ['SET', 'a', 'b'], ['GET', 'a']], { conn: 1 });

@@ -5,9 +5,9 @@
  * cycle. Absolute times are far in the future (PXAT) so replies are exact;
  * relative ones are checked within a range.
  */
-import { it, before, after, beforeEach } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
+import { describeCompat, useDiffer, type Cmd } from '../helpers/differ.js';
 import type { RawClient } from '../helpers/raw-client.js';
 
 const FAR = 4102444800000; // 2100-01-01 in ms
@@ -20,16 +20,7 @@ async function infoField(c: RawClient, section: string, field: string): Promise<
 }
 
 describeCompat('expiry against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
-  beforeEach(async () => {
-    await d?.reset();
-  });
+  const d = useDiffer();
 
   it('option conflicts, unknown options and argument errors', async (t) => {
     const script: Cmd[] = [['SET', 'k', 'v']];

@@ -1,34 +1,14 @@
-import { it, before, after, beforeEach } from 'node:test';
+import { it, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
+import { describeCompat, useDiffer, type Cmd } from '../helpers/differ.js';
 import type { RawClient } from '../helpers/raw-client.js';
 import { RespMap, type RespValue } from '../../src/protocol/reply-reader.js';
+import { scanPairs } from '../helpers/scan.js';
 
 const LONG = 'x'.repeat(65);
 
-/** Every reply of a full HSCAN iteration, as field -> value. */
-async function fullScan(cl: RawClient, key: string, extra: string[] = []): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  let cursor = '0';
-  let rounds = 0;
-  do {
-    const r = (await cl.call('HSCAN', key, cursor, ...extra)) as RespValue[];
-    cursor = String(r[0]);
-    const items = r[1] as RespValue[];
-    for (let i = 0; i < items.length; i += 2) out.set(String(items[i]), String(items[i + 1]));
-    assert.ok(++rounds < 10000, 'scan does not end');
-  } while (cursor !== '0');
-  return out;
-}
-
 describeCompat('hashes against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
+  const d = useDiffer({ reset: false });
   beforeEach(async () => {
     await d?.reset();
     await d?.run([
@@ -348,7 +328,7 @@ describeCompat('hashes against redis-server', () => {
     await d.run([['CONFIG', 'SET', 'hash-max-listpack-entries', '100'], ['HSET', 'big', 'field:300', 'value:300'], ['OBJECT', 'ENCODING', 'big']]);
     const [ours, theirs] = await d.pair();
     for (const extra of [[], ['COUNT', '7'], ['MATCH', 'field:1*'], ['MATCH', 'field:2?', 'COUNT', '1000']]) {
-      const [a, b] = await Promise.all([fullScan(ours, 'big', extra), fullScan(theirs, 'big', extra)]);
+      const [a, b] = await Promise.all([scanPairs(ours, 'HSCAN', 'big', extra), scanPairs(theirs, 'HSCAN', 'big', extra)]);
       assert.deepEqual(new Map([...a].sort()), new Map([...b].sort()), `HSCAN ${extra.join(' ')}`);
       assert.ok(a.size > 0);
     }
@@ -433,13 +413,7 @@ describeCompat('hashes against redis-server', () => {
 });
 
 describeCompat('hashes: bounded replies (Sinew only)', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
+  const d = useDiffer({ reset: false });
 
   it('HRANDFIELD with a huge negative count drops the client instead of exhausting memory', async (t) => {
     // redis-server itself runs out of memory on this one: Sinew only.

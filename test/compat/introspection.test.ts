@@ -1,15 +1,9 @@
-import { it, before, after } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat } from '../helpers/differ.js';
+import { describeCompat, useDiffer } from '../helpers/differ.js';
 
 describeCompat('COMMAND against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
+  const d = useDiffer({ reset: false });
 
   it('COMMAND INFO of every command Sinew serves, in RESP2 and RESP3', async (t) => {
     const [a] = await d.pair();

@@ -3,22 +3,13 @@
  * KEYS (glob patterns), SCAN, RANDOMKEY, RENAME(NX), COPY, MOVE, SWAPDB,
  * SELECT, DBSIZE, FLUSHDB/FLUSHALL, TOUCH, OBJECT, in RESP2 and RESP3.
  */
-import { it, before, after, beforeEach } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
+import { describeCompat, useDiffer, type Cmd } from '../helpers/differ.js';
 import { rng } from '../helpers/rng.js';
 
 describeCompat('generic key commands against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
-  beforeEach(async () => {
-    await d?.reset();
-  });
+  const d = useDiffer();
 
   /** Runs a script in RESP2, then again from scratch in RESP3. */
   it('DEL, UNLINK, EXISTS (duplicates counted), TYPE, TOUCH, DBSIZE', async (t) => {

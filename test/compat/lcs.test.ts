@@ -1,6 +1,6 @@
-import { it, before, after, beforeEach } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
+import { describeCompat, useDiffer, type Cmd } from '../helpers/differ.js';
 import type { RawClient } from '../helpers/raw-client.js';
 import { rng } from '../helpers/rng.js';
 
@@ -11,16 +11,7 @@ function randomText(r: () => number, n: number, alphabet: string): string {
 }
 
 describeCompat('LCS against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
-  beforeEach(async () => {
-    await d?.reset();
-  });
+  const d = useDiffer();
 
   const basics: Cmd[] = [
     ['MSET', 'key1', 'ohmytext', 'key2', 'mynewtext'],

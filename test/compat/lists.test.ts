@@ -1,6 +1,6 @@
-import { it, before, after, beforeEach } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
+import { describeCompat, useDiffer, type Cmd } from '../helpers/differ.js';
 import type { RawClient } from '../helpers/raw-client.js';
 
 /** Every reply that arrives until the connection is quiet for a moment. */
@@ -16,16 +16,7 @@ async function drain(c: RawClient): Promise<string[]> {
 }
 
 describeCompat('lists against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
-  beforeEach(async () => {
-    await d?.reset();
-  });
+  const d = useDiffer();
 
   it('push, pop, length, encoding, type errors', async (t) => {
     await d.runInBothProtocols([

@@ -1,6 +1,6 @@
-import { it, before, after, beforeEach } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
+import { describeCompat, useDiffer, type Cmd } from '../helpers/differ.js';
 import type { RawClient } from '../helpers/raw-client.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -18,16 +18,7 @@ async function drain(c: RawClient, quietMs = 40): Promise<string[]> {
 }
 
 describeCompat('keyspace notifications against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
-  beforeEach(async () => {
-    await d?.reset();
-  });
+  const d = useDiffer();
 
   /** Sets the flags, listens on conn 1 with PSUBSCRIBE *, runs cmds on conn 0, compares the events. */
   async function events(flags: string, cmds: Cmd[], unordered = false): Promise<string[]> {
@@ -158,13 +149,7 @@ describeCompat('keyspace notifications against redis-server', () => {
 });
 
 describeCompat('keyspace notifications with active expiry off', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open({ sinew: { 'enable-debug-command': 'yes' }, redis: { 'enable-debug-command': 'yes' } });
-  });
-  after(async () => {
-    await d?.close();
-  });
+  const d = useDiffer({ sinew: { 'enable-debug-command': 'yes' }, redis: { 'enable-debug-command': 'yes' }, reset: false });
 
   async function events(flags: string, cmds: Cmd[]): Promise<string[]> {
     await d!.run([['CONFIG', 'SET', 'notify-keyspace-events', flags]]);

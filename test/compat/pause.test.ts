@@ -3,9 +3,9 @@
  * command (after lookup), held clients wait with their command and are
  * released in order by CLIENT UNPAUSE or when the pause ends.
  */
-import { it, before, after, beforeEach } from 'node:test';
+import { it, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat } from '../helpers/differ.js';
+import { describeCompat, useDiffer } from '../helpers/differ.js';
 import type { RawClient } from '../helpers/raw-client.js';
 
 async function infoField(c: RawClient, section: string, field: string): Promise<string | undefined> {
@@ -15,13 +15,7 @@ async function infoField(c: RawClient, section: string, field: string): Promise<
 }
 
 describeCompat('CLIENT PAUSE against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
+  const d = useDiffer({ reset: false });
   beforeEach(async () => {
     await d.run([['CLIENT', 'UNPAUSE']]);
     await d.reset();

@@ -5,10 +5,10 @@
  * connection being closed, other connections unaffected), huge announced
  * lengths not allocating, and the unknown-command error format.
  */
-import { it, before, after } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Differ, describeCompat } from '../helpers/differ.js';
+import { describeCompat, useDiffer } from '../helpers/differ.js';
 import { encodeCommand } from '../../src/protocol/reply-reader.js';
 import { rng } from '../helpers/rng.js';
 
@@ -71,13 +71,7 @@ function exchange(port: number, data: Buffer, split = 0, quietMs = 120): Promise
 const b = (s: string) => Buffer.from(s, 'latin1');
 
 describeCompat('wire protocol against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
+  const d = useDiffer({ reset: false });
 
   /** Same bytes to both servers; same bytes back and the same close state. */
   async function same(data: Buffer | string, split = 0, label = ''): Promise<Exchange> {
@@ -316,13 +310,7 @@ function exchangeBoth(ports: [number, number], data: Buffer): Promise<[Exchange,
 }
 
 describeCompat('wire protocol fuzzing against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
+  const d = useDiffer({ reset: false });
 
   it('random and mutated requests get byte-identical replies and the same close', async (t) => {
     const r = rng(Number(process.env.PSEED ?? 1129)); // PSEED=n explores other seeds
@@ -384,13 +372,7 @@ describeCompat('wire protocol fuzzing against redis-server', () => {
 });
 
 describeCompat('wire protocol before authentication against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open({ sinew: { requirepass: 'pw' }, redis: { requirepass: 'pw' } });
-  });
-  after(async () => {
-    await d?.close();
-  });
+  const d = useDiffer({ sinew: { requirepass: 'pw' }, redis: { requirepass: 'pw' }, reset: false });
 
   it('unauthenticated clients are limited to small multibulk and bulk lengths', async (t) => {
     const [ours, theirs] = await Promise.all([

@@ -1,17 +1,8 @@
-import { it, before, after, beforeEach } from 'node:test';
-import { Differ, describeCompat } from '../helpers/differ.js';
+import { it } from 'node:test';
+import { describeCompat, useDiffer } from '../helpers/differ.js';
 
 describeCompat('pub/sub against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
-  beforeEach(async () => {
-    await d?.reset();
-  });
+  const d = useDiffer();
 
   it('unsubscribe with nothing subscribed, PUBSUB introspection, HELP, errors', async (t) => {
     await d.run([
@@ -162,13 +153,7 @@ describeCompat('pub/sub against redis-server', () => {
 });
 
 describeCompat('subscriptions under CLIENT REPLY OFF against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
+  const d = useDiffer({ reset: false });
 
   for (const resp of ['2', '3']) {
     it(`confirmations and messages still arrive (RESP${resp})`, async (t) => {

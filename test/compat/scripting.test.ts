@@ -1,5 +1,5 @@
-import { it, before, after, beforeEach } from 'node:test';
-import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
+import { it, beforeEach } from 'node:test';
+import { describeCompat, useDiffer, type Cmd } from '../helpers/differ.js';
 
 const E = (body: string, ...rest: (string | number)[]): Cmd => ['EVAL', body, String(rest.length ? rest[0] : 0), ...rest.slice(1).map(String)];
 
@@ -620,13 +620,7 @@ const OOM: Cmd[] = [
 ];
 
 describeCompat('scripting against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
+  const d = useDiffer({ reset: false });
   beforeEach(async () => {
     await d?.reset();
     await d?.run([['SCRIPT', 'FLUSH']]);

@@ -1,6 +1,6 @@
-import { it, before, after, beforeEach } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat } from '../helpers/differ.js';
+import { describeCompat, useDiffer } from '../helpers/differ.js';
 import { ReplyReader, RespMap, type RespValue } from '../../src/protocol/reply-reader.js';
 
 function decode(raw: string): RespValue {
@@ -26,16 +26,7 @@ function infoShape(raw: string): string[] {
 }
 
 describeCompat('server commands against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open({ sinew: { 'enable-debug-command': 'yes' }, redis: { 'enable-debug-command': 'yes' } });
-  });
-  after(async () => {
-    await d?.close();
-  });
-  beforeEach(async () => {
-    await d?.reset();
-  });
+  const d = useDiffer({ sinew: { 'enable-debug-command': 'yes' }, redis: { 'enable-debug-command': 'yes' } });
 
   it('CONFIG SET: errors, several pairs, atomicity', async (t) => {
     await d.run([
@@ -461,13 +452,7 @@ describeCompat('server commands against redis-server', () => {
 });
 
 describeCompat('DEBUG when enable-debug-command is no (the default)', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
+  const d = useDiffer({ reset: false });
 
   it('refuses with Redis message', async (t) => {
     await d.run([['DEBUG', 'HELP'], ['DEBUG', 'SLEEP', '0'], ['debug', 'digest'], ['CONFIG', 'SET', 'enable-debug-command', 'yes']]);
@@ -475,13 +460,7 @@ describeCompat('DEBUG when enable-debug-command is no (the default)', () => {
 });
 
 describeCompat('protected configs when enable-protected-configs is yes', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open({ sinew: { 'enable-protected-configs': 'yes' }, redis: { 'enable-protected-configs': 'yes' } });
-  });
-  after(async () => {
-    await d?.close();
-  });
+  const d = useDiffer({ sinew: { 'enable-protected-configs': 'yes' }, redis: { 'enable-protected-configs': 'yes' }, reset: false });
 
   it('CONFIG SET dir checks the directory; dbfilename is settable', async (t) => {
     await d.run([

@@ -1,26 +1,17 @@
-import { it, before, after, beforeEach } from 'node:test';
+import { it, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
+import { describeCompat, useDiffer, type Cmd } from '../helpers/differ.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { RespSet, ReplyReader, type RespValue } from '../../src/protocol/reply-reader.js';
+import { scanAll } from '../helpers/scan.js';
 
 function items(v: RespValue): string[] {
   if (v instanceof RespSet) return v.items.map(String);
   return (v as RespValue[]).map(String);
 }
 
-async function fullScan(cl: RawClient, key: string, extra: string[] = []): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = '0';
-  let rounds = 0;
-  do {
-    const r = (await cl.call('SSCAN', key, cursor, ...extra)) as RespValue[];
-    cursor = String(r[0]);
-    for (const x of r[1] as RespValue[]) out.push(String(x));
-    assert.ok(++rounds < 10000, 'scan does not end');
-  } while (cursor !== '0');
-  return [...new Set(out)].sort();
-}
+/** A whole SSCAN: its distinct members, sorted. */
+const scanMembers = async (cl: RawClient, key: string, extra: string[] = []): Promise<string[]> => [...new Set(await scanAll(cl, 'SSCAN', key, extra))].sort();
 
 const range = (a: number, b: number): string[] => {
   const out: string[] = [];
@@ -29,13 +20,7 @@ const range = (a: number, b: number): string[] => {
 };
 
 describeCompat('sets against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
+  const d = useDiffer({ reset: false });
   beforeEach(async () => {
     await d?.reset();
     await d?.run([['CONFIG', 'SET', 'set-max-intset-entries', '512']]);
@@ -440,7 +425,7 @@ describeCompat('sets against redis-server', () => {
     await d.run([['SADD', 'big', ...members], ['OBJECT', 'ENCODING', 'big']]);
     const [ours, theirs] = await d.pair();
     for (const extra of [[], ['COUNT', '3'], ['MATCH', 'member:1*'], ['MATCH', '*9', 'COUNT', '1000']]) {
-      const [a, b] = await Promise.all([fullScan(ours, 'big', extra), fullScan(theirs, 'big', extra)]);
+      const [a, b] = await Promise.all([scanMembers(ours, 'big', extra), scanMembers(theirs, 'big', extra)]);
       assert.deepEqual(a, b, `SSCAN ${extra.join(' ')}`);
       assert.ok(a.length > 0);
     }
@@ -602,13 +587,7 @@ function parseOne(raw: string): RespValue {
 }
 
 describeCompat('sets: bounded replies for hostile counts (Sinew only)', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
+  const d = useDiffer({ reset: false });
 
   it('SRANDMEMBER with huge negative counts drops the client; the server stays up', async (t) => {
     // redis-server itself runs out of memory on these: Sinew only.

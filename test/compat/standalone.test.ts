@@ -1,18 +1,9 @@
-import { it, before, after, beforeEach } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat } from '../helpers/differ.js';
+import { describeCompat, useDiffer } from '../helpers/differ.js';
 
 describeCompat('standalone-only commands against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
-  beforeEach(async () => {
-    await d?.reset();
-  });
+  const d = useDiffer();
 
   it('WAIT with no replicas, cluster-only commands', async (t) => {
     await d.run([

@@ -1,17 +1,8 @@
-import { it, before, after, beforeEach } from 'node:test';
-import { Differ, describeCompat } from '../helpers/differ.js';
+import { it } from 'node:test';
+import { describeCompat, useDiffer } from '../helpers/differ.js';
 
 describeCompat('strings against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
-  beforeEach(async () => {
-    await d?.reset();
-  });
+  const d = useDiffer();
 
   it('SET options and GET', async (t) => {
     await d.run([

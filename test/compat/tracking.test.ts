@@ -1,6 +1,6 @@
-import { it, before, after, beforeEach } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat } from '../helpers/differ.js';
+import { describeCompat, useDiffer } from '../helpers/differ.js';
 import type { RawClient } from '../helpers/raw-client.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -17,16 +17,7 @@ async function drain(c: RawClient, quietMs = 40): Promise<string[]> {
 }
 
 describeCompat('client-side caching against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
-  beforeEach(async () => {
-    await d?.reset();
-  });
+  const d = useDiffer();
 
   /** Both sides' pending output on a connection must be identical. */
   async function sameOutput(conn: number, label: string): Promise<string[]> {

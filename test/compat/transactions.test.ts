@@ -1,20 +1,11 @@
-import { it, before, after, beforeEach } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat } from '../helpers/differ.js';
+import { describeCompat, useDiffer } from '../helpers/differ.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describeCompat('MULTI/EXEC/WATCH against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
-  beforeEach(async () => {
-    await d?.reset();
-  });
+  const d = useDiffer();
 
   it('queueing, runtime errors, queue-time errors, nesting, empty EXEC', async (t) => {
     await d.run([
@@ -238,13 +229,7 @@ describeCompat('MULTI/EXEC/WATCH against redis-server', () => {
 });
 
 describeCompat('WATCH of keys already expired when watched (active expiry off)', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open({ sinew: { 'enable-debug-command': 'yes' }, redis: { 'enable-debug-command': 'yes' } });
-  });
-  after(async () => {
-    await d?.close();
-  });
+  const d = useDiffer({ sinew: { 'enable-debug-command': 'yes' }, redis: { 'enable-debug-command': 'yes' }, reset: false });
 
   it('deleting an expired watched key is no change; writing it is', async (t) => {
     await d.run([['DEBUG', 'SET-ACTIVE-EXPIRE', '0'], ['SET', 'k', 'v', 'PX', '1'], ['SET', 'j', 'v', 'PX', '1'], ['SET', 'i', 'v', 'PX', '1']]);

@@ -1,6 +1,6 @@
-import { it, before, after, beforeEach } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
+import { describeCompat, useDiffer, type Cmd } from '../helpers/differ.js';
 
 /**
  * BZPOPMIN / BZPOPMAX / BZMPOP on several real connections against both
@@ -9,16 +9,7 @@ import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
  * and orders the waiters.
  */
 describeCompat('blocking sorted set pops against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
-  beforeEach(async () => {
-    await d?.reset();
-  });
+  const d = useDiffer();
 
   const block = async (cmd: Cmd, conn: number) => {
     await d!.send(cmd, conn);

@@ -1,9 +1,10 @@
-import { it, before, after, beforeEach } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differ, describeCompat, type Cmd } from '../helpers/differ.js';
+import { describeCompat, useDiffer, type Cmd } from '../helpers/differ.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { RespDouble, type RespValue } from '../../src/protocol/reply-reader.js';
 import { rng } from '../helpers/rng.js';
+import { scanPairs } from '../helpers/scan.js';
 
 /** ZADD of n members m0..m(n-1) with scores i*step (as strings). */
 function zaddMany(key: string, n: number, step = 1, prefix = 'm'): Cmd {
@@ -12,33 +13,10 @@ function zaddMany(key: string, n: number, step = 1, prefix = 'm'): Cmd {
   return cmd;
 }
 
-async function fullScan(cl: RawClient, key: string, extra: string[] = []): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  let cursor = '0';
-  let rounds = 0;
-  do {
-    const r = (await cl.call('ZSCAN', key, cursor, ...extra)) as RespValue[];
-    cursor = String(r[0]);
-    const items = r[1] as RespValue[];
-    for (let i = 0; i < items.length; i += 2) out.set(String(items[i]), String(items[i + 1]));
-    assert.ok(++rounds < 10000, 'scan does not end');
-  } while (cursor !== '0');
-  return out;
-}
-
 const LONG = 'x'.repeat(65);
 
 describeCompat('sorted sets against redis-server', () => {
-  let d: Differ;
-  before(async () => {
-    d = await Differ.open();
-  });
-  after(async () => {
-    await d?.close();
-  });
-  beforeEach(async () => {
-    await d?.reset();
-  });
+  const d = useDiffer();
 
   it('ZADD options, flags and their errors', async (t) => {
     await d.runInBothProtocols([
@@ -683,7 +661,7 @@ describeCompat('sorted sets against redis-server', () => {
     await d.run([zaddMany('big', 500, 0.5), ['ZADD', 'big', '-0', 'negzero', '1e-5', 'small']]);
     const [ours, theirs] = await d.pair();
     for (const extra of [[], ['COUNT', '7'], ['MATCH', 'm1*'], ['MATCH', 'm2?', 'COUNT', '1000']]) {
-      const [a, b] = await Promise.all([fullScan(ours, 'big', extra), fullScan(theirs, 'big', extra)]);
+      const [a, b] = await Promise.all([scanPairs(ours, 'ZSCAN', 'big', extra), scanPairs(theirs, 'ZSCAN', 'big', extra)]);
       assert.deepEqual(new Map([...a].sort()), new Map([...b].sort()), `ZSCAN ${extra.join(' ')}`);
       assert.ok(a.size > 0);
     }

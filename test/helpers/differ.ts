@@ -4,9 +4,7 @@
  * raw replies are compared byte for byte.
  *
  *   describeCompat('strings', () => {   // skipped as a whole, its reason printed, without redis-server
- *     let d: Differ;
- *     before(async () => { d = await Differ.open(); });
- *     after(async () => { await d?.close(); });
+ *     const d = useDiffer();             // started before, closed after, reset before each test
  *     it('SET and GET', async () => {
  *       await d.run([['SET', 'k', 'v'], ['GET', 'k']]);
  *       await d.run([['SMEMBERS', 's']], { unordered: true });
@@ -14,7 +12,7 @@
  *   });
  */
 import assert from 'node:assert/strict';
-import { describe } from 'node:test';
+import { describe, before, after, beforeEach } from 'node:test';
 import { RawClient } from './raw-client.js';
 import { sinew, redisOracle, oracleSkipReason, type OracleServer } from './servers.js';
 import type { RunningServer, StartOptions } from '../../src/index.js';
@@ -183,4 +181,32 @@ export function describeCompat(name: string, fn: () => void): void {
   const reason = oracleSkipReason();
   if (reason === false) describe(name, fn);
   else describe(name, { skip: reason }, fn);
+}
+
+/**
+ * The Differ of a describeCompat suite: started before its tests, closed
+ * after them, and (unless `reset: false`) reset before each test (FLUSHALL,
+ * fresh connections). The returned object forwards to it, so tests write
+ * `d.run(...)` as with a Differ of their own.
+ */
+export function useDiffer(opts: { sinew?: StartOptions; redis?: Record<string, string>; reset?: boolean } = {}): Differ {
+  let inner: Differ | null = null;
+  before(async () => {
+    inner = await Differ.open(opts);
+  });
+  after(async () => {
+    await inner?.close();
+  });
+  if (opts.reset !== false) {
+    beforeEach(async () => {
+      await inner?.reset();
+    });
+  }
+  return new Proxy({} as Differ, {
+    get(_target, prop) {
+      if (inner === null) throw new Error('the Differ is used outside its suite');
+      const v = (inner as unknown as Record<string | symbol, unknown>)[prop];
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(inner) : v;
+    },
+  });
 }
