@@ -594,7 +594,6 @@ export const keyCommands: HandlerMap = {
     if (!parseFlushFlags(c, argv)) return;
     for (const db of c.server.keyspace.dbs) flushDb(c, db);
     c.server.dirty++;
-    c.server.afterFlushAll();
     c.w.ok();
   },
 

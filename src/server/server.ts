@@ -162,8 +162,6 @@ export class Server {
   aclAuth: ((c: Client, user: string, pass: string) => boolean) | null = null;
   aclNeedsAuth: (() => boolean) | null = null;
   aclLogAuthFailure: ((c: Client, user: string) => void) | null = null;
-  /** Installed by persistence: SHUTDOWN's save step; returns an error reply or null. */
-  shutdownHook: ((save: boolean, nosave: boolean) => string | null) | null = null;
   /** Installed by persistence: what INFO persistence reports. */
   persistenceInfo = (): PersistenceInfo => ({
     loading: false,
@@ -434,15 +432,16 @@ export class Server {
     this.blocking.onClientClose(c);
   }
 
-  /** After FLUSHALL: dirty and save bookkeeping as Redis does. */
-  afterFlushAll(): void {
-    this.afterFlushAllHook?.();
-  }
-
-  afterFlushAllHook: (() => void) | null = null;
-
+  /**
+   * SHUTDOWN's save step: an error reply, or null to go on. Sinew keeps no
+   * data on disk yet, so an explicit SAVE fails as a failed save fails in
+   * Redis (without save points nothing is saved by default, as in Redis).
+   */
   prepareShutdown(save: boolean, nosave: boolean): string | null {
-    if (this.shutdownHook !== null) return this.shutdownHook(save, nosave);
+    if (save && !nosave) {
+      this.log.warning("Error trying to save the DB, can't exit: Sinew does not write RDB files yet.");
+      return 'ERR Errors trying to SHUTDOWN. Check logs.';
+    }
     return null;
   }
 
@@ -539,12 +538,8 @@ export class Server {
     this.evictor.configure();
   }
 
-  /** Hooks run before listening (loading data files). */
-  readonly startupHooks: (() => Promise<void> | void)[] = [];
-
-  /** Loads data and starts listening. */
+  /** Starts listening. */
   async startup(): Promise<void> {
-    for (const h of this.startupHooks) await h();
     await this.listen();
   }
 
