@@ -113,7 +113,7 @@ function resetClient(c: Client): void {
   c.resp = 2;
   c.name = '';
   c.replyMode = 'on';
-  const needsAuth = server.config.get('requirepass') !== '' || (server.aclNeedsAuth?.() ?? false);
+  const needsAuth = server.config.get('requirepass') !== '';
   c.user = 'default';
   c.authenticated = !needsAuth;
   c.parser.authenticated = c.authenticated;
@@ -188,7 +188,6 @@ export const connectionCommands: HandlerMap = {
       authenticate(c, user);
       c.w.ok();
     } else {
-      c.server.aclLogAuthFailure?.(c, user);
       c.w.error(WRONGPASS);
     }
   },
@@ -231,7 +230,6 @@ export const connectionCommands: HandlerMap = {
     }
     if (authUser !== null) {
       if (!checkPassword(c, authUser, authPass!)) {
-        c.server.aclLogAuthFailure?.(c, authUser);
         c.w.error(WRONGPASS);
         return;
       }

@@ -20,6 +20,7 @@ import { debugAllowed } from './diagnostics.js';
 const TIME_ORIGIN = performance.timeOrigin;
 import { execAbort } from './transactions.js';
 import { scriptDeclaresNoWrites } from './scripting.js';
+import { checkPermission, denialMessage } from './permissions.js';
 
 /** Commands a RESP2 client may run while subscribed. */
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
@@ -79,10 +80,11 @@ export function dispatch(server: Server, c: Client, argv: string[]): void {
     reject(server, c, 'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.', cmd);
     return;
   }
-  if (server.acl !== null) {
-    const denied = server.acl(c, cmd, argv);
+  const rules = server.accessRules(c);
+  if (!rules.unrestricted) {
+    const denied = checkPermission(rules, cmd, argv, (c.flags & ClientFlag.Multi) !== 0 ? 'multi' : 'toplevel');
     if (denied !== null) {
-      reject(server, c, denied, cmd);
+      reject(server, c, denialMessage(denied), cmd);
       return;
     }
   }

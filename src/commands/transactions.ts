@@ -12,6 +12,7 @@ import type { HandlerMap } from './table.js';
 import { ClientFlag, type Client } from '../server/client.js';
 import { Err } from '../protocol/errors.js';
 import { call } from './dispatch.js';
+import { checkPermission } from './permissions.js';
 
 /** Leaves MULTI: queue dropped, flags cleared, every WATCH removed. */
 export function discardTransaction(c: Client): void {
@@ -65,11 +66,13 @@ export const transactionCommands: HandlerMap = {
     const queue = c.mstate ?? [];
     server.watches.unwatchAll(c);
     // What the queued commands propagate is emitted by the command path when EXEC ends, in MULTI/EXEC when more than one.
+    const rules = server.accessRules(c);
     const w = c.w;
     w.array(queue.length);
     try {
       for (const q of queue) {
-        if (server.acl !== null && server.acl(c, q.cmd, q.argv) !== null) {
+        // the same check as at queueing time: rules may have changed since
+        if (checkPermission(rules, q.cmd, q.argv, 'multi') !== null) {
           c.w.error('NOPERM ACLs rules changed between the moment the transaction was accumulated and its execution');
           continue;
         }

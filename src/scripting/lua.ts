@@ -22,6 +22,7 @@ import { call } from '../commands/dispatch.js';
 import { F } from '../commands/table.js';
 import type { ReplyWriter } from '../protocol/writer.js';
 import { fmtG, openRedisLibs, luaStringFormat, luaStringRep, MAX_JS_STRING, MAX_LUA_STRING, tooLong, setTimeCheck, checkTimeLimit, checkBigString } from './libs.js';
+import { checkPermission, scriptDenialMessage } from '../commands/permissions.js';
 
 const { lua, lauxlib, lualib } = fengari;
 type L = unknown;
@@ -492,7 +493,7 @@ export class Scripting {
       const cmd = this.server.commands.resolve(argv);
       if (cmd === undefined || cmd.handler === null) return this.raiseError(L, 'Invalid command passed to redis.acl_check_cmd()');
       const st = this.state;
-      const denied = st !== null && this.server.acl !== null ? this.server.acl(st.caller, cmd, argv) : null;
+      const denied = st !== null ? checkPermission(this.server.accessRules(st.caller), cmd, argv, 'lua') : null;
       lua.lua_pushboolean(L, denied === null ? 1 : 0);
       return 1;
     });
@@ -997,14 +998,13 @@ export class Scripting {
       this.pushErrorTable(L, "-OOM command not allowed when used memory > 'maxmemory'.", true);
       return raise ? lua.lua_error(L) : 1;
     }
-    if (server.acl !== null) {
-      const denied = server.acl(st.caller, cmd, argv);
-      if (denied !== null) {
-        server.countError(denied);
-        cmd.rejectedCalls++;
-        this.pushErrorTable(L, '-' + denied, true);
-        return raise ? lua.lua_error(L) : 1;
-      }
+    const denied = checkPermission(server.accessRules(st.caller), cmd, argv, 'lua');
+    if (denied !== null) {
+      const msg = scriptDenialMessage(denied);
+      server.countError(msg);
+      cmd.rejectedCalls++;
+      this.pushErrorTable(L, '-' + msg, true);
+      return raise ? lua.lua_error(L) : 1;
     }
     const sc = st.client;
     sc.resp = st.resp;

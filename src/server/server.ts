@@ -16,6 +16,7 @@ import { allHandlers } from '../commands/index.js';
 import { resetTypeLimits } from '../commands/sets.js';
 import { dispatch, call, finishTiming, type PendingTiming } from '../commands/dispatch.js';
 import { Effects } from '../commands/effects.js';
+import { UNRESTRICTED, type AccessRules } from '../commands/permissions.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import { Client, ClientFlag } from './client.js';
 import { Logger } from './log.js';
@@ -160,8 +161,6 @@ export class Server {
   readonly clientResetHooks: ((c: Client) => void)[] = [];
   /** Installed by the ACL module. */
   aclAuth: ((c: Client, user: string, pass: string) => boolean) | null = null;
-  aclNeedsAuth: (() => boolean) | null = null;
-  aclLogAuthFailure: ((c: Client, user: string) => void) | null = null;
   /** Installed by persistence: what INFO persistence reports. */
   persistenceInfo = (): PersistenceInfo => ({
     loading: false,
@@ -272,7 +271,13 @@ export class Server {
   }
 
   /** ACL check installed by the ACL module: returns an error reply or null. */
-  acl: ((c: Client, cmd: Command, argv: string[]) => string | null) | null = null;
+  /** Each user's permissions (the ACL subsystem will add users; today only the default user, who may do everything). */
+  readonly users = new Map<string, AccessRules>([['default', UNRESTRICTED]]);
+
+  /** The permissions of a client's user, for the permission check. */
+  accessRules(c: Client): AccessRules {
+    return this.users.get(c.user) ?? UNRESTRICTED;
+  }
 
   /** Eviction installed by the eviction module: returns false when memory stays over maxmemory. */
   evictHook: (() => boolean) | null = null;
