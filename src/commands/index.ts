@@ -7,7 +7,7 @@ import { connectionCommands } from './connection.js';
 import { keyCommands } from './keys.js';
 import { stringCommands } from './strings.js';
 import { introspectionCommands } from './introspection.js';
-import { serverCommands } from './server.js';
+import { serverCommands } from './admin.js';
 import { diagnosticsCommands } from './diagnostics.js';
 import { bitCommands } from './bitops.js';
 import { lcsCommands } from './lcs.js';
@@ -19,7 +19,7 @@ import { sortCommands } from './sort.js';
 import { pubsubCommands } from './pubsub.js';
 import { transactionCommands } from './transactions.js';
 import { scriptingCommands } from './scripting.js';
-import { trackingCommands } from './tracking.js';
+import { trackingCommands } from './client-tracking.js';
 
 export function allHandlers(): HandlerMap {
   return {
