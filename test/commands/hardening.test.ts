@@ -327,3 +327,35 @@ describe('SHUTDOWN SAVE without persistence', () => {
     }
   });
 });
+
+describe('two servers in one process', () => {
+  it('share no state: DEBUG PAUSE-CRON, peak memory, pauses and scripts are each server\'s own', async () => {
+    const a = await startServer({ port: 0, 'enable-debug-command': 'yes' });
+    const b = await startServer({ port: 0, 'enable-debug-command': 'yes' });
+    const ca = await RawClient.connect(a.port);
+    const cb = await RawClient.connect(b.port);
+    try {
+      await ca.call('DEBUG', 'PAUSE-CRON', '1');
+      const loopsA = a.server.cronLoops;
+      const loopsB = b.server.cronLoops;
+      await new Promise((r) => setTimeout(r, 250));
+      assert.equal(a.server.cronLoops, loopsA);
+      assert.ok(b.server.cronLoops > loopsB, "the other server's cron kept running");
+      await ca.call('DEBUG', 'PAUSE-CRON', '0');
+      a.server.samplePeakMemory(Number.MAX_SAFE_INTEGER);
+      const peak = async (c: RawClient) => Number(/used_memory_peak:(\d+)/.exec(String(await c.call('INFO', 'memory')))![1]);
+      assert.equal(await peak(ca), Number.MAX_SAFE_INTEGER);
+      assert.ok((await peak(cb)) < Number.MAX_SAFE_INTEGER);
+      await ca.call('SCRIPT', 'LOAD', 'return 1');
+      assert.deepEqual(await cb.call('SCRIPT', 'EXISTS', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db'), [0]);
+      await ca.call('CLIENT', 'PAUSE', '5000', 'WRITE');
+      assert.equal(await cb.call('SET', 'k', 'v'), 'OK');
+      await ca.call('CLIENT', 'UNPAUSE');
+    } finally {
+      ca.close();
+      cb.close();
+      await a.close();
+      await b.close();
+    }
+  });
+});
