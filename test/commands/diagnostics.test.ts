@@ -218,3 +218,28 @@ describe('diagnostics', () => {
     assert.match(fresh, /\*\*Total: \d+ of \d+ supported\.\*\*/);
   });
 });
+
+describe('metrics snapshot', () => {
+  it('INFO is rendered from the same name/value pairs any other consumer reads', async () => {
+    const { metricsSection } = await import('../../src/metrics/metrics.js');
+    const s = await startServer({ port: 0 });
+    const c = await RawClient.connect(s.port);
+    try {
+      await c.call('SET', 'k', 'v');
+      for (const name of ['server', 'clients', 'memory', 'stats', 'keyspace', 'commandstats', 'errorstats']) {
+        const sec = metricsSection(s.server, name)!;
+        const text = String(await c.call('INFO', name));
+        const lines = text.split('\r\n').filter((l) => l !== '' && !l.startsWith('#'));
+        assert.equal(lines.length, sec.metrics.length, `${name}: same number of fields`);
+        // names in order; values equal except those that move between two reads (times, memory, counters of this very command)
+        assert.deepEqual(lines.map((l) => l.slice(0, l.indexOf(':'))), sec.metrics.map(([k]) => k));
+      }
+      const ks = metricsSection(s.server, 'keyspace')!;
+      assert.deepEqual(ks.metrics, [['db0', 'keys=1,expires=0,avg_ttl=0']]);
+      assert.equal(metricsSection(s.server, 'nosuch'), null);
+    } finally {
+      c.close();
+      await s.close();
+    }
+  });
+});
