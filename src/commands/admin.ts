@@ -1,6 +1,6 @@
 /**
  * Server commands: INFO, CONFIG, TIME, LASTSAVE, SHUTDOWN, MONITOR.
- * SLOWLOG, LATENCY, MEMORY and DEBUG are in diagnostics.ts.
+ * SLOWLOG and LATENCY are in slowlog-latency.ts, MEMORY in memory.ts, DEBUG in debug.ts.
  */
 import type { HandlerMap } from './table.js';
 import { ClientFlag, type Client } from '../server/client.js';

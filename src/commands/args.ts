@@ -135,3 +135,14 @@ export function wrongType(c: Client, v: Value | undefined, type: string): boolea
   }
   return false;
 }
+
+/** A HELP reply: one status line each. */
+export function replyHelp(c: Client, lines: readonly string[]): void {
+  c.w.array(lines.length);
+  for (const l of lines) c.w.simple(l);
+}
+
+/** "ERR unknown subcommand or wrong number of arguments for 'x'. Try CMD HELP." */
+export function subcommandSyntaxError(c: Client, cmd: string, sub: string): void {
+  c.w.error(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${cmd} HELP.`);
+}

@@ -15,7 +15,7 @@ import type { Server } from '../server/server.js';
 import { ClientFlag, type Client } from '../server/client.js';
 import { F, type Command } from './table.js';
 import { systemClock } from '../keyspace/keyspace.js';
-import { debugAllowed } from './diagnostics.js';
+import { debugAllowed } from './debug.js';
 
 const TIME_ORIGIN = performance.timeOrigin;
 import { execAbort } from './transactions.js';

@@ -8,7 +8,9 @@ import { keyCommands } from './keys.js';
 import { stringCommands } from './strings.js';
 import { introspectionCommands } from './introspection.js';
 import { serverCommands } from './admin.js';
-import { diagnosticsCommands } from './diagnostics.js';
+import { slowlogLatencyCommands } from './slowlog-latency.js';
+import { memoryCommands } from './memory.js';
+import { debugCommands } from './debug.js';
 import { bitCommands } from './bitops.js';
 import { lcsCommands } from './lcs.js';
 import { listCommands } from './lists.js';
@@ -30,7 +32,9 @@ export function allHandlers(): HandlerMap {
     ...lcsCommands,
     ...introspectionCommands,
     ...serverCommands,
-    ...diagnosticsCommands,
+    ...slowlogLatencyCommands,
+    ...memoryCommands,
+    ...debugCommands,
     ...listCommands,
     ...setCommands,
     ...zsetCommands,
