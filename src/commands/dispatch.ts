@@ -234,15 +234,12 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   const changes = server.dirty - dirty0;
   if (changes > 0 && (cmd.flags & (F.write | F.may_replicate)) !== 0) {
     const db = c.db;
-    const tracking = server.tracking.active ? server.tracking : null;
-    if (server.watches.count > 0 || server.blocking.blockedClients > 0 || tracking !== null) {
+    if (server.watches.count > 0 || server.blocking.blockedClients > 0 || server.tracking.active) {
       const only = c.modifiedKeys as string[] | null;
       for (const i of cmd.keyPositions(argv, true)) {
         if (absent !== null && absent.includes(argv[i]) && !db.dict.has(argv[i])) continue;
         if (only !== null && !only.includes(argv[i])) continue;
-        server.watches.touch(db, argv[i]);
-        server.blocking.signal(db, argv[i]);
-        if (tracking !== null) tracking.invalidateKey(argv[i]);
+        server.keyModified(db, argv[i]);
       }
     }
     // The command's own effect, in the form its handler gave (EXEC and

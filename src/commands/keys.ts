@@ -192,8 +192,6 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
   db.setAccess(dst, access);
   if (expire !== null) db.setExpireExact(dst, expire);
   const server = c.server;
-  server.watches.touch(db, src);
-  server.watches.touch(db, dst);
   notify(c, 'rename_from', src);
   notify(c, 'rename_to', dst);
   server.dirty++;
@@ -403,9 +401,8 @@ export const keyCommands: HandlerMap = {
     if (expire !== null) dst.setExpireExact(key, expire);
     src.delete(key);
     const server = c.server;
-    server.watches.touch(src, key);
-    server.watches.touch(dst, key);
-    server.blocking.signal(dst, key);
+    // the key in the other database is not among the command's keys
+    server.keyModified(dst, key);
     notify(c, 'move_from', key, src);
     notify(c, 'move_to', key, dst);
     server.dirty++;
@@ -449,8 +446,7 @@ export const keyCommands: HandlerMap = {
     dst.add(dstKey, cloneValue(v));
     if (expire !== null) dst.setExpireExact(dstKey, expire);
     const server = c.server;
-    server.watches.touch(dst, dstKey);
-    server.blocking.signal(dst, dstKey);
+    if (dst !== c.db) server.keyModified(dst, dstKey); // the command path signals keys of its own database
     notify(c, 'copy_to', dstKey, dst);
     server.dirty++;
     c.w.int(1);

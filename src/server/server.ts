@@ -243,6 +243,19 @@ export class Server {
     this.propagate(db.id, [this.config.getBool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
   }
 
+  /**
+   * The key-modified signal (Redis's signalModifiedKey): transactions
+   * watching the key fail, clients blocked on it are retried, clients that
+   * cached it are told. The command path calls it for each key a write
+   * changed; a handler calls it only for a key outside the command's own
+   * keys (another database's, for MOVE and COPY ... DB).
+   */
+  keyModified(db: Database, key: string): void {
+    this.watches.touch(db, key);
+    this.blocking.signal(db, key);
+    if (this.tracking.active) this.tracking.invalidateKey(key);
+  }
+
   /** What the dataset's changes look like as commands (the AOF and replicas consume it). */
   readonly effects = new Effects();
 
