@@ -6,26 +6,14 @@
 import type { HandlerMap } from './table.js';
 import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
-import { Scripting } from '../scripting/lua.js';
 import { parseLL } from '../protocol/numbers.js';
 import { Err } from '../protocol/errors.js';
 import { is } from './args.js';
 
-const engines = new WeakMap<Server, Scripting>();
-
-export function scriptingOf(server: Server): Scripting {
-  let s = engines.get(server);
-  if (s === undefined) {
-    s = new Scripting(server);
-    engines.set(server, s);
-  }
-  return s;
-}
-
 /** INFO memory figures: number of cached scripts and the bytes of their bodies (0 before first use). */
 export function cachedScriptStats(server: Server): { count: number; bytes: number } {
-  const s = engines.get(server);
-  if (s === undefined) return { count: 0, bytes: 0 };
+  const s = server.scriptingIfStarted;
+  if (s === null) return { count: 0, bytes: 0 };
   return { count: s.scripts.size, bytes: s.bodyBytes };
 }
 
@@ -37,7 +25,7 @@ export function cachedScriptStats(server: Server): { count: number; bytes: numbe
 export function scriptDeclaresNoWrites(server: Server, name: string, argv: string[]): boolean {
   if (argv.length < 2) return false;
   if (name === 'evalsha') {
-    const script = engines.get(server)?.scripts.get(argv[1].toLowerCase());
+    const script = server.scriptingIfStarted?.scripts.get(argv[1].toLowerCase());
     return script !== undefined && script.shebang && script.noWrites;
   }
   if (name !== 'eval') return false;
@@ -71,7 +59,7 @@ function evalGeneric(c: Client, argv: string[], bySha: boolean, readOnly: boolea
   if (c.server.monitors.size > 0) c.server.feedMonitors(c, argv);
   const ka = parseKeys(c, argv);
   if (ka === null) return;
-  const engine = scriptingOf(c.server);
+  const engine = c.server.scripting;
   let sha: string;
   if (bySha) {
     sha = argv[1].toLowerCase();
@@ -105,13 +93,13 @@ export const scriptingCommands: HandlerMap = {
   },
 
   'script|load'(c, argv) {
-    const r = scriptingOf(c.server).load(argv[2]);
+    const r = c.server.scripting.load(argv[2]);
     if ('error' in r) c.w.error(r.error);
     else c.w.bulk(r.sha);
   },
 
   'script|exists'(c, argv) {
-    const engine = scriptingOf(c.server);
+    const engine = c.server.scripting;
     c.w.array(argv.length - 2);
     for (let i = 2; i < argv.length; i++) c.w.int(engine.scripts.has(argv[i].toLowerCase()) ? 1 : 0);
   },
@@ -121,7 +109,7 @@ export const scriptingCommands: HandlerMap = {
       c.w.error('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
       return;
     }
-    scriptingOf(c.server).flush();
+    c.server.scripting.flush();
     c.w.ok();
   },
 

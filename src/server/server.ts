@@ -16,6 +16,7 @@ import { allHandlers } from '../commands/index.js';
 import { resetTypeLimits } from '../commands/sets.js';
 import { dispatch, call, finishTiming, type PendingTiming } from '../commands/dispatch.js';
 import { Effects } from '../commands/effects.js';
+import { Scripting } from '../scripting/lua.js';
 import { UNRESTRICTED, type AccessRules } from '../commands/permissions.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import { Client, ClientFlag } from './client.js';
@@ -241,6 +242,18 @@ export class Server {
     this.watches.touch(db, key);
     this.tracking.invalidateKey(key);
     this.propagate(db.id, [this.config.getBool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
+  }
+
+  private scriptingEngine: Scripting | null = null;
+
+  /** The Lua engine, started on first use (scripts and their cache are this server's own). */
+  get scripting(): Scripting {
+    return (this.scriptingEngine ??= new Scripting(this));
+  }
+
+  /** The Lua engine if a script has run or been loaded, else null (INFO reads it without starting it). */
+  get scriptingIfStarted(): Scripting | null {
+    return this.scriptingEngine;
   }
 
   /**

@@ -11,7 +11,6 @@ import { createHash } from 'node:crypto';
 import { startServer, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { redisOracle, oracleSkipReason, type OracleServer } from '../helpers/servers.js';
-import { scriptingOf } from '../../src/commands/scripting.js';
 
 const TIMEOUT = /^-ERR Script ran longer than busy-reply-threshold \(100 ms\) and was stopped .* script: [0-9a-f]{40}, on @user_script:\d+\.\r\n$/;
 
@@ -215,7 +214,7 @@ describe('script hardening (Sinew)', () => {
 
   it('a fault of the VM ends the script, rebuilds the Lua state and keeps the scripts cache', async () => {
     const sha = String(await c.call('SCRIPT', 'LOAD', "return 'cached ' .. ARGV[1]"));
-    const engine = scriptingOf(s.server);
+    const engine = s.server.scripting;
     const resets = engine.resets;
     const commands = s.server.commands;
     const resolve = commands.resolve;
