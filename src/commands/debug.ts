@@ -135,8 +135,13 @@ const UNSUPPORTED_DEBUG = new Set(['quicklist-packed-threshold', 'set-skip-check
 
 const TYPE_CODE: Record<string, number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4, stream: 6 };
 
+/** The hash takes at most 2^31-1 bytes at a time: longer values (proto-max-bulk-len past 2 GB) go in pieces. */
+const HASH_PIECE = 1 << 30;
+
 function sha1(b: Buffer): Buffer {
-  return createHash('sha1').update(b).digest();
+  const h = createHash('sha1');
+  for (let o = 0; o < b.length; o += HASH_PIECE) h.update(b.subarray(o, Math.min(b.length, o + HASH_PIECE)));
+  return h.digest();
 }
 
 function xorDigest(d: Buffer, data: Buffer): void {
