@@ -1,11 +1,11 @@
 /**
  * The server: configuration, keyspace, command table, connected clients,
- * statistics, the periodic cron, and the listeners that hand each accepted
- * stream to a Client.
+ * statistics, the periodic cron and CLIENT PAUSE. The listeners that accept
+ * connections are in listeners.ts.
  */
 import { collectGarbage } from './memory.js';
+import { Listeners, refusedByProtectedMode } from './listeners.js';
 import net from 'node:net';
-import { chmodSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import { Config } from '../config/config.js';
@@ -128,7 +128,8 @@ export class Server {
   private pausedClients = new Set<Client>();
   private pauseTimer: NodeJS.Timeout | null = null;
   nextClientId = 1;
-  listeners: net.Server[] = [];
+  /** The listeners and the connections' shared read buffer. */
+  readonly net = new Listeners(this);
   port = 0;
   host = '127.0.0.1';
   private cronTimer: NodeJS.Timeout | null = null;
@@ -574,149 +575,18 @@ export class Server {
     await this.listen();
   }
 
+  /** Opens the listeners and starts the cron. */
   async listen(): Promise<void> {
-    const port = this.config.getInt('port');
-    const binds = this.config.get('bind').split(' ').filter(Boolean);
-    const addrs = binds.length ? binds : ['*'];
-    let actualPort = port;
-    const servers: net.Server[] = [];
-    if (port !== 0 || this.config.get('unixsocket') === '') {
-      for (const a0 of addrs) {
-        const optional = a0.startsWith('-');
-        const a = optional ? a0.slice(1) : a0;
-        const host = a === '*' ? '0.0.0.0' : a === '::*' ? '::' : a;
-        const srv = net.createServer({ noDelay: true }, (sock) => this.accept(sock));
-        srv.maxConnections = this.config.getInt('maxclients') + 32;
-        try {
-          await new Promise<void>((resolve, reject) => {
-            srv.once('error', reject);
-            srv.listen({ port: actualPort, host, backlog: this.config.getInt('tcp-backlog'), ipv6Only: host === '::' }, () => {
-              srv.off('error', reject);
-              resolve();
-            });
-          });
-        } catch (e) {
-          if (optional) continue;
-          for (const s of servers) s.close();
-          const err = e as NodeJS.ErrnoException;
-          this.log.warning(`Warning: Could not create server TCP listening socket ${a}:${actualPort}: ${err.message}`);
-          throw e;
-        }
-        const address = srv.address() as net.AddressInfo;
-        actualPort = address.port;
-        servers.push(srv);
-      }
-    }
-    const unixPath = this.config.get('unixsocket');
-    if (unixPath !== '') {
-      const srv = net.createServer((sock) => this.accept(sock));
-      await new Promise<void>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen(unixPath, () => resolve());
-      });
-      // unixsocketperm (octal; 0 leaves the mode the umask gave), as Redis applies it.
-      const perm = parseInt(this.config.get('unixsocketperm'), 8);
-      if (perm !== 0) chmodSync(unixPath, perm);
-      servers.push(srv);
-    }
-    this.listeners = servers;
-    this.port = actualPort;
-    const first = addrs[0].replace(/^-/, '');
-    this.host = first === '*' || first === '0.0.0.0' ? '127.0.0.1' : first === '::*' || first === '::' ? '::1' : first;
+    await this.net.open();
+    this.port = this.net.port;
+    this.host = this.net.host;
     this.startCron();
     this.startupMemory = this.usedMemory();
   }
 
-  private accept(sock: net.Socket): void {
-    if (this.shuttingDown) {
-      sock.destroy();
-      return;
-    }
-    if (this.clients.size >= this.config.getInt('maxclients')) {
-      this.stats.rejectedConnections++;
-      sock.end('-ERR max number of clients reached\r\n');
-      return;
-    }
-    if (this.refusedByProtectedMode(sock.remoteAddress ?? '')) {
-      sock.end(
-        '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
-          'In this mode connections are only accepted from the loopback interface. ' +
-          'If you want to connect from external computers to Redis you may adopt one of the following solutions: ' +
-          "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
-          '2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to \'no\', and then restarting the server. ' +
-          '3) If you started the server manually just for testing, restart it with the \'--protected-mode no\' option. ' +
-          '4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n',
-      );
-      return;
-    }
-    sock.setNoDelay(true);
-    const keepalive = this.config.getInt('tcp-keepalive');
-    if (keepalive > 0) sock.setKeepAlive(true, keepalive * 1000);
-    const addr = sock.remoteAddress ? `${stripV4Mapped(sock.remoteAddress)}:${sock.remotePort}` : '/unixsocket:0';
-    const laddr = sock.localAddress ? `${stripV4Mapped(sock.localAddress)}:${sock.localPort}` : '/unixsocket:0';
-    const fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
-    let client: Client | null = null;
-    const direct = this.directSocket(sock, (chunk) => {
-      if (client === null) return;
-      client.onData(chunk);
-      client.parser.detach(chunk.buffer);
-    });
-    client = this.attach(direct ?? sock, { addr, laddr }, direct !== null);
-    client.fd = fd;
-  }
-
-  /** The read buffer every direct socket shares (see directSocket). */
-  private readBuffer: Buffer | null = null;
-
-  /**
-   * Re-wraps an accepted connection so that the kernel's bytes land in one
-   * read buffer shared by every connection and go straight to `onData`,
-   * without a new Buffer and a stream 'data' event per read (Node's
-   * `onread` socket option; Redis likewise reads into a query buffer it
-   * keeps). Reads are consumed synchronously, one at a time, so one buffer
-   * serves all: whatever a client has not consumed when its read is done is
-   * copied out of it (Parser.detach). Returns null, leaving the socket as it
-   * is, where the transport does not allow it.
-   */
-  private directSocket(sock: net.Socket, onData: (chunk: Buffer) => void): net.Socket | null {
-    const raw = sock as unknown as { _handle: { useUserBuffer?: unknown } | null };
-    const handle = raw._handle;
-    if (handle === null || typeof handle.useUserBuffer !== 'function') return null;
-    if (this.readBuffer === null) this.readBuffer = Buffer.allocUnsafe(64 * 1024);
-    const shared = this.readBuffer;
-    let direct: net.Socket;
-    try {
-      direct = new net.Socket({
-        handle,
-        onread: {
-          buffer: shared,
-          callback: (n: number, buf: Buffer): boolean => {
-            onData(buf.subarray(0, n));
-            return true;
-          },
-        },
-      } as unknown as net.SocketConstructorOpts);
-    } catch {
-      return null;
-    }
-    if ((direct as unknown as { _handle: unknown })._handle !== handle) {
-      // the option was not honoured: keep the socket as it is
-      direct.destroy();
-      return null;
-    }
-    // The accepted socket gave its handle away: retire it without closing the connection.
-    raw._handle = null;
-    sock.destroy();
-    direct.setNoDelay(true);
-    return direct;
-  }
-
-  /**
-   * Protected mode (Redis 7.0): with no password for the default user, only
-   * loopback and Unix-socket peers are served, whatever `bind` says.
-   */
+  /** Protected mode's decision for a peer address (see listeners.ts). */
   refusedByProtectedMode(remoteAddress: string): boolean {
-    return this.config.getBool('protected-mode') && this.config.get('requirepass') === '' && !isLoopback(remoteAddress);
+    return refusedByProtectedMode(this.config, remoteAddress);
   }
 
   startCron(): void {
@@ -782,7 +652,7 @@ export class Server {
     if (this.reclaimTimer !== null) clearTimeout(this.reclaimTimer);
     this.blocking.shutdown();
     this.evictor.stop();
-    const closing = this.listeners.map((l) => new Promise<void>((r) => l.close(() => r())));
+    const closing = this.net.close();
     for (const c of [...this.clients.values()]) {
       c.flush();
       c.close();
@@ -831,10 +701,4 @@ export function quoteArg(a: string): string {
   return out + '"';
 }
 
-function isLoopback(addr: string): boolean {
-  return addr === '127.0.0.1' || addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.') || addr === '';
-}
 
-function stripV4Mapped(a: string): string {
-  return a.startsWith('::ffff:') ? a.slice(7) : a;
-}
