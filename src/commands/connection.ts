@@ -471,12 +471,12 @@ export const connectionCommands: HandlerMap = {
       c.w.error(Err.syntax);
       return;
     }
-    c.server.pause(Date.now() + ms, writesOnly);
+    c.server.clientPause.pause(Date.now() + ms, writesOnly);
     c.w.ok();
   },
 
   'client|unpause'(c) {
-    c.server.unpause();
+    c.server.clientPause.unpause();
     c.w.ok();
   },
 

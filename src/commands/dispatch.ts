@@ -19,7 +19,6 @@ import { debugAllowed } from './debug.js';
 
 const TIME_ORIGIN = performance.timeOrigin;
 import { execAbort } from './transactions.js';
-import { scriptDeclaresNoWrites } from './scripting.js';
 import { checkPermission, denialMessage } from './permissions.js';
 
 /** Commands a RESP2 client may run while subscribed. */
@@ -107,8 +106,9 @@ export function dispatch(server: Server, c: Client, argv: string[]): void {
   }
   // CLIENT PAUSE: decided from what the command is, after every other check
   // (as Redis's processCommand); the client waits with its command.
-  if (server.pausedUntil !== 0 && pausePostpones(server, c, cmd, argv)) {
-    server.postpone(c, argv);
+  const pause = server.clientPause;
+  if (pause.until !== 0 && pause.holds(c, cmd, argv)) {
+    pause.hold(c, argv);
     return;
   }
   if ((cflags & ClientFlag.Multi) !== 0 && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
@@ -119,26 +119,6 @@ export function dispatch(server: Server, c: Client, argv: string[]): void {
   }
   call(server, c, cmd, argv);
   c.commandsProcessed++;
-}
-
-/**
- * Whether a pause holds this command back: every command of a normal client
- * under PAUSE ALL; under PAUSE WRITE, those that write or may propagate
- * (EXEC of a transaction holding one; a script unless it declares
- * no-writes), as Redis 7.0 decides it.
- */
-function pausePostpones(server: Server, c: Client, cmd: Command, argv: string[]): boolean {
-  if (Date.now() >= server.pausedUntil) {
-    server.unpause();
-    return false;
-  }
-  if ((c.flags & ClientFlag.Fake) !== 0) return false;
-  if (!server.pauseWritesOnly) return true;
-  if ((cmd.flags & (F.write | F.may_replicate)) !== 0) return !scriptDeclaresNoWrites(server, cmd.name, argv);
-  if (cmd.name === 'exec' && cmd.parent === null && c.mstate !== null) {
-    for (const q of c.mstate) if ((q.cmd.flags & (F.write | F.may_replicate)) !== 0) return true;
-  }
-  return false;
 }
 
 /**

@@ -78,7 +78,7 @@ export function metricsSection(server: Server, name: string): MetricsSection | n
       add('maxclients', cfg.getInt('maxclients'));
       add('client_recent_max_input_buffer', maxIn);
       add('client_recent_max_output_buffer', maxOut);
-      add('blocked_clients', server.blocking.blockedClients + server.postponedClients);
+      add('blocked_clients', server.blocking.blockedClients + server.clientPause.heldClients);
       add('tracking_clients', tracking);
       add('clients_in_timeout_table', server.blocking.blockedClients);
       void pubsubClients;

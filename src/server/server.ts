@@ -16,6 +16,7 @@ import { allHandlers } from '../commands/index.js';
 import { resetTypeLimits } from '../commands/sets.js';
 import { dispatch, call, finishTiming, type PendingTiming } from '../commands/dispatch.js';
 import { Effects } from '../commands/effects.js';
+import { ClientPause } from '../commands/pause.js';
 import { Scripting } from '../scripting/lua.js';
 import { UNRESTRICTED, type AccessRules } from '../commands/permissions.js';
 import { ReplyWriter } from '../protocol/writer.js';
@@ -123,10 +124,8 @@ export class Server {
   /** Nesting of call() (EXEC and scripts run commands inside a command). */
   callDepth = 0;
   /** CLIENT PAUSE state. */
-  pausedUntil = 0;
-  pauseWritesOnly = false;
-  private pausedClients = new Set<Client>();
-  private pauseTimer: NodeJS.Timeout | null = null;
+  /** CLIENT PAUSE: what it holds back and until when. */
+  readonly clientPause = new ClientPause(this);
   nextClientId = 1;
   /** The listeners and the connections' shared read buffer. */
   readonly net = new Listeners(this);
@@ -458,7 +457,7 @@ export class Server {
     if (held >= RECLAIM_AFTER_BYTES) this.reclaimSoon();
     for (const h of this.clientCloseHooks) h(c);
     this.monitors.delete(c);
-    this.pausedClients.delete(c);
+    this.clientPause.forget(c);
     this.watches.unwatchAll(c);
     this.pubsub.unsubscribeAll(c);
     this.blocking.onClientClose(c);
@@ -492,65 +491,6 @@ export class Server {
         x.rejectedCalls = 0;
         x.failedCalls = 0;
       }
-    }
-  }
-
-  // ---- CLIENT PAUSE ----
-
-  /** Holds a client's command until the pause ends (Redis's postponed clients). */
-  postpone(c: Client, argv: string[]): void {
-    c.postponed = argv;
-    c.flags |= ClientFlag.Blocked;
-    this.pausedClients.add(c);
-  }
-
-  /** Clients held by a pause (counted among INFO's blocked clients, as Redis counts them). */
-  get postponedClients(): number {
-    return this.pausedClients.size;
-  }
-
-  pause(until: number, writesOnly: boolean): void {
-    if (until > this.pausedUntil || this.pausedUntil === 0) this.pausedUntil = until;
-    this.pauseWritesOnly = writesOnly;
-    this.keyspace.expiryPaused = true; // Redis keeps expired keys while clients are paused
-    this.armPauseTimer();
-  }
-
-  /**
-   * Unpauses when the pause ends. Node's timers hold at most 2^31-1 ms (a
-   * longer delay fires at once), so a longer pause re-arms until it is due.
-   */
-  private armPauseTimer(): void {
-    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
-    const left = this.pausedUntil - Date.now();
-    this.pauseTimer = setTimeout(() => {
-      this.pauseTimer = null;
-      if (this.pausedUntil - Date.now() > 0) this.armPauseTimer();
-      else this.unpause();
-    }, Math.min(0x7fffffff, Math.max(0, left)));
-  }
-
-  unpause(): void {
-    this.pausedUntil = 0;
-    this.pauseWritesOnly = false;
-    this.keyspace.expiryPaused = false;
-    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
-    this.pauseTimer = null;
-    // Released in the order they were held: each runs its command, then what it sent since.
-    const list = [...this.pausedClients];
-    this.pausedClients.clear();
-    for (const c of list) {
-      const argv = c.postponed;
-      c.postponed = null;
-      c.flags &= ~ClientFlag.Blocked;
-      if ((c.flags & ClientFlag.Closed) !== 0 || argv === null) continue;
-      try {
-        this.dispatch(c, argv);
-      } catch (e) {
-        c.w.error(this.internalError(argv[0], e));
-      }
-      this.finishTiming();
-      c.resume();
     }
   }
 
@@ -648,7 +588,7 @@ export class Server {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     if (this.cronTimer !== null) clearInterval(this.cronTimer);
-    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+    this.clientPause.stop();
     if (this.reclaimTimer !== null) clearTimeout(this.reclaimTimer);
     this.blocking.shutdown();
     this.evictor.stop();

@@ -143,7 +143,7 @@ describe('fault isolation and extreme values', () => {
       other.send('PING');
       assert.equal(await other.silent(300), true, 'a paused client got a reply');
       // every client is paused (ALL), so the test lifts it from inside
-      srv.server.unpause();
+      srv.server.clientPause.unpause();
       assert.equal(await other.next(), 'PONG');
     } finally {
       other.close();
