@@ -26,8 +26,8 @@ import type { Database } from '../keyspace/database.js';
 import { SlowLog, LatencyMonitor } from './monitoring.js';
 import { Notifier } from '../pubsub/notify.js';
 import { PubSub } from '../pubsub/pubsub.js';
-import { Blocking } from '../keyspace/blocking.js';
-import { Watches } from '../keyspace/watch.js';
+import { Blocking } from '../commands/blocking.js';
+import { Watches } from '../commands/watch.js';
 import { Tracking } from './tracking.js';
 import { Evictor } from '../keyspace/eviction.js';
 

@@ -7,7 +7,7 @@
  * key is no logical change, while a key that expires after WATCH makes EXEC
  * fail.
  */
-import type { Database } from './database.js';
+import type { Database } from '../keyspace/database.js';
 import type { Server } from '../server/server.js';
 import { ClientFlag, type Client } from '../server/client.js';
 

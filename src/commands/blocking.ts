@@ -9,7 +9,7 @@
  * dispatcher (so propagation, notifications and stats are the usual ones).
  * A retry that still finds nothing leaves the client blocked in its place.
  */
-import type { Database } from './database.js';
+import type { Database } from '../keyspace/database.js';
 import type { Server } from '../server/server.js';
 import { ClientFlag, type Client } from '../server/client.js';
 import type { ObjType } from '../types/object.js';
