@@ -12,17 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../helpers/servers.js';
 import { startServer, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { infoFields } from '../helpers/info.js';
 import type { Client } from '../../src/server/client.js';
-
-async function info(c: RawClient, section: string): Promise<Map<string, string>> {
-  const text = (await c.call('INFO', section)) as string;
-  const m = new Map<string, string>();
-  for (const line of text.split('\r\n')) {
-    const i = line.indexOf(':');
-    if (i > 0) m.set(line.slice(0, i), line.slice(i + 1));
-  }
-  return m;
-}
 
 type Handler = (client: Client, argv: string[]) => void;
 
@@ -72,9 +63,9 @@ describe('fault isolation and extreme values', () => {
       const warnings = logged.filter((l) => l.includes("Internal error in 'lpos'"));
       assert.equal(warnings.length, 1);
       assert.match(warnings[0], / # Internal error in 'lpos': TypeError: injected fault\n\s+at /);
-      const errs = await info(c, 'errorstats');
+      const errs = await infoFields(c, 'errorstats');
       assert.equal(errs.get('errorstat_ERR'), 'count=2');
-      const stats = await info(c, 'commandstats');
+      const stats = await infoFields(c, 'commandstats');
       assert.match(stats.get('cmdstat_lpos') ?? '', /calls=2,.*failed_calls=2/);
     } finally {
       restore();

@@ -9,6 +9,7 @@ import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { infoFields } from '../helpers/info.js';
 import { rng } from '../helpers/rng.js';
 
 class FakeClock {
@@ -16,16 +17,6 @@ class FakeClock {
   now(): number {
     return this.t;
   }
-}
-
-async function info(c: RawClient, section: string): Promise<Map<string, string>> {
-  const text = (await c.call('INFO', section)) as string;
-  const m = new Map<string, string>();
-  for (const line of text.split('\r\n')) {
-    const i = line.indexOf(':');
-    if (i > 0) m.set(line.slice(0, i), line.slice(i + 1));
-  }
-  return m;
 }
 
 describe('keyspace commands with an injected clock', () => {
@@ -75,7 +66,7 @@ describe('keyspace commands with an injected clock', () => {
     clock.t += 1;
     assert.equal(await c.call('GET', 'k'), null);
     assert.equal(await c.call('PTTL', 'k'), -2);
-    assert.equal((await info(c, 'stats')).get('expired_keys'), '1');
+    assert.equal((await infoFields(c, 'stats')).get('expired_keys'), '1');
   });
 
   it('lazy expiry on every kind of access', async () => {
@@ -92,20 +83,20 @@ describe('keyspace commands with an injected clock', () => {
       else assert.deepEqual(got, want, cmd.join(' '));
       await c.call('DEL', 'k');
     }
-    assert.equal((await info(c, 'stats')).get('expired_keys'), String(cmds.length));
+    assert.equal((await infoFields(c, 'stats')).get('expired_keys'), String(cmds.length));
   });
 
   it('the active expiry cycle reclaims keys that are never read', async () => {
     for (let i = 0; i < 500; i++) await c.call('SET', `tmp:${i}`, 'v', 'PX', String(100 + i));
     await c.call('SET', 'keep', 'v', 'PX', '1000000');
     await c.call('SET', 'persistent', 'v');
-    let ks = await info(c, 'keyspace');
+    let ks = await infoFields(c, 'keyspace');
     assert.match(ks.get('db0') ?? '', /^keys=502,expires=501,/);
     clock.t += 700;
     for (let i = 0; i < 100 && srv.server.keyspace.dbs[0].expires.size > 1; i++) srv.server.cron();
-    ks = await info(c, 'keyspace');
+    ks = await infoFields(c, 'keyspace');
     assert.match(ks.get('db0') ?? '', /^keys=2,expires=1,avg_ttl=\d+$/);
-    assert.equal((await info(c, 'stats')).get('expired_keys'), '500');
+    assert.equal((await infoFields(c, 'stats')).get('expired_keys'), '500');
     assert.equal(await c.call('DBSIZE'), 2);
   });
 
@@ -114,7 +105,7 @@ describe('keyspace commands with an injected clock', () => {
     clock.t += 11;
     assert.equal(await c.call('RANDOMKEY'), null);
     assert.equal(await c.call('DBSIZE'), 0);
-    assert.equal((await info(c, 'stats')).get('expired_keys'), '50');
+    assert.equal((await infoFields(c, 'stats')).get('expired_keys'), '50');
     for (let i = 0; i < 50; i++) await c.call('SET', `e${i}`, 'v', 'PX', '10');
     await c.call('SET', 'live', 'v');
     clock.t += 11;
@@ -172,7 +163,7 @@ describe('keyspace commands with an injected clock', () => {
       got.push(...keys);
     } while (cursor !== '0');
     assert.deepEqual(got, []);
-    assert.equal((await info(c, 'stats')).get('expired_keys'), '10', 'expired keys met by SCAN are deleted');
+    assert.equal((await infoFields(c, 'stats')).get('expired_keys'), '10', 'expired keys met by SCAN are deleted');
     const [stale] = (await c.call('SCAN', '0', 'COUNT', '5')) as [string, string[]];
     assert.notEqual(stale, '0');
     await c.call('FLUSHDB');
