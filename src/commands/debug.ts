@@ -405,7 +405,7 @@ function debugObject(c: Client, key: string): void {
         ` ql_compressed:${server.config.getInt('list-compress-depth') !== 0 ? 1 : 0} ql_uncompressed_size:${r.lpBytes}`;
     }
   }
-  const idle = Math.floor(server.idleTime(db, key, v) / 1000);
+  const idle = Math.floor(server.evictor.idleTime(db, key) / 1000);
   const lru = (Math.floor(Date.now() / 1000) - idle) & ((1 << 24) - 1);
   const addr = '0x7f' + (c.id * 4096 + key.length * 16).toString(16).padStart(10, '0');
   c.w.simple(

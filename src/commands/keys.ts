@@ -538,7 +538,7 @@ export const keyCommands: HandlerMap = {
       c.w.error('ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
       return;
     }
-    c.w.int(c.server.idleTime(c.db, argv[2], v));
+    c.w.int(c.server.evictor.idleTime(c.db, argv[2]));
   },
 
   'object|freq'(c, argv) {
@@ -551,7 +551,7 @@ export const keyCommands: HandlerMap = {
       c.w.error('ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
       return;
     }
-    c.w.int(c.server.accessFrequency(c.db, argv[2], v));
+    c.w.int(c.server.evictor.frequency(c.db, argv[2]));
   },
 
   'object|help'(c) {

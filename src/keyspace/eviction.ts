@@ -123,9 +123,6 @@ export class Evictor {
   tracking: 'lru' | 'lfu' | null = null;
 
   constructor(private readonly server: Server) {
-    server.evictHook = () => this.performEvictions();
-    server.idleTime = (db, key) => this.idleTime(db, key);
-    server.accessFrequency = (db, key) => this.frequency(db, key);
     this.configure();
   }
 

@@ -177,8 +177,6 @@ export class Server {
   /** Installed by client-side caching: what INFO stats reports. */
   trackingInfo = (): { keys: number; items: number; prefixes: number } => ({ keys: 0, items: 0, prefixes: 0 });
   /** Installed by eviction: LRU idle time and LFU counter of a key. */
-  idleTime = (_db: Database, _key: string, _v: unknown): number => 0;
-  accessFrequency = (_db: Database, _key: string, _v: unknown): number => 0;
 
   constructor(options: ServerOptions = {}) {
     this.config = new Config();
@@ -305,11 +303,9 @@ export class Server {
     return this.users.get(c.user) ?? UNRESTRICTED;
   }
 
-  /** Eviction installed by the eviction module: returns false when memory stays over maxmemory. */
-  evictHook: (() => boolean) | null = null;
-
+  /** Evicts keys while over maxmemory; false when memory stays over it (the command gets OOM). */
   evict(): boolean {
-    return this.evictHook === null ? true : this.evictHook();
+    return this.evictor.performEvictions();
   }
 
   private discard2 = new ReplyWriter();
