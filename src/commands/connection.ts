@@ -14,7 +14,6 @@ const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.
 /** Verifies a username/password pair; returns true when it authenticates. */
 export function checkPassword(c: Client, user: string, pass: string): boolean {
   const server = c.server;
-  if (server.aclAuth !== null) return server.aclAuth(c, user, pass);
   const required = server.config.get('requirepass');
   if (user !== 'default') return false;
   return required === '' || pass === required;
@@ -173,7 +172,7 @@ export const connectionCommands: HandlerMap = {
     argv = args;
     if (argv.length === 2) {
       pass = argv[1];
-      if (c.server.aclAuth === null && c.server.config.get('requirepass') === '') {
+      if (c.server.config.get('requirepass') === '') {
         c.w.error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
         return;
       }

@@ -223,7 +223,7 @@ export function metricsSection(server: Server, name: string): MetricsSection | n
       add('active_defrag_key_misses', 0);
       add('total_active_defrag_time', 0);
       add('current_active_defrag_time', 0);
-      const t = server.trackingInfo();
+      const t = server.tracking.info();
       add('tracking_total_keys', t.keys);
       add('tracking_total_items', t.items);
       add('tracking_total_prefixes', t.prefixes);

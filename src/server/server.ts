@@ -160,23 +160,20 @@ export class Server {
   readonly flushHooks: ((db: Database) => void)[] = [];
   /** Hooks run by RESET on a client. */
   readonly clientResetHooks: ((c: Client) => void)[] = [];
-  /** Installed by the ACL module. */
-  aclAuth: ((c: Client, user: string, pass: string) => boolean) | null = null;
-  /** Installed by persistence: what INFO persistence reports. */
-  persistenceInfo = (): PersistenceInfo => ({
-    loading: false,
-    bgsaveInProgress: false,
-    lastBgsaveOk: true,
-    lastBgsaveTimeSec: -1,
-    rdbSaves: 0,
-    lastLoadKeysExpired: 0,
-    lastLoadKeysLoaded: 0,
-    aofRewriteInProgress: false,
-    aofRewrites: 0,
-  });
-  /** Installed by client-side caching: what INFO stats reports. */
-  trackingInfo = (): { keys: number; items: number; prefixes: number } => ({ keys: 0, items: 0, prefixes: 0 });
-  /** Installed by eviction: LRU idle time and LFU counter of a key. */
+  /** What INFO persistence reports: Sinew keeps no files yet, so nothing is loading, saving or rewriting. */
+  persistenceInfo(): PersistenceInfo {
+    return {
+      loading: false,
+      bgsaveInProgress: false,
+      lastBgsaveOk: true,
+      lastBgsaveTimeSec: -1,
+      rdbSaves: 0,
+      lastLoadKeysExpired: 0,
+      lastLoadKeysLoaded: 0,
+      aofRewriteInProgress: false,
+      aofRewrites: 0,
+    };
+  }
 
   constructor(options: ServerOptions = {}) {
     this.config = new Config();

@@ -60,7 +60,6 @@ export class Tracking {
   private limitRounds = 0;
 
   constructor(private readonly server: Server) {
-    server.trackingInfo = () => ({ keys: this.table.size, items: this.totalItems, prefixes: this.prefixTable.size });
     server.flushHooks.push(() => this.invalidateAllOnFlush());
     server.clientCloseHooks.push((c) => this.disable(c));
     server.clientResetHooks.push((c) => this.disable(c));
@@ -244,6 +243,11 @@ export class Tracking {
     }
     this.table.clear();
     this.totalItems = 0;
+  }
+
+  /** What INFO stats reports: tracked keys, their tracking entries, broadcast prefixes. */
+  info(): { keys: number; items: number; prefixes: number } {
+    return { keys: this.table.size, items: this.totalItems, prefixes: this.prefixTable.size };
   }
 
   /** End of a top-level command: its own invalidations, then the table limit. */

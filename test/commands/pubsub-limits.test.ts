@@ -178,7 +178,7 @@ describe('client tracking with hostile input', () => {
       for (const a of args) raw += `$${a.length}\r\n${a}\r\n`;
       c.writeRaw(raw);
       assert.equal(await c.next(), 'OK');
-      assert.equal(s.server.trackingInfo().prefixes, 50000);
+      assert.equal(s.server.tracking.info().prefixes, 50000);
       const w = await RawClient.connect(s.port);
       await w.call('SET', 'p49999:x', '1');
       const m = (await c.next()) as unknown as { items: unknown[] };
@@ -187,7 +187,7 @@ describe('client tracking with hostile input', () => {
       assert.match(String(await c.call('CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', 'p123:4')), /Prefix 'p123:4' overlaps with an existing prefix 'p123:'/);
       c.close();
       await new Promise((r) => setTimeout(r, 100));
-      assert.equal(s.server.trackingInfo().prefixes, 0);
+      assert.equal(s.server.tracking.info().prefixes, 0);
       w.close();
     } finally {
       await s.close();
