@@ -141,7 +141,8 @@ function expireGeneric(c: Client, argv: string[], basetime: number, seconds: boo
   }
   db.setExpireExact(key, when);
   server.dirty++;
-  c.propagateArgv = ['PEXPIREAT', key, when.toString()];
+  // Redis rewrites the command and its time only: the NX/XX/GT/LT options go along as given.
+  c.propagateArgv = ['PEXPIREAT', key, when.toString(), ...argv.slice(3)];
   notify(c, 'expire', key);
   c.w.int(1);
 }

@@ -136,6 +136,57 @@ describeCompat('effect stream against the replication stream of redis-server', (
     ]);
   });
 
+  it('expiry options, past times, other writes and their effect forms', async () => {
+    const past = String(Math.floor(Date.now() / 1000) - 100);
+    await compare([
+      ['SET', 'a', '1'],
+      ['EXPIRE', 'a', '100', 'NX'],
+      ['EXPIRE', 'a', '50', 'GT'],
+      ['EXPIRE', 'a', '50', 'LT'],
+      ['PEXPIRE', 'a', '200000', 'XX'],
+      ['PERSIST', 'a'],
+      ['PERSIST', 'a'],
+      ['EXPIREAT', 'a', past],
+      ['SET', 'b', '1'],
+      ['EXPIRE', 'b', '-5'],
+      ['SET', 'c', '1'],
+      ['PEXPIREAT', 'c', '1'],
+      ['APPEND', 'd', 'xy'],
+      ['SETRANGE', 'd', '5', 'z'],
+      ['SETBIT', 'e', '7', '1'],
+      ['BITFIELD', 'e', 'INCRBY', 'u8', '0', '3', 'GET', 'u8', '0'],
+      ['BITFIELD', 'e', 'GET', 'u8', '0'],
+      ['BITOP', 'NOT', 'f', 'e'],
+      ['HSETNX', 'h', 'x', '1'],
+      ['HSETNX', 'h', 'x', '2'],
+      ['HDEL', 'h', 'x', 'y'],
+      ['ZADD', 'z', 'INCR', '5', 'm'],
+      ['ZINCRBY', 'z', '1.5', 'm'],
+      ['ZADD', 'z2', '1', 'a', '2', 'b'],
+      ['ZUNIONSTORE', 'zu', '2', 'z', 'z2'],
+      ['ZPOPMIN', 'z2', '5'],
+      ['SADD', 's1', 'a', 'b', 'c'],
+      ['SADD', 's2', 'b'],
+      ['SINTERSTORE', 'si', 's1', 's2'],
+      ['SMOVE', 's1', 's2', 'a'],
+      ['RPUSH', 'l', '1', '2', '3'],
+      ['RPOPLPUSH', 'l', 'l2'],
+      ['LMOVE', 'l', 'l2', 'RIGHT', 'LEFT'],
+      ['SORT', 'l2', 'STORE', 'ls'],
+      ['DEL', 'a', 'nokey', 'ls'],
+      ['RENAMENX', 'l2', 'l3'],
+      ['SET', 'n', '10'],
+      ['INCRBY', 'n', '5'],
+      ['DECR', 'n'],
+      ['GETSET', 'n', '1'],
+      ['MSET', 'm1', 'a', 'm2', 'b'],
+      ['MSETNX', 'm1', 'x', 'm3', 'y'],
+      ['SETNX', 'm3', 'z'],
+      ['EVAL', "redis.call('set', 'se', '1') redis.call('expire', 'se', '100') redis.call('del', 'nokey') return 1", '0'],
+      ['FLUSHALL', 'ASYNC'],
+    ]);
+  });
+
   it('a write on a key that had expired: the deletion and the write go together in MULTI/EXEC', async (t) => {
     await d.run([['DEBUG', 'SET-ACTIVE-EXPIRE', '0']]);
     await compare([['SET', 'e', '1', 'PX', '1']]);
