@@ -12,7 +12,7 @@
  */
 import { Err, argsPreview, cString } from '../protocol/errors.js';
 import type { Server } from '../server/server.js';
-import { ClientFlag, type Client } from '../server/client.js';
+import { ClientFlag, NO_PROPAGATION, type Client } from '../server/client.js';
 import { F, type Command } from './table.js';
 import { systemClock } from '../keyspace/keyspace.js';
 import { debugAllowed } from './debug.js';
@@ -225,7 +225,9 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
     // The command's own effect, in the form its handler gave (EXEC and
     // scripts propagate what they ran instead; a command that failed midway
     // has no known effect to replay).
-    if (server.effects.active && (cmd.flags & F.write) !== 0 && !failed) server.effects.also(db.id, c.propagateArgv ?? argv);
+    if (server.effects.active && (cmd.flags & F.write) !== 0 && !failed && c.propagateArgv !== NO_PROPAGATION) {
+      server.effects.also(db.id, c.propagateArgv ?? argv);
+    }
   }
   if ((cmd.flags & F.readonly) !== 0 && server.tracking.trackingClients > 0) server.tracking.rememberRead(c, cmd, argv);
   if (server.monitors.size > 0 && (cmd.flags & (F.admin | F.skip_monitor)) === 0) {

@@ -5,7 +5,7 @@
  * cursors and for replies of caller-chosen size.
  */
 import type { HandlerMap } from './table.js';
-import { ClientFlag, type Client } from '../server/client.js';
+import { ClientFlag, type Client, NO_PROPAGATION } from '../server/client.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL, parseLLBig, isIntEncodable } from '../protocol/numbers.js';
 import type { Value } from '../types/object.js';
@@ -430,7 +430,9 @@ function spopWithCount(c: Client, argv: string[]): void {
     }
     db.replace(key, rest!);
   }
-  c.propagateArgv = ['SREM', key, ...popped];
+  // Redis 7.0 propagates one SREM per member popped (several ops: one MULTI/EXEC block).
+  if (c.server.effects.active) for (const m of popped) c.alsoPropagate(['SREM', key, m]);
+  else c.propagateArgv = NO_PROPAGATION;
 }
 
 export const setCommands: HandlerMap = {

@@ -40,6 +40,9 @@ interface SoftLimitState {
   since: number;
 }
 
+/** The command states its effects itself (see Client.alsoPropagate). */
+export const NO_PROPAGATION: string[] = [];
+
 export class Client {
   readonly id: number;
   readonly server: Server;
@@ -68,8 +71,18 @@ export class Client {
   replyPeak = 0;
   lastCmd: Command | null = null;
   argv: string[] = [];
-  /** Set by a handler whose effect must be propagated in another form (EXPIRE as PEXPIREAT, ...). */
+  /**
+   * Set by a handler whose effect must be propagated in another form
+   * (EXPIRE as PEXPIREAT, ...); NO_PROPAGATION when the handler stated its
+   * effects itself with alsoPropagate (SPOP with a count: one SREM each).
+   */
   propagateArgv: string[] | null = null;
+
+  /** Adds an effect of the running command (Redis's alsoPropagate); the command's own form is then not propagated. */
+  alsoPropagate(argv: string[]): void {
+    this.propagateArgv = NO_PROPAGATION;
+    this.server.effects.also(this.db.id, argv);
+  }
   /**
    * Set by a handler that changed only some of its command's keys (LMPOP,
    * BLPOP ... pop from one of several): the others are not signalled as

@@ -187,6 +187,18 @@ describeCompat('effect stream against the replication stream of redis-server', (
     ]);
   });
 
+  it('SPOP with a count: members removed in batches, the whole set deleted', async () => {
+    const members = Array.from({ length: 3000 }, (_, i) => `m${i}`);
+    // which members go is random: compare the shape of the stream
+    const norm = (list: string[][]) => list.map((a) => (a[0] === 'SREM' ? `SREM ${a[1]} <${a.length - 2} members>` : a.join(' ')));
+    await d.run([['SADD', 'big', ...members], ['SADD', 'small', 'a', 'b', 'c'], ['SPOP', 'small', '10'], ['SADD', 'small', 'a', 'b', 'c']], { unordered: true });
+    await d.run([['SPOP', 'small', '2']], { typeOnly: true });
+    await d.run([['SPOP', 'big', '2500']], { typeOnly: true });
+    await d.run([['SCARD', 'big'], ['SPOP', 'big', '500']], { typeOnly: true });
+    const [a, b] = await settle();
+    assert.deepEqual(norm(a), norm(b));
+  });
+
   it('a write on a key that had expired: the deletion and the write go together in MULTI/EXEC', async (t) => {
     await d.run([['DEBUG', 'SET-ACTIVE-EXPIRE', '0']]);
     await compare([['SET', 'e', '1', 'PX', '1']]);
