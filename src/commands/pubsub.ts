@@ -11,6 +11,7 @@ import type { HandlerMap } from './table.js';
 import { ClientFlag, type Client } from '../server/client.js';
 import type { SubKind } from '../pubsub/pubsub.js';
 import { globMatch } from '../util/glob.js';
+import { Target } from './effects.js';
 
 /** A (un)subscribe confirmation: sent even under CLIENT REPLY OFF|SKIP, as Redis sends every push. */
 function confirm(c: Client, kind: string, name: string | null, count: number): void {
@@ -125,12 +126,15 @@ export const pubsubCommands: HandlerMap = {
     unsubscribeGeneric(c, argv, 'shard', 'sunsubscribe');
   },
 
+  // Replicas receive what is published (their own subscribers hear it), the AOF does not (Redis's forceCommandPropagation).
   publish(c, argv) {
     c.w.int(c.server.pubsub.publish(argv[1], argv[2]));
+    c.alsoPropagate(argv, Target.REPL);
   },
 
   spublish(c, argv) {
     c.w.int(c.server.pubsub.publish(argv[1], argv[2], true));
+    c.alsoPropagate(argv, Target.REPL);
   },
 
   'pubsub|help'(c) {

@@ -12,6 +12,7 @@ import { ReplyWriter } from '../protocol/writer.js';
 import type { Database } from '../keyspace/database.js';
 import type { Server } from './server.js';
 import type { Command } from '../commands/table.js';
+import { Target } from '../commands/effects.js';
 
 export const enum ClientFlag {
   Multi = 1 << 0,
@@ -78,10 +79,14 @@ export class Client {
    */
   propagateArgv: string[] | null = null;
 
-  /** Adds an effect of the running command (Redis's alsoPropagate); the command's own form is then not propagated. */
-  alsoPropagate(argv: string[]): void {
+  /**
+   * Adds an effect of the running command (Redis's alsoPropagate), for the
+   * AOF and replicas or only one of them; the command's own form is then
+   * not propagated.
+   */
+  alsoPropagate(argv: string[], target: number = Target.ALL): void {
     this.propagateArgv = NO_PROPAGATION;
-    this.server.effects.also(this.db.id, argv);
+    this.server.effects.also(this.db.id, argv, target);
   }
   /**
    * Set by a handler that changed only some of its command's keys (LMPOP,

@@ -183,6 +183,8 @@ describeCompat('effect stream against the replication stream of redis-server', (
       ['MSETNX', 'm1', 'x', 'm3', 'y'],
       ['SETNX', 'm3', 'z'],
       ['EVAL', "redis.call('set', 'se', '1') redis.call('expire', 'se', '100') redis.call('del', 'nokey') return 1", '0'],
+      ['PUBLISH', 'news', 'hello'],
+      ['SPUBLISH', 'shard', 'hi'],
       ['FLUSHALL', 'ASYNC'],
     ]);
   });
