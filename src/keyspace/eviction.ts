@@ -287,7 +287,7 @@ export class Evictor {
       server.notifier.notify('e', 'evicted', key, db.id);
       server.watches.touch(db, key);
       server.keyEvictedHooks.forEach((h) => h(db, key));
-      server.propagate(db.id, ['DEL', key]);
+      server.propagate(db.id, [server.config.getBool('lazyfree-lazy-eviction') ? 'UNLINK' : 'DEL', key]);
       freedNow += freed;
       used -= freed;
       evicted++;
