@@ -292,7 +292,7 @@ const IMPLEMENTED = [
   'client-query-buffer-limit', 'daemonize', 'databases', 'dir', 'enable-debug-command',
   'enable-protected-configs', 'hash-max-listpack-entries', 'hash-max-listpack-value', 'hz',
   'latency-monitor-threshold', 'latency-tracking', 'latency-tracking-info-percentiles',
-  'lazyfree-lazy-expire', 'lfu-decay-time', 'lfu-log-factor', 'list-max-listpack-size', 'logfile',
+  'lazyfree-lazy-eviction', 'lazyfree-lazy-expire', 'lfu-decay-time', 'lfu-log-factor', 'list-max-listpack-size', 'logfile',
   'loglevel', 'maxclients', 'maxmemory', 'maxmemory-policy', 'maxmemory-samples',
   'notify-keyspace-events', 'pidfile', 'port', 'protected-mode', 'proto-max-bulk-len', 'requirepass',
   'set-max-intset-entries', 'shutdown-on-sigint', 'shutdown-on-sigterm', 'slowlog-log-slower-than',
@@ -347,7 +347,7 @@ const IGNORED: [why: string, names: string[]][] = [
     'tunes memory management Sinew leaves to the V8 garbage collector, which compacts its heap and frees values off the command path on its own',
     ['activedefrag', 'active-defrag-cycle-max', 'active-defrag-cycle-min', 'active-defrag-ignore-bytes',
       'active-defrag-max-scan-fields', 'active-defrag-threshold-lower', 'active-defrag-threshold-upper',
-      'activerehashing', 'jemalloc-bg-thread', 'disable-thp', 'lazyfree-lazy-eviction', 'lazyfree-lazy-server-del',
+      'activerehashing', 'jemalloc-bg-thread', 'disable-thp', 'lazyfree-lazy-server-del',
       'lazyfree-lazy-user-del', 'lazyfree-lazy-user-flush'],
   ],
   [
