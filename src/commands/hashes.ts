@@ -329,7 +329,7 @@ export const hashCommands: HandlerMap = {
     c.w.bulk(r);
     notify(c, 'hincrbyfloat', key);
     c.server.dirty++;
-    c.propagateArgv = ['HSET', key, field, r];
+    c.propagateAs(['HSET', key, field, r]);
   },
 
   hrandfield(c, argv) {

@@ -134,7 +134,7 @@ function expireGeneric(c: Client, argv: string[], basetime: number, seconds: boo
     db.delete(key);
     server.dirty++;
     const lazy = server.config.getBool('lazyfree-lazy-expire');
-    c.propagateArgv = [lazy ? 'UNLINK' : 'DEL', key];
+    c.propagateAs([lazy ? 'UNLINK' : 'DEL', key]);
     notify(c, 'del', key);
     c.w.int(1);
     return;
@@ -142,7 +142,7 @@ function expireGeneric(c: Client, argv: string[], basetime: number, seconds: boo
   db.setExpireExact(key, when);
   server.dirty++;
   // Redis rewrites the command and its time only: the NX/XX/GT/LT options go along as given.
-  c.propagateArgv = ['PEXPIREAT', key, when.toString(), ...argv.slice(3)];
+  c.propagateAs(['PEXPIREAT', key, when.toString(), ...argv.slice(3)]);
   notify(c, 'expire', key);
   c.w.int(1);
 }

@@ -429,7 +429,7 @@ function blmoveGeneric(c: Client, argv: string[], from: boolean, to: boolean, ti
   }
   if (!lmoveFrom(c, src, sl, dst, from, to)) return;
   // Served at once or after blocking, Redis 7.0 propagates the caller's own LEFT/RIGHT words.
-  c.propagateArgv = isBrpoplpush ? ['RPOPLPUSH', src, dst] : ['LMOVE', src, dst, argv[3], argv[4]];
+  c.propagateAs(isBrpoplpush ? ['RPOPLPUSH', src, dst] : ['LMOVE', src, dst, argv[3], argv[4]]);
 }
 
 function blmove(c: Client, argv: string[]): void {
@@ -469,7 +469,7 @@ function blockingPop(c: Client, argv: string[], left: boolean): void {
     c.w.bulk(key);
     c.w.bulk(l.pop(left) as string);
     elementsRemoved(c, key, left, l, 1);
-    c.propagateArgv = [left ? 'LPOP' : 'RPOP', key];
+    c.propagateAs([left ? 'LPOP' : 'RPOP', key]);
     c.modifiedKeys = [key];
     return;
   }
@@ -515,7 +515,7 @@ function lmpopGeneric(c: Client, argv: string[], numkeysIdx: number, block: bool
     c.w.bulk(key);
     const n = popRangeReply(c, l, left, count);
     elementsRemoved(c, key, left, l, n);
-    c.propagateArgv = [left ? 'LPOP' : 'RPOP', key, String(n)];
+    c.propagateAs([left ? 'LPOP' : 'RPOP', key, String(n)]);
     c.modifiedKeys = [key];
     return;
   }

@@ -5,7 +5,7 @@
  * cursors and for replies of caller-chosen size.
  */
 import type { HandlerMap } from './table.js';
-import { ClientFlag, type Client, NO_PROPAGATION } from '../server/client.js';
+import { ClientFlag, type Client } from '../server/client.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL, parseLLBig, isIntEncodable } from '../protocol/numbers.js';
 import type { Value } from '../types/object.js';
@@ -402,7 +402,7 @@ function spopWithCount(c: Client, argv: string[]): void {
     replyMembers(c, unionOrder(s, maxIntset(c)), true);
     db.delete(key);
     notifyDel(c, key);
-    c.propagateArgv = ['DEL', key];
+    c.propagateAs(['DEL', key]);
     return;
   }
   server.dirty += count;
@@ -432,7 +432,7 @@ function spopWithCount(c: Client, argv: string[]): void {
   }
   // Redis 7.0 propagates one SREM per member popped (several ops: one MULTI/EXEC block).
   if (c.server.effects.active) for (const m of popped) c.alsoPropagate(['SREM', key, m]);
-  else c.propagateArgv = NO_PROPAGATION;
+  else c.propagateNothing();
 }
 
 export const setCommands: HandlerMap = {
@@ -575,7 +575,7 @@ export const setCommands: HandlerMap = {
     }
     const m = s.pop();
     notify(c, 'spop', key);
-    c.propagateArgv = ['SREM', key, m];
+    c.propagateAs(['SREM', key, m]);
     c.w.bulk(m);
     if (s.size === 0) {
       db.delete(key);

@@ -123,10 +123,10 @@ function setGeneric(c: Client, key: string, value: string, flags: number, when: 
   if (when >= 0) {
     server.notifier.notify('g', 'expire', key, db.id);
     // Any expiry propagates as SET key value PXAT ms (Redis 7.0 keeps no other option).
-    c.propagateArgv = ['SET', key, value, 'PXAT', String(when)];
+    c.propagateAs(['SET', key, value, 'PXAT', String(when)]);
   } else if (getMode) {
     // GET changes nothing: it is left out of what propagates.
-    c.propagateArgv = c.argv.filter((a, i) => i < 3 || a.length !== 3 || a.toLowerCase() !== 'get');
+    c.propagateAs(c.argv.filter((a, i) => i < 3 || a.length !== 3 || a.toLowerCase() !== 'get'));
   }
   if (getMode) {
     if (old === undefined) c.w.nullBulk();
@@ -247,18 +247,18 @@ export const stringCommands: HandlerMap = {
         // An expiry in the past deletes the key.
         db.delete(key);
         server.dirty++;
-        c.propagateArgv = ['DEL', key];
+        c.propagateAs(['DEL', key]);
         server.notifier.notify('g', 'del', key, db.id);
       } else {
         db.setExpire(key, p.when);
         server.dirty++;
-        c.propagateArgv = ['PEXPIREAT', key, String(p.when)];
+        c.propagateAs(['PEXPIREAT', key, String(p.when)]);
         server.notifier.notify('g', 'expire', key, db.id);
       }
     } else if ((p.flags & SetFlag.PERSIST) !== 0) {
       if (db.persist(key)) {
         server.dirty++;
-        c.propagateArgv = ['PERSIST', key];
+        c.propagateAs(['PERSIST', key]);
         server.notifier.notify('g', 'persist', key, db.id);
       }
     }
@@ -279,7 +279,7 @@ export const stringCommands: HandlerMap = {
     db.delete(argv[1]);
     c.server.dirty++;
     c.server.notifier.notify('g', 'del', argv[1], db.id);
-    c.propagateArgv = ['DEL', argv[1]];
+    c.propagateAs(['DEL', argv[1]]);
   },
 
   getset(c, argv) {
@@ -294,7 +294,7 @@ export const stringCommands: HandlerMap = {
     db.set(argv[1], argv[2]);
     c.server.dirty++;
     c.server.notifier.notify('$', 'set', argv[1], db.id);
-    c.propagateArgv = ['SET', argv[1], argv[2]];
+    c.propagateAs(['SET', argv[1], argv[2]]);
   },
 
   mget(c, argv) {
@@ -514,7 +514,7 @@ export const stringCommands: HandlerMap = {
     else db.replace(key, r);
     c.server.dirty++;
     c.server.notifier.notify('$', 'incrbyfloat', key, db.id);
-    c.propagateArgv = ['SET', key, r, 'KEEPTTL'];
+    c.propagateAs(['SET', key, r, 'KEEPTTL']);
     c.w.bulk(r);
   },
 };

@@ -914,10 +914,10 @@ function popFirstOf(c: Client, keys: string[], max: boolean, count: number, time
     const cmd = max ? 'ZPOPMAX' : 'ZPOPMIN';
     if (count === -1) {
       popFrom(c, key, z, max, 1, true, false);
-      c.propagateArgv = [cmd, key];
+      c.propagateAs([cmd, key]);
     } else {
       popFrom(c, key, z, max, count, true, true);
-      c.propagateArgv = [cmd, key, String(count)];
+      c.propagateAs([cmd, key, String(count)]);
     }
     return;
   }

@@ -79,6 +79,16 @@ export class Client {
    */
   propagateArgv: string[] | null = null;
 
+  /** The running command's effect, in this form instead of as it was sent (EXPIRE as PEXPIREAT, ...). */
+  propagateAs(argv: string[]): void {
+    this.propagateArgv = argv;
+  }
+
+  /** The running command changed nothing that replays (SPOP's count when nothing consumes effects, ...). */
+  propagateNothing(): void {
+    this.propagateArgv = NO_PROPAGATION;
+  }
+
   /**
    * Adds an effect of the running command (Redis's alsoPropagate), for the
    * AOF and replicas or only one of them; the command's own form is then
