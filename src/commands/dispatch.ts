@@ -231,7 +231,7 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   }
   if ((cmd.flags & F.readonly) !== 0 && server.tracking.trackingClients > 0) server.tracking.rememberRead(c, cmd, argv);
   if (server.monitors.size > 0 && (cmd.flags & (F.admin | F.skip_monitor)) === 0) {
-    server.feedMonitors(c, argv);
+    server.monitors.feed(c, argv);
   }
   c.lastCmd = cmd;
   c.cmd = prevCmd;

@@ -56,7 +56,7 @@ function parseKeys(c: Client, argv: string[]): { keys: string[]; args: string[] 
 function evalGeneric(c: Client, argv: string[], bySha: boolean, readOnly: boolean): void {
   // EVAL* carry skip_monitor so that MONITOR shows them before the commands
   // they run (Redis feeds the script call first, whatever its outcome).
-  if (c.server.monitors.size > 0) c.server.feedMonitors(c, argv);
+  if (c.server.monitors.size > 0) c.server.monitors.feed(c, argv);
   const ka = parseKeys(c, argv);
   if (ka === null) return;
   const engine = c.server.scripting;

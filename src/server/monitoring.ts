@@ -1,6 +1,7 @@
 /**
- * SLOWLOG and LATENCY monitor state.
+ * SLOWLOG and LATENCY monitor state, and the MONITOR feed.
  */
+import { ClientFlag, type Client } from './client.js';
 
 export interface SlowLogEntry {
   id: number;
@@ -195,4 +196,55 @@ export class CommandLatencies {
   reset(): void {
     this.byCommand.clear();
   }
+}
+
+/** The clients in MONITOR mode: each sees, as Redis prints it, every command other clients run. */
+export class Monitors {
+  private readonly clients = new Set<Client>();
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  add(c: Client): void {
+    this.clients.add(c);
+  }
+
+  delete(c: Client): void {
+    this.clients.delete(c);
+  }
+
+  /** One line per command: time, database, source, arguments quoted. */
+  feed(c: Client, argv: string[]): void {
+    const t = (performance.timeOrigin + performance.now()) / 1000; // microseconds, as Redis prints
+    const src = c.has(ClientFlag.Fake) ? (c.addr === 'lua' ? 'lua' : 'unix:0') : c.addr;
+    let line = `${t.toFixed(6)} [${c.db.id} ${src}]`;
+    for (const a of argv) line += ' ' + quoteArg(a);
+    for (const m of this.clients) {
+      if (m === c) continue;
+      m.w.simple(line);
+      m.schedule();
+    }
+  }
+}
+
+/** Quotes an argument as Redis's sdscatrepr does. */
+export function quoteArg(a: string): string {
+  let out = '"';
+  for (let i = 0; i < a.length; i++) {
+    const ch = a.charCodeAt(i);
+    switch (ch) {
+      case 92: out += '\\\\'; break;
+      case 34: out += '\\"'; break;
+      case 10: out += '\\n'; break;
+      case 13: out += '\\r'; break;
+      case 9: out += '\\t'; break;
+      case 7: out += '\\a'; break;
+      case 8: out += '\\b'; break;
+      default:
+        if (ch >= 32 && ch < 127) out += a[i];
+        else out += '\\x' + ch.toString(16).padStart(2, '0');
+    }
+  }
+  return out + '"';
 }

@@ -23,7 +23,7 @@ import { ReplyWriter } from '../protocol/writer.js';
 import { Client, ClientFlag } from './client.js';
 import { Logger } from './log.js';
 import type { Database } from '../keyspace/database.js';
-import { SlowLog, LatencyMonitor } from './monitoring.js';
+import { SlowLog, LatencyMonitor, Monitors } from './monitoring.js';
 import { Notifier } from '../pubsub/notify.js';
 import { PubSub } from '../pubsub/pubsub.js';
 import { Blocking } from '../commands/blocking.js';
@@ -110,7 +110,8 @@ export class Server {
   readonly watches: Watches;
   /** Client-side caching (CLIENT TRACKING). */
   readonly tracking: Tracking;
-  readonly monitors = new Set<Client>();
+  /** MONITOR clients, and the feed of what others run. */
+  readonly monitors = new Monitors();
   readonly evictor: Evictor;
   /** Hooks run after a key was evicted (client-side caching invalidation). */
   readonly keyEvictedHooks: ((db: Database, key: string) => void)[] = [];
@@ -323,19 +324,6 @@ export class Server {
     if (cmd === undefined || cmd.handler === null) return;
     call(this, c, cmd, argv);
     this.finishTiming();
-  }
-
-  /** Sends a command line to every MONITOR client. */
-  feedMonitors(c: Client, argv: string[]): void {
-    const t = (performance.timeOrigin + performance.now()) / 1000; // microseconds, as Redis prints
-    const src = c.has(ClientFlag.Fake) ? (c.addr === 'lua' ? 'lua' : 'unix:0') : c.addr;
-    let line = `${t.toFixed(6)} [${c.db.id} ${src}]`;
-    for (const a of argv) line += ' ' + quoteArg(a);
-    for (const m of this.monitors) {
-      if (m === c) continue;
-      m.w.simple(line);
-      m.schedule();
-    }
   }
 
   /** Creates a Client for a stream and starts reading from it. */
@@ -612,26 +600,3 @@ export class Server {
     return this.peakMemory;
   }
 }
-
-/** Quotes an argument as Redis's sdscatrepr does. */
-export function quoteArg(a: string): string {
-  let out = '"';
-  for (let i = 0; i < a.length; i++) {
-    const ch = a.charCodeAt(i);
-    switch (ch) {
-      case 92: out += '\\\\'; break;
-      case 34: out += '\\"'; break;
-      case 10: out += '\\n'; break;
-      case 13: out += '\\r'; break;
-      case 9: out += '\\t'; break;
-      case 7: out += '\\a'; break;
-      case 8: out += '\\b'; break;
-      default:
-        if (ch >= 32 && ch < 127) out += a[i];
-        else out += '\\x' + ch.toString(16).padStart(2, '0');
-    }
-  }
-  return out + '"';
-}
-
-
