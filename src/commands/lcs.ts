@@ -98,7 +98,15 @@ function lcs(c: Client, argv: string[]): void {
   }
 
   const w = blen + 1;
-  const table: Uint16Array | Uint32Array = Math.min(alen, blen) < 65535 ? new Uint16Array(cells) : new Uint32Array(cells);
+  // With proto-max-bulk-len raised, the table can be larger than one typed array may be:
+  // the same refusal as the memory bound, not a fault.
+  let table: Uint16Array | Uint32Array;
+  try {
+    table = Math.min(alen, blen) < 65535 ? new Uint16Array(cells) : new Uint32Array(cells);
+  } catch {
+    c.w.error('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len');
+    return;
+  }
   for (let i = 1; i <= alen; i++) {
     const ca = a[i - 1];
     const row = i * w;

@@ -127,6 +127,18 @@ describe('fault isolation and extreme values', () => {
     }
   });
 
+  it('LCS whose table could not be one typed array (proto-max-bulk-len raised) is refused, not a fault', async () => {
+    await c.call('CONFIG', 'SET', 'proto-max-bulk-len', '100gb');
+    try {
+      await c.call('SETRANGE', 'a', '99999', 'x');
+      await c.call('SETRANGE', 'b', '99999', 'y');
+      assert.equal(await c.raw('LCS', 'a', 'b', 'IDX'), '-ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len\r\n');
+      assert.equal(logged.filter((l) => l.includes('Internal error')).length, 0);
+    } finally {
+      await c.call('CONFIG', 'SET', 'proto-max-bulk-len', '512mb');
+    }
+  });
+
   it('CLIENT PAUSE longer than 2^31 ms pauses (the timer does not overflow)', async () => {
     const other = await RawClient.connect(srv.port);
     try {
