@@ -1,10 +1,12 @@
 /**
  * The server: configuration, keyspace, command table, connected clients,
- * statistics, the periodic cron and CLIENT PAUSE. The listeners that accept
- * connections are in listeners.ts.
+ * statistics; it wires the pieces that live in their own files: listeners
+ * (listeners.ts), the periodic work (cron.ts), CLIENT PAUSE
+ * (commands/pause.ts), MONITOR (monitoring.ts).
  */
 import { collectGarbage } from './memory.js';
 import { Listeners, refusedByProtectedMode } from './listeners.js';
+import { Cron } from './cron.js';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Duplex } from 'node:stream';
@@ -132,14 +134,10 @@ export class Server {
   readonly net = new Listeners(this);
   port = 0;
   host = '127.0.0.1';
-  private cronTimer: NodeJS.Timeout | null = null;
+  /** The periodic work (Redis's serverCron). */
+  readonly periodic = new Cron(this);
   private pendingFlush: Client[] = [];
   private flushScheduled = false;
-  cronLoops = 0;
-  /** Instantaneous ops/sec sampling. */
-  private opsSamples: number[] = [];
-  private lastOpsSample = { time: Date.now(), ops: 0 };
-  instantaneousOps = 0;
   shuttingDown = false;
   /** Called once the server has stopped (SHUTDOWN or close()). */
   onShutdown: (() => void) | null = null;
@@ -207,7 +205,7 @@ export class Server {
         this.log.setLevel(value);
         break;
       case 'hz':
-        if (this.cronTimer !== null) this.startCron();
+        if (this.periodic.running) this.periodic.start();
         break;
       case 'proto-max-bulk-len':
         for (const c of this.clients.values()) c.parser.maxBulkLen = this.config.protoMaxBulkLen;
@@ -510,65 +508,38 @@ export class Server {
     return refusedByProtectedMode(this.config, remoteAddress);
   }
 
+  /** Starts (or restarts, at the configured hz) the periodic work. */
   startCron(): void {
-    if (this.cronTimer !== null) clearInterval(this.cronTimer);
-    this.cronTimer = setInterval(() => {
-      try {
-        this.cron();
-      } catch (e) {
-        this.internalError('cron', e);
-      }
-    }, Math.max(1, Math.floor(1000 / this.config.hz)));
-    this.cronTimer.unref();
+    this.periodic.start();
   }
 
-  /** Periodic work: active expiry, idle client timeouts, stats sampling. */
-  private lastReplyPeakReset = 0;
-
-  /** DEBUG PAUSE-CRON: the periodic work stops until it is resumed. */
-  cronPaused = false;
-
+  /** One round of the periodic work (tests call it with the timer out of the way). */
   cron(): void {
-    if (this.cronPaused) return;
-    this.cronLoops++;
-    this.keyspace.activeExpireCycle(this.config.hz, this.config.getInt('active-expire-effort'));
-    const now = Date.now();
-    // instantaneous ops/sec, sampled every 100ms like Redis
-    if (now - this.lastOpsSample.time >= 100) {
-      const ops = this.stats.commandsProcessed - this.lastOpsSample.ops;
-      const rate = (ops * 1000) / (now - this.lastOpsSample.time);
-      this.opsSamples.push(rate);
-      if (this.opsSamples.length > 16) this.opsSamples.shift();
-      this.instantaneousOps = Math.round(this.opsSamples.reduce((a, b) => a + b, 0) / this.opsSamples.length);
-      this.lastOpsSample = { time: now, ops: this.stats.commandsProcessed };
-    }
-    const timeout = this.config.getInt('timeout');
-    if (timeout > 0 && (this.cronLoops % Math.max(1, this.config.hz)) === 0) {
-      for (const c of [...this.clients.values()]) {
-        if (c.has(ClientFlag.PubSub) || c.has(ClientFlag.Blocked) || c.has(ClientFlag.Monitor)) continue;
-        if (now - c.lastInteraction > timeout * 1000) {
-          this.log.verbose('Closing idle client');
-          c.close();
-        }
-      }
-    }
-    this.blocking.checkTimeouts(now);
-    if (this.tracking.trackingClients > 0) this.tracking.limit();
-    if ((this.cronLoops & 7) === 0) this.samplePeakMemory();
-    // reply buffer peaks are reset every 5 seconds, as Redis does
-    if (now - this.lastReplyPeakReset >= 5000) {
-      this.lastReplyPeakReset = now;
-      for (const c of this.clients.values()) c.replyPeak = 0;
-    }
-    // soft output limits need time to pass even without new output
-    for (const c of this.clients.values()) if (c.softLimit !== null) c.checkOutputLimits();
+    this.periodic.run();
+  }
+
+  get cronLoops(): number {
+    return this.periodic.loops;
+  }
+
+  /** DEBUG PAUSE-CRON. */
+  get cronPaused(): boolean {
+    return this.periodic.paused;
+  }
+
+  set cronPaused(on: boolean) {
+    this.periodic.paused = on;
+  }
+
+  get instantaneousOps(): number {
+    return this.periodic.instantaneousOps;
   }
 
   /** Stops listening and closes every client. */
   async close(): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
-    if (this.cronTimer !== null) clearInterval(this.cronTimer);
+    this.periodic.stop();
     this.clientPause.stop();
     if (this.reclaimTimer !== null) clearTimeout(this.reclaimTimer);
     this.blocking.shutdown();
