@@ -8,7 +8,7 @@ import type { HandlerMap } from './table.js';
 import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import type { Database } from '../keyspace/database.js';
-import type { ByteString, Value } from '../types/object.js';
+import { ByteString, MAX_JS_STRING, type Value } from '../types/object.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL, formatG } from '../protocol/numbers.js';
 import { globMatch } from '../util/glob.js';
@@ -526,12 +526,24 @@ function populate(c: Client, argv: string[]): void {
     }
     size = s;
   }
+  // Values are strings like any other: no longer than a string value may be.
+  if (size > c.server.config.maxStringBytes) {
+    c.w.error(Err.stringTooLong);
+    return;
+  }
   const db = c.db;
   for (let j = 0; j < count; j++) {
     const key = `${prefix}:${j}`;
     if (db.lookup(key) !== undefined) continue;
-    let val = `value:${j}`;
-    if (size > 0) val = val.length >= size ? val.slice(0, size) : val + '\0'.repeat(size - val.length);
+    let val: string | ByteString = `value:${j}`;
+    if (size > MAX_JS_STRING) {
+      // past V8's longest string the value is a byte string, zero-padded as Redis pads it
+      const bs = new ByteString(Buffer.alloc(size));
+      bs.buf.write(val, 0, Math.min(val.length, size), 'latin1');
+      val = bs;
+    } else if (size > 0) {
+      val = val.length >= size ? val.slice(0, size) : val + '\0'.repeat(size - val.length);
+    }
     db.add(key, val);
   }
   c.w.ok();

@@ -139,6 +139,16 @@ describe('fault isolation and extreme values', () => {
     }
   });
 
+  it('DEBUG POPULATE with values past the longest JS string or the size limit', async () => {
+    srv.server.config.set('enable-debug-command', 'yes');
+    assert.equal(await c.raw('DEBUG', 'POPULATE', '1', 'p', '536870912'), '+OK\r\n');
+    assert.equal(await c.call('STRLEN', 'p:0'), 536870912);
+    assert.equal(await c.raw('GETRANGE', 'p:0', '0', '8'), '$9\r\nvalue:0\x00\x00\r\n');
+    assert.equal(await c.raw('DEBUG', 'POPULATE', '1', 'q', '536870913'), '-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n');
+    assert.equal(logged.filter((l) => l.includes('Internal error')).length, 0);
+    await c.call('FLUSHALL');
+  });
+
   it('CLIENT PAUSE longer than 2^31 ms pauses (the timer does not overflow)', async () => {
     const other = await RawClient.connect(srv.port);
     try {
