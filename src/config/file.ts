@@ -8,6 +8,7 @@ import { globMatch } from '../util/glob.js';
 import { splitArgs } from '../protocol/parser.js';
 import { Config, CONFIG_DEFS, findConfig } from './config.js';
 import { SINEW_VERSION } from '../server/version.js';
+import { quoteArg } from '../util/repr.js';
 
 /**
  * The block redis-server prints before exiting 1 on a bad configuration. A
@@ -180,24 +181,6 @@ export function argsToConfigText(args: string[]): { file: string; text: string }
   }
   text += '\n' + options;
   return { file: file === '' ? '' : resolve(file), text };
-}
-
-/** sdscatrepr: a double-quoted string with C escapes. */
-function quoteArg(a: string): string {
-  let out = '"';
-  for (let i = 0; i < a.length; i++) {
-    const ch = a.charCodeAt(i);
-    if (ch === 92) out += '\\\\';
-    else if (ch === 34) out += '\\"';
-    else if (ch === 10) out += '\\n';
-    else if (ch === 13) out += '\\r';
-    else if (ch === 9) out += '\\t';
-    else if (ch === 7) out += '\\a';
-    else if (ch === 8) out += '\\b';
-    else if (ch >= 32 && ch < 127) out += a[i];
-    else out += '\\x' + ch.toString(16).padStart(2, '0');
-  }
-  return out + '"';
 }
 
 function quoteConfigArg(a: string): string {

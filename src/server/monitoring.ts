@@ -2,6 +2,7 @@
  * SLOWLOG and LATENCY monitor state, and the MONITOR feed.
  */
 import { ClientFlag, type Client } from './client.js';
+import { quoteArg } from '../util/repr.js';
 
 export interface SlowLogEntry {
   id: number;
@@ -226,25 +227,4 @@ export class Monitors {
       m.schedule();
     }
   }
-}
-
-/** Quotes an argument as Redis's sdscatrepr does. */
-export function quoteArg(a: string): string {
-  let out = '"';
-  for (let i = 0; i < a.length; i++) {
-    const ch = a.charCodeAt(i);
-    switch (ch) {
-      case 92: out += '\\\\'; break;
-      case 34: out += '\\"'; break;
-      case 10: out += '\\n'; break;
-      case 13: out += '\\r'; break;
-      case 9: out += '\\t'; break;
-      case 7: out += '\\a'; break;
-      case 8: out += '\\b'; break;
-      default:
-        if (ch >= 32 && ch < 127) out += a[i];
-        else out += '\\x' + ch.toString(16).padStart(2, '0');
-    }
-  }
-  return out + '"';
 }
