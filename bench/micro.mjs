@@ -2,11 +2,11 @@
 // pipelined RESP buffers of 16 commands, shaped as redis-benchmark -d 64
 // -r 100000 sends them; CPU time (process.cpuUsage) per command.
 // Usage (after `npx tsc -p .`): node bench/micro.mjs [COMMAND ...]
-import { Server } from '../dist/src/server/server.js';
+import { createServer } from '../dist/src/compose.js';
 import { EventEmitter } from 'node:events';
 
 class Fake extends EventEmitter { writableLength = 0; write() { return true; } cork() {} uncork() {} end() {} destroy() {} pause() {} resume() {} }
-const server = new Server({ quiet: true });
+const server = createServer({ quiet: true });
 const clients = [];
 for (let i = 0; i < 50; i++) clients.push(server.attach(new Fake()));
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates src/commands/meta/commands.json: the facts of Redis 7.0's command
+// Generates src/command/meta/commands.json: the facts of Redis 7.0's command
 // table (arity, flags, ACL categories, key positions, key specs, group,
 // since-version, argument structure), read from a running redis-server 7.0
 // through COMMAND INFO and COMMAND DOCS. Prose (summaries, complexity,
@@ -99,6 +99,6 @@ sock.end();
 const metas = infos.map(infoToMeta);
 for (const m of metas) addDocs(m, docs);
 metas.sort((a, b) => (a.name < b.name ? -1 : 1));
-mkdirSync('src/commands/meta', { recursive: true });
-writeFileSync('src/commands/meta/commands.json', JSON.stringify({ source: `redis ${version}`, commands: metas }, null, 1) + '\n');
+mkdirSync('src/command/meta', { recursive: true });
+writeFileSync('src/command/meta/commands.json', JSON.stringify({ source: `redis ${version}`, commands: metas }, null, 1) + '\n');
 console.log(`wrote ${metas.length} commands from redis ${version}`);

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export async function render() {
-  const { loadCommandMeta } = await import(pathToFileURL(join(root, 'dist/src/commands/table.js')).href);
+  const { loadCommandMeta } = await import(pathToFileURL(join(root, 'dist/src/command/table.js')).href);
   const { allHandlers } = await import(pathToFileURL(join(root, 'dist/src/commands/index.js')).href);
   const metas = loadCommandMeta();
   const handlers = allHandlers();

@@ -10,11 +10,13 @@
  * (`port`, `bind`, `databases`, `requirepass`, ...), plus `quiet` (no log
  * output; the default for embedded servers) and `clock` (tests).
  */
-import { Server, type ServerOptions } from './server/server.js';
+import type { Server, ServerOptions } from './server/server.js';
+import { createServer } from './compose.js';
 
 export { Server } from './server/server.js';
 export type { ServerOptions } from './server/server.js';
 export { SINEW_VERSION } from './server/version.js';
+export { createServer } from './compose.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -33,7 +35,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const { log, ...rest } = options;
   const opts: ServerOptions = { bind: '127.0.0.1', port: 0, ...rest };
   if (log !== true) opts.quiet = true;
-  const server = new Server(opts);
+  const server = createServer(opts);
   await server.startup();
   const host = server.host.includes(':') ? `[${server.host}]` : server.host;
   return {

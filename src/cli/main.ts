@@ -2,7 +2,8 @@
  * The `sinew-server` entry point: `sinew-server [configfile] [--name value ...]`,
  * as redis-server takes its arguments.
  */
-import { Server } from '../server/server.js';
+import type { Server } from '../server/server.js';
+import { createServer } from '../compose.js';
 import { argsToConfigText, parseConfigText, applyDirectives, FatalConfigError, errnoText } from '../config/file.js';
 import { SINEW_VERSION, SINEW_PACKAGE_VERSION } from '../server/version.js';
 import type { Logger } from '../server/log.js';
@@ -57,7 +58,7 @@ export async function main(argv: string[]): Promise<void> {
     configFile = file;
     configText = text;
     const directives = parseConfigText(text, process.cwd());
-    server = new Server({});
+    server = createServer();
     applyDirectives(server.config, directives);
     server.reconfigure();
     server.latency.commands.enabled = server.config.getBool('latency-tracking');

@@ -2,13 +2,12 @@
  * Server commands: INFO, CONFIG, TIME, LASTSAVE, SHUTDOWN, MONITOR.
  * SLOWLOG and LATENCY are in slowlog-latency.ts, MEMORY in memory.ts, DEBUG in debug.ts.
  */
-import type { HandlerMap } from './table.js';
-import { ClientFlag, type Client } from '../server/client.js';
+import type { HandlerMap, Session, Server } from '../server/server.js';
+import { ClientFlag } from '../server/client.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL } from '../protocol/numbers.js';
 import { CONFIG_DEFS, CONFIG_ALIASES, findConfig } from '../config/config.js';
 import { globMatch } from '../util/glob.js';
-import type { Server } from '../server/server.js';
 import { rewriteConfigFile } from '../config/file.js';
 import { metricsSection } from '../metrics/metrics.js';
 
@@ -51,7 +50,7 @@ export function infoString(server: Server, args: string[]): string {
   return parts.join('\r\n');
 }
 
-function configGet(c: Client, argv: string[]): void {
+function configGet(c: Session, argv: string[]): void {
   const cfg = c.server.config;
   const matches = new Map<string, string>();
   for (let i = 2; i < argv.length; i++) {
@@ -79,7 +78,7 @@ function configGet(c: Client, argv: string[]): void {
   }
 }
 
-function protectedAllowed(c: Client): boolean {
+function protectedAllowed(c: Session): boolean {
   const v = c.server.config.get('enable-protected-configs');
   if (v === 'yes') return true;
   if (v !== 'local') return false;
@@ -88,7 +87,7 @@ function protectedAllowed(c: Client): boolean {
 }
 
 /** CONFIG SET name value [name value ...]: all checked, then all applied, or none. */
-function configSet(c: Client, argv: string[]): void {
+function configSet(c: Session, argv: string[]): void {
   if ((argv.length & 1) === 1) {
     c.w.error(Err.syntax);
     return;

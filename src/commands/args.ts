@@ -3,14 +3,14 @@
  * error reply and returns null when the argument is invalid, so a handler
  * reads: `const n = getLong(c, argv[2]); if (n === null) return;`
  */
-import type { Client } from '../server/client.js';
+import type { Session } from '../server/server.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL, parseLLBig, parseDouble } from '../protocol/numbers.js';
 import type { Value } from '../types/object.js';
 import { parseLongDouble } from '../types/longdouble.js';
 
 /** 64-bit integer argument (as a JS number: exact up to 2^53). */
-export function getLong(c: Client, s: string, msg: string = Err.notInteger): number | null {
+export function getLong(c: Session, s: string, msg: string = Err.notInteger): number | null {
   const n = parseLL(s);
   if (n === null) {
     c.w.error(msg);
@@ -20,7 +20,7 @@ export function getLong(c: Client, s: string, msg: string = Err.notInteger): num
 }
 
 /** Exact 64-bit integer argument. */
-export function getLongBig(c: Client, s: string, msg: string = Err.notInteger): bigint | null {
+export function getLongBig(c: Session, s: string, msg: string = Err.notInteger): bigint | null {
   const n = parseLLBig(s);
   if (n === null) {
     c.w.error(msg);
@@ -30,7 +30,7 @@ export function getLongBig(c: Client, s: string, msg: string = Err.notInteger): 
 }
 
 /** Integer argument within [min, max] (getRangeLongFromObjectOrReply). */
-export function getRange(c: Client, s: string, min: number, max: number, msg?: string): number | null {
+export function getRange(c: Session, s: string, min: number, max: number, msg?: string): number | null {
   const n = parseLL(s);
   if (n === null || n < min || n > max) {
     c.w.error(msg ?? (n === null ? Err.notInteger : `ERR value is out of range, must be ${rangeText(min, max)}`));
@@ -45,7 +45,7 @@ function rangeText(min: number, max: number): string {
 }
 
 /** Non-negative integer (getPositiveLongFromObjectOrReply). */
-export function getPositive(c: Client, s: string, msg?: string): number | null {
+export function getPositive(c: Session, s: string, msg?: string): number | null {
   const n = parseLL(s);
   if (n === null) {
     c.w.error(msg ?? Err.notInteger);
@@ -59,7 +59,7 @@ export function getPositive(c: Client, s: string, msg?: string): number | null {
 }
 
 /** Double argument (strtod rules). */
-export function getDouble(c: Client, s: string, msg: string = Err.notFloat): number | null {
+export function getDouble(c: Session, s: string, msg: string = Err.notFloat): number | null {
   const d = parseDouble(s);
   if (d === null) {
     c.w.error(msg);
@@ -76,7 +76,7 @@ export function getDouble(c: Client, s: string, msg: string = Err.notFloat): num
  * negatives round up to 0 (forever), and there is no upper bound (huge
  * timeouts never fire).
  */
-export function getTimeout(c: Client, s: string): number | null {
+export function getTimeout(c: Session, s: string): number | null {
   const ld = parseLongDouble(s);
   if (ld === null) {
     c.w.error(Err.timeoutNotFloat);
@@ -126,7 +126,7 @@ export function is(arg: string, lowerKeyword: string): boolean {
 }
 
 /** Writes WRONGTYPE and returns true when the value is not of the type. */
-export function wrongType(c: Client, v: Value | undefined, type: string): boolean {
+export function wrongType(c: Session, v: Value | undefined, type: string): boolean {
   if (v === undefined) return false;
   const t = typeof v === 'string' ? 'string' : v.type;
   if (t !== type) {
@@ -137,12 +137,12 @@ export function wrongType(c: Client, v: Value | undefined, type: string): boolea
 }
 
 /** A HELP reply: one status line each. */
-export function replyHelp(c: Client, lines: readonly string[]): void {
+export function replyHelp(c: Session, lines: readonly string[]): void {
   c.w.array(lines.length);
   for (const l of lines) c.w.simple(l);
 }
 
 /** "ERR unknown subcommand or wrong number of arguments for 'x'. Try CMD HELP." */
-export function subcommandSyntaxError(c: Client, cmd: string, sub: string): void {
+export function subcommandSyntaxError(c: Session, cmd: string, sub: string): void {
   c.w.error(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${cmd} HELP.`);
 }

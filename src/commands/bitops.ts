@@ -4,8 +4,7 @@
  * string value is converted once), so a bit update is O(1).
  */
 import { constants as bufferConstants } from 'node:buffer';
-import type { HandlerMap } from './table.js';
-import type { Client } from '../server/client.js';
+import type { HandlerMap, Session } from '../server/server.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL } from '../protocol/numbers.js';
 import { ByteString, isStringValue, type Value } from '../types/object.js';
@@ -38,7 +37,7 @@ const BITFIELD_TYPE_ERR =
  * whose byte index is below proto-max-bulk-len. With `bits` > 0, "#n"
  * means n * bits (64-bit multiplication, wrapping as in C).
  */
-function parseBitOffset(c: Client, s: string, bits: number): number | null {
+function parseBitOffset(c: Session, s: string, bits: number): number | null {
   const useHash = bits > 0 && s.length > 0 && s.charCodeAt(0) === 35; /* # */
   const body = useHash ? s.slice(1) : s;
   let n = parseLL(body);
@@ -63,7 +62,7 @@ function sourceOf(v: string | ByteString): [ByteSource, number] {
  * bit `maxbit` exists (lookupStringForBitCommand). Null after WRONGTYPE.
  * `grew` tells whether the string was created or lengthened.
  */
-function stringForBitWrite(c: Client, key: string, maxbit: number): { bs: ByteString; grew: boolean } | null {
+function stringForBitWrite(c: Session, key: string, maxbit: number): { bs: ByteString; grew: boolean } | null {
   const db = c.db;
   const need = Math.floor(maxbit / 8) + 1;
   const v = db.lookup(key);
@@ -101,7 +100,7 @@ function stringForBitWrite(c: Client, key: string, maxbit: number): { bs: ByteSt
 }
 
 /** Reads a string value for a bit read; undefined for a missing key, null after WRONGTYPE. */
-function readString(c: Client, key: string): string | ByteString | undefined | null {
+function readString(c: Session, key: string): string | ByteString | undefined | null {
   const v: Value | undefined = c.db.read(key);
   if (v === undefined) return undefined;
   if (!isStringValue(v)) {
@@ -111,7 +110,7 @@ function readString(c: Client, key: string): string | ByteString | undefined | n
   return v;
 }
 
-function setbit(c: Client, argv: string[]): void {
+function setbit(c: Session, argv: string[]): void {
   const offset = parseBitOffset(c, argv[2], 0);
   if (offset === null) return;
   const on = parseLL(argv[3]);
@@ -135,7 +134,7 @@ function setbit(c: Client, argv: string[]): void {
   c.w.int(old);
 }
 
-function getbit(c: Client, argv: string[]): void {
+function getbit(c: Session, argv: string[]): void {
   const offset = parseBitOffset(c, argv[2], 0);
   if (offset === null) return;
   const v = readString(c, argv[1]);
@@ -149,7 +148,7 @@ function getbit(c: Client, argv: string[]): void {
 }
 
 /** BITCOUNT key [start end [BYTE|BIT]] (7.0: the key is looked up before the range is parsed). */
-function bitcount(c: Client, argv: string[]): void {
+function bitcount(c: Session, argv: string[]): void {
   const v = readString(c, argv[1]);
   if (v === null) return;
   if (v === undefined) {
@@ -210,7 +209,7 @@ function bitcount(c: Client, argv: string[]): void {
 }
 
 /** BITPOS key bit [start [end [BYTE|BIT]]] */
-function bitpos(c: Client, argv: string[]): void {
+function bitpos(c: Session, argv: string[]): void {
   const bit = getLong(c, argv[2]);
   if (bit === null) return;
   if (bit !== 0 && bit !== 1) {
@@ -318,7 +317,7 @@ function combine(res: Buffer, s: Buffer, n: number, op: BitOp): void {
 }
 
 /** BITOP AND|OR|XOR|NOT destkey key [key ...] */
-function bitop(c: Client, argv: string[]): void {
+function bitop(c: Session, argv: string[]): void {
   const name = argv[1];
   let op: BitOp;
   if (is(name, 'and')) op = BitOp.And;
@@ -392,7 +391,7 @@ interface BitfieldOp {
 }
 
 /** Parses a bitfield type "i<1..64>" or "u<1..63>"; null after replying. */
-function parseFieldType(c: Client, s: string): { signed: boolean; bits: number } | null {
+function parseFieldType(c: Session, s: string): { signed: boolean; bits: number } | null {
   const sign = s.charCodeAt(0);
   const signed = sign === 105; /* i */
   if (!signed && sign !== 117 /* u */) {
@@ -407,7 +406,7 @@ function parseFieldType(c: Client, s: string): { signed: boolean; bits: number }
   return { signed, bits };
 }
 
-function bitfield(c: Client, argv: string[], readonlyCmd: boolean): void {
+function bitfield(c: Session, argv: string[], readonlyCmd: boolean): void {
   const ops: BitfieldOp[] = [];
   let ow = Overflow.Wrap;
   let readonly = true;

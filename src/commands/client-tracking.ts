@@ -2,7 +2,7 @@
  * CLIENT TRACKING, CLIENT CACHING, CLIENT GETREDIR, CLIENT TRACKINGINFO
  * (client-side caching; the logic is in src/server/tracking.ts).
  */
-import type { HandlerMap } from './table.js';
+import type { HandlerMap } from '../server/server.js';
 import { ClientFlag } from '../server/client.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL } from '../protocol/numbers.js';

@@ -2,8 +2,8 @@
  * Connection commands: PING, ECHO, QUIT, RESET, HELLO, AUTH, SELECT and the
  * CLIENT family.
  */
-import type { HandlerMap } from './table.js';
-import { ClientFlag, type Client } from '../server/client.js';
+import type { HandlerMap, Session } from '../server/server.js';
+import { ClientFlag } from '../server/client.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL } from '../protocol/numbers.js';
 import { is, getLong } from './args.js';
@@ -12,20 +12,20 @@ import { SINEW_VERSION } from '../server/version.js';
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 
 /** Verifies a username/password pair; returns true when it authenticates. */
-export function checkPassword(c: Client, user: string, pass: string): boolean {
+export function checkPassword(c: Session, user: string, pass: string): boolean {
   const server = c.server;
   const required = server.config.get('requirepass');
   if (user !== 'default') return false;
   return required === '' || pass === required;
 }
 
-function authenticate(c: Client, user: string): void {
+function authenticate(c: Session, user: string): void {
   c.authenticated = true;
   c.parser.authenticated = true;
   c.user = user;
 }
 
-export function clientFlagsString(c: Client): string {
+export function clientFlagsString(c: Session): string {
   let f = '';
   if (c.has(ClientFlag.Monitor)) f += 'O';
   if (c.has(ClientFlag.PubSub)) f += 'P';
@@ -44,7 +44,7 @@ export function clientFlagsString(c: Client): string {
 }
 
 /** One CLIENT LIST / CLIENT INFO line. */
-export function clientInfoLine(c: Client): string {
+export function clientInfoLine(c: Session): string {
   const now = Date.now();
   // The arguments a client holds: those of the command it runs, is blocked in or is held back with.
   const held = c.cmd !== null ? c.argv : c.postponed ?? (c.blockState as { argv?: string[] } | null)?.argv ?? null;
@@ -83,7 +83,7 @@ function argvBytes(argv: readonly string[]): number {
   return n;
 }
 
-function trackingRedir(c: Client): number {
+function trackingRedir(c: Session): number {
   const st = c.trackingState as { redirect?: number } | null;
   return st?.redirect ?? -1;
 }
@@ -97,7 +97,7 @@ function validName(name: string): boolean {
 }
 
 /** Puts a connection back in its just-connected state (RESET). */
-function resetClient(c: Client): void {
+function resetClient(c: Session): void {
   const server = c.server;
   if (c.has(ClientFlag.Multi)) {
     c.mstate = null;
@@ -107,7 +107,7 @@ function resetClient(c: Client): void {
   server.pubsub.unsubscribeAll(c);
   server.monitors.delete(c);
   c.flags &= ~(ClientFlag.Monitor | ClientFlag.NoEvict | ClientFlag.NoTouch | ClientFlag.ReadOnly);
-  server.clientResetHooks.forEach((h) => h(c));
+  server.tracking.disable(c);
   c.db = server.keyspace.dbs[0];
   c.resp = 2;
   c.name = '';
@@ -557,7 +557,7 @@ export const connectionCommands: HandlerMap = {
   },
 };
 
-function killClient(self: Client, target: Client): void {
+function killClient(self: Session, target: Session): void {
   if (target === self) {
     self.flags |= ClientFlag.CloseAfterReply;
   } else {

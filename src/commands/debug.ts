@@ -3,10 +3,8 @@
  * POPULATE, PROTOCOL, SLEEP, SET-ACTIVE-EXPIRE, PAUSE-CRON and the rest of
  * Redis 7.0's subcommands that make sense here; the others are refused.
  */
+import type { HandlerMap, Session, Server } from '../server/server.js';
 import { createHash } from 'node:crypto';
-import type { HandlerMap } from './table.js';
-import type { Client } from '../server/client.js';
-import type { Server } from '../server/server.js';
 import type { Database } from '../keyspace/database.js';
 import { ByteString, MAX_JS_STRING, type Value } from '../types/object.js';
 import { Err } from '../protocol/errors.js';
@@ -371,7 +369,7 @@ function stringEncoding(s: string): string {
   return s.length <= 44 ? 'embstr' : 'raw';
 }
 
-function debugObject(c: Client, key: string): void {
+function debugObject(c: Session, key: string): void {
   const db = c.db;
   const v = db.dict.get(key);
   if (v === undefined) {
@@ -413,7 +411,7 @@ function debugObject(c: Client, key: string): void {
   );
 }
 
-function debugProtocol(c: Client, name: string): void {
+function debugProtocol(c: Session, name: string): void {
   const w = c.w;
   switch (name.toLowerCase()) {
     case 'string':
@@ -489,13 +487,13 @@ function sleepSync(ms: number): void {
   Atomics.wait(sab, 0, 0, ms);
 }
 
-function isLocal(c: Client): boolean {
+function isLocal(c: Session): boolean {
   const a = c.addr;
   return a === '' || a.startsWith('/') || a.startsWith('127.') || a.startsWith('[::1]') || a.startsWith('::1:') || c.stream === null;
 }
 
 /** DEBUG is a protected command (enable-debug-command yes, or local for local connections). */
-export function debugAllowed(c: Client): boolean {
+export function debugAllowed(c: Session): boolean {
   const v = c.server.config.get('enable-debug-command');
   return v === 'yes' || (v === 'local' && isLocal(c));
 }
@@ -510,7 +508,7 @@ function htStats(title: string, n: number): string {
   );
 }
 
-function populate(c: Client, argv: string[]): void {
+function populate(c: Session, argv: string[]): void {
   const count = parseLL(argv[2]);
   if (count === null || count < 0) {
     c.w.error('ERR value is out of range, must be positive');
@@ -549,7 +547,7 @@ function populate(c: Client, argv: string[]): void {
   c.w.ok();
 }
 
-function debug(c: Client, argv: string[]): void {
+function debug(c: Session, argv: string[]): void {
   if (!debugAllowed(c)) {
     c.w.error(
       'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',

@@ -11,15 +11,30 @@
  *           propagation -> MONITOR feed -> serve blocked clients
  */
 import { Err, argsPreview, cString } from '../protocol/errors.js';
-import type { Server } from '../server/server.js';
-import { ClientFlag, NO_PROPAGATION, type Client } from '../server/client.js';
-import { F, type Command } from './table.js';
+import type { Server, Session, Handler } from '../server/server.js';
+import { ClientFlag, NO_PROPAGATION } from '../server/client.js';
+import { F, type Command } from '../command/table.js';
 import { systemClock } from '../keyspace/keyspace.js';
 import { debugAllowed } from './debug.js';
 
 const TIME_ORIGIN = performance.timeOrigin;
-import { execAbort } from './transactions.js';
-import { checkPermission, denialMessage } from './permissions.js';
+import { checkPermission, denialMessage } from '../command/permissions.js';
+
+/** Leaves MULTI: queue dropped, flags cleared, every WATCH removed. */
+export function discardTransaction(c: Session): void {
+  c.mstate = null;
+  c.flags &= ~(ClientFlag.Multi | ClientFlag.DirtyCAS | ClientFlag.DirtyExec);
+  c.server.watches.unwatchAll(c);
+}
+
+/**
+ * EXEC refused before it ran (arity, auth, ACL, OOM, subscribed context):
+ * Redis discards the transaction and replies EXECABORT with the reason.
+ */
+function execAbort(c: Session, msg: string): void {
+  discardTransaction(c);
+  c.w.error('EXECABORT Transaction discarded because of: ' + (msg.startsWith('ERR ') ? msg.slice(4) : msg));
+}
 
 /** Commands a RESP2 client may run while subscribed. */
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
@@ -27,7 +42,7 @@ const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe'
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
 /** Rejects a command before it runs (counts as rejected, flags a MULTI as failed). */
-function reject(server: Server, c: Client, msg: string, cmd: Command | null): void {
+function reject(server: Server, c: Session, msg: string, cmd: Command<Handler> | null): void {
   if (cmd !== null) cmd.rejectedCalls++;
   if ((c.flags & ClientFlag.Multi) !== 0) c.flags |= ClientFlag.DirtyExec;
   if (cmd !== null && cmd.parent === null && cmd.name === 'exec') execAbort(c, msg);
@@ -39,14 +54,14 @@ function reject(server: Server, c: Client, msg: string, cmd: Command | null): vo
  * REPLY OFF|SKIP silence it too (errors are still counted), and a SKIP
  * lasts this one command.
  */
-function replyWriter(server: Server, c: Client) {
+function replyWriter(server: Server, c: Session) {
   const mode = c.replyMode;
   if (mode === 'on' || c.realWriter !== null) return c.w;
   if (mode === 'skip') c.replyMode = 'on';
   return server.discardWriter(c.resp);
 }
 
-export function dispatch(server: Server, c: Client, argv: string[]): void {
+export function dispatch(server: Server, c: Session, argv: string[]): void {
   if (c.trackingState !== null) server.tracking.beforeCommand(c, argv);
   let cmd = server.commands.lookup(argv[0]);
   if (cmd === undefined) {
@@ -126,7 +141,7 @@ export function dispatch(server: Server, c: Client, argv: string[]): void {
  * share the outer command's clock and defer the blocked-client wake-up to
  * the outermost call.
  */
-export function call(server: Server, c: Client, cmd: Command, argv: string[]): void {
+export function call(server: Server, c: Session, cmd: Command<Handler>, argv: string[]): void {
   const ks = server.keyspace;
   // One clock read serves both the command's time snapshot and its duration.
   const t0 = performance.now();
@@ -243,15 +258,6 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   if (server.callDepth === 0 && server.blocking.hasReady) server.blocking.handleReady();
 }
 
-/** Timing of the last top-level command, closed at the next clock read. */
-export interface PendingTiming {
-  cmd: Command | null;
-  client: Client | null;
-  argv: string[] | null;
-  t0: number;
-  /** A served blocked command: the time of its first run (already counted), for the slowlog. */
-  priorUs: number;
-}
 
 /** Closes the pending command timing (end of a batch, or before the next command). */
 export function finishTiming(server: Server, now = performance.now()): void {
@@ -271,7 +277,7 @@ export function finishTiming(server: Server, now = performance.now()): void {
  * `priorUs`: for a blocked command being served, the time of its first run
  * (already in the statistics); the slowlog and latency see the sum.
  */
-function recordDuration(server: Server, cmd: Command, c: Client, argv: string[], runUs: number, priorUs = 0): void {
+function recordDuration(server: Server, cmd: Command<Handler>, c: Session, argv: string[], runUs: number, priorUs = 0): void {
   cmd.usec += runUs;
   const us = runUs + priorUs;
   server.latency.commands.record(cmd.fullname, us);

@@ -3,8 +3,7 @@
  * HKEYS, HVALS, HDEL, HLEN, HEXISTS, HSTRLEN, HINCRBY, HINCRBYFLOAT,
  * HRANDFIELD, HSCAN.
  */
-import type { HandlerMap } from './table.js';
-import type { Client } from '../server/client.js';
+import type { HandlerMap, Session } from '../server/server.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL, parseLLBig, LLONG_MAX, LLONG_MIN } from '../protocol/numbers.js';
 import type { Value } from '../types/object.js';
@@ -15,7 +14,7 @@ import { globMatch } from '../util/glob.js';
 import { sampleMapKey } from '../keyspace/sample.js';
 import { typeLimits, parseScanCursor, emptyScan, parseRandomCount, randomReplyBudget, dropOversized, randomPositions } from './sets.js';
 
-function asHash(c: Client, v: Value | undefined): RHash | undefined | null {
+function asHash(c: Session, v: Value | undefined): RHash | undefined | null {
   if (v === undefined) return undefined;
   if (typeof v === 'string' || v.type !== 'hash') {
     c.w.error(Err.wrongType);
@@ -25,12 +24,12 @@ function asHash(c: Client, v: Value | undefined): RHash | undefined | null {
 }
 
 /** The hash at a key for reading: undefined when missing, null after WRONGTYPE. */
-function readHash(c: Client, key: string): RHash | undefined | null {
+function readHash(c: Session, key: string): RHash | undefined | null {
   return asHash(c, c.db.read(key));
 }
 
 /** The hash at a key for writing, created when missing (hashTypeLookupWriteOrCreate); null after WRONGTYPE. */
-function writeHash(c: Client, key: string): RHash | null {
+function writeHash(c: Session, key: string): RHash | null {
   const db = c.db;
   const h = asHash(c, db.lookup(key));
   if (h === null) return null;
@@ -40,11 +39,11 @@ function writeHash(c: Client, key: string): RHash | null {
   return n;
 }
 
-function notify(c: Client, event: string, key: string): void {
+function notify(c: Session, event: string, key: string): void {
   c.server.notifier.notify('h', event, key, c.db.id);
 }
 
-function hsetGeneric(c: Client, argv: string[], hmset: boolean): void {
+function hsetGeneric(c: Session, argv: string[], hmset: boolean): void {
   if (argv.length % 2 === 1) {
     c.w.error(Err.wrongArity(c.cmd?.fullname ?? (hmset ? 'hmset' : 'hset')));
     return;
@@ -65,7 +64,7 @@ function hsetGeneric(c: Client, argv: string[], hmset: boolean): void {
 }
 
 /** HGETALL, HKEYS, HVALS. */
-function getAll(c: Client, key: string, keys: boolean, values: boolean): void {
+function getAll(c: Session, key: string, keys: boolean, values: boolean): void {
   const h = readHash(c, key);
   if (h === null) return;
   const both = keys && values;
@@ -95,7 +94,7 @@ function getAll(c: Client, key: string, keys: boolean, values: boolean): void {
   }
 }
 
-function hrandfieldWithCount(c: Client, key: string, l: bigint, withValues: boolean): void {
+function hrandfieldWithCount(c: Session, key: string, l: bigint, withValues: boolean): void {
   const h = readHash(c, key);
   if (h === null) return;
   if (h === undefined || l === 0n) {

@@ -2,7 +2,7 @@
  * Every command group's handlers, joined into one map for the table.
  * One file per group, as Redis splits t_string.c, t_list.c, ...
  */
-import type { HandlerMap } from './table.js';
+import type { HandlerMap } from '../server/server.js';
 import { connectionCommands } from './connection.js';
 import { keyCommands } from './keys.js';
 import { stringCommands } from './strings.js';

@@ -1,14 +1,14 @@
 /**
  * COMMAND and its subcommands, answered from the command table.
  */
-import type { HandlerMap, Command, CommandMeta, KeySpecMeta } from './table.js';
-import { resolveKeys } from './table.js';
-import type { Client } from '../server/client.js';
+import type { Command, CommandMeta, KeySpecMeta } from '../command/table.js';
+import type { HandlerMap, Session } from '../server/server.js';
+import { resolveKeys } from '../command/table.js';
 import type { ReplyWriter } from '../protocol/writer.js';
 import { Err } from '../protocol/errors.js';
 import { globMatch } from '../util/glob.js';
 import { is } from './args.js';
-import summariesJson from './meta/summaries.json' with { type: 'json' };
+import summariesJson from '../command/meta/summaries.json' with { type: 'json' };
 
 /** Sinew's own one-line summary and complexity note for every command (COMMAND DOCS, redis-cli help). */
 const summaries: Record<string, { summary: string; complexity: string } | undefined> = summariesJson;
@@ -137,7 +137,7 @@ function writeCommandDocs(w: ReplyWriter, cmd: Command): void {
   }
 }
 
-function getKeysCommon(c: Client, argv: string[], withFlags: boolean): void {
+function getKeysCommon(c: Session, argv: string[], withFlags: boolean): void {
   const target = argv.slice(2);
   const server = c.server;
   let cmd = server.commands.lookup(target[0]);

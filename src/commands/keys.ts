@@ -4,8 +4,7 @@
  * TTL families, and the database commands (SELECT is in connection.ts):
  * DBSIZE, FLUSHDB, FLUSHALL, SWAPDB.
  */
-import type { HandlerMap } from './table.js';
-import type { Client } from '../server/client.js';
+import type { HandlerMap, Session } from '../server/server.js';
 import type { Database } from '../keyspace/database.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL, LLONG_MAX, LLONG_MIN, isIntEncodable } from '../protocol/numbers.js';
@@ -30,11 +29,11 @@ export function cloneValue(v: Value): Value {
   return v.clone();
 }
 
-function notify(c: Client, event: string, key: string, db: Database = c.db): void {
+function notify(c: Session, event: string, key: string, db: Database = c.db): void {
   c.server.notifier.notify('g', event, key, db.id);
 }
 
-function delGeneric(c: Client, argv: string[]): void {
+function delGeneric(c: Session, argv: string[]): void {
   const db = c.db;
   let n = 0;
   for (let i = 1; i < argv.length; i++) {
@@ -50,7 +49,7 @@ function delGeneric(c: Client, argv: string[]): void {
 }
 
 /** getIntFromObjectOrReply with no custom message. */
-function getInt(c: Client, s: string): number | null {
+function getInt(c: Session, s: string): number | null {
   const n = parseLL(s);
   if (n === null) {
     c.w.error(Err.notInteger);
@@ -63,7 +62,7 @@ function getInt(c: Client, s: string): number | null {
   return n;
 }
 
-function parseDbIndex(c: Client, s: string): Database | null {
+function parseDbIndex(c: Session, s: string): Database | null {
   const n = getInt(c, s);
   if (n === null) return null;
   const dbs = c.server.keyspace.dbs;
@@ -75,7 +74,7 @@ function parseDbIndex(c: Client, s: string): Database | null {
 }
 
 /** EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (expireGenericCommand). */
-function expireGeneric(c: Client, argv: string[], basetime: number, seconds: boolean): void {
+function expireGeneric(c: Session, argv: string[], basetime: number, seconds: boolean): void {
   let nx = false;
   let xx = false;
   let gt = false;
@@ -147,7 +146,7 @@ function expireGeneric(c: Client, argv: string[], basetime: number, seconds: boo
   c.w.int(1);
 }
 
-function ttlGeneric(c: Client, argv: string[], ms: boolean, abs: boolean): void {
+function ttlGeneric(c: Session, argv: string[], ms: boolean, abs: boolean): void {
   const db = c.db;
   if (db.readNoTouch(argv[1]) === undefined) {
     c.w.int(-2);
@@ -165,7 +164,7 @@ function ttlGeneric(c: Client, argv: string[], ms: boolean, abs: boolean): void 
   else c.w.bigInt(ttl);
 }
 
-function renameGeneric(c: Client, argv: string[], nx: boolean): void {
+function renameGeneric(c: Session, argv: string[], nx: boolean): void {
   const db = c.db;
   const src = argv[1];
   const dst = argv[2];
@@ -226,7 +225,7 @@ export function sampleKey(db: Database): string | null {
 }
 
 /** Parses SCAN-family options: COUNT, MATCH and (for SCAN) TYPE. */
-export function parseScanArgs(c: Client, argv: string[], start: number, allowType: boolean): { count: number; match: string | null; type: string | null } | null {
+export function parseScanArgs(c: Session, argv: string[], start: number, allowType: boolean): { count: number; match: string | null; type: string | null } | null {
   let count = 10;
   let match: string | null = null;
   let type: string | null = null;
@@ -258,7 +257,7 @@ export function parseScanArgs(c: Client, argv: string[], start: number, allowTyp
 }
 
 /** Validates a SCAN cursor (strtoul rules, see parseCursor). */
-export function checkCursor(c: Client, s: string): boolean {
+export function checkCursor(c: Session, s: string): boolean {
   if (parseCursor(s) === null) {
     c.w.error(Err.invalidCursor);
     return false;
@@ -267,7 +266,7 @@ export function checkCursor(c: Client, s: string): boolean {
 }
 
 /** objectCommandLookup: a read lookup that counts hits and misses but sends no keymiss event. */
-function objectLookup(c: Client, key: string): Value | undefined {
+function objectLookup(c: Session, key: string): Value | undefined {
   const db = c.db;
   // LOOKUP_NOTOUCH: the access is not recorded (OBJECT IDLETIME/FREQ read it)
   const v = db.expires.size !== 0 && db.expireIfNeeded(key) ? undefined : db.dict.get(key);
@@ -277,17 +276,17 @@ function objectLookup(c: Client, key: string): Value | undefined {
   return v;
 }
 
-function flushDb(c: Client, db: Database): void {
+function flushDb(c: Session, db: Database): void {
   const server = c.server;
   const old = db.dict;
   server.watches.touchDb(db, null, (k) => old.has(k));
   const n = db.dict.size;
   db.clear();
   server.dirty += n;
-  server.flushHooks.forEach((h) => h(db));
+  server.tracking.invalidateAllOnFlush();
 }
 
-function parseFlushFlags(c: Client, argv: string[]): boolean {
+function parseFlushFlags(c: Session, argv: string[]): boolean {
   if (argv.length > 2) {
     c.w.error(Err.syntax);
     return false;

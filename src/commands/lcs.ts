@@ -7,8 +7,7 @@
  * not exceed 65535 (always, under the default limit), halving the memory;
  * LEN alone needs only two rows.
  */
-import type { HandlerMap } from './table.js';
-import type { Client } from '../server/client.js';
+import type { HandlerMap, Session } from '../server/server.js';
 import { Err } from '../protocol/errors.js';
 import { isStringValue, type ByteString } from '../types/object.js';
 import { getLong, is } from './args.js';
@@ -43,7 +42,7 @@ function lcsLength(a: Buffer, b: Buffer): number {
   return prev[blen];
 }
 
-function lcs(c: Client, argv: string[]): void {
+function lcs(c: Session, argv: string[]): void {
   const db = c.db;
   const va = db.read(argv[1]);
   const vb = db.read(argv[2]);

@@ -9,8 +9,7 @@
  * Every list blocking command replies a null array on timeout; inside MULTI
  * BLMOVE/BRPOPLPUSH reply a null bulk and the others a null array.
  */
-import type { HandlerMap } from './table.js';
-import type { Client } from '../server/client.js';
+import type { HandlerMap, Session } from '../server/server.js';
 import { Err } from '../protocol/errors.js';
 import { ListValue } from '../types/list.js';
 import { getLong, getPositive, getRange, getTimeout, is } from './args.js';
@@ -22,7 +21,7 @@ const LONG_MAX_N = Infinity;
  * The list at key: undefined when missing, null (after replying WRONGTYPE)
  * when of another type.
  */
-function getList(c: Client, key: string, write: boolean): ListValue | undefined | null {
+function getList(c: Session, key: string, write: boolean): ListValue | undefined | null {
   const v = write ? c.db.lookup(key) : c.db.read(key);
   if (v === undefined) return undefined;
   if (typeof v === 'string' || v.type !== 'list') {
@@ -32,12 +31,12 @@ function getList(c: Client, key: string, write: boolean): ListValue | undefined 
   return v as ListValue;
 }
 
-function notifyList(c: Client, event: string, key: string): void {
+function notifyList(c: Session, event: string, key: string): void {
   c.server.notifier.notify('l', event, key, c.db.id);
 }
 
 /** After popping `count` elements: events, deletion of an emptied key, dirty. */
-function elementsRemoved(c: Client, key: string, left: boolean, l: ListValue, count: number): void {
+function elementsRemoved(c: Session, key: string, left: boolean, l: ListValue, count: number): void {
   notifyList(c, left ? 'lpop' : 'rpop', key);
   if (l.length === 0) {
     c.db.delete(key);
@@ -47,7 +46,7 @@ function elementsRemoved(c: Client, key: string, left: boolean, l: ListValue, co
 }
 
 /** LEFT / RIGHT argument: true for LEFT, null after a syntax error. */
-function getWhere(c: Client, s: string): boolean | null {
+function getWhere(c: Session, s: string): boolean | null {
   if (is(s, 'left')) return true;
   if (is(s, 'right')) return false;
   c.w.error(Err.syntax);
@@ -55,7 +54,7 @@ function getWhere(c: Client, s: string): boolean | null {
 }
 
 /** Replies with elements popped one by one from one end (LPOP/RPOP with count, LMPOP). */
-function popRangeReply(c: Client, l: ListValue, left: boolean, count: number): number {
+function popRangeReply(c: Session, l: ListValue, left: boolean, count: number): number {
   const n = count > l.length ? l.length : count;
   c.w.array(n);
   for (let i = 0; i < n; i++) c.w.bulk(l.pop(left) as string);
@@ -64,7 +63,7 @@ function popRangeReply(c: Client, l: ListValue, left: boolean, count: number): n
 
 // ---------------------------------------------------------------- push
 
-function pushGeneric(c: Client, argv: string[], left: boolean): void {
+function pushGeneric(c: Session, argv: string[], left: boolean): void {
   const key = argv[1];
   let l = getList(c, key, true);
   if (l === null) return;
@@ -78,7 +77,7 @@ function pushGeneric(c: Client, argv: string[], left: boolean): void {
   c.server.dirty += argv.length - 2;
 }
 
-function pushxGeneric(c: Client, argv: string[], left: boolean): void {
+function pushxGeneric(c: Session, argv: string[], left: boolean): void {
   const key = argv[1];
   const l = getList(c, key, true);
   if (l === null) return;
@@ -94,7 +93,7 @@ function pushxGeneric(c: Client, argv: string[], left: boolean): void {
 
 // ---------------------------------------------------------------- pop
 
-function popGeneric(c: Client, argv: string[], left: boolean): void {
+function popGeneric(c: Session, argv: string[], left: boolean): void {
   const key = argv[1];
   const hasCount = argv.length === 3;
   let count = 0;
@@ -129,13 +128,13 @@ function popGeneric(c: Client, argv: string[], left: boolean): void {
 
 // ---------------------------------------------------------------- reading
 
-function llen(c: Client, argv: string[]): void {
+function llen(c: Session, argv: string[]): void {
   const l = getList(c, argv[1], false);
   if (l === null) return;
   c.w.int(l === undefined ? 0 : l.length);
 }
 
-function lindex(c: Client, argv: string[]): void {
+function lindex(c: Session, argv: string[]): void {
   const l = getList(c, argv[1], false);
   if (l === null) return;
   if (l === undefined) {
@@ -159,7 +158,7 @@ function clampRange(start: number, end: number, len: number): [number, number] |
   return [start, end];
 }
 
-function lrange(c: Client, argv: string[]): void {
+function lrange(c: Session, argv: string[]): void {
   const start = getLong(c, argv[2]);
   if (start === null) return;
   const end = getLong(c, argv[3]);
@@ -179,7 +178,7 @@ function lrange(c: Client, argv: string[]): void {
   for (let i = r[0]; i <= r[1]; i++) c.w.bulk(l.get(i));
 }
 
-function lpos(c: Client, argv: string[]): void {
+function lpos(c: Session, argv: string[]): void {
   let rank = 1;
   let count = -1;
   let maxlen = 0;
@@ -251,7 +250,7 @@ function lpos(c: Client, argv: string[]): void {
 
 // ---------------------------------------------------------------- editing
 
-function lset(c: Client, argv: string[]): void {
+function lset(c: Session, argv: string[]): void {
   const key = argv[1];
   const l = getList(c, key, true);
   if (l === null) return;
@@ -272,7 +271,7 @@ function lset(c: Client, argv: string[]): void {
   c.server.dirty++;
 }
 
-function linsert(c: Client, argv: string[]): void {
+function linsert(c: Session, argv: string[]): void {
   let after: boolean;
   if (is(argv[2], 'after')) after = true;
   else if (is(argv[2], 'before')) after = false;
@@ -306,7 +305,7 @@ function linsert(c: Client, argv: string[]): void {
   c.w.int(l.length);
 }
 
-function lrem(c: Client, argv: string[]): void {
+function lrem(c: Session, argv: string[]): void {
   const count = getLong(c, argv[2]);
   if (count === null) return;
   const key = argv[1];
@@ -326,7 +325,7 @@ function lrem(c: Client, argv: string[]): void {
   c.w.int(removed);
 }
 
-function ltrim(c: Client, argv: string[]): void {
+function ltrim(c: Session, argv: string[]): void {
   const start = getLong(c, argv[2]);
   if (start === null) return;
   const end = getLong(c, argv[3]);
@@ -366,7 +365,7 @@ function ltrim(c: Client, argv: string[]): void {
  * LMOVE core on an existing non-empty source. Returns false (after replying
  * WRONGTYPE) when the destination is not a list.
  */
-function lmoveFrom(c: Client, src: string, sl: ListValue, dst: string, from: boolean, to: boolean): boolean {
+function lmoveFrom(c: Session, src: string, sl: ListValue, dst: string, from: boolean, to: boolean): boolean {
   const dv = c.db.lookup(dst);
   if (dv !== undefined && (typeof dv === 'string' || dv.type !== 'list')) {
     c.w.error(Err.wrongType);
@@ -390,7 +389,7 @@ function lmoveFrom(c: Client, src: string, sl: ListValue, dst: string, from: boo
   return true;
 }
 
-function lmoveGeneric(c: Client, src: string, dst: string, from: boolean, to: boolean): void {
+function lmoveGeneric(c: Session, src: string, dst: string, from: boolean, to: boolean): void {
   const sl = getList(c, src, true);
   if (sl === null) return;
   if (sl === undefined) {
@@ -400,7 +399,7 @@ function lmoveGeneric(c: Client, src: string, dst: string, from: boolean, to: bo
   lmoveFrom(c, src, sl, dst, from, to);
 }
 
-function lmove(c: Client, argv: string[]): void {
+function lmove(c: Session, argv: string[]): void {
   const from = getWhere(c, argv[3]);
   if (from === null) return;
   const to = getWhere(c, argv[4]);
@@ -408,12 +407,12 @@ function lmove(c: Client, argv: string[]): void {
   lmoveGeneric(c, argv[1], argv[2], from, to);
 }
 
-function rpoplpush(c: Client, argv: string[]): void {
+function rpoplpush(c: Session, argv: string[]): void {
   lmoveGeneric(c, argv[1], argv[2], false, true);
 }
 
 /** BLMOVE / BRPOPLPUSH once the arguments are parsed. */
-function blmoveGeneric(c: Client, argv: string[], from: boolean, to: boolean, timeout: number, isBrpoplpush: boolean): void {
+function blmoveGeneric(c: Session, argv: string[], from: boolean, to: boolean, timeout: number, isBrpoplpush: boolean): void {
   const src = argv[1];
   const dst = argv[2];
   const sl = getList(c, src, true);
@@ -432,7 +431,7 @@ function blmoveGeneric(c: Client, argv: string[], from: boolean, to: boolean, ti
   c.propagateAs(isBrpoplpush ? ['RPOPLPUSH', src, dst] : ['LMOVE', src, dst, argv[3], argv[4]]);
 }
 
-function blmove(c: Client, argv: string[]): void {
+function blmove(c: Session, argv: string[]): void {
   const from = getWhere(c, argv[3]);
   if (from === null) return;
   const to = getWhere(c, argv[4]);
@@ -442,7 +441,7 @@ function blmove(c: Client, argv: string[]): void {
   blmoveGeneric(c, argv, from, to, timeout, false);
 }
 
-function brpoplpush(c: Client, argv: string[]): void {
+function brpoplpush(c: Session, argv: string[]): void {
   const timeout = getTimeout(c, argv[3]);
   if (timeout === null) return;
   blmoveGeneric(c, argv, false, true, timeout, true);
@@ -451,13 +450,13 @@ function brpoplpush(c: Client, argv: string[]): void {
 // ---------------------------------------------------------------- blocking pops
 
 /** The keys a blocking pop looks at: all of them, or only the ready key when served after blocking. */
-function candidateKeys(c: Client, keys: string[]): string[] {
+function candidateKeys(c: Session, keys: string[]): string[] {
   const b = c.server.blocking;
   if (b.retrying === c && b.servingKey !== null) return [b.servingKey];
   return keys;
 }
 
-function blockingPop(c: Client, argv: string[], left: boolean): void {
+function blockingPop(c: Session, argv: string[], left: boolean): void {
   const timeout = getTimeout(c, argv[argv.length - 1]);
   if (timeout === null) return;
   const keys = argv.slice(1, argv.length - 1);
@@ -477,7 +476,7 @@ function blockingPop(c: Client, argv: string[], left: boolean): void {
 }
 
 /** LMPOP / BLMPOP (argv[numkeysIdx] is numkeys). */
-function lmpopGeneric(c: Client, argv: string[], numkeysIdx: number, block: boolean): void {
+function lmpopGeneric(c: Session, argv: string[], numkeysIdx: number, block: boolean): void {
   const numkeys = getRange(c, argv[numkeysIdx], 1, LONG_MAX_N, 'ERR numkeys should be greater than 0');
   if (numkeys === null) return;
   const whereIdx = numkeysIdx + numkeys + 1;

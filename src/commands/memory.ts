@@ -4,9 +4,7 @@
  * `estimateKeyMemory`; Redis's figures come from its allocator and are not
  * reproduced.
  */
-import type { HandlerMap } from './table.js';
-import type { Client } from '../server/client.js';
-import type { Server } from '../server/server.js';
+import type { HandlerMap, Session, Server } from '../server/server.js';
 import type { Database } from '../keyspace/database.js';
 import type { Value } from '../types/object.js';
 import { Err } from '../protocol/errors.js';
@@ -162,7 +160,7 @@ function memoryDoctor(server: Server): string {
   return "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n";
 }
 
-function memoryStats(c: Client): void {
+function memoryStats(c: Session): void {
   const server = c.server;
   const used = server.usedMemory();
   const mu = process.memoryUsage();

@@ -7,14 +7,14 @@
  * (un)subscribe confirmation is the client's channels + patterns, or its
  * shard channels for the S variants, as Redis 7.0 counts them.
  */
-import type { HandlerMap } from './table.js';
+import type { HandlerMap, Session } from '../server/server.js';
 import { ClientFlag, type Client } from '../server/client.js';
 import type { SubKind } from '../pubsub/pubsub.js';
 import { globMatch } from '../util/glob.js';
-import { Target } from './effects.js';
+import { Target } from '../command/effects.js';
 
 /** A (un)subscribe confirmation: sent even under CLIENT REPLY OFF|SKIP, as Redis sends every push. */
-function confirm(c: Client, kind: string, name: string | null, count: number): void {
+function confirm(c: Session, kind: string, name: string | null, count: number): void {
   const w = c.realWriter ?? c.w;
   w.push(3);
   w.bulk(kind);
@@ -23,12 +23,12 @@ function confirm(c: Client, kind: string, name: string | null, count: number): v
   w.int(count);
 }
 
-function countFor(c: Client, kind: SubKind): number {
+function countFor(c: Session, kind: SubKind): number {
   const ps = c.server.pubsub;
   return kind === 'shard' ? ps.shardCount(c) : ps.subCount(c);
 }
 
-function subscribeGeneric(c: Client, argv: string[], kind: SubKind, reply: string): void {
+function subscribeGeneric(c: Session, argv: string[], kind: SubKind, reply: string): void {
   const ps = c.server.pubsub;
   for (let i = 1; i < argv.length; i++) {
     ps.subscribe(c, kind, argv[i]);
@@ -36,7 +36,7 @@ function subscribeGeneric(c: Client, argv: string[], kind: SubKind, reply: strin
   }
 }
 
-function unsubscribeGeneric(c: Client, argv: string[], kind: SubKind, reply: string): void {
+function unsubscribeGeneric(c: Session, argv: string[], kind: SubKind, reply: string): void {
   const ps = c.server.pubsub;
   if (argv.length === 1) {
     const mine = kind === 'channel' ? c.channels : kind === 'pattern' ? c.patterns : c.shardChannels;
@@ -57,7 +57,7 @@ function unsubscribeGeneric(c: Client, argv: string[], kind: SubKind, reply: str
 }
 
 /** PUBSUB CHANNELS / SHARDCHANNELS: active channels matching an optional pattern. */
-function channelList(c: Client, argv: string[], reg: Map<string, Set<Client>>): void {
+function channelList(c: Session, argv: string[], reg: Map<string, Set<Client>>): void {
   const pattern = argv.length === 3 ? argv[2] : null;
   const out: string[] = [];
   for (const name of reg.keys()) {
@@ -66,7 +66,7 @@ function channelList(c: Client, argv: string[], reg: Map<string, Set<Client>>): 
   c.w.bulkArray(out);
 }
 
-function numsub(c: Client, argv: string[], reg: Map<string, Set<Client>>): void {
+function numsub(c: Session, argv: string[], reg: Map<string, Set<Client>>): void {
   const w = c.w;
   w.array((argv.length - 2) * 2);
   for (let i = 2; i < argv.length; i++) {
@@ -75,7 +75,7 @@ function numsub(c: Client, argv: string[], reg: Map<string, Set<Client>>): void 
   }
 }
 
-function subcommandSyntaxError(c: Client, argv: string[]): void {
+function subcommandSyntaxError(c: Session, argv: string[]): void {
   c.w.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`);
 }
 

@@ -3,40 +3,12 @@
  * The interpreter lives in src/scripting/lua.ts (one per server, created on
  * first use).
  */
-import type { HandlerMap } from './table.js';
-import type { Client } from '../server/client.js';
-import type { Server } from '../server/server.js';
+import type { HandlerMap, Session, Server } from '../server/server.js';
 import { parseLL } from '../protocol/numbers.js';
 import { Err } from '../protocol/errors.js';
 import { is } from './args.js';
 
-/** INFO memory figures: number of cached scripts and the bytes of their bodies (0 before first use). */
-export function cachedScriptStats(server: Server): { count: number; bytes: number } {
-  const s = server.scriptingIfStarted;
-  if (s === null) return { count: 0, bytes: 0 };
-  return { count: s.scripts.size, bytes: s.bodyBytes };
-}
-
-/**
- * EVAL/EVALSHA of a script whose shebang declares no-writes (its command
- * then neither writes nor may propagate: CLIENT PAUSE WRITE lets it run).
- * EVAL reads the flags from the body, EVALSHA from the cached script.
- */
-export function scriptDeclaresNoWrites(server: Server, name: string, argv: string[]): boolean {
-  if (argv.length < 2) return false;
-  if (name === 'evalsha') {
-    const script = server.scriptingIfStarted?.scripts.get(argv[1].toLowerCase());
-    return script !== undefined && script.shebang && script.noWrites;
-  }
-  if (name !== 'eval') return false;
-  const body = argv[1];
-  if (!body.startsWith('#!')) return false;
-  const nl = body.indexOf('\n');
-  const parts = (nl < 0 ? body : body.slice(0, nl)).split(' ');
-  return parts.some((p) => p.startsWith('flags=') && p.slice(6).split(',').includes('no-writes'));
-}
-
-function parseKeys(c: Client, argv: string[]): { keys: string[]; args: string[] } | null {
+function parseKeys(c: Session, argv: string[]): { keys: string[]; args: string[] } | null {
   const n = parseLL(argv[2]);
   if (n === null) {
     c.w.error(Err.notInteger);
@@ -53,7 +25,7 @@ function parseKeys(c: Client, argv: string[]): { keys: string[]; args: string[] 
   return { keys: argv.slice(3, 3 + n), args: argv.slice(3 + n) };
 }
 
-function evalGeneric(c: Client, argv: string[], bySha: boolean, readOnly: boolean): void {
+function evalGeneric(c: Session, argv: string[], bySha: boolean, readOnly: boolean): void {
   // EVAL* carry skip_monitor so that MONITOR shows them before the commands
   // they run (Redis feeds the script call first, whatever its outcome).
   if (c.server.monitors.size > 0) c.server.monitors.feed(c, argv);

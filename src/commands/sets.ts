@@ -4,8 +4,8 @@
  * SINTERCARD and SSCAN. Also the helpers shared with hashes.ts for SCAN-like
  * cursors and for replies of caller-chosen size.
  */
-import type { HandlerMap } from './table.js';
-import { ClientFlag, type Client } from '../server/client.js';
+import type { HandlerMap, Session } from '../server/server.js';
+import { ClientFlag } from '../server/client.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL, parseLLBig, isIntEncodable } from '../protocol/numbers.js';
 import type { Value } from '../types/object.js';
@@ -13,42 +13,14 @@ import { RSet, compareIntStrings } from '../types/set.js';
 import { getPositive } from './args.js';
 import { parseScanArgs } from './keys.js';
 import { globMatch } from '../util/glob.js';
-import type { Config } from '../config/config.js';
+import type { TypeLimits } from '../config/config.js';
 
 // ---------------------------------------------------------------------------
 // Shared helpers (also used by hashes.ts and zsets.ts)
 
-/** The encoding limits of sets, hashes and sorted sets, as numbers. */
-export interface TypeLimits {
-  setIntset: number;
-  hashEntries: number;
-  hashValue: number;
-  zsetEntries: number;
-  zsetValue: number;
-}
-
-const limitCache = new WeakMap<Config, TypeLimits>();
-
-/** The encoding limits, parsed once per config and cached until one of them changes (resetTypeLimits). */
-export function typeLimits(c: Client): TypeLimits {
-  const cfg = c.server.config;
-  let l = limitCache.get(cfg);
-  if (l === undefined) {
-    l = {
-      setIntset: cfg.getInt('set-max-intset-entries'),
-      hashEntries: cfg.getInt('hash-max-listpack-entries'),
-      hashValue: cfg.getInt('hash-max-listpack-value'),
-      zsetEntries: cfg.getInt('zset-max-listpack-entries'),
-      zsetValue: cfg.getInt('zset-max-listpack-value'),
-    };
-    limitCache.set(cfg, l);
-  }
-  return l;
-}
-
-/** Drops the cached limits after a change of a config directive (called by Server's onConfigChange). */
-export function resetTypeLimits(cfg: Config, name: string): void {
-  if (name.startsWith('set-max-') || name.startsWith('hash-max-') || name.startsWith('zset-max-')) limitCache.delete(cfg);
+/** The encoding limits of sets, hashes and sorted sets (kept current by the config). */
+export function typeLimits(c: Session): TypeLimits {
+  return c.server.config.typeLimits;
 }
 
 /**
@@ -56,7 +28,7 @@ export function resetTypeLimits(cfg: Config, name: string): void {
  * and '+5' are valid, '-1' wraps to 2^64-1. Returns the cursor in canonical
  * decimal form, or null after replying "invalid cursor".
  */
-export function parseScanCursor(c: Client, s: string): string | null {
+export function parseScanCursor(c: Session, s: string): string | null {
   if (s === '') return '0';
   if (/^[+-]?\d+$/.test(s)) {
     const neg = s.charCodeAt(0) === 45;
@@ -71,7 +43,7 @@ export function parseScanCursor(c: Client, s: string): string | null {
 }
 
 /** The reply of SCAN-like commands on a missing key. */
-export function emptyScan(c: Client): void {
+export function emptyScan(c: Session): void {
   c.w.array(2);
   c.w.bulk('0');
   c.w.array(0);
@@ -80,7 +52,7 @@ export function emptyScan(c: Client): void {
 /** The most bytes a reply of caller-chosen size (SRANDMEMBER -N, HRANDFIELD -N) may take. */
 const MAX_RANDOM_REPLY = 64 * 1024 * 1024;
 
-export function randomReplyBudget(c: Client): number {
+export function randomReplyBudget(c: Session): number {
   const hard = c.server.config.outputLimits.normal.hard;
   return hard > 0 && hard < MAX_RANDOM_REPLY ? hard : MAX_RANDOM_REPLY;
 }
@@ -91,7 +63,7 @@ export function randomReplyBudget(c: Client): number {
  * completed). Returns false for internal clients, which have no connection
  * to drop: they get an error instead (only before anything was written).
  */
-export function dropOversized(c: Client): boolean {
+export function dropOversized(c: Session): boolean {
   if (c.has(ClientFlag.Fake)) return false;
   c.server.log.warning(`Client ${c.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`);
   c.server.stats.clientOutbufLimitDisconnections++;
@@ -103,7 +75,7 @@ export function dropOversized(c: Client): boolean {
  * The count of SRANDMEMBER / HRANDFIELD: a 64-bit integer in
  * [-LONG_MAX, LONG_MAX]. Returns it as a bigint, or null after replying.
  */
-export function parseRandomCount(c: Client, s: string): bigint | null {
+export function parseRandomCount(c: Session, s: string): bigint | null {
   const n = parseLLBig(s);
   if (n === null) {
     c.w.error(Err.notInteger);
@@ -145,16 +117,16 @@ export function randomPositions(n: number, k: number): number[] {
 
 // ---------------------------------------------------------------------------
 
-function maxIntset(c: Client): number {
+function maxIntset(c: Session): number {
   return typeLimits(c).setIntset;
 }
 
 /** The set at a key for reading: undefined when missing, null after WRONGTYPE. */
-function readSet(c: Client, key: string): RSet | undefined | null {
+function readSet(c: Session, key: string): RSet | undefined | null {
   return asSet(c, c.db.read(key));
 }
 
-function asSet(c: Client, v: Value | undefined): RSet | undefined | null {
+function asSet(c: Session, v: Value | undefined): RSet | undefined | null {
   if (v === undefined) return undefined;
   if (typeof v === 'string' || v.type !== 'set') {
     c.w.error(Err.wrongType);
@@ -163,15 +135,15 @@ function asSet(c: Client, v: Value | undefined): RSet | undefined | null {
   return v as RSet;
 }
 
-function notify(c: Client, event: string, key: string): void {
+function notify(c: Session, event: string, key: string): void {
   c.server.notifier.notify('s', event, key, c.db.id);
 }
 
-function notifyDel(c: Client, key: string): void {
+function notifyDel(c: Session, key: string): void {
   c.server.notifier.notify('g', 'del', key, c.db.id);
 }
 
-function replyMembers(c: Client, members: readonly string[], asSet: boolean): void {
+function replyMembers(c: Session, members: readonly string[], asSet: boolean): void {
   if (asSet) c.w.set(members.length);
   else c.w.array(members.length);
   for (let i = 0; i < members.length; i++) c.w.bulk(members[i]);
@@ -190,7 +162,7 @@ function unionOrder(s: RSet, max: number): readonly string[] {
 }
 
 /** Stores a computed set at dst (or deletes dst when empty) and replies its size. */
-function storeResult(c: Client, dst: string, result: RSet, event: string): void {
+function storeResult(c: Session, dst: string, result: RSet, event: string): void {
   const db = c.db;
   if (result.size > 0) {
     db.set(dst, result);
@@ -207,7 +179,7 @@ function storeResult(c: Client, dst: string, result: RSet, event: string): void 
 }
 
 /** SINTER, SMEMBERS, SINTERSTORE, SINTERCARD (sinterGenericCommand). */
-function sinterGeneric(c: Client, keys: readonly string[], dst: string | null, cardOnly: boolean, limit: number): void {
+function sinterGeneric(c: Session, keys: readonly string[], dst: string | null, cardOnly: boolean, limit: number): void {
   const sets: RSet[] = [];
   let empty = false;
   for (const k of keys) {
@@ -262,7 +234,7 @@ function sinterGeneric(c: Client, keys: readonly string[], dst: string | null, c
 }
 
 /** SUNION, SDIFF and their STORE forms (sunionDiffGenericCommand). */
-function sunionDiffGeneric(c: Client, keys: readonly string[], dst: string | null, union: boolean): void {
+function sunionDiffGeneric(c: Session, keys: readonly string[], dst: string | null, union: boolean): void {
   const sets: (RSet | null)[] = [];
   let sameset = false;
   for (let j = 0; j < keys.length; j++) {
@@ -318,7 +290,7 @@ function sunionDiffGeneric(c: Client, keys: readonly string[], dst: string | nul
   else storeResult(c, dst, result, union ? 'sunionstore' : 'sdiffstore');
 }
 
-function scanSet(c: Client, argv: string[]): void {
+function scanSet(c: Session, argv: string[]): void {
   const cursor = parseScanCursor(c, argv[2]);
   if (cursor === null) return;
   const s = readSet(c, argv[1]);
@@ -344,7 +316,7 @@ function scanSet(c: Client, argv: string[]): void {
   for (const m of out) c.w.bulk(m);
 }
 
-function srandmemberWithCount(c: Client, argv: string[]): void {
+function srandmemberWithCount(c: Session, argv: string[]): void {
   const l = parseRandomCount(c, argv[2]);
   if (l === null) return;
   const s = readSet(c, argv[1]);
@@ -383,7 +355,7 @@ function srandmemberWithCount(c: Client, argv: string[]): void {
   for (const i of pos) c.w.bulk(members[i]);
 }
 
-function spopWithCount(c: Client, argv: string[]): void {
+function spopWithCount(c: Session, argv: string[]): void {
   const count = getPositive(c, argv[2], 'ERR value is out of range, must be positive');
   if (count === null) return;
   const key = argv[1];

@@ -2,10 +2,9 @@
  * SLOWLOG and LATENCY (the latency monitor, LATENCY DOCTOR and GRAPH, and
  * the per-command latency histograms), as Redis 7.0 answers them.
  */
-import type { HandlerMap, Command } from './table.js';
+import type { HandlerMap, Session, Server } from '../server/server.js';
+import type { Command } from '../command/table.js';
 import { LatencyHistogram } from '../server/monitoring.js';
-import type { Client } from '../server/client.js';
-import type { Server } from '../server/server.js';
 import { getRange, replyHelp as help, subcommandSyntaxError as subSyntax } from './args.js';
 
 // ---------------------------------------------------------------- SLOWLOG
@@ -217,7 +216,7 @@ function latencyGraph(server: Server, event: string): string | null {
 }
 
 /** One LATENCY HISTOGRAM entry: calls and cumulative (usec, count) buckets. */
-function writeHistogram(c: Client, name: string, h: LatencyHistogram): void {
+function writeHistogram(c: Session, name: string, h: LatencyHistogram): void {
   const w = c.w;
   w.bulk(name);
   w.map(2);

@@ -6,8 +6,7 @@
  * Pattern handling follows Redis's C-string rules: only the part of a
  * pattern before a NUL byte is searched for '*' and '->'.
  */
-import type { HandlerMap } from './table.js';
-import type { Client } from '../server/client.js';
+import type { HandlerMap, Session } from '../server/server.js';
 import { ClientFlag } from '../server/client.js';
 import { Err } from '../protocol/errors.js';
 import { parseDouble } from '../protocol/numbers.js';
@@ -241,7 +240,7 @@ interface Options {
   gets: string[];
 }
 
-function parseOptions(c: Client, argv: string[], readonly: boolean): Options | null {
+function parseOptions(c: Session, argv: string[], readonly: boolean): Options | null {
   const o: Options = { desc: false, alpha: false, limitStart: 0n, limitCount: -1n, store: null, by: null, dontsort: false, gets: [] };
   for (let j = 2; j < argv.length; j++) {
     const left = argv.length - j - 1;
@@ -272,7 +271,7 @@ function parseOptions(c: Client, argv: string[], readonly: boolean): Options | n
   return o;
 }
 
-function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
+function sortGeneric(c: Session, argv: string[], readonly: boolean): void {
   const o = parseOptions(c, argv, readonly);
   if (o === null) return;
   const db = c.db;

@@ -2,8 +2,7 @@
  * String commands (t_string.c): SET family, GET family, counters, ranges.
  * Bit operations live in bitops.ts, LCS in lcs.ts.
  */
-import type { HandlerMap } from './table.js';
-import type { Client } from '../server/client.js';
+import type { HandlerMap, Session } from '../server/server.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL, LLONG_MAX, LLONG_MIN } from '../protocol/numbers.js';
 import { ByteString, type Value } from '../types/object.js';
@@ -12,7 +11,7 @@ import { incrByFloatString } from '../types/longdouble.js';
 
 
 /** Replies with a string value (plain or byte string). */
-function replyString(c: Client, v: string | ByteString): void {
+function replyString(c: Session, v: string | ByteString): void {
   if (typeof v === 'string') c.w.bulk(v);
   else c.w.bulkBuffer(v.buf, v.len);
 }
@@ -45,7 +44,7 @@ const EXPIRE_FLAGS = SetFlag.EX | SetFlag.PX | SetFlag.EXAT | SetFlag.PXAT;
  * Returns null after replying on error; otherwise the flags and absolute
  * expiry (ms) if any.
  */
-function parseExtended(c: Client, argv: string[], isGetex: boolean): { flags: number; when: number } | null {
+function parseExtended(c: Session, argv: string[], isGetex: boolean): { flags: number; when: number } | null {
   let flags = 0;
   let expireArg: string | null = null;
   let unitFlag = 0;
@@ -94,7 +93,7 @@ function parseExtended(c: Client, argv: string[], isGetex: boolean): { flags: nu
 }
 
 /** Shared SET logic (setGenericCommand). */
-function setGeneric(c: Client, key: string, value: string, flags: number, when: number, okReply: boolean): void {
+function setGeneric(c: Session, key: string, value: string, flags: number, when: number, okReply: boolean): void {
   const db = c.db;
   const server = c.server;
   const getMode = (flags & SetFlag.GET) !== 0;
@@ -136,7 +135,7 @@ function setGeneric(c: Client, key: string, value: string, flags: number, when: 
   }
 }
 
-function incrDecr(c: Client, key: string, incr: bigint | number): void {
+function incrDecr(c: Session, key: string, incr: bigint | number): void {
   const db = c.db;
   const v = db.lookup(key);
   let cur: number | bigint = 0;
@@ -519,7 +518,7 @@ export const stringCommands: HandlerMap = {
   },
 };
 
-function setWithExpire(c: Client, argv: string[], name: string, unit: SetFlag): void {
+function setWithExpire(c: Session, argv: string[], name: string, unit: SetFlag): void {
   const v = getLongBig(c, argv[2]);
   if (v === null) return;
   if (v <= 0n || (unit === SetFlag.EX && v > LLONG_MAX / 1000n)) {
@@ -534,7 +533,7 @@ function setWithExpire(c: Client, argv: string[], name: string, unit: SetFlag): 
   setGeneric(c, argv[1], argv[3], unit, Number(ms), true);
 }
 
-function getrange(c: Client, argv: string[]): void {
+function getrange(c: Session, argv: string[]): void {
   const start0 = getLong(c, argv[2]);
   if (start0 === null) return;
   const end0 = getLong(c, argv[3]);

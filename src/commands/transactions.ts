@@ -8,27 +8,12 @@
  * clients are served after the whole EXEC, and the changes propagate as one
  * MULTI ... EXEC block when there is more than one.
  */
-import type { HandlerMap } from './table.js';
-import { ClientFlag, type Client } from '../server/client.js';
+import type { HandlerMap, Handler, Session } from '../server/server.js';
+import type { Command } from '../command/table.js';
+import { ClientFlag } from '../server/client.js';
 import { Err } from '../protocol/errors.js';
-import { call } from './dispatch.js';
-import { checkPermission } from './permissions.js';
-
-/** Leaves MULTI: queue dropped, flags cleared, every WATCH removed. */
-export function discardTransaction(c: Client): void {
-  c.mstate = null;
-  c.flags &= ~(ClientFlag.Multi | ClientFlag.DirtyCAS | ClientFlag.DirtyExec);
-  c.server.watches.unwatchAll(c);
-}
-
-/**
- * EXEC refused before it ran (arity, auth, ACL, OOM, subscribed context):
- * Redis discards the transaction and replies EXECABORT with the reason.
- */
-export function execAbort(c: Client, msg: string): void {
-  discardTransaction(c);
-  c.w.error('EXECABORT Transaction discarded because of: ' + (msg.startsWith('ERR ') ? msg.slice(4) : msg));
-}
+import { call, discardTransaction } from './dispatch.js';
+import { checkPermission } from '../command/permissions.js';
 
 export const transactionCommands: HandlerMap = {
   multi(c) {
@@ -76,7 +61,8 @@ export const transactionCommands: HandlerMap = {
           c.w.error('NOPERM ACLs rules changed between the moment the transaction was accumulated and its execution');
           continue;
         }
-        call(server, c, q.cmd, q.argv);
+        // Queued from this server's own table, so its handler takes a Session.
+        call(server, c, q.cmd as Command<Handler>, q.argv);
       }
     } finally {
       discardTransaction(c);

@@ -11,8 +11,7 @@
  * RESP3 shapes (pairs for WITHSCORES, doubles for scores), notifications,
  * and propagation of blocking pops as ZPOPMIN/ZPOPMAX.
  */
-import type { HandlerMap } from './table.js';
-import type { Client } from '../server/client.js';
+import type { HandlerMap, Session } from '../server/server.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL, parseLLBig, parseDouble, formatDouble } from '../protocol/numbers.js';
 import { ZSet, cmpKey } from '../types/zset.js';
@@ -33,7 +32,7 @@ const RANGE_LEX_ERR = 'ERR min or max not valid string range item';
 // ---------------------------------------------------------------- helpers
 
 /** The sorted set at key: undefined when missing, null (after WRONGTYPE) for another type. */
-function getZset(c: Client, key: string, write: boolean): ZSet | undefined | null {
+function getZset(c: Session, key: string, write: boolean): ZSet | undefined | null {
   const v = write ? c.db.lookup(key) : c.db.read(key);
   if (v === undefined) return undefined;
   if (typeof v === 'string' || v.type !== 'zset') {
@@ -48,7 +47,7 @@ interface Limits {
   zsetValue: number;
 }
 
-function limits(c: Client): Limits {
+function limits(c: Session): Limits {
   return typeLimits(c);
 }
 
@@ -58,23 +57,23 @@ function addNew(z: ZSet, m: string, s: number, lim: Limits): void {
   z.insertNew(m, s);
 }
 
-function notifyZ(c: Client, event: string, key: string): void {
+function notifyZ(c: Session, event: string, key: string): void {
   c.server.notifier.notify('z', event, key, c.db.id);
 }
 
-function notifyDel(c: Client, key: string): void {
+function notifyDel(c: Session, key: string): void {
   c.server.notifier.notify('g', 'del', key, c.db.id);
 }
 
 /** Deletes the key when the sorted set is empty; returns true when it did. */
-function deleteIfEmpty(c: Client, key: string, z: ZSet): boolean {
+function deleteIfEmpty(c: Session, key: string, z: ZSet): boolean {
   if (z.size !== 0) return false;
   c.db.delete(key);
   return true;
 }
 
 /** One (member, score) of a reply: RESP3 pairs when with scores. */
-function emitPair(c: Client, m: string, s: number, withscores: boolean): void {
+function emitPair(c: Session, m: string, s: number, withscores: boolean): void {
   if (withscores) {
     if (c.w.resp === 3) c.w.array(2);
     c.w.bulk(m);
@@ -85,7 +84,7 @@ function emitPair(c: Client, m: string, s: number, withscores: boolean): void {
 }
 
 /** Header of a list of n members (with scores: 2n flat in RESP2, n pairs in RESP3). */
-function emitHeader(c: Client, n: number, withscores: boolean): void {
+function emitHeader(c: Session, n: number, withscores: boolean): void {
   c.w.array(withscores && c.w.resp === 2 ? n * 2 : n);
 }
 
@@ -135,7 +134,7 @@ function parseScoreBound(s: string): [number, boolean] | null {
 }
 
 /** zslParseRange; replies the error and returns null when invalid. */
-function parseScoreRange(c: Client, minArg: string, maxArg: string): ScoreRange | null {
+function parseScoreRange(c: Session, minArg: string, maxArg: string): ScoreRange | null {
   const a = parseScoreBound(minArg);
   const b = a === null ? null : parseScoreBound(maxArg);
   if (a === null || b === null) {
@@ -174,7 +173,7 @@ function parseLexBound(s: string): LexBound | null {
   return null;
 }
 
-function parseLexRange(c: Client, minArg: string, maxArg: string): [LexBound, LexBound] | null {
+function parseLexRange(c: Session, minArg: string, maxArg: string): [LexBound, LexBound] | null {
   const a = parseLexBound(minArg);
   const b = a === null ? null : parseLexBound(maxArg);
   if (a === null || b === null) {
@@ -282,7 +281,7 @@ function rankRange(start: number, end: number, llen: number): [number, number] |
 
 // ---------------------------------------------------------------- ZADD / ZINCRBY
 
-function zaddGeneric(c: Client, argv: string[], incrCmd: boolean): void {
+function zaddGeneric(c: Session, argv: string[], incrCmd: boolean): void {
   const key = argv[1];
   let nx = false;
   let xx = false;
@@ -404,7 +403,7 @@ interface RangeSink {
 
 class ClientSink implements RangeSink {
   constructor(
-    private readonly c: Client,
+    private readonly c: Session,
     private readonly withscores: boolean,
   ) {}
   begin(n: number): void {
@@ -421,7 +420,7 @@ class StoreSink implements RangeSink {
   private readonly lim: Limits;
   /** byRank: the length is known up front (Redis then creates a skiplist at once for long results). */
   constructor(
-    private readonly c: Client,
+    private readonly c: Session,
     private readonly dst: string,
     private readonly byRank: boolean,
   ) {
@@ -453,7 +452,7 @@ class StoreSink implements RangeSink {
 }
 
 /** zrangeGenericCommand: argv[keyIdx] is the source, then min, max and options. */
-function zrangeGeneric(c: Client, argv: string[], keyIdx: number, store: boolean, type0: RangeType, dir0: Dir): void {
+function zrangeGeneric(c: Session, argv: string[], keyIdx: number, store: boolean, type0: RangeType, dir0: Dir): void {
   const key = argv[keyIdx];
   let minIdx = keyIdx + 1;
   let maxIdx = keyIdx + 2;
@@ -595,7 +594,7 @@ function zrangeGeneric(c: Client, argv: string[], keyIdx: number, store: boolean
 }
 
 /** Replies ranks [lo, hi) (walked from hi-1 down when reverse) straight to the client. */
-function emitRange(c: Client, zs: ZSet, lo: number, hi: number, reverse: boolean, withscores: boolean): void {
+function emitRange(c: Session, zs: ZSet, lo: number, hi: number, reverse: boolean, withscores: boolean): void {
   const w = c.w;
   const n = hi - lo;
   emitHeader(c, n, withscores);
@@ -668,7 +667,7 @@ function aggregate(target: number, val: number, ag: Aggr): number {
 }
 
 /** zunionInterDiffGenericCommand. dst is null for the reply forms. */
-function zsetOpGeneric(c: Client, argv: string[], dst: string | null, numkeysIdx: number, op: SetOp, cardOnly: boolean): void {
+function zsetOpGeneric(c: Session, argv: string[], dst: string | null, numkeysIdx: number, op: SetOp, cardOnly: boolean): void {
   const setnum = getLong(c, argv[numkeysIdx]);
   if (setnum === null) return;
   if (setnum < 1) {
@@ -831,7 +830,7 @@ function zsetOpGeneric(c: Client, argv: string[], dst: string | null, numkeysIdx
  * genericZpopCommand for one key holding a non-empty sorted set.
  * emitKey: the BZPOP/ZMPOP forms; nested: pairs (RESP3 ZPOP with count, ZMPOP).
  */
-function popFrom(c: Client, key: string, z: ZSet, max: boolean, count: number, emitKey: boolean, nested: boolean): void {
+function popFrom(c: Session, key: string, z: ZSet, max: boolean, count: number, emitKey: boolean, nested: boolean): void {
   const llen = z.size;
   const n = count > llen ? llen : count;
   if (!nested && !emitKey) c.w.array(n * 2);
@@ -865,7 +864,7 @@ function popFrom(c: Client, key: string, z: ZSet, max: boolean, count: number, e
   if (deleteIfEmpty(c, key, z)) notifyDel(c, key);
 }
 
-function zpopMinMax(c: Client, argv: string[], max: boolean): void {
+function zpopMinMax(c: Session, argv: string[], max: boolean): void {
   if (argv.length > 3) {
     c.w.error(Err.syntax);
     return;
@@ -895,7 +894,7 @@ function zpopMinMax(c: Client, argv: string[], max: boolean): void {
 }
 
 /** The keys a blocking pop looks at: all of them, or only the ready key when served after blocking. */
-function candidateKeys(c: Client, keys: string[]): string[] {
+function candidateKeys(c: Session, keys: string[]): string[] {
   const b = c.server.blocking;
   if (b.retrying === c && b.servingKey !== null) return [b.servingKey];
   return keys;
@@ -905,7 +904,7 @@ function candidateKeys(c: Client, keys: string[]): string[] {
  * blockingGenericZpopCommand (and the non-blocking ZMPOP when timeout is
  * null). count -1 is the single-element BZPOPMIN/BZPOPMAX form.
  */
-function popFirstOf(c: Client, keys: string[], max: boolean, count: number, timeout: number | null): void {
+function popFirstOf(c: Session, keys: string[], max: boolean, count: number, timeout: number | null): void {
   const block = timeout !== null;
   for (const key of block ? candidateKeys(c, keys) : keys) {
     const z = getZset(c, key, true);
@@ -928,14 +927,14 @@ function popFirstOf(c: Client, keys: string[], max: boolean, count: number, time
   c.server.blocking.blockOrReply(c, keys, 'zset', timeout, 'nullArray');
 }
 
-function bzpopMinMax(c: Client, argv: string[], max: boolean): void {
+function bzpopMinMax(c: Session, argv: string[], max: boolean): void {
   const timeout = getTimeout(c, argv[argv.length - 1]);
   if (timeout === null) return;
   popFirstOf(c, argv.slice(1, argv.length - 1), max, -1, timeout);
 }
 
 /** ZMPOP / BZMPOP (argv[numkeysIdx] is numkeys). */
-function zmpopGeneric(c: Client, argv: string[], numkeysIdx: number, block: boolean): void {
+function zmpopGeneric(c: Session, argv: string[], numkeysIdx: number, block: boolean): void {
   const nk = parseLL(argv[numkeysIdx]);
   if (nk === null || nk < 1) {
     c.w.error('ERR numkeys should be greater than 0');
@@ -982,7 +981,7 @@ function zmpopGeneric(c: Client, argv: string[], numkeysIdx: number, block: bool
 
 // ---------------------------------------------------------------- ZRANDMEMBER
 
-function zrandmember(c: Client, argv: string[]): void {
+function zrandmember(c: Session, argv: string[]): void {
   if (argv.length >= 3) {
     const big = parseLLBig(argv[2]);
     if (big === null) {
@@ -1017,7 +1016,7 @@ function zrandmember(c: Client, argv: string[]): void {
   c.w.bulk(z.tree.memberAt(Math.floor(Math.random() * z.size)));
 }
 
-function randWithCount(c: Client, key: string, l: bigint, withscores: boolean): void {
+function randWithCount(c: Session, key: string, l: bigint, withscores: boolean): void {
   const z = getZset(c, key, false);
   if (z === null) return;
   if (z === undefined) {
@@ -1076,7 +1075,7 @@ function randWithCount(c: Client, key: string, l: bigint, withscores: boolean): 
 
 // ---------------------------------------------------------------- ZSCAN
 
-function zscan(c: Client, argv: string[]): void {
+function zscan(c: Session, argv: string[]): void {
   if (!checkCursor(c, argv[2])) return;
   const z = getZset(c, argv[1], false);
   if (z === null) return;
@@ -1250,7 +1249,7 @@ export const zsetCommands: HandlerMap = {
   zscan,
 };
 
-function zremrangeGeneric(c: Client, argv: string[], type: RangeType): void {
+function zremrangeGeneric(c: Session, argv: string[], type: RangeType): void {
   const key = argv[1];
   let start = 0;
   let end = 0;

@@ -493,6 +493,15 @@ export interface OutputLimit {
   softSeconds: number;
 }
 
+/** The encoding limits of sets, hashes and sorted sets, as numbers. */
+export interface TypeLimits {
+  setIntset: number;
+  hashEntries: number;
+  hashValue: number;
+  zsetEntries: number;
+  zsetValue: number;
+}
+
 export class Config {
   private values = new Map<string, string>();
   /** Called after a value changes (name, new value). */
@@ -508,6 +517,8 @@ export class Config {
   slowlogSlowerThan = 10000;
   slowlogMaxLen = 128;
   latencyThreshold = 0;
+  /** The encoding limits of sets, hashes and sorted sets (set-max-intset-entries, ...-listpack-...). */
+  readonly typeLimits: TypeLimits = { setIntset: 512, hashEntries: 128, hashValue: 64, zsetEntries: 128, zsetValue: 64 };
   /** Active keyspace-event classes, expanded (no 'A'); may include 'n' that the shown value hides. */
   notifyFlags = '';
   private notifyActive = '';
@@ -732,6 +743,11 @@ export class Config {
       case 'slowlog-max-len': this.slowlogMaxLen = Number(v); break;
       case 'latency-monitor-threshold': this.latencyThreshold = Number(v); break;
       case 'notify-keyspace-events': this.notifyFlags = this.notifyActive; break;
+      case 'set-max-intset-entries': this.typeLimits.setIntset = Number(v); break;
+      case 'hash-max-listpack-entries': this.typeLimits.hashEntries = Number(v); break;
+      case 'hash-max-listpack-value': this.typeLimits.hashValue = Number(v); break;
+      case 'zset-max-listpack-entries': this.typeLimits.zsetEntries = Number(v); break;
+      case 'zset-max-listpack-value': this.typeLimits.zsetValue = Number(v); break;
       case 'client-output-buffer-limit': {
         const p = v.split(' ');
         for (let i = 0; i < p.length; i += 4) {

@@ -5,7 +5,19 @@
  * expiry hook (notification, propagation as DEL, stats).
  */
 import type { Value } from '../types/object.js';
-import type { Keyspace } from './keyspace.js';
+
+/** What a database shares with the others of its keyspace: the command's clock, statistics and the hooks for expiry, readiness and notifications. */
+export interface SharedKeyspace {
+  readonly now: number;
+  readonly noTouch: boolean;
+  readonly expiryPaused: boolean;
+  hits: number;
+  misses: number;
+  onExpired(db: Database, key: string): void;
+  readonly readyHook: ((db: Database, key: string) => void) | null;
+  readonly newKeyHook: ((db: Database, key: string) => void) | null;
+  readonly missHook: ((db: Database, key: string) => void) | null;
+}
 import { lfuTouch } from './lfu.js';
 
 export class Database {
@@ -30,9 +42,9 @@ export class Database {
   accessMode: 'lru' | 'lfu' | null = null;
   lfuLogFactor = 10;
   lfuDecayTime = 1;
-  readonly ks: Keyspace;
+  readonly ks: SharedKeyspace;
 
-  constructor(id: number, ks: Keyspace) {
+  constructor(id: number, ks: SharedKeyspace) {
     this.id = id;
     this.ks = ks;
   }

@@ -26,12 +26,21 @@
  */
 import v8 from 'node:v8';
 import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
-import type { Server } from '../server/server.js';
+import type { Config } from '../config/config.js';
+import type { Keyspace } from './keyspace.js';
 import type { Database } from './database.js';
 import type { Value } from '../types/object.js';
 import { sampleMapKey } from './sample.js';
 import { lfuDecayed } from './lfu.js';
-import { collectGarbage, collectYoungGarbage, youngGenerationUsed } from '../server/memory.js';
+import { collectGarbage, collectYoungGarbage, youngGenerationUsed } from '../util/gc.js';
+
+/** What eviction needs of the server: the settings, the keyspace, and whom to tell of each key it evicts. */
+export interface EvictionHost {
+  readonly config: Config;
+  readonly keyspace: Keyspace;
+  /** A key was evicted (already deleted): the server counts, signals and propagates it. */
+  keyEvicted(db: Database, key: string): void;
+}
 
 /** Young-generation bytes worth a collection before evicting. */
 const YOUNG_COLLECT_MIN = 1024 * 1024;
@@ -122,7 +131,7 @@ export class Evictor {
   /** True while LRU/LFU data is kept per key. */
   tracking: 'lru' | 'lfu' | null = null;
 
-  constructor(private readonly server: Server) {
+  constructor(private readonly server: EvictionHost) {
     this.configure();
   }
 
@@ -282,12 +291,7 @@ export class Evictor {
       const freed = estimateEntrySize(key, v);
       db.delete(key);
       db.access?.delete(key);
-      server.stats.evictedKeys++;
-      server.dirty++;
-      server.notifier.notify('e', 'evicted', key, db.id);
-      server.watches.touch(db, key);
-      server.keyEvictedHooks.forEach((h) => h(db, key));
-      server.propagate(db.id, [server.config.getBool('lazyfree-lazy-eviction') ? 'UNLINK' : 'DEL', key]);
+      server.keyEvicted(db, key);
       freedNow += freed;
       used -= freed;
       evicted++;

@@ -7,7 +7,6 @@ import os from 'node:os';
 import { ClientFlag } from '../server/client.js';
 import { SINEW_VERSION } from '../server/version.js';
 import type { Server } from '../server/server.js';
-import { cachedScriptStats } from '../commands/scripting.js';
 
 /** One metric: its INFO name and value. */
 export type Metric = [name: string, value: string | number];
@@ -110,15 +109,15 @@ export function metricsSection(server: Server, name: string): MetricsSection | n
       add('used_memory_lua', 0);
       add('used_memory_vm_eval', 0);
       add('used_memory_lua_human', '0B');
-      add('used_memory_scripts_eval', cachedScriptStats(server).bytes);
-      add('number_of_cached_scripts', cachedScriptStats(server).count);
+      add('used_memory_scripts_eval', (server.scriptingIfStarted?.bodyBytes ?? 0));
+      add('number_of_cached_scripts', (server.scriptingIfStarted?.scripts.size ?? 0));
       add('number_of_functions', 0);
       add('number_of_libraries', 0);
       add('used_memory_vm_functions', 0);
       add('used_memory_vm_total', 0);
       add('used_memory_vm_total_human', '0B');
       add('used_memory_functions', 0);
-      add('used_memory_scripts', cachedScriptStats(server).bytes);
+      add('used_memory_scripts', (server.scriptingIfStarted?.bodyBytes ?? 0));
       add('used_memory_scripts_human', '0B');
       add('maxmemory', maxmem);
       add('maxmemory_human', bytesToHuman(maxmem));

@@ -6,12 +6,21 @@
  * Classes: g generic, $ string, l list, s set, h hash, z zset, x expired,
  * e evicted, t stream, m key-miss, d module, n new key.
  */
-import type { Server } from '../server/server.js';
+import type { Config } from '../config/config.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
+import type { PubSub } from './pubsub.js';
+
+/** What notifications need: the setting, the keyspace (new-key and key-miss events) and where to publish. */
+export interface NotifierHost {
+  readonly config: Config;
+  readonly keyspace: Keyspace;
+  readonly pubsub: PubSub;
+}
 
 export type NotifyClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 'm' | 'd' | 'n';
 
 export class Notifier {
-  constructor(private readonly server: Server) {
+  constructor(private readonly server: NotifierHost) {
     this.install();
   }
 

@@ -5,7 +5,6 @@
  * Messages are pushed even while the subscriber's replies are off (CLIENT
  * REPLY OFF|SKIP), as Redis 7.0 does.
  */
-import type { Server } from '../server/server.js';
 import { ClientFlag, type Client } from '../server/client.js';
 import { globMatch } from '../util/glob.js';
 
@@ -22,7 +21,6 @@ export class PubSub {
   readonly patterns = new Map<string, Set<Client>>();
   readonly shardChannels = new Map<string, Set<Client>>();
 
-  constructor(private readonly server: Server) {}
 
   private registry(kind: SubKind): Map<string, Set<Client>> {
     return kind === 'channel' ? this.channels : kind === 'pattern' ? this.patterns : this.shardChannels;

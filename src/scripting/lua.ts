@@ -16,13 +16,14 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import './vm-limits.js'; // before the VM loads: it reads its limits once
 import fengari from 'fengari';
-import type { Server } from '../server/server.js';
-import { ClientFlag, type Client } from '../server/client.js';
+import type { Server, Session } from '../server/server.js';
+import { ClientFlag } from '../server/client.js';
+import type { ScriptEngine } from './engine.js';
 import { call } from '../commands/dispatch.js';
-import { F } from '../commands/table.js';
+import { F } from '../command/table.js';
 import type { ReplyWriter } from '../protocol/writer.js';
 import { fmtG, openRedisLibs, luaStringFormat, luaStringRep, MAX_JS_STRING, MAX_LUA_STRING, tooLong, setTimeCheck, checkTimeLimit, checkBigString } from './libs.js';
-import { checkPermission, scriptDenialMessage } from '../commands/permissions.js';
+import { checkPermission, scriptDenialMessage } from '../command/permissions.js';
 
 const { lua, lauxlib, lualib } = fengari;
 type L = unknown;
@@ -338,8 +339,8 @@ return G
 
 /** One script execution's context. */
 interface RunState {
-  caller: Client;
-  client: Client;
+  caller: Session;
+  client: Session;
   readOnly: boolean;
   resp: 2 | 3;
   start: number;
@@ -403,12 +404,12 @@ const HOOK_COUNT = 100000;
 export const TIMEOUT_MESSAGE = (ms: number): string =>
   `Script ran longer than busy-reply-threshold (${ms} ms) and was stopped (Sinew cannot answer BUSY while a script runs)`;
 
-export class Scripting {
+export class Scripting implements ScriptEngine {
   private L!: L;
   /** sha -> script; the compiled function lives in the Lua registry as f_<sha>. */
   readonly scripts = new Map<string, Script>();
   private state: RunState | null = null;
-  private scriptClient: Client;
+  private scriptClient: Session;
   private rand = new Rand48();
   private handlerRef = 0;
   /** Bytes of the cached script bodies (INFO memory). */
@@ -813,7 +814,7 @@ export class Scripting {
   }
 
   /** Runs a cached script; writes the reply to the caller. */
-  run(c: Client, sha: string, keys: string[], args: string[], readOnly: boolean): void {
+  run(c: Session, sha: string, keys: string[], args: string[], readOnly: boolean): void {
     const L = this.L;
     const w = c.w;
     const script = this.scripts.get(sha)!;

@@ -10,9 +10,35 @@ import { Socket } from 'node:net';
 import { RespParser, ProtocolError } from '../protocol/parser.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import type { Database } from '../keyspace/database.js';
-import type { Server } from './server.js';
-import type { Command } from '../commands/table.js';
-import { Target } from '../commands/effects.js';
+import type { Command } from '../command/table.js';
+import { Target, type Effects } from '../command/effects.js';
+import type { Config } from '../config/config.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
+import type { Logger } from './log.js';
+import type { Stats } from './stats.js';
+
+/**
+ * What a connection needs of the server that runs it: its settings, the
+ * command path for what it reads, and a place to report. The server
+ * implements it; command handlers see the whole server (server.ts `Session`).
+ */
+export interface ClientHost {
+  readonly config: Config;
+  readonly keyspace: Keyspace;
+  readonly log: Logger;
+  readonly stats: Stats;
+  readonly effects: Effects;
+  /** Runs one command the client sent. */
+  dispatch(c: Client, argv: string[]): void;
+  /** Closes the timing of the last command of a batch. */
+  finishTiming(): void;
+  /** Logs a fault and returns the error line to reply with. */
+  internalError(where: string, e: unknown): string;
+  /** Writes the client's replies at the end of this event-loop turn. */
+  scheduleFlush(c: Client): void;
+  /** Forgets a client that went away. */
+  unlinkClient(c: Client): void;
+}
 
 export const enum ClientFlag {
   Multi = 1 << 0,
@@ -46,7 +72,7 @@ export const NO_PROPAGATION: string[] = [];
 
 export class Client {
   readonly id: number;
-  readonly server: Server;
+  readonly server: ClientHost;
   readonly stream: Duplex | null;
   readonly parser = new RespParser();
   w = new ReplyWriter();
@@ -134,7 +160,7 @@ export class Client {
   /** True for a real socket, whose writes copy into the kernel (see flush). */
   private readonly socketWrite: boolean;
 
-  constructor(server: Server, stream: Duplex | null, id: number) {
+  constructor(server: ClientHost, stream: Duplex | null, id: number) {
     this.server = server;
     this.stream = stream;
     this.socketWrite = stream instanceof Socket;

@@ -5,8 +5,26 @@
  * memory, reply-buffer peaks and soft output-buffer limits. A fault in a
  * round is logged and the next round runs.
  */
-import type { Server } from './server.js';
-import { ClientFlag } from './client.js';
+import { ClientFlag, type Client } from './client.js';
+import type { Config } from '../config/config.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
+import type { Logger } from './log.js';
+import type { Stats } from './stats.js';
+import type { Blocking } from '../command/blocking.js';
+import type { Tracking } from './tracking.js';
+
+/** What the periodic work tends: the keyspace, the clients and the pieces with deadlines or limits. */
+export interface CronHost {
+  readonly config: Config;
+  readonly keyspace: Keyspace;
+  readonly log: Logger;
+  readonly stats: Stats;
+  readonly clients: ReadonlyMap<number, Client>;
+  readonly blocking: Blocking;
+  readonly tracking: Tracking;
+  internalError(where: string, e: unknown): string;
+  samplePeakMemory(): number;
+}
 
 export class Cron {
   /** Rounds run. */
@@ -20,7 +38,7 @@ export class Cron {
   private lastOpsSample = { time: Date.now(), ops: 0 };
   private lastReplyPeakReset = 0;
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: CronHost) {}
 
   get running(): boolean {
     return this.timer !== null;

@@ -6,9 +6,22 @@
  */
 import net from 'node:net';
 import { chmodSync } from 'node:fs';
-import type { Server } from './server.js';
+import type { Duplex } from 'node:stream';
 import type { Client } from './client.js';
 import type { Config } from '../config/config.js';
+import type { Logger } from './log.js';
+import type { Stats } from './stats.js';
+
+/** What the listeners need of the server: settings, the clients (maxclients), and a way to make a client of a connection. */
+export interface ListenerHost {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly stats: Stats;
+  readonly clients: ReadonlyMap<number, Client>;
+  readonly shuttingDown: boolean;
+  /** Makes a client of an accepted connection (direct: it reads through the shared buffer). */
+  attach(stream: Duplex, info: { addr?: string; laddr?: string }, direct: boolean): Client;
+}
 
 export class Listeners {
   servers: net.Server[] = [];
@@ -19,7 +32,7 @@ export class Listeners {
   /** The read buffer every direct socket shares (see directSocket). */
   private readBuffer: Buffer | null = null;
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: ListenerHost) {}
 
   /** Opens every listener `bind`, `port` and `unixsocket` ask for; resolves once all listen. */
   async open(): Promise<void> {

@@ -4,23 +4,19 @@
  * (listeners.ts), the periodic work (cron.ts), CLIENT PAUSE
  * (commands/pause.ts), MONITOR (monitoring.ts).
  */
-import { collectGarbage } from './memory.js';
+import { collectGarbage } from '../util/gc.js';
 import { Listeners, refusedByProtectedMode } from './listeners.js';
 import { Cron } from './cron.js';
-import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import { Config } from '../config/config.js';
 import { Keyspace, type Clock, systemClock } from '../keyspace/keyspace.js';
 import { ScanCursors } from '../keyspace/scan.js';
-import { CommandTable, loadCommandMeta, type Command } from '../commands/table.js';
-import { allHandlers } from '../commands/index.js';
-import { resetTypeLimits } from '../commands/sets.js';
-import { dispatch, call, finishTiming, type PendingTiming } from '../commands/dispatch.js';
-import { Effects } from '../commands/effects.js';
-import { ClientPause } from '../commands/pause.js';
-import { Scripting } from '../scripting/lua.js';
-import { UNRESTRICTED, type AccessRules } from '../commands/permissions.js';
+import { CommandTable, loadCommandMeta, type Command } from '../command/table.js';
+import { Effects } from '../command/effects.js';
+import { ClientPause } from '../command/pause.js';
+import type { ScriptEngine } from '../scripting/engine.js';
+import { UNRESTRICTED, type AccessRules } from '../command/permissions.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import { Client, ClientFlag } from './client.js';
 import { Logger } from './log.js';
@@ -28,53 +24,55 @@ import type { Database } from '../keyspace/database.js';
 import { SlowLog, LatencyMonitor, Monitors } from './monitoring.js';
 import { Notifier } from '../pubsub/notify.js';
 import { PubSub } from '../pubsub/pubsub.js';
-import { Blocking } from '../commands/blocking.js';
-import { Watches } from '../commands/watch.js';
+import { Blocking } from '../command/blocking.js';
+import { Watches } from '../command/watch.js';
 import { Tracking } from './tracking.js';
 import { Evictor } from '../keyspace/eviction.js';
+import { newStats, type Stats } from './stats.js';
 
 export { SINEW_VERSION } from './version.js';
 import { SINEW_PACKAGE_VERSION } from './version.js';
+export type { Stats } from './stats.js';
 
-export interface Stats {
-  connectionsReceived: number;
-  commandsProcessed: number;
-  netInputBytes: number;
-  netOutputBytes: number;
-  rejectedConnections: number;
-  evictedKeys: number;
-  errorReplies: number;
-  /** Exceptions caught in the command path and the cron (each answered or logged, none fatal). */
-  internalErrors: number;
-  errorsByCode: Map<string, number>;
-  clientQbufLimitDisconnections: number;
-  clientOutbufLimitDisconnections: number;
-  totalBlockingKeys: number;
-  unexpectedErrorReplies: number;
-  dumpPayloadSanitizations: number;
-  ioReads: number;
-  ioWrites: number;
+/** A client as the command path and the handlers see it: its server is the whole server. */
+export interface Session extends Client {
+  readonly server: Server;
 }
 
-function newStats(): Stats {
-  return {
-    connectionsReceived: 0,
-    commandsProcessed: 0,
-    netInputBytes: 0,
-    netOutputBytes: 0,
-    rejectedConnections: 0,
-    evictedKeys: 0,
-    errorReplies: 0,
-    internalErrors: 0,
-    errorsByCode: new Map(),
-    clientQbufLimitDisconnections: 0,
-    clientOutbufLimitDisconnections: 0,
-    totalBlockingKeys: 0,
-    unexpectedErrorReplies: 0,
-    dumpPayloadSanitizations: 0,
-    ioReads: 0,
-    ioWrites: 0,
-  };
+/** A command's implementation (one per name in a command group's file). */
+export type Handler = (c: Session, argv: string[]) => void;
+export type HandlerMap = Record<string, Handler>;
+
+/** The command path's entry points (commands/dispatch.ts). */
+export interface CommandPath {
+  /** Runs one command a client sent: lookup, checks, then call(). */
+  dispatch(server: Server, c: Session, argv: string[]): void;
+  /** Runs a command that passed every check. */
+  call(server: Server, c: Session, cmd: Command<Handler>, argv: string[]): void;
+  /** Closes the timing of the last command run. */
+  finishTiming(server: Server): void;
+}
+
+/**
+ * The parts of a server that stand above it (the command groups, the
+ * command path, the script engine), given by the composition root
+ * (src/compose.ts) so that nothing here imports them.
+ */
+export interface ServerParts {
+  handlers: HandlerMap;
+  path: CommandPath;
+  /** Starts the script engine (on first use). */
+  scripting: (server: Server) => ScriptEngine;
+}
+
+/** Timing of the last top-level command, closed at the next clock read. */
+export interface PendingTiming {
+  cmd: Command<Handler> | null;
+  client: Session | null;
+  argv: string[] | null;
+  t0: number;
+  /** A served blocked command: the time of its first run (already counted), for the slowlog. */
+  priorUs: number;
 }
 
 export interface PersistenceInfo {
@@ -100,9 +98,11 @@ const RECLAIM_AFTER_BYTES = 16 * 1024 * 1024;
 export class Server {
   readonly config: Config;
   readonly keyspace: Keyspace;
-  readonly commands: CommandTable;
+  readonly commands: CommandTable<Handler>;
+  private readonly path: CommandPath;
+  private readonly startScripting: (server: Server) => ScriptEngine;
   readonly log = new Logger();
-  readonly clients = new Map<number, Client>();
+  readonly clients = new Map<number, Session>();
   readonly scans = new ScanCursors();
   readonly slowlog = new SlowLog();
   readonly latency = new LatencyMonitor();
@@ -115,8 +115,6 @@ export class Server {
   /** MONITOR clients, and the feed of what others run. */
   readonly monitors = new Monitors();
   readonly evictor: Evictor;
-  /** Hooks run after a key was evicted (client-side caching invalidation). */
-  readonly keyEvictedHooks: ((db: Database, key: string) => void)[] = [];
   stats: Stats = newStats();
   readonly runId = randomBytes(20).toString('hex');
   replId = randomBytes(20).toString('hex');
@@ -145,20 +143,14 @@ export class Server {
   configFile = '';
   /** The supervisor told of readiness (INFO process_supervised). */
   supervisedBy: 'no' | 'upstart' | 'systemd' = 'no';
-  /** Hooks run when a client goes away. */
-  readonly clientCloseHooks: ((c: Client) => void)[] = [];
   /** A fake client for internal command execution. */
-  private internalClient: Client | null = null;
+  private internalClient: Session | null = null;
   executable = '';
   readonly packageVersion = SINEW_PACKAGE_VERSION;
   /** Memory in use right after start-up (INFO used_memory_startup). */
   startupMemory = 0;
   /** Offset applied to TIME (DEBUG can move it in tests). */
   clockOffsetUs = BigInt(Date.now()) * 1000n - process.hrtime.bigint() / 1000n;
-  /** Hooks run when a database is emptied (FLUSHDB/FLUSHALL): tracking, etc. */
-  readonly flushHooks: ((db: Database) => void)[] = [];
-  /** Hooks run by RESET on a client. */
-  readonly clientResetHooks: ((c: Client) => void)[] = [];
   /** What INFO persistence reports: Sinew keeps no files yet, so nothing is loading, saving or rewriting. */
   persistenceInfo(): PersistenceInfo {
     return {
@@ -174,7 +166,9 @@ export class Server {
     };
   }
 
-  constructor(options: ServerOptions = {}) {
+  constructor(parts: ServerParts, options: ServerOptions = {}) {
+    this.path = parts.path;
+    this.startScripting = parts.scripting;
     this.config = new Config();
     const clock = (options.clock as Clock | undefined) ?? systemClock;
     for (const [k, v] of Object.entries(options)) {
@@ -188,9 +182,9 @@ export class Server {
     this.log.file = this.config.get('logfile');
     if (options.quiet === true) this.log.enabled = false;
     this.keyspace = new Keyspace(this.config.getInt('databases'), clock);
-    this.commands = new CommandTable(loadCommandMeta(), allHandlers());
+    this.commands = new CommandTable(loadCommandMeta(), parts.handlers);
     this.notifier = new Notifier(this);
-    this.pubsub = new PubSub(this);
+    this.pubsub = new PubSub();
     this.blocking = new Blocking(this);
     this.watches = new Watches(this);
     this.tracking = new Tracking(this);
@@ -219,13 +213,6 @@ export class Server {
       case 'lfu-decay-time':
         this.evictor.configure();
         break;
-      case 'set-max-intset-entries':
-      case 'hash-max-listpack-entries':
-      case 'hash-max-listpack-value':
-      case 'zset-max-listpack-entries':
-      case 'zset-max-listpack-value':
-        resetTypeLimits(this.config, name);
-        break;
     }
   }
 
@@ -238,15 +225,25 @@ export class Server {
     this.propagate(db.id, [this.config.getBool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
   }
 
-  private scriptingEngine: Scripting | null = null;
-
-  /** The Lua engine, started on first use (scripts and their cache are this server's own). */
-  get scripting(): Scripting {
-    return (this.scriptingEngine ??= new Scripting(this));
+  /** Keys deleted by eviction: stats, notification, WATCH, tracking, propagation as DEL. */
+  keyEvicted(db: Database, key: string): void {
+    this.stats.evictedKeys++;
+    this.dirty++;
+    this.notifier.notify('e', 'evicted', key, db.id);
+    this.watches.touch(db, key);
+    this.tracking.invalidateKey(key);
+    this.propagate(db.id, [this.config.getBool('lazyfree-lazy-eviction') ? 'UNLINK' : 'DEL', key]);
   }
 
-  /** The Lua engine if a script has run or been loaded, else null (INFO reads it without starting it). */
-  get scriptingIfStarted(): Scripting | null {
+  private scriptingEngine: ScriptEngine | null = null;
+
+  /** The script engine, started on first use (scripts and their cache are this server's own). */
+  get scripting(): ScriptEngine {
+    return (this.scriptingEngine ??= this.startScripting(this));
+  }
+
+  /** The script engine if a script has run or been loaded, else null (INFO reads it without starting it). */
+  get scriptingIfStarted(): ScriptEngine | null {
     return this.scriptingEngine;
   }
 
@@ -278,8 +275,8 @@ export class Server {
     if (this.callDepth === 0) fx.flush(true);
   }
 
-  dispatch(c: Client, argv: string[]): void {
-    dispatch(this, c, argv);
+  dispatch(c: Session, argv: string[]): void {
+    this.path.dispatch(this, c, argv);
   }
 
   /** The last top-level command's timing, closed by finishTiming(). */
@@ -287,7 +284,7 @@ export class Server {
 
   /** Closes the pending command timing; called at the end of every batch of commands. */
   finishTiming(): void {
-    if (this.timing.cmd !== null) finishTiming(this);
+    if (this.timing.cmd !== null) this.path.finishTiming(this);
   }
 
   /** ACL check installed by the ACL module: returns an error reply or null. */
@@ -317,16 +314,16 @@ export class Server {
   }
 
   /** Re-runs a blocked client's command (see Blocking). */
-  retryBlocked(c: Client, argv: string[]): void {
+  retryBlocked(c: Session, argv: string[]): void {
     const cmd = this.commands.resolve(argv);
     if (cmd === undefined || cmd.handler === null) return;
-    call(this, c, cmd, argv);
+    this.path.call(this, c, cmd, argv);
     this.finishTiming();
   }
 
   /** Creates a Client for a stream and starts reading from it. */
-  attach(stream: Duplex, info: { addr?: string; laddr?: string } = {}, direct = false): Client {
-    const c = new Client(this, stream, this.nextClientId++);
+  attach(stream: Duplex, info: { addr?: string; laddr?: string } = {}, direct = false): Session {
+    const c = this.newClient(stream);
     c.addr = info.addr ?? '';
     c.laddr = info.laddr ?? '';
     if (this.config.get('requirepass') !== '') c.authenticated = false;
@@ -346,13 +343,21 @@ export class Server {
   }
 
   /** A client with no transport, for internal use (AOF loading, scripts). */
-  fakeClient(): Client {
-    const c = new Client(this, null, this.nextClientId++);
+  fakeClient(): Session {
+    const c = this.newClient(null);
     c.w.onError = (msg) => this.countError(msg);
     return c;
   }
 
-  get internal(): Client {
+  /**
+   * A client of this server: its \`server\` is this whole server, which is
+   * what makes it a Session (the one place that says so).
+   */
+  private newClient(stream: Duplex | null): Session {
+    return new Client(this, stream, this.nextClientId++) as Session;
+  }
+
+  get internal(): Session {
     if (this.internalClient === null) this.internalClient = this.fakeClient();
     return this.internalClient;
   }
@@ -434,7 +439,7 @@ export class Server {
     const held = c.parser.capacity;
     c.parser.clear();
     if (held >= RECLAIM_AFTER_BYTES) this.reclaimSoon();
-    for (const h of this.clientCloseHooks) h(c);
+    this.tracking.disable(c);
     this.monitors.delete(c);
     this.clientPause.forget(c);
     this.watches.unwatchAll(c);

@@ -13,9 +13,9 @@
  * messages on `__redis__:invalidate`. A flush invalidates everything with a
  * null. Messages for the client running the command go out after its reply.
  */
-import type { Server } from './server.js';
 import { ClientFlag, type Client } from './client.js';
-import { F, type Command } from '../commands/table.js';
+import type { Config } from '../config/config.js';
+import { F, type Command } from '../command/table.js';
 
 export interface TrackingState {
   /** Client id invalidations go to; 0 for this connection. */
@@ -59,12 +59,8 @@ export class Tracking {
   private lastFlushArgv: string[] | null = null;
   private limitRounds = 0;
 
-  constructor(private readonly server: Server) {
-    server.flushHooks.push(() => this.invalidateAllOnFlush());
-    server.clientCloseHooks.push((c) => this.disable(c));
-    server.clientResetHooks.push((c) => this.disable(c));
-    server.keyEvictedHooks.push((_db, key) => this.invalidateKey(key));
-  }
+  /** The server's clients (redirection targets, flush and limit notices) and its settings. */
+  constructor(private readonly server: { readonly clients: ReadonlyMap<number, Client>; readonly config: Config }) {}
 
   /** True when a key change may have to be reported to someone. */
   get active(): boolean {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { collectGarbage } from '../../src/server/memory.js';
+import { collectGarbage } from '../../src/util/gc.js';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

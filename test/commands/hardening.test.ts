@@ -342,7 +342,7 @@ describe('SHUTDOWN SAVE without persistence', () => {
 });
 
 describe('two servers in one process', () => {
-  it('share no state: DEBUG PAUSE-CRON, peak memory, pauses and scripts are each server\'s own', async () => {
+  it('share no state: DEBUG PAUSE-CRON, peak memory, pauses, scripts and encoding limits are each server\'s own', async () => {
     const a = await startServer({ port: 0, 'enable-debug-command': 'yes' });
     const b = await startServer({ port: 0, 'enable-debug-command': 'yes' });
     const ca = await RawClient.connect(a.port);
@@ -364,6 +364,11 @@ describe('two servers in one process', () => {
       await ca.call('CLIENT', 'PAUSE', '5000', 'WRITE');
       assert.equal(await cb.call('SET', 'k', 'v'), 'OK');
       await ca.call('CLIENT', 'UNPAUSE');
+      // Encoding limits are each server's own setting.
+      await ca.call('CONFIG', 'SET', 'set-max-intset-entries', '2');
+      for (const c of [ca, cb]) await c.call('SADD', 's', '1', '2', '3');
+      assert.equal(await ca.call('OBJECT', 'ENCODING', 's'), 'hashtable');
+      assert.equal(await cb.call('OBJECT', 'ENCODING', 's'), 'intset');
     } finally {
       ca.close();
       cb.close();

@@ -7,7 +7,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type RunningServer } from '../../src/index.js';
-import { checkPermission, denialMessage, scriptDenialMessage, UNRESTRICTED, type AccessRules, type KeyAccess } from '../../src/commands/permissions.js';
+import { checkPermission, denialMessage, scriptDenialMessage, UNRESTRICTED, type AccessRules, type KeyAccess } from '../../src/command/permissions.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 /** No SET or CONFIG SET; keys: read "r*", write "w*", both "rw*"; channels "news.*" (patterns only if literally allowed). */

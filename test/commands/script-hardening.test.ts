@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { createHash } from 'node:crypto';
 import { startServer, type RunningServer } from '../../src/index.js';
+import type { Scripting } from '../../src/scripting/lua.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { redisOracle, oracleSkipReason, type OracleServer } from '../helpers/servers.js';
 
@@ -214,7 +215,7 @@ describe('script hardening (Sinew)', () => {
 
   it('a fault of the VM ends the script, rebuilds the Lua state and keeps the scripts cache', async () => {
     const sha = String(await c.call('SCRIPT', 'LOAD', "return 'cached ' .. ARGV[1]"));
-    const engine = s.server.scripting;
+    const engine = s.server.scripting as Scripting;
     const resets = engine.resets;
     const commands = s.server.commands;
     const resolve = commands.resolve;

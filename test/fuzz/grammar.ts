@@ -1,6 +1,6 @@
 /**
  * Command generation for the grammar fuzzer: argument shapes come from the
- * command table (src/commands/meta/commands.json: arity, flags and the
+ * command table (src/command/meta/commands.json: arity, flags and the
  * `arguments` tree of every Redis 7.0 command and subcommand); values come
  * from pools of edge cases. With some probability a generated command is
  * broken on purpose (wrong arity, wrong types, shuffled arguments).
@@ -13,7 +13,7 @@
  * EXCLUDED and `neutralise` below.
  */
 import { createHash } from 'node:crypto';
-import commandsJson from '../../src/commands/meta/commands.json' with { type: 'json' };
+import commandsJson from '../../src/command/meta/commands.json' with { type: 'json' };
 import { CONFIG_DEFS } from '../../src/config/config.js';
 import { allHandlers } from '../../src/commands/index.js';
 import { rng } from '../helpers/rng.js';

@@ -127,7 +127,7 @@ describe('the npm package', () => {
   it('ships dist/src, bin, sinew.conf, README, LICENSE and package.json; no tests, sources or examples', (t) => {
     if (skip) return t.skip(skip);
     const paths = tarballPaths(tarball);
-    for (const p of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/commands/meta/commands.json', 'bin/sinew-server.js', 'sinew.conf', 'README.md', 'LICENSE', 'package.json']) {
+    for (const p of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/command/meta/commands.json', 'bin/sinew-server.js', 'sinew.conf', 'README.md', 'LICENSE', 'package.json']) {
       assert.ok(paths.includes(`package/${p}`), `the tarball has ${p}`);
     }
     const unwanted = paths.filter((p) => /^package\/(test|dist\/test|src|bench|examples|scripts|docs|node_modules)\//.test(p) || p.endsWith('.map'));

@@ -232,7 +232,7 @@ describe('redis-cli and redis-benchmark against Sinew', { skip: haveCli ? false 
     // Sinew's summaries are its own words (meta/summaries.json): compare the
     // layout with redis-server's, not the wording.
     const { readFileSync } = await import('node:fs');
-    const summaries = JSON.parse(readFileSync(new URL('../../../src/commands/meta/summaries.json', import.meta.url), 'utf8')) as Record<string, { summary: string }>;
+    const summaries = JSON.parse(readFileSync(new URL('../../../src/command/meta/summaries.json', import.meta.url), 'utf8')) as Record<string, { summary: string }>;
     const mask = (x: string) => x.replace(/(summary:\x1b\[0m ).*\r\n/g, '$1<summary>\r\n');
     const cases: [string, string, RegExp][] = [
       ['set', 'SET', /^\r\n  \x1b\[1mSET\x1b\[0m \x1b\[90mkey value \[NX\|XX\] \[GET\] \[EX seconds\|[^\r\n]*\]\x1b\[0m\r\n/],

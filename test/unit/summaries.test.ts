@@ -1,5 +1,5 @@
 /**
- * Sinew's own command summaries (src/commands/meta/summaries.json): one entry
+ * Sinew's own command summaries (src/command/meta/summaries.json): one entry
  * for every command and subcommand of the command table, each with a one-line
  * summary and a complexity note; COMMAND DOCS serves them in Redis 7.0's key
  * order (summary, since, group, complexity, ...).
@@ -7,14 +7,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { loadCommandMeta, type CommandMeta } from '../../src/commands/table.js';
+import { loadCommandMeta, type CommandMeta } from '../../src/command/table.js';
 import { startServer, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const ROOT = new URL('../../../', import.meta.url);
 type Prose = { summary: string; complexity: string };
-const summaries = JSON.parse(readFileSync(new URL('src/commands/meta/summaries.json', ROOT), 'utf8')) as Record<string, Prose>;
-const generated = JSON.parse(readFileSync(new URL('src/commands/meta/commands.json', ROOT), 'utf8')) as { commands: CommandMeta[] };
+const summaries = JSON.parse(readFileSync(new URL('src/command/meta/summaries.json', ROOT), 'utf8')) as Record<string, Prose>;
+const generated = JSON.parse(readFileSync(new URL('src/command/meta/commands.json', ROOT), 'utf8')) as { commands: CommandMeta[] };
 
 function allNames(metas: CommandMeta[]): string[] {
   const out: string[] = [];

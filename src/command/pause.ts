@@ -7,10 +7,19 @@
  * blocked clients; CLIENT UNPAUSE, or the end of the pause, runs the held
  * commands in the order they were held. Expired keys are kept while paused.
  */
-import type { Server } from '../server/server.js';
 import { ClientFlag, type Client } from '../server/client.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
 import { F, type Command } from './table.js';
-import { scriptDeclaresNoWrites } from './scripting.js';
+import { scriptDeclaresNoWrites, type ScriptEngine } from '../scripting/engine.js';
+
+/** What a pause needs of the server: the keyspace (expiry stops), the script cache, and the command path to run held commands. */
+export interface PauseHost {
+  readonly keyspace: Keyspace;
+  readonly scriptingIfStarted: ScriptEngine | null;
+  dispatch(c: Client, argv: string[]): void;
+  finishTiming(): void;
+  internalError(where: string, e: unknown): string;
+}
 
 export class ClientPause {
   /** When the pause ends (ms since the epoch); 0 when not paused. */
@@ -19,7 +28,7 @@ export class ClientPause {
   private held = new Set<Client>();
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: PauseHost) {}
 
   /** Whether this command of this client waits (ends a pause whose time is up). */
   holds(c: Client, cmd: Command, argv: string[]): boolean {
@@ -30,7 +39,7 @@ export class ClientPause {
     }
     if ((c.flags & ClientFlag.Fake) !== 0) return false;
     if (!this.writesOnly) return true;
-    if ((cmd.flags & (F.write | F.may_replicate)) !== 0) return !scriptDeclaresNoWrites(this.server, cmd.name, argv);
+    if ((cmd.flags & (F.write | F.may_replicate)) !== 0) return !scriptDeclaresNoWrites(this.server.scriptingIfStarted, cmd.name, argv);
     if (cmd.name === 'exec' && cmd.parent === null && c.mstate !== null) {
       for (const q of c.mstate) if ((q.cmd.flags & (F.write | F.may_replicate)) !== 0) return true;
     }

@@ -8,7 +8,7 @@
  * fail.
  */
 import type { Database } from '../keyspace/database.js';
-import type { Server } from '../server/server.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
 import { ClientFlag, type Client } from '../server/client.js';
 
 interface WatchEntry {
@@ -24,7 +24,7 @@ export class Watches {
   /** Number of (client, key) watch entries; 0 means nothing to check. */
   count = 0;
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: { readonly keyspace: Keyspace }) {}
 
   private isExpired(db: Database, key: string): boolean {
     const when = db.expires.get(key);

@@ -10,9 +10,20 @@
  * A retry that still finds nothing leaves the client blocked in its place.
  */
 import type { Database } from '../keyspace/database.js';
-import type { Server } from '../server/server.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
 import { ClientFlag, type Client } from '../server/client.js';
+import type { Stats } from '../server/stats.js';
 import type { ObjType } from '../types/object.js';
+
+/** What blocking needs of the server: the keyspace, a counter, the call depth, and the command path to retry a command. */
+export interface BlockingHost {
+  readonly keyspace: Keyspace;
+  readonly stats: Stats;
+  /** Nesting of the command path (blocking is possible only at the top). */
+  readonly callDepth: number;
+  /** Runs a blocked client's command again. */
+  retryBlocked(c: Client, argv: string[]): void;
+}
 
 /** What a blocked command replies when its time is up: a null array or bulk, or 0 (WAIT). */
 export type TimeoutReply = 'nullArray' | 'nullBulk' | 'zero';
@@ -44,7 +55,7 @@ export class Blocking {
   servingKey: string | null = null;
   private handling = false;
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: BlockingHost) {}
 
   /** False inside MULTI/EXEC and scripts: blocking commands then act as their non-blocking form. */
   canBlock(c: Client): boolean {

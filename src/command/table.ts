@@ -6,10 +6,13 @@
  */
 import commandsJson from './meta/commands.json' with { type: 'json' };
 import extraJson from './meta/extra.json' with { type: 'json' };
-import type { Client } from '../server/client.js';
 
-export type Handler = (c: Client, argv: string[]) => void;
-export type HandlerMap = Record<string, Handler>;
+/**
+ * A command's implementation as the table holds it. The table does not know
+ * the client type the command path passes (that belongs to the layer above:
+ * `Handler` in server/server.ts), so a table is generic in its handlers.
+ */
+export type AnyHandler = (c: never, argv: string[]) => void;
 
 export interface KeySpecMeta {
   flags: string[];
@@ -63,16 +66,16 @@ export const F = {
 /** Commands that may propagate without being writes (Redis 7.0's CMD_MAY_REPLICATE). */
 const MAY_REPLICATE = new Set(['eval', 'evalsha', 'fcall', 'pfcount', 'publish', 'spublish']);
 
-export class Command {
+export class Command<H extends AnyHandler = AnyHandler> {
   readonly name: string;
   /** "get" or "config|get" */
   readonly fullname: string;
   readonly arity: number;
   readonly flags: number;
   readonly meta: CommandMeta;
-  readonly handler: Handler | null;
-  readonly parent: Command | null;
-  subcommands: Map<string, Command> | null = null;
+  readonly handler: H | null;
+  readonly parent: Command<H> | null;
+  subcommands: Map<string, Command<H>> | null = null;
   /** Id used by ACL bitmaps. */
   id = 0;
   calls = 0;
@@ -80,7 +83,7 @@ export class Command {
   rejectedCalls = 0;
   failedCalls = 0;
 
-  constructor(meta: CommandMeta, handler: Handler | null, parent: Command | null) {
+  constructor(meta: CommandMeta, handler: H | null, parent: Command<H> | null) {
     this.meta = meta;
     this.fullname = meta.name;
     this.name = parent ? meta.name.slice(parent.name.length + 1) : meta.name;
@@ -197,25 +200,25 @@ export function resolveKeySpecs(
   return { keys, malformed };
 }
 
-export class CommandTable {
-  private readonly byName = new Map<string, Command>();
+export class CommandTable<H extends AnyHandler = AnyHandler> {
+  private readonly byName = new Map<string, Command<H>>();
   /** Every command with a handler, top-level, in name order. */
-  readonly all: Command[] = [];
+  readonly all: Command<H>[] = [];
   readonly metas: CommandMeta[];
   private nextId = 0;
 
-  constructor(metas: CommandMeta[], handlers: HandlerMap) {
+  constructor(metas: CommandMeta[], handlers: Record<string, H>) {
     this.metas = metas;
     for (const meta of metas) {
       const subs = meta.subcommands.filter((s) => handlers[s.name] !== undefined);
       const own = handlers[meta.name] ?? null;
       if (own === null && subs.length === 0) continue;
-      const cmd = new Command(meta, own, null);
+      const cmd = new Command<H>(meta, own, null);
       cmd.id = this.nextId++;
       if (meta.subcommands.length > 0) {
         cmd.subcommands = new Map();
         for (const sm of subs) {
-          const sc = new Command(sm, handlers[sm.name], cmd);
+          const sc = new Command<H>(sm, handlers[sm.name], cmd);
           sc.id = this.nextId++;
           cmd.subcommands.set(sc.name, sc);
         }
@@ -231,12 +234,12 @@ export class CommandTable {
   }
 
   /** Finds a top-level command by any case. */
-  lookup(name: string): Command | undefined {
+  lookup(name: string): Command<H> | undefined {
     return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
   }
 
   /** Finds "get" or "config|get". */
-  lookupFull(fullname: string): Command | undefined {
+  lookupFull(fullname: string): Command<H> | undefined {
     const lname = fullname.toLowerCase();
     const bar = lname.indexOf('|');
     if (bar < 0) return this.byName.get(lname);
@@ -245,7 +248,7 @@ export class CommandTable {
   }
 
   /** Resolves the command an argv names (descending into subcommands). */
-  resolve(argv: readonly string[]): Command | undefined {
+  resolve(argv: readonly string[]): Command<H> | undefined {
     const cmd = this.lookup(argv[0]);
     if (cmd === undefined || cmd.subcommands === null || argv.length < 2) return cmd;
     return cmd.subcommands.get(argv[1].toLowerCase());
