@@ -22,7 +22,7 @@ export function checkPassword(c: Session, user: string, pass: string): boolean {
 function authenticate(c: Session, user: string): void {
   c.authenticated = true;
   c.parser.authenticated = true;
-  c.user = user;
+  c.server.logIn(c, user);
 }
 
 export function clientFlagsString(c: Session): string {
@@ -113,7 +113,7 @@ function resetClient(c: Session): void {
   c.name = '';
   c.replyMode = 'on';
   const needsAuth = server.config.get('requirepass') !== '';
-  c.user = 'default';
+  server.logIn(c, 'default');
   c.authenticated = !needsAuth;
   c.parser.authenticated = c.authenticated;
 }

@@ -94,7 +94,7 @@ export function dispatch(server: Server, c: Session, argv: string[]): void {
     reject(server, c, 'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.', cmd);
     return;
   }
-  const rules = server.accessRules(c);
+  const rules = c.rules;
   if (!rules.unrestricted) {
     const denied = checkPermission(rules, cmd, argv, (c.flags & ClientFlag.Multi) !== 0 ? 'multi' : 'toplevel');
     if (denied !== null) {

@@ -51,7 +51,7 @@ export const transactionCommands: HandlerMap = {
     const queue = c.mstate ?? [];
     server.watches.unwatchAll(c);
     // What the queued commands propagate is emitted by the command path when EXEC ends, in MULTI/EXEC when more than one.
-    const rules = server.accessRules(c);
+    const rules = c.rules;
     const w = c.w;
     w.array(queue.length);
     try {

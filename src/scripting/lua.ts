@@ -494,7 +494,7 @@ export class Scripting implements ScriptEngine {
       const cmd = this.server.commands.resolve(argv);
       if (cmd === undefined || cmd.handler === null) return this.raiseError(L, 'Invalid command passed to redis.acl_check_cmd()');
       const st = this.state;
-      const denied = st !== null ? checkPermission(this.server.accessRules(st.caller), cmd, argv, 'lua') : null;
+      const denied = st !== null ? checkPermission(st.caller.rules, cmd, argv, 'lua') : null;
       lua.lua_pushboolean(L, denied === null ? 1 : 0);
       return 1;
     });
@@ -839,6 +839,7 @@ export class Scripting implements ScriptEngine {
     sc.resp = 2;
     sc.w.resp = 2;
     sc.user = c.user;
+    sc.rules = c.rules;
     sc.flags = (sc.flags & ~ClientFlag.Multi) | ClientFlag.Fake;
     const st: RunState = {
       caller: c,
@@ -999,7 +1000,7 @@ export class Scripting implements ScriptEngine {
       this.pushErrorTable(L, "-OOM command not allowed when used memory > 'maxmemory'.", true);
       return raise ? lua.lua_error(L) : 1;
     }
-    const denied = checkPermission(server.accessRules(st.caller), cmd, argv, 'lua');
+    const denied = checkPermission(st.caller.rules, cmd, argv, 'lua');
     if (denied !== null) {
       const msg = scriptDenialMessage(denied);
       server.countError(msg);

@@ -16,6 +16,7 @@ import type { Config } from '../config/config.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { Logger } from './log.js';
 import type { Stats } from './stats.js';
+import { UNRESTRICTED, type AccessRules } from '../command/permissions.js';
 
 /**
  * What a connection needs of the server that runs it: its settings, the
@@ -82,6 +83,8 @@ export class Client {
   libName = '';
   libVer = '';
   user = 'default';
+  /** The permissions of `user`, resolved when the client logs in (the permission check reads them per command). */
+  rules: AccessRules = UNRESTRICTED;
   authenticated = true;
   /** "ip:port" of the peer, "laddr" of the local side. */
   addr = '';

@@ -287,13 +287,19 @@ export class Server {
     if (this.timing.cmd !== null) this.path.finishTiming(this);
   }
 
-  /** ACL check installed by the ACL module: returns an error reply or null. */
   /** Each user's permissions (the ACL subsystem will add users; today only the default user, who may do everything). */
   readonly users = new Map<string, AccessRules>([['default', UNRESTRICTED]]);
 
-  /** The permissions of a client's user, for the permission check. */
-  accessRules(c: Client): AccessRules {
-    return this.users.get(c.user) ?? UNRESTRICTED;
+  /** A user's permissions change: the user's logged-in clients use the new rules from their next command. */
+  setUserRules(user: string, rules: AccessRules): void {
+    this.users.set(user, rules);
+    for (const c of this.clients.values()) if (c.user === user) c.rules = rules;
+  }
+
+  /** A client is now this user: its permissions are resolved once, here. */
+  logIn(c: Client, user: string): void {
+    c.user = user;
+    c.rules = this.users.get(user) ?? UNRESTRICTED;
   }
 
   /** Evicts keys while over maxmemory; false when memory stays over it (the command gets OOM). */

@@ -69,7 +69,7 @@ describe('checkPermission', () => {
     try {
       await c.call('MULTI');
       assert.equal(await c.raw('GET', 'w1'), '+QUEUED\r\n');
-      srv.server.users.set('default', restricted());
+      srv.server.setUserRules('default', restricted());
       assert.equal(await c.raw('EXEC'), '*1\r\n-NOPERM ACLs rules changed between the moment the transaction was accumulated and its execution\r\n');
       assert.equal(await c.raw('SET', 'w1', 'v'), "-NOPERM this user has no permissions to run the 'set' command\r\n");
       assert.equal(await c.raw('GET', 'w1'), '-NOPERM this user has no permissions to access one of the keys used as arguments\r\n');
@@ -83,11 +83,11 @@ describe('checkPermission', () => {
       assert.equal(await c.raw('EVAL', "return redis.acl_check_cmd('GET', 'r1') and 1 or 0", '0'), ':1\r\n');
       const errs = String(await c.call('INFO', 'errorstats'));
       assert.match(errs, /errorstat_NOPERM:count=[1-9]/);
-      const denial = checkPermission(srv.server.accessRules({ user: 'default' } as never), cmd(['SET', 'w1', 'v']), ['SET', 'w1', 'v'], 'lua')!;
+      const denial = checkPermission(srv.server.users.get('default')!, cmd(['SET', 'w1', 'v']), ['SET', 'w1', 'v'], 'lua')!;
       assert.equal(denialMessage(denial), "NOPERM this user has no permissions to run the 'set' command");
       assert.equal(scriptDenialMessage(denial), "ERR The user executing the script can't run this command or subcommand");
     } finally {
-      srv.server.users.set('default', UNRESTRICTED);
+      srv.server.setUserRules('default', UNRESTRICTED);
       c.close();
     }
   });
