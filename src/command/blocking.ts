@@ -171,7 +171,7 @@ export class Blocking {
     // Serve in FIFO order while the key holds a value of the waited type.
     let i = 0;
     while (i < q.length) {
-      const v = db.lookup(key);
+      const v = db.lookupWrite(key);
       if (v === undefined) return;
       const c = q[i];
       const st = c.blockState as BlockState;

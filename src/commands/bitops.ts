@@ -65,7 +65,7 @@ function sourceOf(v: string | ByteString): [ByteSource, number] {
 function stringForBitWrite(c: Session, key: string, maxbit: number): { bs: ByteString; grew: boolean } | null {
   const db = c.db;
   const need = Math.floor(maxbit / 8) + 1;
-  const v = db.lookup(key);
+  const v = db.lookupWrite(key);
   if (v !== undefined && !isStringValue(v)) {
     c.w.error(Err.wrongType);
     return null;

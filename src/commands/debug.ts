@@ -532,7 +532,7 @@ function populate(c: Session, argv: string[]): void {
   const db = c.db;
   for (let j = 0; j < count; j++) {
     const key = `${prefix}:${j}`;
-    if (db.lookup(key) !== undefined) continue;
+    if (db.lookupWrite(key) !== undefined) continue;
     let val: string | ByteString = `value:${j}`;
     if (size > MAX_JS_STRING) {
       // past V8's longest string the value is a byte string, zero-padded as Redis pads it

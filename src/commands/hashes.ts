@@ -31,7 +31,7 @@ function readHash(c: Session, key: string): RHash | undefined | null {
 /** The hash at a key for writing, created when missing (hashTypeLookupWriteOrCreate); null after WRONGTYPE. */
 function writeHash(c: Session, key: string): RHash | null {
   const db = c.db;
-  const h = asHash(c, db.lookup(key));
+  const h = asHash(c, db.lookupWrite(key));
   if (h === null) return null;
   if (h !== undefined) return h;
   const n = new RHash();
@@ -220,7 +220,7 @@ export const hashCommands: HandlerMap = {
   hdel(c, argv) {
     const db = c.db;
     const key = argv[1];
-    const h = asHash(c, db.lookup(key));
+    const h = asHash(c, db.lookupWrite(key));
     if (h === null) return;
     if (h === undefined) {
       c.w.int(0);

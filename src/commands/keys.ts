@@ -117,7 +117,7 @@ function expireGeneric(c: Session, argv: string[], basetime: number, seconds: bo
   when += base;
   const db = c.db;
   const key = argv[1];
-  if (db.lookup(key) === undefined) {
+  if (db.lookupWrite(key) === undefined) {
     c.w.int(0);
     return;
   }
@@ -168,7 +168,7 @@ function renameGeneric(c: Session, argv: string[], nx: boolean): void {
   const db = c.db;
   const src = argv[1];
   const dst = argv[2];
-  const v = db.lookup(src);
+  const v = db.lookupWrite(src);
   if (v === undefined) {
     c.w.error(Err.noSuchKey);
     return;
@@ -179,7 +179,7 @@ function renameGeneric(c: Session, argv: string[], nx: boolean): void {
     return;
   }
   const expire = db.getExpireExact(src);
-  if (db.lookup(dst) !== undefined) {
+  if (db.lookupWrite(dst) !== undefined) {
     if (nx) {
       c.w.int(0);
       return;
@@ -385,12 +385,12 @@ export const keyCommands: HandlerMap = {
       return;
     }
     const key = argv[1];
-    const v = src.lookup(key);
+    const v = src.lookupWrite(key);
     if (v === undefined) {
       c.w.int(0);
       return;
     }
-    if (dst.lookup(key) !== undefined) {
+    if (dst.lookupWrite(key) !== undefined) {
       c.w.int(0);
       return;
     }
@@ -436,7 +436,7 @@ export const keyCommands: HandlerMap = {
       return;
     }
     const expire = db.getExpireExact(src);
-    if (dst.lookup(dstKey) !== undefined) {
+    if (dst.lookupWrite(dstKey) !== undefined) {
       if (!replace) {
         c.w.int(0);
         return;
@@ -487,7 +487,7 @@ export const keyCommands: HandlerMap = {
 
   persist(c, argv) {
     const db = c.db;
-    if (db.lookup(argv[1]) === undefined) {
+    if (db.lookupWrite(argv[1]) === undefined) {
       c.w.int(0);
       return;
     }

@@ -22,7 +22,7 @@ const LONG_MAX_N = Infinity;
  * when of another type.
  */
 function getList(c: Session, key: string, write: boolean): ListValue | undefined | null {
-  const v = write ? c.db.lookup(key) : c.db.read(key);
+  const v = write ? c.db.lookupWrite(key) : c.db.read(key);
   if (v === undefined) return undefined;
   if (typeof v === 'string' || v.type !== 'list') {
     c.w.error(Err.wrongType);
@@ -366,7 +366,7 @@ function ltrim(c: Session, argv: string[]): void {
  * WRONGTYPE) when the destination is not a list.
  */
 function lmoveFrom(c: Session, src: string, sl: ListValue, dst: string, from: boolean, to: boolean): boolean {
-  const dv = c.db.lookup(dst);
+  const dv = c.db.lookupWrite(dst);
   if (dv !== undefined && (typeof dv === 'string' || dv.type !== 'list')) {
     c.w.error(Err.wrongType);
     return false;

@@ -360,7 +360,7 @@ function spopWithCount(c: Session, argv: string[]): void {
   if (count === null) return;
   const key = argv[1];
   const db = c.db;
-  const s = asSet(c, db.lookup(key));
+  const s = asSet(c, db.lookupWrite(key));
   if (s === null) return;
   if (s === undefined || count === 0) {
     c.w.set(0);
@@ -411,7 +411,7 @@ export const setCommands: HandlerMap = {
   sadd(c, argv) {
     const db = c.db;
     const key = argv[1];
-    const v = db.lookup(key);
+    const v = db.lookupWrite(key);
     let s: RSet;
     if (v === undefined) {
       s = RSet.forMember(argv[2]);
@@ -432,7 +432,7 @@ export const setCommands: HandlerMap = {
   srem(c, argv) {
     const db = c.db;
     const key = argv[1];
-    const s = asSet(c, db.lookup(key));
+    const s = asSet(c, db.lookupWrite(key));
     if (s === null) return;
     if (s === undefined) {
       c.w.int(0);
@@ -461,8 +461,8 @@ export const setCommands: HandlerMap = {
   smove(c, argv) {
     const db = c.db;
     const [, srcKey, dstKey, ele] = argv;
-    const srcV = db.lookup(srcKey);
-    const dstV = db.lookup(dstKey);
+    const srcV = db.lookupWrite(srcKey);
+    const dstV = db.lookupWrite(dstKey);
     if (srcV === undefined) {
       c.w.int(0);
       return;
@@ -539,7 +539,7 @@ export const setCommands: HandlerMap = {
     }
     const db = c.db;
     const key = argv[1];
-    const s = asSet(c, db.lookup(key));
+    const s = asSet(c, db.lookupWrite(key));
     if (s === null) return;
     if (s === undefined) {
       c.w.nullBulk();

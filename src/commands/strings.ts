@@ -137,7 +137,7 @@ function setGeneric(c: Session, key: string, value: string, flags: number, when:
 
 function incrDecr(c: Session, key: string, incr: bigint | number): void {
   const db = c.db;
-  const v = db.lookup(key);
+  const v = db.lookupWrite(key);
   let cur: number | bigint = 0;
   if (v !== undefined) {
     if (!isString(v)) {
@@ -343,7 +343,7 @@ export const stringCommands: HandlerMap = {
   append(c, argv) {
     const db = c.db;
     const key = argv[1];
-    const v = db.lookup(key);
+    const v = db.lookupWrite(key);
     let len: number;
     if (v === undefined) {
       db.add(key, argv[2]);
@@ -404,7 +404,7 @@ export const stringCommands: HandlerMap = {
       return;
     }
     const value = argv[3];
-    const v = db.lookup(key);
+    const v = db.lookupWrite(key);
     if (v !== undefined && !isString(v)) {
       c.w.error(Err.wrongType);
       return;
@@ -482,7 +482,7 @@ export const stringCommands: HandlerMap = {
   incrbyfloat(c, argv) {
     const db = c.db;
     const key = argv[1];
-    const v = db.lookup(key);
+    const v = db.lookupWrite(key);
     let cur = '0';
     if (v !== undefined) {
       if (!isString(v)) {

@@ -33,7 +33,7 @@ const RANGE_LEX_ERR = 'ERR min or max not valid string range item';
 
 /** The sorted set at key: undefined when missing, null (after WRONGTYPE) for another type. */
 function getZset(c: Session, key: string, write: boolean): ZSet | undefined | null {
-  const v = write ? c.db.lookup(key) : c.db.read(key);
+  const v = write ? c.db.lookupWrite(key) : c.db.read(key);
   if (v === undefined) return undefined;
   if (typeof v === 'string' || v.type !== 'zset') {
     c.w.error(Err.wrongType);

@@ -117,8 +117,12 @@ export class Database {
     else access.set(key, lfuTouch(access.get(key), this.ks.now, this.lfuLogFactor, this.lfuDecayTime));
   }
 
-  /** Lookup for writing (or without stats): lazy expiry only. */
-  lookup(key: string): Value | undefined {
+  /**
+   * Lookup for writing (Redis's lookupKeyWrite): lazy expiry, no hit/miss
+   * statistics. Every command that changes a stored value in place gets it
+   * here, so that a snapshot in progress can take the old value first.
+   */
+  lookupWrite(key: string): Value | undefined {
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
     const v = this.dict.get(key);
     if (this.access !== null && v !== undefined) this.touch(key);

@@ -45,7 +45,7 @@ describe('lazy expiry', () => {
     const misses = ks.misses;
     assert.equal(db.read('a'), undefined);
     assert.equal(ks.misses, misses + 1);
-    assert.equal(db.lookup('b'), undefined);
+    assert.equal(db.lookupWrite('b'), undefined);
     assert.equal(db.exists('c'), false);
     assert.deepEqual(expired, ['0:a', '0:b', '0:c']);
     assert.equal(db.size, 1);
@@ -75,7 +75,7 @@ describe('lazy expiry', () => {
     ks.tick();
     ks.expiryPaused = true;
     assert.equal(db.read('k'), undefined);
-    assert.equal(db.lookup('k'), undefined);
+    assert.equal(db.lookupWrite('k'), undefined);
     assert.equal(db.exists('k'), false);
     ks.activeExpireCycle(10, 1);
     assert.equal(db.size, 1, 'kept while paused');
