@@ -43,24 +43,14 @@ export function clientFlagsString(c: Client): string {
   return f;
 }
 
-/** One CLIENT LIST / CLIENT INFO line. */
+/** One CLIENT LIST / CLIENT INFO line; tot-mem is the figure client eviction uses (Client.memoryUsage). */
 export function clientInfoLine(c: Client): string {
   const now = Date.now();
-  // The arguments a client holds: those of the command it runs, is blocked in or is held back with.
-  const held = c.cmd !== null ? c.argv : c.postponed ?? (c.blockState as { argv?: string[] } | null)?.argv ?? null;
-  const argvMem = held === null ? 0 : argvBytes(held);
-  // The query buffer: bytes not yet parsed, plus, while the client runs a command, that command's frame
-  // (Redis trims the buffer after the command).
-  const pending = c.parser.pending;
-  const qbuf = pending + (c.cmd !== null ? c.frameBytes : 0);
-  const qbufFree = Math.max(0, c.parser.capacity - pending);
-  let multiMem = 0;
-  // queued arguments and their pointers, as Redis counts them
-  if (c.mstate !== null) for (const q of c.mstate) multiMem += argvBytes(q.argv) + 8 * q.argv.length;
+  const qbuf = c.queryBufferLength;
   const rbs = c.w.capacity;
   const obl = c.w.length;
-  const oll = c.stream?.writableLength ?? 0;
-  const events = c.stream === null ? '' : 'r' + (oll > 0 ? 'w' : '');
+  const omem = c.outputMemory;
+  const events = c.stream === null ? '' : 'r' + ((c.stream.writableLength ?? 0) > 0 ? 'w' : '');
   // Redis sets lastcmd before running a command: a client listing itself shows this command.
   const last = c.cmd ?? c.lastCmd;
   const cmd = last ? last.fullname : 'NULL';
@@ -69,18 +59,11 @@ export function clientInfoLine(c: Client): string {
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} ` +
     `age=${Math.floor((now - c.ctime) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} ` +
     `flags=${clientFlagsString(c)} db=${c.db.id} sub=${c.channels?.size ?? 0} psub=${c.patterns?.size ?? 0} ` +
-    `ssub=${c.shardChannels?.size ?? 0} multi=${multi} qbuf=${qbuf} qbuf-free=${qbufFree} argv-mem=${argvMem} ` +
-    `multi-mem=${multiMem} rbs=${rbs} rbp=${Math.max(obl, c.replyPeak)} obl=${obl} oll=${oll > 0 ? 1 : 0} omem=${oll} ` +
-    `tot-mem=${qbuf + qbufFree + argvMem + multiMem + rbs + oll + 1024} events=${events} cmd=${cmd} user=${c.user} redir=${trackingRedir(c)} ` +
+    `ssub=${c.shardChannels?.size ?? 0} multi=${multi} qbuf=${qbuf} qbuf-free=${c.queryBufferFree} argv-mem=${c.argvMemory} ` +
+    `multi-mem=${c.multiMemory} rbs=${rbs} rbp=${Math.max(obl, c.replyPeak)} obl=${obl} oll=${omem > 0 ? 1 : 0} omem=${omem} ` +
+    `tot-mem=${c.memoryUsage()} events=${events} cmd=${cmd} user=${c.user} redir=${trackingRedir(c)} ` +
     `resp=${c.resp}`
   );
-}
-
-/** Bytes of the arguments themselves (Redis's argv_len_sum). */
-function argvBytes(argv: readonly string[]): number {
-  let n = 0;
-  for (const a of argv) n += a.length;
-  return n;
 }
 
 function trackingRedir(c: Client): number {

@@ -41,6 +41,29 @@ interface SoftLimitState {
   since: number;
 }
 
+/**
+ * What a client's memory figure (CLIENT LIST tot-mem, the figure client
+ * eviction compares with maxmemory-clients) adds for its fixed parts and per
+ * entry of its structures: estimates of what the JS objects take.
+ */
+const CLIENT_BASE_BYTES = 1024;
+const POINTER_BYTES = 8;
+/** One queued MULTI command (its QueuedCommand object), on top of its arguments. */
+const QUEUED_COMMAND_BYTES = 24;
+/** One WATCHed key (the key string is the keyspace's, not counted). */
+const WATCHED_KEY_BYTES = 40;
+/** One channel, pattern or shard channel in the client's sets. */
+const SUBSCRIPTION_BYTES = 32;
+/** One BCAST tracking prefix. */
+const TRACKING_PREFIX_BYTES = 32;
+
+/** Bytes of the arguments themselves (Redis's argv_len_sum). */
+export function argvBytes(argv: readonly string[]): number {
+  let n = 0;
+  for (const a of argv) n += a.length;
+  return n;
+}
+
 /** The command states its effects itself (see Client.alsoPropagate). */
 export const NO_PROPAGATION: string[] = [];
 
@@ -130,6 +153,11 @@ export class Client {
   /** Total bytes received (for INFO stats / CLIENT LIST tot-net-in). */
   netIn = 0;
   netOut = 0;
+
+  /** The MULTI queue's bytes, counted as commands are queued (see multiMemory). */
+  private multiCounted: QueuedCommand[] | null = null;
+  private multiCountedLen = 0;
+  private multiCountedBytes = 0;
 
   /** True for a real socket, whose writes copy into the kernel (see flush). */
   private readonly socketWrite: boolean;
@@ -274,6 +302,73 @@ export class Client {
         if ((this.flags & ClientFlag.Closed) === 0) stream.resume();
       });
     }
+  }
+
+  // ---- memory accounting (CLIENT LIST / INFO fields, client eviction) ----
+
+  /** CLIENT LIST qbuf: bytes not yet parsed, plus the running command's own frame (Redis trims after the command). */
+  get queryBufferLength(): number {
+    return this.parser.pending + (this.cmd !== null ? this.frameBytes : 0);
+  }
+
+  /** CLIENT LIST qbuf-free: room the query buffer holds beyond its unparsed bytes. */
+  get queryBufferFree(): number {
+    return Math.max(0, this.parser.capacity - this.parser.pending);
+  }
+
+  /** The arguments the client holds: those of the command it runs, is blocked in or is held back with. */
+  get heldArgv(): string[] | null {
+    return this.cmd !== null ? this.argv : this.postponed ?? (this.blockState as { argv?: string[] } | null)?.argv ?? null;
+  }
+
+  /** CLIENT LIST argv-mem: the held arguments' bytes, and those of a command still arriving. */
+  get argvMemory(): number {
+    const held = this.heldArgv;
+    return (held === null ? 0 : argvBytes(held)) + this.parser.partialArgBytes;
+  }
+
+  /** CLIENT LIST multi-mem: queued arguments and their pointers, as Redis counts them; O(1) per queued command. */
+  get multiMemory(): number {
+    const q = this.mstate;
+    if (q === null) return 0;
+    if (q !== this.multiCounted || q.length < this.multiCountedLen) {
+      this.multiCounted = q;
+      this.multiCountedLen = 0;
+      this.multiCountedBytes = 0;
+    }
+    for (let i = this.multiCountedLen; i < q.length; i++) {
+      const argv = q[i].argv;
+      this.multiCountedBytes += argvBytes(argv) + POINTER_BYTES * argv.length;
+    }
+    this.multiCountedLen = q.length;
+    return this.multiCountedBytes;
+  }
+
+  /**
+   * CLIENT LIST omem: reply bytes held beyond the reply buffer (big bulks
+   * not yet written) and those the socket has not sent yet.
+   */
+  get outputMemory(): number {
+    return this.w.heldOutside + (this.stream?.writableLength ?? 0);
+  }
+
+  /**
+   * CLIENT LIST tot-mem, the figure client eviction compares with
+   * maxmemory-clients (as Redis's getClientMemoryUsage): query buffer,
+   * arguments, MULTI queue, reply buffer and pending output, the
+   * WATCH, pub/sub and tracking-prefix entries, and a fixed part.
+   */
+  memoryUsage(): number {
+    const held = this.heldArgv;
+    let mem = CLIENT_BASE_BYTES + this.queryBufferLength + this.queryBufferFree + this.argvMemory + this.w.capacity + this.outputMemory;
+    if (held !== null) mem += POINTER_BYTES * held.length;
+    if (this.mstate !== null) mem += this.multiMemory + QUEUED_COMMAND_BYTES * this.mstate.length;
+    if (this.watched !== null) mem += WATCHED_KEY_BYTES * this.watched.length;
+    const subs = (this.channels?.size ?? 0) + (this.patterns?.size ?? 0) + (this.shardChannels?.size ?? 0);
+    mem += SUBSCRIPTION_BYTES * subs;
+    const prefixes = (this.trackingState as { prefixes?: Set<string> } | null)?.prefixes;
+    if (prefixes !== undefined) mem += TRACKING_PREFIX_BYTES * prefixes.size;
+    return mem;
   }
 
   /** Bytes queued for the client and not yet written to the socket. */
