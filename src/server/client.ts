@@ -154,6 +154,8 @@ export class Client {
   netIn = 0;
   netOut = 0;
 
+  /** This client's memory as client eviction last counted it in its total (see ClientEviction). */
+  evictionFigure = 0;
   /** The MULTI queue's bytes, counted as commands are queued (see multiMemory). */
   private multiCounted: QueuedCommand[] | null = null;
   private multiCountedLen = 0;
@@ -203,6 +205,8 @@ export class Client {
       this.close();
       return;
     }
+    // Client eviction looks at the grown query buffer before any command of it runs.
+    if (this.server.clientEviction.active && this.server.clientEviction.updateAndCheck(this)) return;
     this.processInput();
     this.schedule();
   }
@@ -210,6 +214,8 @@ export class Client {
   /** Runs every complete command in the query buffer, unless blocked or paused. */
   processInput(): void {
     const server = this.server;
+    // A command ran since client eviction last looked at this client.
+    let ran = false;
     while ((this.flags & (ClientFlag.Blocked | ClientFlag.CloseAfterReply | ClientFlag.Closed)) === 0) {
       let argv: string[] | null;
       try {
@@ -220,6 +226,13 @@ export class Client {
           break;
         }
         throw e;
+      }
+      // With maxmemory-clients set, after each command (once the parser let
+      // go of its frame) and before the next, as Redis checks before each
+      // command: the client may be evicted, its next command unrun.
+      if (ran) {
+        ran = false;
+        if (server.clientEviction.active && this.afterCommandEviction()) break;
       }
       if (argv === null) break;
       // The bytes this command took in the query buffer (CLIENT LIST qbuf while it runs).
@@ -233,8 +246,23 @@ export class Client {
         // this command gets an error reply, the server goes on.
         this.w.error(server.internalError(argv[0].length > 64 ? argv[0].slice(0, 64) : argv[0], e));
       }
+      ran = true;
     }
+    if (ran && server.clientEviction.active) this.afterCommandEviction();
     server.finishTiming();
+  }
+
+  /**
+   * Client eviction after a command: a client whose replies went past its
+   * output-buffer limit is closed for that first (Redis enforces the limit
+   * as replies are added, so it takes precedence), then the client's figure,
+   * new replies included, is re-read and the limit enforced. Returns true
+   * when this client was closed.
+   */
+  private afterCommandEviction(): boolean {
+    if ((this.flags & ClientFlag.Closed) !== 0) return true;
+    if (this.w.length > 0 && this.checkOutputLimits()) return true;
+    return this.server.clientEviction.updateAndCheck(this);
   }
 
   private protocolError(msg: string): void {
@@ -250,6 +278,9 @@ export class Client {
    * unblocking, invalidations).
    */
   schedule(): void {
+    // Replies caused by others (messages, invalidations) count at once; the
+    // next check (after the command that caused them, or the flush) decides.
+    if (this.server.clientEviction.active) this.server.clientEviction.update(this);
     if (this.flushPending || this.stream === null) return;
     this.flushPending = true;
     this.server.scheduleFlush(this);
@@ -293,6 +324,8 @@ export class Client {
       this.server.unlinkClient(this);
       return;
     }
+    // What the socket did not take yet still counts (it may push the total over).
+    if (this.server.clientEviction.active && this.server.clientEviction.updateAndCheck(this)) return;
     // A client that does not read its replies stops being read from.
     if (!this.paused && stream.writableLength > 4 * 1024 * 1024 && !this.has(ClientFlag.PubSub)) {
       this.paused = true;

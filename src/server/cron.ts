@@ -2,8 +2,8 @@
  * The periodic work (Redis's serverCron), at `hz` rounds a second: active
  * expiry, instantaneous ops/sec, idle-client timeouts, blocked-client
  * timeouts that a jumped clock missed, the tracking table's limit, peak
- * memory, reply-buffer peaks and soft output-buffer limits. A fault in a
- * round is logged and the next round runs.
+ * memory, reply-buffer peaks, soft output-buffer limits and client
+ * eviction. A fault in a round is logged and the next round runs.
  */
 import type { Server } from './server.js';
 import { ClientFlag } from './client.js';
@@ -78,5 +78,7 @@ export class Cron {
     }
     // soft output limits need time to pass even without new output
     for (const c of server.clients.values()) if (c.softLimit !== null) c.checkOutputLimits();
+    // client eviction: every connection's figure re-read, the limit enforced
+    if (server.clientEviction.active) server.clientEviction.cron();
   }
 }

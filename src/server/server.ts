@@ -32,6 +32,7 @@ import { Blocking } from '../commands/blocking.js';
 import { Watches } from '../commands/watch.js';
 import { Tracking } from './tracking.js';
 import { Evictor } from '../keyspace/eviction.js';
+import { ClientEviction } from './client-eviction.js';
 
 export { SINEW_VERSION } from './version.js';
 import { SINEW_PACKAGE_VERSION } from './version.js';
@@ -49,6 +50,8 @@ export interface Stats {
   errorsByCode: Map<string, number>;
   clientQbufLimitDisconnections: number;
   clientOutbufLimitDisconnections: number;
+  /** Connections closed by client eviction (maxmemory-clients). */
+  evictedClients: number;
   totalBlockingKeys: number;
   unexpectedErrorReplies: number;
   dumpPayloadSanitizations: number;
@@ -69,6 +72,7 @@ function newStats(): Stats {
     errorsByCode: new Map(),
     clientQbufLimitDisconnections: 0,
     clientOutbufLimitDisconnections: 0,
+    evictedClients: 0,
     totalBlockingKeys: 0,
     unexpectedErrorReplies: 0,
     dumpPayloadSanitizations: 0,
@@ -115,6 +119,8 @@ export class Server {
   /** MONITOR clients, and the feed of what others run. */
   readonly monitors = new Monitors();
   readonly evictor: Evictor;
+  /** Client eviction (maxmemory-clients, CLIENT NO-EVICT). */
+  readonly clientEviction: ClientEviction;
   /** Hooks run after a key was evicted (client-side caching invalidation). */
   readonly keyEvictedHooks: ((db: Database, key: string) => void)[] = [];
   stats: Stats = newStats();
@@ -196,6 +202,16 @@ export class Server {
     this.tracking = new Tracking(this);
     this.keyspace.onExpired = (db, key) => this.onKeyExpired(db, key);
     this.evictor = new Evictor(this);
+    this.clientEviction = new ClientEviction({
+      clients: this.clients,
+      config: this.config,
+      log: this.log,
+      close: (c) => c.close(),
+      countEviction: () => {
+        this.stats.evictedClients++;
+      },
+    });
+    this.clientCloseHooks.push((c) => this.clientEviction.forget(c));
     this.config.onChange = (name, value) => this.onConfigChange(name, value);
   }
 
@@ -218,6 +234,9 @@ export class Server {
       case 'lfu-log-factor':
       case 'lfu-decay-time':
         this.evictor.configure();
+        break;
+      case 'maxmemory-clients':
+        this.clientEviction.configure();
         break;
       case 'set-max-intset-entries':
       case 'hash-max-listpack-entries':
