@@ -7,8 +7,12 @@
  * The total is kept incrementally: a client's figure is re-read when it has
  * read input, after each of its commands, when replies are queued for it or
  * written out, and for every client in the cron; closed clients leave it.
- * The decision re-reads every figure first, so stale ones (output that has
- * drained since) never cost a connection.
+ * The limit is enforced after a read (before its commands run), between
+ * pipelined commands, after each round of writes and in the cron; as in
+ * Redis, the reply to a client's last command is written before that client
+ * is evicted, a pipelined command after it is not run. The decision re-reads
+ * every figure first, so stale ones (output that has drained since) never
+ * cost a connection.
  *
  * Every connection counts towards the total; a connection with CLIENT
  * NO-EVICT on counts but is never closed. Sinew has no master or replica
@@ -42,6 +46,8 @@ export class ClientEviction {
   /** True while figures are kept (maxmemory-clients was not 0 when last looked at). */
   private tracking = false;
   private lastOverWarning = 0;
+  /** An eviction check is queued for the end of the current round of writes. */
+  private evictQueued = false;
   /** Set while evicting: closing a client re-enters through forget() only. */
   private evicting = false;
 
@@ -107,6 +113,21 @@ export class ClientEviction {
     this.update(c);
     this.evict();
     return (c.flags & ClientFlag.Closed) !== 0;
+  }
+
+  /**
+   * After a client's replies were handed to its socket: its figure is
+   * re-read now, the limit enforced once every client of this round has
+   * been written to (a microtask), as Redis evicts after its writes.
+   */
+  updateAfterWrite(c: Client): void {
+    this.update(c);
+    if (this.evictQueued || !this.tracking) return;
+    this.evictQueued = true;
+    queueMicrotask(() => {
+      this.evictQueued = false;
+      this.evict();
+    });
   }
 
   /** A client went away: its figure leaves the total. */

@@ -227,14 +227,14 @@ export class Client {
         }
         throw e;
       }
-      // With maxmemory-clients set, after each command (once the parser let
-      // go of its frame) and before the next, as Redis checks before each
-      // command: the client may be evicted, its next command unrun.
+      if (argv === null) break;
+      // With maxmemory-clients set, between pipelined commands (once the
+      // parser let go of the previous frame), as Redis checks before each
+      // command: the client may be evicted, this command unrun.
       if (ran) {
         ran = false;
         if (server.clientEviction.active && this.afterCommandEviction()) break;
       }
-      if (argv === null) break;
       // The bytes this command took in the query buffer (CLIENT LIST qbuf while it runs).
       const consumed = this.netIn - this.parser.pending;
       this.frameBytes = consumed - this.consumedMark;
@@ -248,7 +248,9 @@ export class Client {
       }
       ran = true;
     }
-    if (ran && server.clientEviction.active) this.afterCommandEviction();
+    // After the last command the figure is updated, and the limit enforced
+    // once its replies are written (see flush), as Redis does before it sleeps.
+    if (ran && server.clientEviction.active) this.afterCommandEviction(false);
     server.finishTiming();
   }
 
@@ -256,12 +258,16 @@ export class Client {
    * Client eviction after a command: a client whose replies went past its
    * output-buffer limit is closed for that first (Redis enforces the limit
    * as replies are added, so it takes precedence), then the client's figure,
-   * new replies included, is re-read and the limit enforced. Returns true
-   * when this client was closed.
+   * new replies included, is re-read and, with `enforce`, the limit
+   * enforced. Returns true when this client was closed.
    */
-  private afterCommandEviction(): boolean {
+  private afterCommandEviction(enforce = true): boolean {
     if ((this.flags & ClientFlag.Closed) !== 0) return true;
     if (this.w.length > 0 && this.checkOutputLimits()) return true;
+    if (!enforce) {
+      this.server.clientEviction.update(this);
+      return false;
+    }
     return this.server.clientEviction.updateAndCheck(this);
   }
 
@@ -324,8 +330,9 @@ export class Client {
       this.server.unlinkClient(this);
       return;
     }
-    // What the socket did not take yet still counts (it may push the total over).
-    if (this.server.clientEviction.active && this.server.clientEviction.updateAndCheck(this)) return;
+    // What the socket did not take yet still counts; the limit is enforced
+    // once this round of writes is done (a client's replies go out first).
+    if (this.server.clientEviction.active) this.server.clientEviction.updateAfterWrite(this);
     // A client that does not read its replies stops being read from.
     if (!this.paused && stream.writableLength > 4 * 1024 * 1024 && !this.has(ClientFlag.PubSub)) {
       this.paused = true;
