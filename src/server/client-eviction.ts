@@ -24,6 +24,10 @@ import { clientInfoLine } from '../commands/connection.js';
 
 /** Redis never enforces a limit below this, so that a bad setting cannot lock everyone out. */
 const MIN_LIMIT = 128 * 1024;
+/** DEBUG CLIENT-EVICTION's buckets, as Redis's: up to 32 KB, then one per power of two, then above 4 GB. */
+const BUCKET_MIN_LOG = 15;
+const BUCKET_MAX_LOG = 33;
+const BUCKETS = 1 + BUCKET_MAX_LOG - BUCKET_MIN_LOG;
 /** The warning that nothing is left to evict is logged at most this often. */
 const OVER_WARNING_INTERVAL_MS = 1000;
 
@@ -180,6 +184,32 @@ export class ClientEviction {
         this.opts.log.warning('Over client maxmemory after evicting all evictable clients');
       }
     }
+  }
+
+  /**
+   * DEBUG CLIENT-EVICTION: the evictable connections by size, in Redis's
+   * buckets (powers of two from 32 KB to 4 GB), or null while off.
+   */
+  bucketReport(): string | null {
+    if (!this.tracking) return null;
+    const sums = new Array<number>(BUCKETS).fill(0);
+    const counts = new Array<number>(BUCKETS).fill(0);
+    for (const c of this.opts.clients.values()) {
+      if (!evictable(c)) continue;
+      const mem = c.evictionFigure;
+      const bits = mem > 0 ? Math.floor(Math.log2(mem)) + 1 : 0;
+      const j = Math.min(BUCKET_MAX_LOG, Math.max(BUCKET_MIN_LOG, bits)) - BUCKET_MIN_LOG;
+      sums[j] += mem;
+      counts[j]++;
+    }
+    const pad = (n: number) => String(n).padStart(10);
+    let out = '';
+    for (let j = 0; j < BUCKETS; j++) {
+      out += j === 0 ? 'bucket          0' : `bucket ${pad(2 ** (j - 1 + BUCKET_MIN_LOG))}`;
+      out += j === BUCKETS - 1 ? '+            : ' : ` - ${pad(2 ** (j + BUCKET_MIN_LOG) - 1)}: `;
+      out += `tot-mem: ${pad(sums[j])}, clients: ${counts[j]}\n`;
+    }
+    return out;
   }
 
   private refreshAll(): void {

@@ -77,7 +77,7 @@ async function partialCommand(port: number, name: string, size: number, sent = s
 }
 
 describeCompat('client eviction against redis-server', () => {
-  const d = useDiffer();
+  const d = useDiffer({ sinew: { 'enable-debug-command': 'yes' }, redis: { 'enable-debug-command': 'yes' } });
 
   /**
    * Runs a scenario on both servers (each with its own control connection)
@@ -350,5 +350,29 @@ describeCompat('client eviction against redis-server', () => {
     });
     assert.deepEqual(ours, theirs);
     assert.deepEqual(ours, { qbufStays: true, evicted: 0 });
+  });
+
+  it('DEBUG CLIENT-EVICTION: an error while off, the evictable connections by size while on', async () => {
+    await d.run([['CONFIG', 'SET', 'maxmemory-clients', '0'], ['DEBUG', 'CLIENT-EVICTION']]);
+    const [ours, theirs] = await both(async (port, ctl) => {
+      await ctl.call('CONFIG', 'SET', 'maxmemory-clients', '100mb');
+      await ctl.call('CLIENT', 'NO-EVICT', 'on');
+      const size = 1200 * KB;
+      const big = await partialCommand(port, 'big', size);
+      await waitFor('the query buffer', async () => ((await field(ctl, 'big', 'qbuf')) ?? 0) >= size);
+      await sleep(200);
+      const report = String(await ctl.call('DEBUG', 'CLIENT-EVICTION'));
+      big.close();
+      const lines = report.split('\n').filter(Boolean);
+      return {
+        labels: lines.map((l) => l.slice(0, l.indexOf('tot-mem:'))),
+        // the protected connections are in no bucket; the big one is the only one from 1 MB up
+        big: lines.filter((l) => !/clients: 0$/.test(l)).map((l) => l.slice(0, l.indexOf(':')))
+          .filter((label) => Number(/bucket +(\d+)/.exec(label)![1]) >= MB),
+      };
+    });
+    assert.deepEqual(ours, theirs);
+    assert.equal(ours.labels.length, 19);
+    assert.deepEqual(ours.big, ['bucket    1048576 -    2097151']);
   });
 });
