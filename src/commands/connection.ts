@@ -50,7 +50,7 @@ export function clientInfoLine(c: Client): string {
   const rbs = c.w.capacity;
   const obl = c.w.length;
   const omem = c.outputMemory;
-  const events = c.stream === null ? '' : 'r' + ((c.stream.writableLength ?? 0) > 0 ? 'w' : '');
+  const events = c.stream === null ? '' : 'r' + (c.stream.writableLength > 0 ? 'w' : '');
   // Redis sets lastcmd before running a command: a client listing itself shows this command.
   const last = c.cmd ?? c.lastCmd;
   const cmd = last ? last.fullname : 'NULL';

@@ -52,7 +52,7 @@ export class ClientEviction {
   private lastOverWarning = 0;
   /** An eviction check is queued for the end of the current round of writes. */
   private evictQueued = false;
-  /** Set while evicting: closing a client re-enters through forget() only. */
+  /** Set while evicting: what closing a client sets off does not start another round. */
   private evicting = false;
 
   constructor(private readonly opts: ClientEvictionOptions) {
