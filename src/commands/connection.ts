@@ -4,6 +4,7 @@
  */
 import type { HandlerMap, Session } from '../server/server.js';
 import { ClientFlag } from '../server/client.js';
+import { clientInfoLine } from '../server/client-info.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL } from '../protocol/numbers.js';
 import { is, getLong } from './args.js';
@@ -23,69 +24,6 @@ function authenticate(c: Session, user: string): void {
   c.authenticated = true;
   c.parser.authenticated = true;
   c.server.logIn(c, user);
-}
-
-export function clientFlagsString(c: Session): string {
-  let f = '';
-  if (c.has(ClientFlag.Monitor)) f += 'O';
-  if (c.has(ClientFlag.PubSub)) f += 'P';
-  if (c.has(ClientFlag.Multi)) f += 'x';
-  if (c.has(ClientFlag.Blocked)) f += 'b';
-  if (c.has(ClientFlag.Tracking)) f += 't';
-  const ts = c.trackingState as { brokenRedirect?: boolean; bcast?: boolean } | null;
-  if (ts?.brokenRedirect === true) f += 'R';
-  if (ts?.bcast === true) f += 'B';
-  if (c.has(ClientFlag.DirtyCAS)) f += 'd';
-  if (c.has(ClientFlag.CloseAfterReply)) f += 'c';
-  if (c.has(ClientFlag.NoEvict)) f += 'e';
-  if (c.has(ClientFlag.NoTouch)) f += 'T';
-  if (f === '') f = 'N';
-  return f;
-}
-
-/** One CLIENT LIST / CLIENT INFO line. */
-export function clientInfoLine(c: Session): string {
-  const now = Date.now();
-  // The arguments a client holds: those of the command it runs, is blocked in or is held back with.
-  const held = c.cmd !== null ? c.argv : c.postponed ?? (c.blockState as { argv?: string[] } | null)?.argv ?? null;
-  const argvMem = held === null ? 0 : argvBytes(held);
-  // The query buffer: bytes not yet parsed, plus, while the client runs a command, that command's frame
-  // (Redis trims the buffer after the command).
-  const pending = c.parser.pending;
-  const qbuf = pending + (c.cmd !== null ? c.frameBytes : 0);
-  const qbufFree = Math.max(0, c.parser.capacity - pending);
-  let multiMem = 0;
-  // queued arguments and their pointers, as Redis counts them
-  if (c.mstate !== null) for (const q of c.mstate) multiMem += argvBytes(q.argv) + 8 * q.argv.length;
-  const rbs = c.w.capacity;
-  const obl = c.w.length;
-  const oll = c.stream?.writableLength ?? 0;
-  const events = c.stream === null ? '' : 'r' + (oll > 0 ? 'w' : '');
-  // Redis sets lastcmd before running a command: a client listing itself shows this command.
-  const last = c.cmd ?? c.lastCmd;
-  const cmd = last ? last.fullname : 'NULL';
-  const multi = c.mstate !== null ? c.mstate.length : -1;
-  return (
-    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} ` +
-    `age=${Math.floor((now - c.ctime) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} ` +
-    `flags=${clientFlagsString(c)} db=${c.db.id} sub=${c.channels?.size ?? 0} psub=${c.patterns?.size ?? 0} ` +
-    `ssub=${c.shardChannels?.size ?? 0} multi=${multi} qbuf=${qbuf} qbuf-free=${qbufFree} argv-mem=${argvMem} ` +
-    `multi-mem=${multiMem} rbs=${rbs} rbp=${Math.max(obl, c.replyPeak)} obl=${obl} oll=${oll > 0 ? 1 : 0} omem=${oll} ` +
-    `tot-mem=${qbuf + qbufFree + argvMem + multiMem + rbs + oll + 1024} events=${events} cmd=${cmd} user=${c.user} redir=${trackingRedir(c)} ` +
-    `resp=${c.resp}`
-  );
-}
-
-/** Bytes of the arguments themselves (Redis's argv_len_sum). */
-function argvBytes(argv: readonly string[]): number {
-  let n = 0;
-  for (const a of argv) n += a.length;
-  return n;
-}
-
-function trackingRedir(c: Session): number {
-  const st = c.trackingState as { redirect?: number } | null;
-  return st?.redirect ?? -1;
 }
 
 function validName(name: string): boolean {

@@ -677,7 +677,9 @@ function debug(c: Session, argv: string[]): void {
     }
     c.w.ok();
   } else if (s === 'client-eviction' && argc === 2) {
-    c.w.bulk('');
+    const report = server.clientEviction.bucketReport();
+    if (report === null) c.w.error('ERR maxmemory-clients is disabled.');
+    else c.w.verbatim(report);
   } else if (s === 'listpack' && argc === 3) {
     const v = c.db.dict.get(argv[2]);
     if (v === undefined) {

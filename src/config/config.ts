@@ -293,7 +293,7 @@ const IMPLEMENTED = [
   'enable-protected-configs', 'hash-max-listpack-entries', 'hash-max-listpack-value', 'hz',
   'latency-monitor-threshold', 'latency-tracking', 'latency-tracking-info-percentiles',
   'lazyfree-lazy-eviction', 'lazyfree-lazy-expire', 'lfu-decay-time', 'lfu-log-factor', 'list-max-listpack-size', 'logfile',
-  'loglevel', 'maxclients', 'maxmemory', 'maxmemory-policy', 'maxmemory-samples',
+  'loglevel', 'maxclients', 'maxmemory', 'maxmemory-clients', 'maxmemory-policy', 'maxmemory-samples',
   'notify-keyspace-events', 'pidfile', 'port', 'protected-mode', 'proto-max-bulk-len', 'requirepass',
   'set-max-intset-entries', 'shutdown-on-sigint', 'shutdown-on-sigterm', 'slowlog-log-slower-than',
   'slowlog-max-len', 'supervised', 'tcp-backlog', 'tcp-keepalive', 'timeout', 'tracking-table-max-keys',
@@ -385,10 +385,6 @@ const REFUSED: Record<string, Support> = {
   'tls-client-key-file': refusedUnless('tls-client-key-file', '', 'client.key', NO_TLS),
   'tls-dh-params-file': refusedUnless('tls-dh-params-file', '', 'redis.dh', NO_TLS),
   aclfile: refusedUnless('aclfile', '', 'users.acl', 'ACL users are not implemented; only the default user and requirepass are'),
-  'maxmemory-clients': {
-    kind: 'refused', on: '10%', off: '0',
-    refuse: (v) => (v === '0' || v === '0%' ? null : notYet('maxmemory-clients', v, 'client eviction is not implemented; client buffers are bounded by client-output-buffer-limit and client-query-buffer-limit only')),
-  },
   'oom-score-adj': refusedUnless('oom-score-adj', 'no', 'yes', 'Sinew does not set its OOM score'),
   'socket-mark-id': refusedUnless('socket-mark-id', '0', '1', 'Node.js cannot mark sockets (SO_MARK)'),
   'syslog-enabled': refusedUnless('syslog-enabled', 'no', 'yes', 'logging to syslog is not implemented; use logfile'),
@@ -460,6 +456,19 @@ export function parseMemoryBig(v: string): bigint | null {
   return r;
 }
 
+/**
+ * memtoull read as a signed 64-bit value, for maxmemory-clients: digits past
+ * 2^64-1 saturate as strtoull does (so they, too, wrap to -1), at most 127
+ * digits; null when malformed.
+ */
+function memoryWrapping(v: string): bigint | null {
+  const r = parseMemoryBig(v);
+  if (r !== null) return r;
+  const mm = /^(\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(v);
+  if (!mm || mm[1].length >= 128) return null;
+  return parseMemoryBig(`18446744073709551615${mm[2] ?? ''}`);
+}
+
 /** Parses a memory value as a number (see parseMemoryBig). */
 export function parseMemory(v: string): number | null {
   const r = parseMemoryBig(v);
@@ -513,6 +522,8 @@ export class Config {
   maxStringBytes = Math.min(536870912, MAX_BUFFER_BYTES);
   clientQueryBufferLimit = 1073741824;
   maxmemory = 0;
+  /** maxmemory-clients: bytes, or a percentage of maxmemory as a negative number (Redis's form); 0 is off. */
+  maxmemoryClients = 0;
   hz = 10;
   slowlogSlowerThan = 10000;
   slowlogMaxLen = 128;
@@ -671,17 +682,16 @@ export class Config {
         return { value: parts.map((p) => String(Number(p))).join(' ') };
       }
       case 'maxmemory-clients': {
-        const mem = parseMemoryBig(value);
-        if (mem !== null) {
-          if (mem < 0n) return 'argument must be between 0 and 9223372036854775807 inclusive';
-          return { value: mem.toString() };
-        }
+        // Redis keeps a percentage as a negative number: bytes past the signed
+        // 64-bit range wrap to negative and then read as a percentage (or fail
+        // as one); 0% is 0, shown as 0.
+        const signed = (n: bigint): string | { value: string } =>
+          n >= 0n ? { value: n.toString() } : n < -100n ? 'percentage argument must be less or equal to 100' : { value: `${-n}%` };
+        const mem = memoryWrapping(value);
+        if (mem !== null) return signed(mem);
         if (value.length > 1 && value.endsWith('%')) {
           const p = parseConfigInt(value.slice(0, -1));
-          if (p !== null && p >= 0n) {
-            if (p > 100n) return 'percentage argument must be less or equal to 100';
-            return { value: `${p}%` };
-          }
+          if (p !== null && p >= 0n) return signed(-p);
         }
         return 'argument must be a memory or percent value';
       }
@@ -733,6 +743,7 @@ export class Config {
         break;
       case 'client-query-buffer-limit': this.clientQueryBufferLimit = Number(v); break;
       case 'maxmemory': this.maxmemory = Number(v); break;
+      case 'maxmemory-clients': this.maxmemoryClients = v.endsWith('%') ? -Number(v.slice(0, -1)) : Number(v); break;
       case 'hz': {
         // Redis clamps hz to 1..500 and shows the clamped value.
         this.hz = Math.min(500, Math.max(1, Number(v)));

@@ -135,7 +135,8 @@ export function metricsSection(server: Server, name: string): MetricsSection | n
       add('mem_total_replication_buffers', 0);
       add('mem_clients_slaves', 0);
       let clientMem = 0;
-      for (const c of server.clients.values()) clientMem += c.outputLength + c.parser.pending;
+      // the connections' figures, as client eviction adds them up (CLIENT LIST tot-mem)
+      for (const c of server.clients.values()) clientMem += c.memoryUsage();
       add('mem_clients_normal', clientMem);
       add('mem_cluster_links', 0);
       add('mem_aof_buffer', 0);
@@ -204,7 +205,7 @@ export function metricsSection(server: Server, name: string): MetricsSection | n
       add('expired_time_cap_reached_count', 0);
       add('expire_cycle_cpu_milliseconds', Math.round(ks.expireCycleCpuMs));
       add('evicted_keys', s.evictedKeys);
-      add('evicted_clients', 0);
+      add('evicted_clients', s.evictedClients);
       add('total_eviction_exceeded_time', 0);
       add('current_eviction_exceeded_time', 0);
       add('keyspace_hits', ks.hits);

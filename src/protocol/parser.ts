@@ -41,6 +41,8 @@ export class RespParser {
   private reqType = 0;
   private argv: string[] = [];
   private argsLeft = 0;
+  /** Sum of the lengths in `argv` (the client's memory figure counts them). */
+  private argvBytes = 0;
   private bulkLen = -1;
   /**
    * A big bulk being gathered: one buffer that grows (doubling, from 1 MB)
@@ -55,6 +57,11 @@ export class RespParser {
   /** Bytes received but not yet consumed. */
   get pending(): number {
     return this.buf.length - this.pos + this.bigLen;
+  }
+
+  /** Bytes of the arguments parsed so far of a command not yet complete (they left the buffer). */
+  get partialArgBytes(): number {
+    return this.argvBytes;
   }
 
   /** Bytes of memory the query buffer holds (its capacity, for CLIENT LIST and release decisions). */
@@ -152,6 +159,7 @@ export class RespParser {
     this.pos = 0;
     this.reqType = 0;
     this.argv = [];
+    this.argvBytes = 0;
     this.argsLeft = 0;
     this.bulkLen = -1;
     this.big = null;
@@ -231,6 +239,7 @@ export class RespParser {
       }
       this.argsLeft = ll;
       this.argv = [];
+      this.argvBytes = 0;
     }
     const argv = this.argv;
     while (this.argsLeft > 0) {
@@ -269,6 +278,7 @@ export class RespParser {
         return null;
       }
       argv.push(argv.length === 0 ? commandName(buf, pos, this.bulkLen) : buf.latin1Slice(pos, pos + this.bulkLen));
+      this.argvBytes += this.bulkLen;
       pos += need;
       this.bulkLen = -1;
       this.argsLeft--;
@@ -276,6 +286,7 @@ export class RespParser {
     this.pos = pos;
     if (this.argsLeft > 0) return null;
     this.argv = [];
+    this.argvBytes = 0;
     return argv;
   }
 

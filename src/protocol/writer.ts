@@ -53,6 +53,11 @@ export class ReplyWriter {
     return this.off + this.chunksLen + this.textLen;
   }
 
+  /** Bytes held outside the reply buffer (big bulks, gathered text): memory on top of `capacity`. */
+  get heldOutside(): number {
+    return this.chunksLen + this.textLen;
+  }
+
   /**
    * Drops everything written after the first `n` bytes held (the reply of a
    * command that failed midway). Only for the error path: it gathers what is

@@ -18,6 +18,15 @@ import type { Logger } from './log.js';
 import type { Stats } from './stats.js';
 import { UNRESTRICTED, type AccessRules } from '../command/permissions.js';
 
+/** Client eviction as a connection sees it: told of its memory as it changes (see client-eviction.ts). */
+export interface MemoryWatch {
+  readonly active: boolean;
+  update(c: Client): void;
+  /** Updates, then evicts while over the limit: true when this client was closed. */
+  updateAndCheck(c: Client): boolean;
+  updateAfterWrite(c: Client): void;
+}
+
 /**
  * What a connection needs of the server that runs it: its settings, the
  * command path for what it reads, and a place to report. The server
@@ -29,6 +38,7 @@ export interface ClientHost {
   readonly log: Logger;
   readonly stats: Stats;
   readonly effects: Effects;
+  readonly clientEviction: MemoryWatch;
   /** Runs one command the client sent. */
   dispatch(c: Client, argv: string[]): void;
   /** Closes the timing of the last command of a batch. */
@@ -66,6 +76,29 @@ export interface QueuedCommand {
 /** Output-buffer soft limit tracking. */
 interface SoftLimitState {
   since: number;
+}
+
+/**
+ * What a client's memory figure (CLIENT LIST tot-mem, the figure client
+ * eviction compares with maxmemory-clients) adds for its fixed parts and per
+ * entry of its structures: estimates of what the JS objects take.
+ */
+const CLIENT_BASE_BYTES = 1024;
+const POINTER_BYTES = 8;
+/** One queued MULTI command (its QueuedCommand object), on top of its arguments. */
+const QUEUED_COMMAND_BYTES = 24;
+/** One WATCHed key (the key string is the keyspace's, not counted). */
+const WATCHED_KEY_BYTES = 40;
+/** One channel, pattern or shard channel in the client's sets. */
+const SUBSCRIPTION_BYTES = 32;
+/** One BCAST tracking prefix. */
+const TRACKING_PREFIX_BYTES = 32;
+
+/** Bytes of the arguments themselves (Redis's argv_len_sum). */
+export function argvBytes(argv: readonly string[]): number {
+  let n = 0;
+  for (const a of argv) n += a.length;
+  return n;
 }
 
 /** The command states its effects itself (see Client.alsoPropagate). */
@@ -160,6 +193,13 @@ export class Client {
   netIn = 0;
   netOut = 0;
 
+  /** This client's memory as client eviction last counted it in its total (see ClientEviction). */
+  evictionFigure = 0;
+  /** The MULTI queue's bytes, counted as commands are queued (see multiMemory). */
+  private multiCounted: QueuedCommand[] | null = null;
+  private multiCountedLen = 0;
+  private multiCountedBytes = 0;
+
   /** True for a real socket, whose writes copy into the kernel (see flush). */
   private readonly socketWrite: boolean;
 
@@ -204,6 +244,8 @@ export class Client {
       this.close();
       return;
     }
+    // Client eviction looks at the grown query buffer before any command of it runs.
+    if (this.server.clientEviction.active && this.server.clientEviction.updateAndCheck(this)) return;
     this.processInput();
     this.schedule();
   }
@@ -211,6 +253,8 @@ export class Client {
   /** Runs every complete command in the query buffer, unless blocked or paused. */
   processInput(): void {
     const server = this.server;
+    // A command ran since client eviction last looked at this client.
+    let ran = false;
     while ((this.flags & (ClientFlag.Blocked | ClientFlag.CloseAfterReply | ClientFlag.Closed)) === 0) {
       let argv: string[] | null;
       try {
@@ -223,6 +267,13 @@ export class Client {
         throw e;
       }
       if (argv === null) break;
+      // With maxmemory-clients set, between pipelined commands (once the
+      // parser let go of the previous frame), as Redis checks before each
+      // command: the client may be evicted, this command unrun.
+      if (ran) {
+        ran = false;
+        if (server.clientEviction.active && this.afterCommandEviction()) break;
+      }
       // The bytes this command took in the query buffer (CLIENT LIST qbuf while it runs).
       const consumed = this.netIn - this.parser.pending;
       this.frameBytes = consumed - this.consumedMark;
@@ -234,8 +285,29 @@ export class Client {
         // this command gets an error reply, the server goes on.
         this.w.error(server.internalError(argv[0].length > 64 ? argv[0].slice(0, 64) : argv[0], e));
       }
+      ran = true;
     }
+    // After the last command the figure is updated, and the limit enforced
+    // once its replies are written (see flush), as Redis does before it sleeps.
+    if (ran && server.clientEviction.active) this.afterCommandEviction(false);
     server.finishTiming();
+  }
+
+  /**
+   * Client eviction after a command: a client whose replies went past its
+   * output-buffer limit is closed for that first (Redis enforces the limit
+   * as replies are added, so it takes precedence), then the client's figure,
+   * new replies included, is re-read and, with `enforce`, the limit
+   * enforced. Returns true when this client was closed.
+   */
+  private afterCommandEviction(enforce = true): boolean {
+    if ((this.flags & ClientFlag.Closed) !== 0) return true;
+    if (this.w.length > 0 && this.checkOutputLimits()) return true;
+    if (!enforce) {
+      this.server.clientEviction.update(this);
+      return false;
+    }
+    return this.server.clientEviction.updateAndCheck(this);
   }
 
   private protocolError(msg: string): void {
@@ -251,6 +323,9 @@ export class Client {
    * unblocking, invalidations).
    */
   schedule(): void {
+    // Replies caused by others (messages, invalidations) count at once; the
+    // next check (after the command that caused them, or the flush) decides.
+    if (this.server.clientEviction.active) this.server.clientEviction.update(this);
     if (this.flushPending || this.stream === null) return;
     this.flushPending = true;
     this.server.scheduleFlush(this);
@@ -294,6 +369,9 @@ export class Client {
       this.server.unlinkClient(this);
       return;
     }
+    // What the socket did not take yet still counts; the limit is enforced
+    // once this round of writes is done (a client's replies go out first).
+    if (this.server.clientEviction.active) this.server.clientEviction.updateAfterWrite(this);
     // A client that does not read its replies stops being read from.
     if (!this.paused && stream.writableLength > 4 * 1024 * 1024 && !this.has(ClientFlag.PubSub)) {
       this.paused = true;
@@ -303,6 +381,73 @@ export class Client {
         if ((this.flags & ClientFlag.Closed) === 0) stream.resume();
       });
     }
+  }
+
+  // ---- memory accounting (CLIENT LIST / INFO fields, client eviction) ----
+
+  /** CLIENT LIST qbuf: bytes not yet parsed, plus the running command's own frame (Redis trims after the command). */
+  get queryBufferLength(): number {
+    return this.parser.pending + (this.cmd !== null ? this.frameBytes : 0);
+  }
+
+  /** CLIENT LIST qbuf-free: room the query buffer holds beyond its unparsed bytes. */
+  get queryBufferFree(): number {
+    return Math.max(0, this.parser.capacity - this.parser.pending);
+  }
+
+  /** The arguments the client holds: those of the command it runs, is blocked in or is held back with. */
+  get heldArgv(): string[] | null {
+    return this.cmd !== null ? this.argv : this.postponed ?? (this.blockState as { argv?: string[] } | null)?.argv ?? null;
+  }
+
+  /** CLIENT LIST argv-mem: the held arguments' bytes, and those of a command still arriving. */
+  get argvMemory(): number {
+    const held = this.heldArgv;
+    return (held === null ? 0 : argvBytes(held)) + this.parser.partialArgBytes;
+  }
+
+  /** CLIENT LIST multi-mem: queued arguments and their pointers, as Redis counts them; O(1) per queued command. */
+  get multiMemory(): number {
+    const q = this.mstate;
+    if (q === null) return 0;
+    if (q !== this.multiCounted || q.length < this.multiCountedLen) {
+      this.multiCounted = q;
+      this.multiCountedLen = 0;
+      this.multiCountedBytes = 0;
+    }
+    for (let i = this.multiCountedLen; i < q.length; i++) {
+      const argv = q[i].argv;
+      this.multiCountedBytes += argvBytes(argv) + POINTER_BYTES * argv.length;
+    }
+    this.multiCountedLen = q.length;
+    return this.multiCountedBytes;
+  }
+
+  /**
+   * CLIENT LIST omem: reply bytes held beyond the reply buffer (big bulks
+   * not yet written) and those the socket has not sent yet.
+   */
+  get outputMemory(): number {
+    return this.w.heldOutside + (this.stream?.writableLength ?? 0);
+  }
+
+  /**
+   * CLIENT LIST tot-mem, the figure client eviction compares with
+   * maxmemory-clients (as Redis's getClientMemoryUsage): query buffer,
+   * arguments, MULTI queue, reply buffer and pending output, the
+   * WATCH, pub/sub and tracking-prefix entries, and a fixed part.
+   */
+  memoryUsage(): number {
+    const held = this.heldArgv;
+    let mem = CLIENT_BASE_BYTES + this.queryBufferLength + this.queryBufferFree + this.argvMemory + this.w.capacity + this.outputMemory;
+    if (held !== null) mem += POINTER_BYTES * held.length;
+    if (this.mstate !== null) mem += this.multiMemory + QUEUED_COMMAND_BYTES * this.mstate.length;
+    if (this.watched !== null) mem += WATCHED_KEY_BYTES * this.watched.length;
+    const subs = (this.channels?.size ?? 0) + (this.patterns?.size ?? 0) + (this.shardChannels?.size ?? 0);
+    mem += SUBSCRIPTION_BYTES * subs;
+    const prefixes = (this.trackingState as { prefixes?: Set<string> } | null)?.prefixes;
+    if (prefixes !== undefined) mem += TRACKING_PREFIX_BYTES * prefixes.size;
+    return mem;
   }
 
   /** Bytes queued for the client and not yet written to the socket. */

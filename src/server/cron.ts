@@ -2,8 +2,8 @@
  * The periodic work (Redis's serverCron), at `hz` rounds a second: active
  * expiry, instantaneous ops/sec, idle-client timeouts, blocked-client
  * timeouts that a jumped clock missed, the tracking table's limit, peak
- * memory, reply-buffer peaks and soft output-buffer limits. A fault in a
- * round is logged and the next round runs.
+ * memory, reply-buffer peaks, soft output-buffer limits and client
+ * eviction. A fault in a round is logged and the next round runs.
  */
 import { ClientFlag, type Client } from './client.js';
 import type { Config } from '../config/config.js';
@@ -12,6 +12,7 @@ import type { Logger } from './log.js';
 import type { Stats } from './stats.js';
 import type { Blocking } from '../command/blocking.js';
 import type { Tracking } from './tracking.js';
+import type { ClientEviction } from './client-eviction.js';
 
 /** What the periodic work tends: the keyspace, the clients and the pieces with deadlines or limits. */
 export interface CronHost {
@@ -22,6 +23,7 @@ export interface CronHost {
   readonly clients: ReadonlyMap<number, Client>;
   readonly blocking: Blocking;
   readonly tracking: Tracking;
+  readonly clientEviction: ClientEviction;
   internalError(where: string, e: unknown): string;
   samplePeakMemory(): number;
 }
@@ -96,5 +98,7 @@ export class Cron {
     }
     // soft output limits need time to pass even without new output
     for (const c of server.clients.values()) if (c.softLimit !== null) c.checkOutputLimits();
+    // client eviction: every connection's figure re-read, the limit enforced
+    if (server.clientEviction.active) server.clientEviction.cron();
   }
 }

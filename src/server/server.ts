@@ -29,6 +29,7 @@ import { Watches } from '../command/watch.js';
 import { Tracking } from './tracking.js';
 import { Evictor } from '../keyspace/eviction.js';
 import { newStats, type Stats } from './stats.js';
+import { ClientEviction } from './client-eviction.js';
 
 export { SINEW_VERSION } from './version.js';
 import { SINEW_PACKAGE_VERSION } from './version.js';
@@ -115,6 +116,8 @@ export class Server {
   /** MONITOR clients, and the feed of what others run. */
   readonly monitors = new Monitors();
   readonly evictor: Evictor;
+  /** Client eviction (maxmemory-clients, CLIENT NO-EVICT). */
+  readonly clientEviction: ClientEviction;
   stats: Stats = newStats();
   readonly runId = randomBytes(20).toString('hex');
   replId = randomBytes(20).toString('hex');
@@ -190,6 +193,15 @@ export class Server {
     this.tracking = new Tracking(this);
     this.keyspace.onExpired = (db, key) => this.onKeyExpired(db, key);
     this.evictor = new Evictor(this);
+    this.clientEviction = new ClientEviction({
+      clients: this.clients,
+      config: this.config,
+      log: this.log,
+      close: (c) => c.close(),
+      countEviction: () => {
+        this.stats.evictedClients++;
+      },
+    });
     this.config.onChange = (name, value) => this.onConfigChange(name, value);
   }
 
@@ -212,6 +224,9 @@ export class Server {
       case 'lfu-log-factor':
       case 'lfu-decay-time':
         this.evictor.configure();
+        break;
+      case 'maxmemory-clients':
+        this.clientEviction.configure();
         break;
     }
   }
@@ -446,6 +461,7 @@ export class Server {
     c.parser.clear();
     if (held >= RECLAIM_AFTER_BYTES) this.reclaimSoon();
     this.tracking.disable(c);
+    this.clientEviction.forget(c);
     this.monitors.delete(c);
     this.clientPause.forget(c);
     this.watches.unwatchAll(c);

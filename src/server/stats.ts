@@ -14,6 +14,8 @@ export interface Stats {
   errorsByCode: Map<string, number>;
   clientQbufLimitDisconnections: number;
   clientOutbufLimitDisconnections: number;
+  /** Connections closed by client eviction (maxmemory-clients). */
+  evictedClients: number;
   totalBlockingKeys: number;
   unexpectedErrorReplies: number;
   dumpPayloadSanitizations: number;
@@ -34,6 +36,7 @@ export function newStats(): Stats {
     errorsByCode: new Map(),
     clientQbufLimitDisconnections: 0,
     clientOutbufLimitDisconnections: 0,
+    evictedClients: 0,
     totalBlockingKeys: 0,
     unexpectedErrorReplies: 0,
     dumpPayloadSanitizations: 0,

@@ -76,7 +76,7 @@ describe('every directive is implemented, ignored for a reason, or refused when 
     for (const name of ['appendonly', 'save', 'replicaof', 'tls-port', 'cluster-enabled', 'syslog-enabled', 'aclfile']) {
       assert.ok(kinds.get('refused')!.includes(name), `${name} is refused when enabling`);
     }
-    for (const name of ['daemonize', 'supervised', 'logfile', 'pidfile', 'unixsocketperm']) {
+    for (const name of ['daemonize', 'supervised', 'logfile', 'pidfile', 'unixsocketperm', 'maxmemory-clients']) {
       assert.ok(kinds.get('implemented')!.includes(name), `${name} is implemented`);
     }
   });
@@ -129,7 +129,14 @@ describe('every directive is implemented, ignored for a reason, or refused when 
       cfg.set('appendonly', 'YES'),
       'appendonly yes is not supported yet by Sinew: the append-only file is not implemented; data is kept in memory only',
     );
+    // maxmemory-clients is implemented: 0% is 0 (off), as Redis shows it
     assert.equal(cfg.set('maxmemory-clients', '0%'), null);
+    assert.equal(cfg.get('maxmemory-clients'), '0');
+    assert.equal(cfg.set('maxmemory-clients', '10%'), null);
+    assert.equal(cfg.get('maxmemory-clients'), '10%');
+    assert.equal(cfg.maxmemoryClients, -10);
+    assert.equal(cfg.set('maxmemory-clients', '1mb'), null);
+    assert.equal(cfg.maxmemoryClients, 1048576);
     assert.equal(cfg.set('replicaof', 'NO ONE'), null);
     assert.equal(cfg.get('replicaof'), '');
     // a malformed value keeps Redis's own message
