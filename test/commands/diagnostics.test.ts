@@ -1,23 +1,15 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startServer, type RunningServer } from '../../src/index.js';
+import { startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { useSinew } from '../helpers/suite.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 describe('diagnostics', () => {
-  let s: RunningServer;
-  let c: RawClient;
-  before(async () => {
-    s = await startServer({ port: 0, 'enable-debug-command': 'yes' });
-    c = await RawClient.connect(s.port);
-  });
-  after(async () => {
-    c.close();
-    await s.close();
-  });
+  const { server: s, client: c } = useSinew({ 'enable-debug-command': 'yes' });
 
   it('DEBUG is refused unless enable-debug-command allows it; "local" allows loopback', async () => {
     const off = await startServer({ port: 0 });

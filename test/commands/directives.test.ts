@@ -3,7 +3,7 @@
  * implemented, ignored for a stated reason, or refused (at start-up and by
  * CONFIG SET) when its value turns on a feature Sinew lacks.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, mkdtempSync, writeFileSync, rmSync, statSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { CONFIG_DEFS, Config, type ConfigDef } from '../../src/config/config.js'
 import { applyDirectives, parseConfigText, FatalConfigError } from '../../src/config/file.js';
 import { sinew, freePort } from '../helpers/servers.js';
 import { RawClient } from '../helpers/raw-client.js';
-import type { RunningServer } from '../../src/index.js';
+import { useSinew } from '../helpers/suite.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'sinew-server.js');
@@ -186,16 +186,7 @@ describe('every directive is implemented, ignored for a reason, or refused when 
   });
 
   describe('CONFIG SET', () => {
-    let s: RunningServer;
-    let c: RawClient;
-    before(async () => {
-      s = await sinew();
-      c = await RawClient.connect(s.port);
-    });
-    after(async () => {
-      c.close();
-      await s.close();
-    });
+    const { client: c } = useSinew();
 
     it('refuses every enabling value in Redis\'s CONFIG SET error format, accepts the disabling one', async () => {
       for (const d of refused) {

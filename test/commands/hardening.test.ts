@@ -3,7 +3,7 @@
  * one error reply (and a log line, and an error count), never the process;
  * values near 512 MB and settings at their extremes get Redis's answers.
  */
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { describe, it, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
@@ -13,6 +13,7 @@ import { freePort } from '../helpers/servers.js';
 import { startServer, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { infoFields } from '../helpers/info.js';
+import { useSinew } from '../helpers/suite.js';
 import type { Client } from '../../src/server/client.js';
 
 type Handler = (client: Client, argv: string[]) => void;
@@ -28,18 +29,11 @@ function swapHandler(srv: RunningServer, name: string, h: Handler): () => void {
 }
 
 describe('fault isolation and extreme values', () => {
-  let srv: RunningServer;
-  let c: RawClient;
+  const { server: srv, client: c } = useSinew();
   const logged: string[] = [];
-  before(async () => {
-    srv = await startServer({ port: 0 });
+  before(() => {
     srv.server.log.enabled = true;
     srv.server.log.sink = (line) => void logged.push(line);
-    c = await RawClient.connect(srv.port);
-  });
-  after(async () => {
-    c.close();
-    await srv.close();
   });
   beforeEach(async () => {
     await c.call('FLUSHALL');

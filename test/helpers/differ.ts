@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { describe, before, after, beforeEach } from 'node:test';
 import { RawClient } from './raw-client.js';
 import { sinew, redisOracle, oracleSkipReason, type OracleServer } from './servers.js';
+import { forwarder } from './suite.js';
 import type { RunningServer, StartOptions } from '../../src/index.js';
 import { ReplyReader, RespMap, RespSet, RespPush, type RespValue } from '../../src/protocol/reply-reader.js';
 
@@ -202,11 +203,5 @@ export function useDiffer(opts: { sinew?: StartOptions; redis?: Record<string, s
       await inner?.reset();
     });
   }
-  return new Proxy({} as Differ, {
-    get(_target, prop) {
-      if (inner === null) throw new Error('the Differ is used outside its suite');
-      const v = (inner as unknown as Record<string | symbol, unknown>)[prop];
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(inner) : v;
-    },
-  });
+  return forwarder(() => inner, 'the Differ');
 }
