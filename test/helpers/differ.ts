@@ -150,6 +150,14 @@ export class Differ {
     assert.equal(sb, true, 'redis replied unexpectedly');
   }
 
+  /** blocked_clients of INFO clients, Sinew's and redis-server's (asked on connection 0). */
+  async blockedClients(): Promise<[string, string]> {
+    const [a, b] = await this.pair(0);
+    const [ia, ib] = await Promise.all([a.raw('INFO', 'clients'), b.raw('INFO', 'clients')]);
+    const pick = (s: string) => /blocked_clients:(\d+)/.exec(s)?.[1] ?? '?';
+    return [pick(ia), pick(ib)];
+  }
+
   /** Writes raw bytes to both (protocol tests); compares nothing: the caller reads and compares what comes back. */
   async writeRawBoth(data: string, conn = 0): Promise<[RawClient, RawClient]> {
     const [a, b] = await this.pair(conn);
