@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_DEFS, Config, type ConfigDef } from '../../src/config/config.js';
 import { applyDirectives, parseConfigText, FatalConfigError } from '../../src/config/file.js';
-import { sinew, freePort } from '../helpers/servers.js';
+import { sinew, freePort, untilReady } from '../helpers/servers.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { useSinew } from '../helpers/suite.js';
 
@@ -248,11 +248,7 @@ describe('every directive is implemented, ignored for a reason, or refused when 
     p.stderr.on('data', (b: Buffer) => (out += b.toString('latin1')));
     const exited = new Promise<number | null>((resolve) => p.on('exit', (code) => resolve(code)));
     try {
-      const deadline = Date.now() + 15000;
-      while (!out.includes('Ready to accept connections')) {
-        assert.ok(Date.now() < deadline && p.exitCode === null, `server did not start: ${out}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      await untilReady(() => out, p, 15000);
       const c = await RawClient.connect(port);
       assert.equal(await c.raw('PING'), '+PONG\r\n');
       assert.deepEqual(await c.call('CONFIG', 'GET', 'save'), ['save', '']);

@@ -6,7 +6,7 @@ import { collectGarbage } from '../../src/util/gc.js';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../helpers/servers.js';
+import { freePort, untilReady } from '../helpers/servers.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/sinew-server.js', import.meta.url));
 
@@ -54,11 +54,7 @@ describe('maxmemory and eviction', () => {
     p.stdout!.on('data', (b: Buffer) => (out += b.toString('latin1')));
     let c: RawClient | null = null;
     try {
-      const deadline = Date.now() + 10000;
-      while (!out.includes('Ready to accept connections')) {
-        assert.ok(Date.now() < deadline && p.exitCode === null, `server did not start: ${out}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      await untilReady(() => out, p);
       await new Promise((r) => setTimeout(r, 300));
       const idleRss = rssOf(p.pid!);
       c = await RawClient.connect(port);

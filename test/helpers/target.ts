@@ -4,9 +4,8 @@
  * same suite shows whether a difference is Sinew's.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { startServer, type RunningServer } from '../../src/index.js';
-import { freePort, redisServerPath } from './servers.js';
+import { freePort, redisServerPath, waitPort } from './servers.js';
 
 export interface Target {
   name: 'sinew' | 'redis';
@@ -27,23 +26,6 @@ export function pythonSkipReason(modules: string[]): string | false {
   if (process.env.CI === 'true') throw new Error(`CI requires them: ${msg}`);
   process.stderr.write(`# SKIP: ${msg}\n`);
   return msg;
-}
-
-async function waitPort(port: number, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`port ${port} did not open`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 export async function startTarget(): Promise<Target> {
