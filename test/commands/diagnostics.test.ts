@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { useSinew } from '../helpers/suite.js';
+import { useSinew, withSinew } from '../helpers/suite.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -214,9 +214,7 @@ describe('diagnostics', () => {
 describe('metrics snapshot', () => {
   it('INFO is rendered from the same name/value pairs any other consumer reads', async () => {
     const { metricsSection } = await import('../../src/metrics/metrics.js');
-    const s = await startServer({ port: 0 });
-    const c = await RawClient.connect(s.port);
-    try {
+    await withSinew({}, async (s, c) => {
       await c.call('SET', 'k', 'v');
       for (const name of ['server', 'clients', 'memory', 'stats', 'keyspace', 'commandstats', 'errorstats']) {
         const sec = metricsSection(s.server, name)!;
@@ -229,9 +227,6 @@ describe('metrics snapshot', () => {
       const ks = metricsSection(s.server, 'keyspace')!;
       assert.deepEqual(ks.metrics, [['db0', 'keys=1,expires=0,avg_ttl=0']]);
       assert.equal(metricsSection(s.server, 'nosuch'), null);
-    } finally {
-      c.close();
-      await s.close();
-    }
+    });
   });
 });

@@ -71,3 +71,27 @@ export function useSinew(options: StartOptions = {}, opts: { client?: boolean } 
     client: forwarder(() => client, 'the client of useSinew'),
   };
 }
+
+/**
+ * Runs `fn` for one test with a fresh in-process Sinew (started with
+ * `options`) and a RawClient connected to it; `connect()` opens more
+ * clients. Closes the clients and the server after, whatever happens.
+ */
+export async function withSinew<T>(
+  options: StartOptions,
+  fn: (server: RunningServer, client: RawClient, connect: () => Promise<RawClient>) => Promise<T>,
+): Promise<T> {
+  const server = await startServer(options);
+  const clients: RawClient[] = [];
+  const connect = async (): Promise<RawClient> => {
+    const c = await RawClient.connect(server.port);
+    clients.push(c);
+    return c;
+  };
+  try {
+    return await fn(server, await connect(), connect);
+  } finally {
+    for (const c of clients) c.close();
+    await server.close();
+  }
+}
