@@ -5,7 +5,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { startServer, type RunningServer } from '../../src/index.js';
+import { before, after } from 'node:test';
 import { freePort, redisServerPath, waitPort } from './servers.js';
+import { forwarder } from './suite.js';
 
 export interface Target {
   name: 'sinew' | 'redis';
@@ -26,6 +28,21 @@ export function pythonSkipReason(modules: string[]): string | false {
   if (process.env.CI === 'true') throw new Error(`CI requires them: ${msg}`);
   process.stderr.write(`# SKIP: ${msg}\n`);
   return msg;
+}
+
+/**
+ * The target of the calling describe(): started before its tests (unless
+ * `skip`, the reason they are skipped), closed after them.
+ */
+export function useTarget(skip: string | false = false): Target {
+  let target: Target | null = null;
+  before(async () => {
+    if (!skip) target = await startTarget();
+  });
+  after(async () => {
+    await target?.close();
+  });
+  return forwarder(() => target, 'the interop target');
 }
 
 export async function startTarget(): Promise<Target> {
