@@ -34,14 +34,9 @@
  * Every child process is killed on exit; every run has a time limit and
  * the whole script stops after 10 minutes.
  */
-import { spawn } from 'node:child_process';
-import net from 'node:net';
 import os from 'node:os';
-import { mkdtempSync, rmSync, readFileSync, existsSync, cpSync, symlinkSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { guardProcess, runMain, startSinew, startRedis, stopServer, rssOf, serverNodeOptions, sleep, Conn, redisBenchmark } from './servers.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(name);
@@ -52,7 +47,6 @@ const MAXMEMORY_ARG = opt('--maxmemory', '50mb');
 const ONLY = opt('--only', null);
 const THROUGHPUT = args.includes('--throughput');
 const REPEAT = Number(opt('--repeat', '3'));
-const HOST = '127.0.0.1';
 const RUN_TIMEOUT_MS = 180_000;
 const TOTAL_TIME_LIMIT_MS = 10 * 60 * 1000;
 const SAMPLE_MS = 100;
@@ -66,195 +60,9 @@ function parseSize(s) {
 }
 const MAXMEMORY = parseSize(MAXMEMORY_ARG);
 
-// ---------------------------------------------------------------- processes
+guardProcess(TOTAL_TIME_LIMIT_MS);
 
-const children = new Set();
-const tmpDirs = [];
-function cleanup() {
-  for (const ch of children) {
-    try {
-      ch.kill('SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-  children.clear();
-  for (const d of tmpDirs.splice(0)) rmSync(d, { recursive: true, force: true });
-}
-process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    cleanup();
-    process.exit(130);
-  });
-}
-const overall = setTimeout(() => {
-  process.stderr.write('bench: time limit reached, aborting\n');
-  cleanup();
-  process.exit(2);
-}, TOTAL_TIME_LIMIT_MS);
-overall.unref();
-
-function track(child) {
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-// Sinew runs from a private copy of the build, so that a rebuild of dist/
-// during the run cannot affect it.
-let SNAPSHOT = null;
-function snapshotBuild() {
-  const snap = mkdtempSync(join(os.tmpdir(), 'sinew-maxmem-build-'));
-  tmpDirs.push(snap);
-  cpSync(join(ROOT, 'dist', 'src'), join(snap, 'dist', 'src'), { recursive: true });
-  cpSync(join(ROOT, 'bin'), join(snap, 'bin'), { recursive: true });
-  cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
-  if (existsSync(join(ROOT, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(snap, 'node_modules'), 'dir');
-  return snap;
-}
-
-/** The Node options of the sinew-server command (its first line). */
-function serverNodeOptions() {
-  const first = readFileSync(join(ROOT, 'bin', 'sinew-server.js'), 'utf8').split('\n', 1)[0];
-  const m = /^#!\S*env -S node(.*)$/.exec(first);
-  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
-}
-
-async function startServer(kind, extra = []) {
-  const port = await freePort();
-  const dir = mkdtempSync(join(os.tmpdir(), `sinew-maxmem-${kind}-`));
-  tmpDirs.push(dir);
-  const common = ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning', ...extra];
-  let child;
-  if (kind === 'sinew') {
-    SNAPSHOT ??= snapshotBuild();
-    child = spawn(process.execPath, [...serverNodeOptions(), join(SNAPSHOT, 'bin', 'sinew-server.js'), ...common], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-  } else {
-    child = spawn('redis-server', [...common, '--daemonize', 'no'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  }
-  track(child);
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (s) => (stderr = (stderr + s).slice(-20_000)));
-  const srv = { name: kind === 'sinew' ? 'Sinew' : 'Redis', port, child, stderr: () => stderr };
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${srv.name} exited at start-up: ${stderr}`);
-    try {
-      const c = await Conn.open(port);
-      const r = await c.call(['PING']);
-      c.close();
-      if (r === 'PONG') break;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) throw new Error(`${srv.name} did not start: ${stderr}`);
-    await sleep(100);
-  }
-  return srv;
-}
-
-async function stopServer(srv) {
-  if (srv.child.exitCode !== null) return;
-  const exited = new Promise((r) => srv.child.once('exit', r));
-  srv.child.kill('SIGKILL');
-  await Promise.race([exited, sleep(5000)]);
-}
-
-function rssOf(pid) {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
-// ---------------------------------------------------------------- a minimal RESP client
-
-class Conn {
-  static open(port) {
-    return new Promise((resolve, reject) => {
-      const sock = net.connect(port, HOST);
-      sock.once('connect', () => resolve(new Conn(sock)));
-      sock.once('error', reject);
-    });
-  }
-  constructor(sock) {
-    this.sock = sock;
-    this.buf = Buffer.alloc(0);
-    this.waiters = [];
-    sock.on('data', (d) => {
-      this.buf = Buffer.concat([this.buf, d]);
-      this.drain();
-    });
-    sock.on('error', () => {});
-  }
-  drain() {
-    while (this.waiters.length > 0) {
-      const r = parseReply(this.buf, 0);
-      if (r === null) return;
-      this.buf = this.buf.subarray(r[1]);
-      this.waiters.shift()(r[0]);
-    }
-  }
-  call(argv) {
-    const parts = [`*${argv.length}\r\n`];
-    for (const a of argv) parts.push(`$${Buffer.byteLength(String(a))}\r\n${a}\r\n`);
-    this.sock.write(parts.join(''));
-    return new Promise((resolve) => {
-      this.waiters.push(resolve);
-      this.drain();
-    });
-  }
-  close() {
-    this.sock.destroy();
-  }
-}
-
-function parseReply(buf, pos) {
-  const eol = buf.indexOf('\r\n', pos);
-  if (eol < 0) return null;
-  const type = String.fromCharCode(buf[pos]);
-  const line = buf.toString('latin1', pos + 1, eol);
-  const next = eol + 2;
-  if (type === '+' || type === '-' || type === ':') return [type === ':' ? Number(line) : line, next];
-  if (type === '$') {
-    const len = Number(line);
-    if (len < 0) return [null, next];
-    if (buf.length < next + len + 2) return null;
-    return [buf.toString('latin1', next, next + len), next + len + 2];
-  }
-  if (type === '*') {
-    const n = Number(line);
-    const out = [];
-    let p = next;
-    for (let i = 0; i < n; i++) {
-      const r = parseReply(buf, p);
-      if (r === null) return null;
-      out.push(r[0]);
-      p = r[1];
-    }
-    return [out, p];
-  }
-  throw new Error(`unexpected reply type ${type}`);
-}
+const startServer = (kind, extra = []) => (kind === 'sinew' ? startSinew({ args: extra }) : startRedis({ args: extra }));
 
 function infoField(text, name) {
   const m = new RegExp(`^${name}:(\\S+)`, 'm').exec(text);
@@ -263,28 +71,11 @@ function infoField(text, name) {
 
 // ---------------------------------------------------------------- redis-benchmark
 
-function runBenchmark(port, benchArgs, timeoutMs = RUN_TIMEOUT_MS) {
-  return new Promise((resolve, reject) => {
-    const full = ['-h', HOST, '-p', String(port), '--csv', ...benchArgs];
-    const child = track(spawn('redis-benchmark', full, { stdio: ['ignore', 'pipe', 'pipe'] }));
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (s) => (out += s));
-    child.stderr.on('data', (s) => (err += s));
-    const started = Date.now();
-    const t = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`redis-benchmark ${full.join(' ')} timed out`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(t);
-      const m = /^"[^"]*","([0-9.]+)"/m.exec(out);
-      const error = code === 0 ? null : (/Error from server: (.*)/.exec(err + out)?.[1] ?? `exit code ${code}`).trim();
-      resolve({ rps: m ? Number(m[1]) : NaN, seconds: (Date.now() - started) / 1000, error });
-    });
-  });
+async function runBenchmark(port, benchArgs, timeoutMs = RUN_TIMEOUT_MS) {
+  const { code, out, err, seconds } = await redisBenchmark(port, benchArgs, timeoutMs);
+  const m = /^"[^"]*","([0-9.]+)"/m.exec(out);
+  const error = code === 0 ? null : (/Error from server: (.*)/.exec(err + out)?.[1] ?? `exit code ${code}`).trim();
+  return { rps: m ? Number(m[1]) : NaN, seconds, error };
 }
 
 // ---------------------------------------------------------------- the memory run
@@ -303,7 +94,7 @@ async function memoryRun(kind) {
     const sampler = (async () => {
       while (!stop) {
         const t0 = Date.now();
-        const text = await Promise.race([info.call(['INFO', 'memory']), sleep(10_000).then(() => '')]);
+        const text = await Promise.race([info.call(['INFO', 'memory']).catch(() => ''), sleep(10_000).then(() => '')]);
         samples.push({ phase, used: infoField(text, 'used_memory'), rss: rssOf(srv.child.pid) });
         await sleep(Math.max(0, SAMPLE_MS - (Date.now() - t0)));
       }
@@ -403,14 +194,4 @@ async function main() {
   process.exitCode = failed ? 1 : 0;
 }
 
-main().then(
-  () => {
-    cleanup();
-    process.exit();
-  },
-  (e) => {
-    process.stderr.write(`bench: ${e && e.stack ? e.stack : e}\n`);
-    cleanup();
-    process.exit(1);
-  },
-);
+runMain(main);

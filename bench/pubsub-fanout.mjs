@@ -12,14 +12,9 @@
  * flight. Subscribers count whole message frames by bytes (every frame has
  * the same size), so the client side stays cheap.
  */
-import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { HOST, guardProcess, startEmbeddedSinew, startRedis, stopServer } from './servers.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const opt = (name, def) => {
   const i = args.indexOf(name);
@@ -28,82 +23,10 @@ const opt = (name, def) => {
 const SECONDS = opt('--seconds', 3);
 const SUBSCRIBERS = opt('--subscribers', 100);
 const WINDOW = 64; // PUBLISH commands in flight
-const HOST = '127.0.0.1';
 const CHANNEL = 'bench:fanout';
 const PAYLOAD = 'm'.repeat(64);
 
-const children = new Set();
-const dirs = [];
-function cleanup() {
-  for (const ch of children) {
-    try {
-      ch.kill('SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-  children.clear();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-}
-process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
-const guard = setTimeout(() => {
-  console.error('benchmark time limit reached');
-  process.exit(2);
-}, 120_000);
-guard.unref();
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, HOST, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function waitPort(port) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, HOST);
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`server on ${port} did not start`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function startSinew() {
-  const entry = join(ROOT, 'dist/src/index.js');
-  if (!existsSync(entry)) throw new Error('build first: npx tsc -p .');
-  const port = await freePort();
-  const code = `import(${JSON.stringify(entry)}).then((m) => m.startServer({ port: ${port}, bind: '${HOST}' }))`;
-  const ch = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'inherit'] });
-  children.add(ch);
-  await waitPort(port);
-  return { name: 'sinew', port, stop: () => (ch.kill('SIGKILL'), children.delete(ch)) };
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'sinew-bench-'));
-  dirs.push(dir);
-  const ch = spawn('redis-server', ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: 'ignore',
-  });
-  children.add(ch);
-  ch.on('error', () => {});
-  await waitPort(port);
-  return { name: 'redis', port, stop: () => (ch.kill('SIGKILL'), children.delete(ch)) };
-}
+guardProcess(120_000);
 
 function connect(port) {
   return new Promise((resolve, reject) => {
@@ -185,7 +108,7 @@ async function run(server) {
 }
 
 const results = {};
-for (const start of [startSinew, startRedis]) {
+for (const [name, start] of [['sinew', startEmbeddedSinew], ['redis', startRedis]]) {
   let srv;
   try {
     srv = await start();
@@ -194,16 +117,14 @@ for (const start of [startSinew, startRedis]) {
     continue;
   }
   const r = await run(srv);
-  srv.stop();
-  results[srv.name] = r;
+  await stopServer(srv);
+  results[name] = r;
   console.log(
-    `${srv.name.padEnd(6)} ${Math.round(r.rate).toLocaleString('en-US').padStart(12)} messages delivered/s ` +
+    `${name.padEnd(6)} ${Math.round(r.rate).toLocaleString('en-US').padStart(12)} messages delivered/s ` +
       `(${SUBSCRIBERS} subscribers, 64-byte messages, ${r.published.toLocaleString('en-US')} published in ${r.secs.toFixed(2)}s)`,
   );
 }
 if (results.sinew && results.redis) {
   console.log(`ratio  sinew/redis = ${(results.sinew.rate / results.redis.rate).toFixed(2)}`);
 }
-clearTimeout(guard);
-cleanup();
 process.exit(0);

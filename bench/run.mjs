@@ -28,14 +28,12 @@
  * Loopback only. Every child process is killed on exit (including on
  * SIGINT/SIGTERM and errors), and the whole run has a time limit.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import net from 'node:net';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, cpSync, symlinkSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, guardProcess, runMain, startSinew, startRedis, stopServer, withConn, parseInfo, redisBenchmark } from './servers.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const DO_MEMORY = !args.includes('--no-memory');
@@ -49,334 +47,10 @@ const repIdx = args.indexOf('--repeat');
 const REPEAT = repIdx >= 0 ? Math.max(1, Number(args[repIdx + 1])) : QUICK ? 1 : 3;
 const TOTAL_TIME_LIMIT_MS = 30 * 60 * 1000;
 const RUN_TIMEOUT_MS = 120_000;
-const HOST = '127.0.0.1';
 
-// ---------------------------------------------------------------- processes
+guardProcess(TOTAL_TIME_LIMIT_MS);
 
-const children = new Set();
-const tmpDirs = [];
-
-function cleanup() {
-  for (const ch of children) {
-    try {
-      ch.kill('SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-  children.clear();
-  for (const d of tmpDirs.splice(0)) {
-    try {
-      rmSync(d, { recursive: true, force: true });
-    } catch {
-      /* ignore */
-    }
-  }
-}
-process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    process.stderr.write(`\nbench: ${sig}, stopping servers\n`);
-    cleanup();
-    process.exit(130);
-  });
-}
-process.on('uncaughtException', (e) => {
-  process.stderr.write(`bench: ${e && e.stack ? e.stack : e}\n`);
-  cleanup();
-  process.exit(1);
-});
-const overall = setTimeout(() => {
-  process.stderr.write(`bench: time limit (${TOTAL_TIME_LIMIT_MS / 60000} min) reached, aborting\n`);
-  cleanup();
-  process.exit(2);
-}, TOTAL_TIME_LIMIT_MS);
-overall.unref();
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function track(child) {
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
-}
-
-// Installed into the Sinew process with --import: SIGUSR2 runs full GCs and
-// says so on stderr, so memory readings do not count garbage.
-const GC_HOOK =
-  'data:text/javascript,process.on("SIGUSR2",()=>{globalThis.gc();globalThis.gc();process.stderr.write("sinew-bench-gc-done\\n")})';
-
-// Sinew runs from a private copy of the build made at start-up, so that a
-// rebuild of dist/ during the run (tsc in the same tree) cannot affect it.
-let SNAPSHOT = null;
-
-function snapshotBuild() {
-  const snap = mkdtempSync(join(os.tmpdir(), 'sinew-bench-build-'));
-  tmpDirs.push(snap);
-  cpSync(join(ROOT, 'dist', 'src'), join(snap, 'dist', 'src'), { recursive: true });
-  cpSync(join(ROOT, 'bin'), join(snap, 'bin'), { recursive: true });
-  cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
-  // Runtime dependencies resolve from the project's node_modules.
-  if (existsSync(join(ROOT, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(snap, 'node_modules'), 'dir');
-  return snap;
-}
-
-/** The Node options the sinew-server command starts Node with (its first line, `#!/usr/bin/env -S node ...`). */
-function serverNodeOptions() {
-  const first = readFileSync(join(ROOT, 'bin', 'sinew-server.js'), 'utf8').split('\n', 1)[0];
-  const m = /^#!\S*env -S node(.*)$/.exec(first);
-  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
-}
-
-async function startSinew() {
-  SNAPSHOT ??= snapshotBuild();
-  const port = await freePort();
-  const dir = mkdtempSync(join(os.tmpdir(), 'sinew-bench-'));
-  tmpDirs.push(dir);
-  const child = track(
-    spawn(
-      process.execPath,
-      [
-        ...serverNodeOptions(),
-        '--expose-gc',
-        '--import',
-        GC_HOOK,
-        join(SNAPSHOT, 'bin', 'sinew-server.js'),
-        '--port', String(port),
-        '--bind', HOST,
-        '--save', '',
-        '--appendonly', 'no',
-        '--dir', dir,
-        '--loglevel', 'warning',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    ),
-  );
-  let stderr = '';
-  const gcWaiters = [];
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (s) => {
-    stderr += s;
-    if (stderr.length > 100_000) stderr = stderr.slice(-50_000);
-    let n = s.split('sinew-bench-gc-done').length - 1;
-    while (n-- > 0) gcWaiters.shift()?.();
-  });
-  const srv = {
-    name: 'Sinew',
-    port,
-    child,
-    async gc() {
-      const done = new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('Sinew did not answer the GC signal')), 30_000);
-        gcWaiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-      child.kill('SIGUSR2');
-      await done;
-    },
-    stderr: () => stderr,
-  };
-  await waitReady(srv);
-  return srv;
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const dir = mkdtempSync(join(os.tmpdir(), 'sinew-bench-redis-'));
-  tmpDirs.push(dir);
-  const child = track(
-    spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning'],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    ),
-  );
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (s) => (stderr += s));
-  const srv = { name: 'Redis', port, child, async gc() {}, stderr: () => stderr };
-  await waitReady(srv);
-  return srv;
-}
-
-async function waitReady(srv) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (srv.child.exitCode !== null) throw new Error(`${srv.name} exited at start-up: ${srv.stderr()}`);
-    try {
-      const c = await Conn.open(srv.port);
-      const r = await c.call(['PING']);
-      c.close();
-      if (r === 'PONG') return;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) throw new Error(`${srv.name} did not start on port ${srv.port}: ${srv.stderr()}`);
-    await sleep(100);
-  }
-}
-
-async function stopServer(srv) {
-  if (srv.child.exitCode !== null) return;
-  const exited = new Promise((r) => srv.child.once('exit', r));
-  srv.child.kill('SIGKILL');
-  await Promise.race([exited, sleep(5000)]);
-}
-
-// ---------------------------------------------------------------- RESP client
-
-function encode(argv) {
-  const parts = [`*${argv.length}\r\n`];
-  for (const a of argv) {
-    const s = String(a);
-    parts.push(`$${Buffer.byteLength(s, 'latin1')}\r\n${s}\r\n`);
-  }
-  return Buffer.from(parts.join(''), 'latin1');
-}
-
-class ReplyError extends Error {}
-
-/** Parses one RESP2 reply at buf[pos]; returns [value, nextPos] or null if incomplete. */
-function parseReply(buf, pos) {
-  if (pos >= buf.length) return null;
-  const eol = buf.indexOf('\r\n', pos, 'latin1');
-  if (eol < 0) return null;
-  const type = String.fromCharCode(buf[pos]);
-  const line = buf.toString('latin1', pos + 1, eol);
-  const next = eol + 2;
-  switch (type) {
-    case '+':
-      return [line, next];
-    case '-':
-      return [new ReplyError(line), next];
-    case ':':
-      return [Number(line), next];
-    case '$': {
-      const len = Number(line);
-      if (len < 0) return [null, next];
-      if (buf.length < next + len + 2) return null;
-      return [buf.toString('latin1', next, next + len), next + len + 2];
-    }
-    case '*': {
-      const n = Number(line);
-      if (n < 0) return [null, next];
-      const out = [];
-      let p = next;
-      for (let i = 0; i < n; i++) {
-        const r = parseReply(buf, p);
-        if (r === null) return null;
-        out.push(r[0]);
-        p = r[1];
-      }
-      return [out, p];
-    }
-    default:
-      throw new Error(`unexpected reply type byte ${buf[pos]}`);
-  }
-}
-
-class Conn {
-  static open(port) {
-    return new Promise((resolve, reject) => {
-      const sock = net.connect(port, HOST);
-      sock.once('connect', () => {
-        sock.setNoDelay(true);
-        resolve(new Conn(sock));
-      });
-      sock.once('error', reject);
-    });
-  }
-
-  constructor(sock) {
-    this.sock = sock;
-    this.buf = Buffer.alloc(0);
-    this.waiters = [];
-    this.error = null;
-    sock.on('data', (chunk) => {
-      this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-      let pos = 0;
-      for (;;) {
-        const r = parseReply(this.buf, pos);
-        if (r === null) break;
-        pos = r[1];
-        const w = this.waiters.shift();
-        if (w) w.resolve(r[0]);
-      }
-      this.buf = this.buf.subarray(pos);
-    });
-    const fail = (e) => {
-      this.error = e ?? new Error('connection closed');
-      for (const w of this.waiters.splice(0)) w.reject(this.error);
-    };
-    sock.on('error', fail);
-    sock.on('close', () => fail(null));
-  }
-
-  /** Sends a command; resolves with its reply (errors resolve as ReplyError). */
-  send(argv) {
-    if (this.error) return Promise.reject(this.error);
-    return new Promise((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.sock.write(encode(argv));
-    });
-  }
-
-  async call(argv) {
-    const r = await this.send(argv);
-    if (r instanceof ReplyError) throw new Error(`${argv[0]}: ${r.message}`);
-    return r;
-  }
-
-  /** Runs commands produced by gen(i) for i < count, at most `window` in flight. */
-  async pipeline(count, gen, window = 16) {
-    let next = 0;
-    let failed = null;
-    const worker = async () => {
-      while (next < count && failed === null) {
-        const i = next++;
-        const r = await this.send(gen(i));
-        if (r instanceof ReplyError) failed = r;
-      }
-    };
-    await Promise.all(Array.from({ length: window }, worker));
-    if (failed) throw new Error(`pipeline: ${failed.message}`);
-  }
-
-  close() {
-    this.sock.destroy();
-  }
-}
-
-async function withConn(srv, fn) {
-  const c = await Conn.open(srv.port);
-  try {
-    return await fn(c);
-  } finally {
-    c.close();
-  }
-}
-
-function parseInfo(text) {
-  const out = {};
-  for (const line of text.split('\r\n')) {
-    const i = line.indexOf(':');
-    if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return out;
-}
+// ---------------------------------------------------------------- servers
 
 /** Commands (lower case) that the server implements, among `names`. */
 async function implemented(srv, names) {
@@ -392,31 +66,10 @@ async function implemented(srv, names) {
 
 // ---------------------------------------------------------------- redis-benchmark
 
-function runBenchmark(port, benchArgs, timeoutMs = RUN_TIMEOUT_MS) {
-  return new Promise((resolve, reject) => {
-    const full = ['-h', HOST, '-p', String(port), '--csv', ...benchArgs];
-    const child = track(spawn('redis-benchmark', full, { stdio: ['ignore', 'pipe', 'pipe'] }));
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (s) => (out += s));
-    child.stderr.on('data', (s) => (err += s));
-    const started = Date.now();
-    const t = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`redis-benchmark ${full.join(' ')} timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(t);
-      reject(e);
-    });
-    child.on('exit', (code) => {
-      clearTimeout(t);
-      if (code !== 0) return reject(new Error(`redis-benchmark ${full.join(' ')} exited ${code}: ${err}${out}`));
-      resolve({ rows: parseCsv(out), seconds: (Date.now() - started) / 1000 });
-    });
-  });
+async function runBenchmark(port, benchArgs, timeoutMs = RUN_TIMEOUT_MS) {
+  const r = await redisBenchmark(port, benchArgs, timeoutMs);
+  if (r.code !== 0) throw new Error(`${r.command} exited ${r.code}: ${r.err}${r.out}`);
+  return { rows: parseCsv(r.out), seconds: r.seconds };
 }
 
 function parseCsv(text) {
@@ -610,7 +263,7 @@ async function memory(sinewHas) {
       log(`  ${ds.name}: skipped: not implemented (${missing.join(', ').toUpperCase()})`);
       continue;
     }
-    const s = await memoryOne(startSinew, ds);
+    const s = await memoryOne(() => startSinew({ gcHook: true }), ds);
     const r = await memoryOne(startRedis, ds);
     results.push({ dataset: ds.name, unit: ds.unit, sinew: s, redis: r, ratio: s.perItem / r.perItem });
     log(
@@ -667,7 +320,7 @@ async function main() {
   log(`machine: ${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}, node ${m.node}`);
   log(`oracle: ${m.redis}`);
 
-  let sinew = await startSinew();
+  let sinew = await startSinew({ gcHook: true });
   const wanted = [...new Set([...TESTS.flatMap((t) => t.needs), ...DATASETS.flatMap((d) => d.needs)])];
   const sinewHas = await implemented(sinew, wanted);
   const out = { machine: m, date: new Date().toISOString(), quick: QUICK, runSeconds: RUN_SECONDS, repeat: REPEAT, throughput: [], memory: [] };
@@ -729,13 +382,4 @@ async function main() {
   if (JSON_OUT) writeFileSync(JSON_OUT, `${JSON.stringify(out, null, 2)}\n`);
 }
 
-main()
-  .then(() => {
-    cleanup();
-    process.exit(0);
-  })
-  .catch((e) => {
-    process.stderr.write(`bench: ${e && e.stack ? e.stack : e}\n`);
-    cleanup();
-    process.exit(1);
-  });
+runMain(main);

@@ -256,18 +256,36 @@ class JsonDecoder {
     return parts.length === 1 ? parts[0] : parts.join('');
   }
 
-  private object(): void {
-    const L = this.L;
+  /** At `{` or `[`: a new table; true (the container consumed) when `close` follows at once. */
+  private open(close: string): boolean {
     this.nest();
     this.pos++;
-    lua.lua_newtable(L);
+    lua.lua_newtable(this.L);
     this.ws();
-    if (this.s[this.pos] === '}') {
+    if (this.s[this.pos] !== close) return false;
+    this.pos++;
+    this.depth--;
+    return true;
+  }
+
+  /** After a member or element: true (the container consumed) at `close`, false past a comma; else fails expecting `expected`. */
+  private next(close: string, expected: string): boolean {
+    this.ws();
+    const c = this.s[this.pos];
+    if (c === close) {
       this.pos++;
       this.depth--;
-      return;
+      return true;
     }
-    for (;;) {
+    if (c !== ',') this.fail(expected);
+    this.pos++;
+    return false;
+  }
+
+  private object(): void {
+    const L = this.L;
+    if (this.open('}')) return;
+    do {
       this.ws();
       if (this.s[this.pos] !== '"') this.fail('object key string');
       lua.lua_pushstring(L, b(this.string()));
@@ -276,43 +294,29 @@ class JsonDecoder {
       this.pos++;
       this.value();
       lua.lua_rawset(L, -3);
-      this.ws();
-      const c = this.s[this.pos];
-      if (c === '}') {
-        this.pos++;
-        break;
-      }
-      if (c !== ',') this.fail('comma or object end');
-      this.pos++;
-    }
-    this.depth--;
+    } while (!this.next('}', 'comma or object end'));
   }
 
   private array(): void {
     const L = this.L;
-    this.nest();
-    this.pos++;
-    lua.lua_newtable(L);
-    this.ws();
-    if (this.s[this.pos] === ']') {
-      this.pos++;
-      this.depth--;
-      return;
-    }
+    if (this.open(']')) return;
     for (let i = 1; ; i++) {
       this.value();
       lua.lua_rawseti(L, -2, i);
-      this.ws();
-      const c = this.s[this.pos];
-      if (c === ']') {
-        this.pos++;
-        break;
-      }
-      if (c !== ',') this.fail('comma or array end');
-      this.pos++;
+      if (this.next(']', 'comma or array end')) return;
     }
-    this.depth--;
   }
+}
+
+/** A settings function that answers Redis's fixed settings, whatever it is given. */
+function fixed(...values: (number | boolean)[]): (L: L) => number {
+  return (L) => {
+    for (const v of values) {
+      if (typeof v === 'boolean') lua.lua_pushboolean(L, v ? 1 : 0);
+      else lua.lua_pushnumber(L, v);
+    }
+    return values.length;
+  };
 }
 
 export function openCjson(L: L): void {
@@ -343,32 +347,12 @@ export function openCjson(L: L): void {
       return 1;
     },
     encode_keep_buffer: () => 0,
-    encode_max_depth(L) {
-      lua.lua_pushnumber(L, 1000);
-      return 1;
-    },
-    decode_max_depth(L) {
-      lua.lua_pushnumber(L, 1000);
-      return 1;
-    },
-    encode_number_precision(L) {
-      lua.lua_pushnumber(L, 14);
-      return 1;
-    },
-    encode_sparse_array(L) {
-      lua.lua_pushboolean(L, 0);
-      lua.lua_pushnumber(L, 2);
-      lua.lua_pushnumber(L, 10);
-      return 3;
-    },
-    encode_invalid_numbers(L) {
-      lua.lua_pushboolean(L, 0);
-      return 1;
-    },
-    decode_invalid_numbers(L) {
-      lua.lua_pushboolean(L, 1);
-      return 1;
-    },
+    encode_max_depth: fixed(1000),
+    decode_max_depth: fixed(1000),
+    encode_number_precision: fixed(14),
+    encode_sparse_array: fixed(false, 2, 10),
+    encode_invalid_numbers: fixed(false),
+    decode_invalid_numbers: fixed(true),
     new(L) {
       openCjson(L);
       return 1;

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, redisServerPath } from '../helpers/servers.js';
+import { freePort, redisServerPath, untilReady } from '../helpers/servers.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/sinew-server.js', import.meta.url));
@@ -48,11 +48,7 @@ describe('sinew-server command line', () => {
     p.stdout.on('data', (b: Buffer) => (out += b.toString('latin1')));
     p.stderr.on('data', (b: Buffer) => (out += b.toString('latin1')));
     try {
-      const deadline = Date.now() + 10000;
-      while (!out.includes('Ready to accept connections')) {
-        assert.ok(Date.now() < deadline, `server did not start: ${out}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      await untilReady(() => out, p);
       const cmdline = readFileSync(`/proc/${p.pid}/cmdline`, 'latin1').split('\0');
       for (const o of options.split(/\s+/)) assert.ok(cmdline.includes(o), `${o} in ${cmdline.join(' ')}`);
       const c = await RawClient.connect(port);
@@ -77,11 +73,7 @@ describe('sinew-server command line', () => {
     p.stderr.on('data', (b: Buffer) => (out += b.toString('latin1')));
     const exited = new Promise<number | null>((resolve) => p.on('exit', (code) => resolve(code)));
     try {
-      const deadline = Date.now() + 10000;
-      while (!out.includes('Ready to accept connections')) {
-        assert.ok(Date.now() < deadline, `server did not start: ${out}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      await untilReady(() => out, p);
       assert.equal(readFileSync(pidfile, 'latin1'), `${p.pid}\n`);
       if (hasRedisCli()) {
         const r = await run('redis-cli', ['-p', String(port), 'PING'], dir);
@@ -117,11 +109,7 @@ describe('sinew-server command line', () => {
     p.stdout.on('data', (b: Buffer) => (out += b.toString('latin1')));
     const exited = new Promise<number | null>((resolve) => p.on('exit', (code) => resolve(code)));
     try {
-      const deadline = Date.now() + 10000;
-      while (!out.includes('Ready to accept connections')) {
-        assert.ok(Date.now() < deadline, `server did not start: ${out}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      await untilReady(() => out, p);
       const c = await RawClient.connect(port);
       c.send('SHUTDOWN', 'NOSAVE');
       assert.equal(await exited, 0);

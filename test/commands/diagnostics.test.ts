@@ -1,23 +1,15 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startServer, type RunningServer } from '../../src/index.js';
+import { startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { useSinew, withSinew } from '../helpers/suite.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 describe('diagnostics', () => {
-  let s: RunningServer;
-  let c: RawClient;
-  before(async () => {
-    s = await startServer({ port: 0, 'enable-debug-command': 'yes' });
-    c = await RawClient.connect(s.port);
-  });
-  after(async () => {
-    c.close();
-    await s.close();
-  });
+  const { server: s, client: c } = useSinew({ 'enable-debug-command': 'yes' });
 
   it('DEBUG is refused unless enable-debug-command allows it; "local" allows loopback', async () => {
     const off = await startServer({ port: 0 });
@@ -222,9 +214,7 @@ describe('diagnostics', () => {
 describe('metrics snapshot', () => {
   it('INFO is rendered from the same name/value pairs any other consumer reads', async () => {
     const { metricsSection } = await import('../../src/metrics/metrics.js');
-    const s = await startServer({ port: 0 });
-    const c = await RawClient.connect(s.port);
-    try {
+    await withSinew({}, async (s, c) => {
       await c.call('SET', 'k', 'v');
       for (const name of ['server', 'clients', 'memory', 'stats', 'keyspace', 'commandstats', 'errorstats']) {
         const sec = metricsSection(s.server, name)!;
@@ -237,9 +227,6 @@ describe('metrics snapshot', () => {
       const ks = metricsSection(s.server, 'keyspace')!;
       assert.deepEqual(ks.metrics, [['db0', 'keys=1,expires=0,avg_ttl=0']]);
       assert.equal(metricsSection(s.server, 'nosuch'), null);
-    } finally {
-      c.close();
-      await s.close();
-    }
+    });
   });
 });

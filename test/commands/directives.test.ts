@@ -3,7 +3,7 @@
  * implemented, ignored for a stated reason, or refused (at start-up and by
  * CONFIG SET) when its value turns on a feature Sinew lacks.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, mkdtempSync, writeFileSync, rmSync, statSync } from 'node:fs';
@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_DEFS, Config, type ConfigDef } from '../../src/config/config.js';
 import { applyDirectives, parseConfigText, FatalConfigError } from '../../src/config/file.js';
-import { sinew, freePort } from '../helpers/servers.js';
+import { sinew, freePort, untilReady } from '../helpers/servers.js';
 import { RawClient } from '../helpers/raw-client.js';
-import type { RunningServer } from '../../src/index.js';
+import { useSinew } from '../helpers/suite.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'sinew-server.js');
@@ -193,16 +193,7 @@ describe('every directive is implemented, ignored for a reason, or refused when 
   });
 
   describe('CONFIG SET', () => {
-    let s: RunningServer;
-    let c: RawClient;
-    before(async () => {
-      s = await sinew();
-      c = await RawClient.connect(s.port);
-    });
-    after(async () => {
-      c.close();
-      await s.close();
-    });
+    const { client: c } = useSinew();
 
     it('refuses every enabling value in Redis\'s CONFIG SET error format, accepts the disabling one', async () => {
       for (const d of refused) {
@@ -264,11 +255,7 @@ describe('every directive is implemented, ignored for a reason, or refused when 
     p.stderr.on('data', (b: Buffer) => (out += b.toString('latin1')));
     const exited = new Promise<number | null>((resolve) => p.on('exit', (code) => resolve(code)));
     try {
-      const deadline = Date.now() + 15000;
-      while (!out.includes('Ready to accept connections')) {
-        assert.ok(Date.now() < deadline && p.exitCode === null, `server did not start: ${out}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      await untilReady(() => out, p, 15000);
       const c = await RawClient.connect(port);
       assert.equal(await c.raw('PING'), '+PONG\r\n');
       assert.deepEqual(await c.call('CONFIG', 'GET', 'save'), ['save', '']);

@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { withSinew } from '../helpers/suite.js';
 import { collectGarbage } from '../../src/util/gc.js';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../helpers/servers.js';
+import { freePort, untilReady } from '../helpers/servers.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/sinew-server.js', import.meta.url));
 
@@ -54,11 +54,7 @@ describe('maxmemory and eviction', () => {
     p.stdout!.on('data', (b: Buffer) => (out += b.toString('latin1')));
     let c: RawClient | null = null;
     try {
-      const deadline = Date.now() + 10000;
-      while (!out.includes('Ready to accept connections')) {
-        assert.ok(Date.now() < deadline && p.exitCode === null, `server did not start: ${out}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      await untilReady(() => out, p);
       await new Promise((r) => setTimeout(r, 300));
       const idleRss = rssOf(p.pid!);
       c = await RawClient.connect(port);
@@ -94,9 +90,7 @@ describe('maxmemory and eviction', () => {
   });
 
   it('garbage of recent commands still in the young generation is collected before anything is evicted', async () => {
-    const s = await startServer({ port: 0 });
-    const c = await RawClient.connect(s.port);
-    try {
+    await withSinew({}, async (s, c) => {
       const v = 'v'.repeat(1024);
       for (let i = 0; i < 1000; i++) c.send('SET', `live${i}`, v);
       for (let i = 0; i < 1000; i++) await c.nextRaw();
@@ -116,16 +110,11 @@ describe('maxmemory and eviction', () => {
       const info = String(await c.call('INFO', 'stats'));
       assert.match(info, /evicted_keys:0\r\n/, 'nothing evicted: only garbage was over the limit');
       assert.equal(await c.call('DBSIZE'), 1001);
-    } finally {
-      c.close();
-      await s.close();
-    }
+    });
   });
 
   it('noeviction refuses writes with the OOM error once over maxmemory, reads still work', async () => {
-    const s = await startServer({ port: 0 });
-    const c = await RawClient.connect(s.port);
-    try {
+    await withSinew({}, async (s, c) => {
       await c.raw('SET', 'before', '1');
       await c.raw('CONFIG', 'SET', 'maxmemory', '1mb');
       assert.equal(await c.raw('SET', 'k', 'v'), "-OOM command not allowed when used memory > 'maxmemory'.\r\n");
@@ -133,17 +122,12 @@ describe('maxmemory and eviction', () => {
       assert.equal(await c.raw('DEL', 'before'), ':1\r\n', 'DEL is not denied on OOM');
       const info = String(await c.call('INFO', 'stats'));
       assert.match(info, /evicted_keys:0/);
-    } finally {
-      c.close();
-      await s.close();
-    }
+    });
   });
 
   it('allkeys-lru evicts keys (counted, notified) and keeps recently used ones', async () => {
-    const s = await startServer({ port: 0 });
-    const c = await RawClient.connect(s.port);
-    const sub = await RawClient.connect(s.port);
-    try {
+    await withSinew({}, async (s, c, connect) => {
+      const sub = await connect();
       await c.raw('CONFIG', 'SET', 'notify-keyspace-events', 'Ee');
       await sub.raw('SUBSCRIBE', '__keyevent@0__:evicted');
       await fill(c, 2000);
@@ -158,17 +142,11 @@ describe('maxmemory and eviction', () => {
       assert.ok(Number(await c.call('DBSIZE')) < 2001);
       const msg = await sub.call();
       assert.ok(Array.isArray(msg) && msg[0] === 'message' && msg[1] === '__keyevent@0__:evicted');
-    } finally {
-      c.close();
-      sub.close();
-      await s.close();
-    }
+    });
   });
 
   it('volatile-ttl only evicts keys with an expiry, nearest first', async () => {
-    const s = await startServer({ port: 0 });
-    const c = await RawClient.connect(s.port);
-    try {
+    await withSinew({}, async (s, c) => {
       await fill(c, 500, 'p');
       const v = 'y'.repeat(1024);
       for (let i = 0; i < 1000; i++) c.send('SET', `t${i}`, v, 'EX', String(1000 + i));
@@ -181,16 +159,11 @@ describe('maxmemory and eviction', () => {
       for (let i = 0; i < 500; i++) if ((await c.call('EXISTS', `p${i}`)) === 1) persistent++;
       assert.equal(persistent, 500, 'keys without TTL are never evicted by volatile-ttl');
       assert.ok(Number(await c.call('DBSIZE')) < 1501, 'volatile keys were evicted');
-    } finally {
-      c.close();
-      await s.close();
-    }
+    });
   });
 
   it('OBJECT FREQ under an LFU policy and IDLETIME under LRU', async () => {
-    const s = await startServer({ port: 0 });
-    const c = await RawClient.connect(s.port);
-    try {
+    await withSinew({}, async (s, c) => {
       await c.raw('SET', 'a', '1');
       assert.match(await c.raw('OBJECT', 'FREQ', 'a'), /^-ERR An LFU maxmemory policy is not selected/);
       await c.raw('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu');
@@ -200,9 +173,6 @@ describe('maxmemory and eviction', () => {
       await c.raw('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
       await c.raw('GET', 'a');
       assert.equal(await c.raw('OBJECT', 'IDLETIME', 'a'), ':0\r\n');
-    } finally {
-      c.close();
-      await s.close();
-    }
+    });
   });
 });

@@ -3,7 +3,7 @@
  * one error reply (and a log line, and an error count), never the process;
  * values near 512 MB and settings at their extremes get Redis's answers.
  */
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { describe, it, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
@@ -13,6 +13,7 @@ import { freePort } from '../helpers/servers.js';
 import { startServer, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { infoFields } from '../helpers/info.js';
+import { useSinew, withSinew } from '../helpers/suite.js';
 import type { Client } from '../../src/server/client.js';
 
 type Handler = (client: Client, argv: string[]) => void;
@@ -28,18 +29,11 @@ function swapHandler(srv: RunningServer, name: string, h: Handler): () => void {
 }
 
 describe('fault isolation and extreme values', () => {
-  let srv: RunningServer;
-  let c: RawClient;
+  const { server: srv, client: c } = useSinew();
   const logged: string[] = [];
-  before(async () => {
-    srv = await startServer({ port: 0 });
+  before(() => {
     srv.server.log.enabled = true;
     srv.server.log.sink = (line) => void logged.push(line);
-    c = await RawClient.connect(srv.port);
-  });
-  after(async () => {
-    c.close();
-    await srv.close();
   });
   beforeEach(async () => {
     await c.call('FLUSHALL');
@@ -267,10 +261,8 @@ describe('memory of an aborted large request', () => {
 describe('CLIENT NO-TOUCH', () => {
   it('commands of a NO-TOUCH client leave access times alone, except TOUCH', async () => {
     const clock = { t: 1_700_000_000_000, now(): number { return this.t; } };
-    const srv = await startServer({ port: 0, clock, hz: 1, 'maxmemory-policy': 'allkeys-lru' });
-    const c = await RawClient.connect(srv.port);
-    const quiet = await RawClient.connect(srv.port);
-    try {
+    await withSinew({ clock, hz: 1, 'maxmemory-policy': 'allkeys-lru' }, async (srv, c, connect) => {
+      const quiet = await connect();
       assert.equal(await quiet.call('CLIENT', 'NO-TOUCH', 'ON'), 'OK');
       await c.call('SET', 'a', '1');
       await c.call('RPUSH', 'l', 'x');
@@ -287,19 +279,13 @@ describe('CLIENT NO-TOUCH', () => {
       await quiet.call('GET', 'a');
       assert.equal(await c.call('OBJECT', 'IDLETIME', 'a'), 0);
       assert.equal(await c.raw('CLIENT', 'NO-TOUCH', 'maybe'), '-ERR syntax error\r\n');
-    } finally {
-      c.close();
-      quiet.close();
-      await srv.close();
-    }
+    });
   });
 });
 
 describe('eviction and client-side caching', () => {
   it('the invalidation of a key evicted by maxmemory reaches the tracking client before the reply of the command that evicted it', async () => {
-    const srv = await startServer({ port: 0 });
-    const c = await RawClient.connect(srv.port);
-    try {
+    await withSinew({}, async (srv, c) => {
       await c.call('HELLO', '3');
       await c.call('SET', 'k', 'v');
       await c.call('CLIENT', 'TRACKING', 'on');
@@ -314,10 +300,7 @@ describe('eviction and client-side caching', () => {
       assert.match(second, /^-OOM /);
       await c.call('CONFIG', 'SET', 'maxmemory', '0');
       assert.equal(await c.call('EXISTS', 'k'), 0);
-    } finally {
-      c.close();
-      await srv.close();
-    }
+    });
   });
 });
 

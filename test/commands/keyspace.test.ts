@@ -5,11 +5,10 @@
  * over expired keys, and the SCAN guarantee end to end while keys are added
  * and deleted between calls.
  */
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { describe, it, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../../src/index.js';
-import { RawClient } from '../helpers/raw-client.js';
 import { infoFields } from '../helpers/info.js';
+import { useSinew } from '../helpers/suite.js';
 import { rng } from '../helpers/rng.js';
 
 class FakeClock {
@@ -21,17 +20,8 @@ class FakeClock {
 
 describe('keyspace commands with an injected clock', () => {
   const clock = new FakeClock();
-  let srv: RunningServer;
-  let c: RawClient;
-  before(async () => {
-    // hz 1: the real cron timer stays out of the way; the test runs the cycle itself
-    srv = await startServer({ port: 0, clock, hz: 1 });
-    c = await RawClient.connect(srv.port);
-  });
-  after(async () => {
-    c.close();
-    await srv.close();
-  });
+  // hz 1: the real cron timer stays out of the way; the test runs the cycle itself
+  const { server: srv, client: c } = useSinew({ clock, hz: 1 });
   beforeEach(async () => {
     await c.call('FLUSHALL');
     await c.call('CONFIG', 'RESETSTAT');

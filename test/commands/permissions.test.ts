@@ -4,11 +4,11 @@
  * scripts call. Sinew has no ACL users yet, so the tests give the default
  * user restricted rules of their own.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../../src/index.js';
 import { checkPermission, denialMessage, scriptDenialMessage, UNRESTRICTED, type AccessRules, type KeyAccess } from '../../src/command/permissions.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { useSinew } from '../helpers/suite.js';
 
 /** No SET or CONFIG SET; keys: read "r*", write "w*", both "rw*"; channels "news.*" (patterns only if literally allowed). */
 function restricted(): AccessRules & { seen: [string, KeyAccess][] } {
@@ -30,13 +30,7 @@ function restricted(): AccessRules & { seen: [string, KeyAccess][] } {
 }
 
 describe('checkPermission', () => {
-  let srv: RunningServer;
-  before(async () => {
-    srv = await startServer({ port: 0 });
-  });
-  after(async () => {
-    await srv.close();
-  });
+  const { server: srv } = useSinew({}, { client: false });
   const cmd = (argv: string[]) => srv.server.commands.resolve(argv)!;
 
   it('an unrestricted user is allowed without looking further', () => {

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { startServer, type RunningServer } from '../../src/index.js';
 import type { Scripting } from '../../src/scripting/lua.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { useSinew } from '../helpers/suite.js';
 import { redisOracle, oracleSkipReason, type OracleServer } from '../helpers/servers.js';
 
 const TIMEOUT = /^-ERR Script ran longer than busy-reply-threshold \(100 ms\) and was stopped .* script: [0-9a-f]{40}, on @user_script:\d+\.\r\n$/;
@@ -76,16 +77,7 @@ async function nestedReply(port: number, script: string): Promise<{ depth: numbe
 }
 
 describe('script hardening (Sinew)', () => {
-  let s: RunningServer;
-  let c: RawClient;
-  before(async () => {
-    s = await startServer({ port: 0 });
-    c = await RawClient.connect(s.port);
-  });
-  after(async () => {
-    c.close();
-    await s.close();
-  });
+  const { server: s, client: c } = useSinew();
 
   /** EVAL with a long wait for the reply (512 MB strings are slow on a loaded machine). */
   async function evalSlow(...args: string[]): Promise<string> {

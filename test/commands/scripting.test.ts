@@ -1,19 +1,10 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { useSinew } from '../helpers/suite.js';
 
 describe('scripting (Sinew only)', () => {
-  let s: RunningServer;
-  let c: RawClient;
-  before(async () => {
-    s = await startServer({ port: 0 });
-    c = await RawClient.connect(s.port);
-  });
-  after(async () => {
-    c.close();
-    await s.close();
-  });
+  const { server: s, client: c } = useSinew();
 
   it('stops a script that runs past busy-reply-threshold, then serves again', async () => {
     assert.equal(await c.raw('CONFIG', 'SET', 'busy-reply-threshold', '50'), '+OK\r\n');

@@ -11,20 +11,13 @@ import { describeCompat, useDiffer, type Cmd } from '../helpers/differ.js';
 describeCompat('blocking list commands against redis-server', () => {
   const d = useDiffer();
 
-  const blockedClients = async (): Promise<[string, string]> => {
-    const [a, b] = await d!.pair(0);
-    const [ia, ib] = await Promise.all([a.raw('INFO', 'clients'), b.raw('INFO', 'clients')]);
-    const pick = (s: string) => /blocked_clients:(\d+)/.exec(s)?.[1] ?? '?';
-    return [pick(ia), pick(ib)];
-  };
-
   /** Sends a blocking command and waits until both servers count one more blocked client. */
   const block = async (cmd: Cmd, conn: number) => {
     await d!.pair(conn);
-    const [a0, b0] = await blockedClients();
+    const [a0, b0] = await d.blockedClients();
     await d!.send(cmd, conn);
     for (let i = 0; i < 200; i++) {
-      const [a1, b1] = await blockedClients();
+      const [a1, b1] = await d.blockedClients();
       if (Number(a1) > Number(a0) && Number(b1) > Number(b0)) break;
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -86,7 +79,7 @@ describeCompat('blocking list commands against redis-server', () => {
     await d.expectReply(3, 'third waiter');
     await d.expectReply(4, 'fourth waiter takes the rest');
     await d.run([['EXISTS', 'q']]);
-    const [ours, theirs] = await blockedClients();
+    const [ours, theirs] = await d.blockedClients();
     assert.equal(ours, theirs);
     assert.equal(ours, '0');
   });
@@ -236,15 +229,15 @@ describeCompat('blocking list commands against redis-server', () => {
   it('disconnected blocked clients are cleaned up', async (t) => {
     await block(['BLPOP', 'k', '0'], 1);
     await block(['BLMOVE', 'k', 'd', 'LEFT', 'LEFT', '0'], 2);
-    assert.deepEqual(await blockedClients(), ['2', '2']);
+    assert.deepEqual(await d.blockedClients(), ['2', '2']);
     const [a, b] = await d.pair(1);
     a.close();
     b.close();
     await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(await blockedClients(), ['1', '1']);
+    assert.deepEqual(await d.blockedClients(), ['1', '1']);
     await d.run([['RPUSH', 'k', 'x', 'y'], ['LRANGE', 'k', '0', '-1'], ['LRANGE', 'd', '0', '-1']]);
     await d.expectReply(2, 'the live waiter');
-    assert.deepEqual(await blockedClients(), ['0', '0']);
+    assert.deepEqual(await d.blockedClients(), ['0', '0']);
   });
 
   it('CLIENT UNBLOCK with TIMEOUT and ERROR', async (t) => {

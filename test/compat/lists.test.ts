@@ -1,19 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeCompat, useDiffer, type Cmd } from '../helpers/differ.js';
-import type { RawClient } from '../helpers/raw-client.js';
-
-/** Every reply that arrives until the connection is quiet for a moment. */
-async function drain(c: RawClient): Promise<string[]> {
-  const out: string[] = [];
-  for (;;) {
-    try {
-      out.push(await c.nextRaw(150));
-    } catch {
-      return out;
-    }
-  }
-}
+import { drain } from '../helpers/raw-client.js';
 
 describeCompat('lists against redis-server', () => {
   const d = useDiffer();
@@ -358,7 +346,7 @@ describeCompat('lists against redis-server', () => {
     await d.expectReply(3, 'BLMOVE served');
     // Every event, in order, on the subscriber: both servers must publish the same sequence.
     const [a, b] = await d.pair(1);
-    const [ours, theirs] = await Promise.all([drain(a), drain(b)]);
+    const [ours, theirs] = await Promise.all([drain(a, 150), drain(b, 150)]);
     assert.ok(theirs.length > 40, 'the oracle published the events');
     assert.deepEqual(ours, theirs);
   });

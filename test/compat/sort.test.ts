@@ -1,19 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeCompat, useDiffer, type Cmd } from '../helpers/differ.js';
-import type { RawClient } from '../helpers/raw-client.js';
-
-/** Every reply that arrives until the connection is quiet for a moment. */
-async function drain(c: RawClient): Promise<string[]> {
-  const out: string[] = [];
-  for (;;) {
-    try {
-      out.push(await c.nextRaw(150));
-    } catch {
-      return out;
-    }
-  }
-}
+import { drain } from '../helpers/raw-client.js';
 
 /**
  * Note: Redis never resets errno before the strtod of SORT, so once a value
@@ -174,7 +162,7 @@ describeCompat('SORT against redis-server', () => {
     await d.run([['SORT', 'l', 'STORE', 'dst'], ['SORT', 'nokey', 'STORE', 'dst'], ['SORT', 'nokey', 'STORE', 'dst']]);
     await d.run([['MULTI'], ['PING'], ['EXEC']], { conn: 2 });
     const [a, b] = await d.pair(3);
-    const [ours, theirs] = await Promise.all([drain(a), drain(b)]);
+    const [ours, theirs] = await Promise.all([drain(a, 150), drain(b, 150)]);
     assert.ok(theirs.length >= 8);
     assert.deepEqual(ours, theirs);
   });

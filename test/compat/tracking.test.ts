@@ -1,20 +1,9 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeCompat, useDiffer } from '../helpers/differ.js';
-import type { RawClient } from '../helpers/raw-client.js';
+import { drain } from '../helpers/raw-client.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function drain(c: RawClient, quietMs = 40): Promise<string[]> {
-  const out: string[] = [];
-  for (;;) {
-    try {
-      out.push(await c.nextRaw(quietMs));
-    } catch {
-      return out;
-    }
-  }
-}
 
 describeCompat('client-side caching against redis-server', () => {
   const d = useDiffer();

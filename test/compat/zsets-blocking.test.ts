@@ -16,13 +16,6 @@ describeCompat('blocking sorted set pops against redis-server', () => {
     await d!.expectSilence(conn, 40);
   };
 
-  const blockedClients = async (): Promise<[string, string]> => {
-    const [a, b] = await d!.pair(0);
-    const [ia, ib] = await Promise.all([a.raw('INFO', 'clients'), b.raw('INFO', 'clients')]);
-    const pick = (s: string) => /blocked_clients:(\d+)/.exec(s)?.[1] ?? '?';
-    return [pick(ia), pick(ib)];
-  };
-
   it('serve at once when a sorted set has members, in RESP2 and RESP3', async (t) => {
     for (const proto of ['2', '3']) {
       await d.run([['HELLO', proto]], { typeOnly: true });
@@ -94,7 +87,7 @@ describeCompat('blocking sorted set pops against redis-server', () => {
     await block(['BZPOPMAX', 'n3', '0'], 1);
     await d.run([['ZRANGESTORE', 'n3', 'a', '0', '-1']]);
     await d.expectReply(1, 'woken by ZRANGESTORE');
-    assert.deepEqual(await blockedClients(), ['0', '0']);
+    assert.deepEqual(await d.blockedClients(), ['0', '0']);
   });
 
   it('waiters are served in FIFO order, and one ZADD of N members serves up to N waiters', async (t) => {
@@ -111,7 +104,7 @@ describeCompat('blocking sorted set pops against redis-server', () => {
     await d.expectReply(3, 'third waiter');
     await d.expectReply(4, 'fourth waiter takes the rest');
     await d.run([['EXISTS', 'q']]);
-    assert.deepEqual(await blockedClients(), ['0', '0']);
+    assert.deepEqual(await d.blockedClients(), ['0', '0']);
   });
 
   it('timeouts: fractional, null replies in RESP2 and RESP3', async (t) => {
@@ -129,7 +122,7 @@ describeCompat('blocking sorted set pops against redis-server', () => {
       }
     }
     await d.run([['HELLO', '2']], { typeOnly: true });
-    assert.deepEqual(await blockedClients(), ['0', '0']);
+    assert.deepEqual(await d.blockedClients(), ['0', '0']);
   });
 
   it('inside MULTI the blocking pops do not block; ZADD inside MULTI wakes waiters after EXEC', async (t) => {
@@ -188,15 +181,15 @@ describeCompat('blocking sorted set pops against redis-server', () => {
   it('disconnected waiters are cleaned up', async (t) => {
     await block(['BZPOPMIN', 'k', '0'], 1);
     await block(['BZPOPMAX', 'k', '0'], 2);
-    assert.deepEqual(await blockedClients(), ['2', '2']);
+    assert.deepEqual(await d.blockedClients(), ['2', '2']);
     const [a, b] = await d.pair(1);
     a.close();
     b.close();
     await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(await blockedClients(), ['1', '1']);
+    assert.deepEqual(await d.blockedClients(), ['1', '1']);
     await d.run([['ZADD', 'k', '1', 'x', '2', 'y'], ['ZRANGE', 'k', '0', '-1']]);
     await d.expectReply(2, 'the live waiter');
-    assert.deepEqual(await blockedClients(), ['0', '0']);
+    assert.deepEqual(await d.blockedClients(), ['0', '0']);
   });
 
   it('CLIENT UNBLOCK: as a timeout, or with an error', async (t) => {
@@ -218,7 +211,7 @@ describeCompat('blocking sorted set pops against redis-server', () => {
     await block(['BZPOPMAX', 'k', '0'], 1);
     await unblock('ERROR');
     await d.expectReply(1, 'BZPOPMAX unblocked with an error');
-    assert.deepEqual(await blockedClients(), ['0', '0']);
+    assert.deepEqual(await d.blockedClients(), ['0', '0']);
   });
 
   it('pops propagate as ZPOPMIN / ZPOPMAX', async (t) => {

@@ -5,13 +5,13 @@
  * and a fresh connection must still be served afterwards. Bounded: a fixed
  * number of iterations, a few seconds in all.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startServer, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { encodeCommand } from '../../src/protocol/reply-reader.js';
 import { rng } from '../helpers/rng.js';
+import { useSinew } from '../helpers/suite.js';
 
 /** Commands safe to run at random (nothing that stops, blocks for long, or reconfigures the server). */
 const COMMANDS: string[][] = [
@@ -162,13 +162,7 @@ function session(port: number, data: Buffer, r: () => number): Promise<void> {
 }
 
 describe('protocol fuzzing', () => {
-  let srv: RunningServer;
-  before(async () => {
-    srv = await startServer({ port: 0 });
-  });
-  after(async () => {
-    await srv.close();
-  });
+  const { server: srv } = useSinew({}, { client: false });
 
   it('random and mutated RESP never crashes the server; it keeps serving', async () => {
     const r = rng(20261129);

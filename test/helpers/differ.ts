@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { describe, before, after, beforeEach } from 'node:test';
 import { RawClient } from './raw-client.js';
 import { sinew, redisOracle, oracleSkipReason, type OracleServer } from './servers.js';
+import { forwarder } from './suite.js';
 import type { RunningServer, StartOptions } from '../../src/index.js';
 import { ReplyReader, RespMap, RespSet, RespPush, type RespValue } from '../../src/protocol/reply-reader.js';
 
@@ -149,6 +150,14 @@ export class Differ {
     assert.equal(sb, true, 'redis replied unexpectedly');
   }
 
+  /** blocked_clients of INFO clients, Sinew's and redis-server's (asked on connection 0). */
+  async blockedClients(): Promise<[string, string]> {
+    const [a, b] = await this.pair(0);
+    const [ia, ib] = await Promise.all([a.raw('INFO', 'clients'), b.raw('INFO', 'clients')]);
+    const pick = (s: string) => /blocked_clients:(\d+)/.exec(s)?.[1] ?? '?';
+    return [pick(ia), pick(ib)];
+  }
+
   /** Writes raw bytes to both (protocol tests); compares nothing: the caller reads and compares what comes back. */
   async writeRawBoth(data: string, conn = 0): Promise<[RawClient, RawClient]> {
     const [a, b] = await this.pair(conn);
@@ -202,11 +211,5 @@ export function useDiffer(opts: { sinew?: StartOptions; redis?: Record<string, s
       await inner?.reset();
     });
   }
-  return new Proxy({} as Differ, {
-    get(_target, prop) {
-      if (inner === null) throw new Error('the Differ is used outside its suite');
-      const v = (inner as unknown as Record<string | symbol, unknown>)[prop];
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(inner) : v;
-    },
-  });
+  return forwarder(() => inner, 'the Differ');
 }

@@ -117,3 +117,15 @@ export class RawClient {
     this.sock.destroy();
   }
 }
+
+/** Every reply already queued on `c` or arriving until it has been quiet for `quietMs`. */
+export async function drain(c: RawClient, quietMs = 40): Promise<string[]> {
+  const out: string[] = [];
+  for (;;) {
+    try {
+      out.push(await c.nextRaw(quietMs));
+    } catch {
+      return out;
+    }
+  }
+}

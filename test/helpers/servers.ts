@@ -51,6 +51,38 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Resolves once 127.0.0.1:port accepts a connection; rejects after `ms`. */
+export async function waitPort(port: number, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} did not open`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Resolves once `output()` (what a spawned sinew-server has written) says
+ * it is ready to accept connections; rejects when the process exits first,
+ * or after `ms`.
+ */
+export async function untilReady(output: () => string, proc: ChildProcess, ms = 10000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!output().includes('Ready to accept connections')) {
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`the server exited (${proc.exitCode ?? proc.signalCode}) before it was ready: ${output()}`);
+    if (Date.now() > deadline) throw new Error(`server did not start: ${output()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 export interface OracleServer {
   port: number;
   url: string;
@@ -66,22 +98,11 @@ export async function redisOracle(extra: Record<string, string> = {}): Promise<O
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--logfile', ''];
   for (const [k, v] of Object.entries(extra)) args.push(`--${k}`, v);
   const proc: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'ignore', 'ignore'] });
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) break;
-    if (Date.now() > deadline) {
-      proc.kill('SIGKILL');
-      throw new Error('redis-server did not start');
-    }
-    await new Promise((r) => setTimeout(r, 20));
+  try {
+    await waitPort(port);
+  } catch {
+    proc.kill('SIGKILL');
+    throw new Error('redis-server did not start');
   }
   return {
     port,

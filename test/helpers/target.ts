@@ -4,9 +4,10 @@
  * same suite shows whether a difference is Sinew's.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { startServer, type RunningServer } from '../../src/index.js';
-import { freePort, redisServerPath } from './servers.js';
+import { before, after } from 'node:test';
+import { freePort, redisServerPath, waitPort } from './servers.js';
+import { forwarder } from './suite.js';
 
 export interface Target {
   name: 'sinew' | 'redis';
@@ -29,21 +30,19 @@ export function pythonSkipReason(modules: string[]): string | false {
   return msg;
 }
 
-async function waitPort(port: number, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`port ${port} did not open`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/**
+ * The target of the calling describe(): started before its tests (unless
+ * `skip`, the reason they are skipped), closed after them.
+ */
+export function useTarget(skip: string | false = false): Target {
+  let target: Target | null = null;
+  before(async () => {
+    if (!skip) target = await startTarget();
+  });
+  after(async () => {
+    await target?.close();
+  });
+  return forwarder(() => target, 'the interop target');
 }
 
 export async function startTarget(): Promise<Target> {

@@ -3,11 +3,11 @@
  * (Sinew by default; INTEROP_TARGET=redis runs the same against redis-server).
  * Assertions are on what the examples printed.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { startTarget, pythonSkipReason, run, daemon, PYTHON, type Target } from '../helpers/target.js';
+import { useTarget, pythonSkipReason, run, daemon, PYTHON } from '../helpers/target.js';
 import { freePort } from '../helpers/servers.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '../../../..');
@@ -19,15 +19,8 @@ function lastJson(out: string): Record<string, unknown> {
 }
 
 describe('example: cache-aside API (FastAPI + redis.asyncio)', () => {
-  let skip: string | false = false;
-  let target: Target;
-  before(async () => {
-    skip = pythonSkipReason(['redis', 'fastapi', 'uvicorn', 'httpx']);
-    if (!skip) target = await startTarget();
-  });
-  after(async () => {
-    if (!skip) await target.close();
-  });
+  const skip = pythonSkipReason(['redis', 'fastapi', 'uvicorn', 'httpx']);
+  const target = useTarget(skip);
 
   it('misses then hits, invalidates on update, runs the slow path once under a stampede, survives a restart', async (t) => {
     if (skip) return t.skip(skip);
@@ -78,15 +71,8 @@ describe('example: cache-aside API (FastAPI + redis.asyncio)', () => {
 });
 
 describe('example: background tasks (Celery)', () => {
-  let skip: string | false = false;
-  let target: Target;
-  before(async () => {
-    skip = pythonSkipReason(['redis', 'celery']);
-    if (!skip) target = await startTarget();
-  });
-  after(async () => {
-    if (!skip) await target.close();
-  });
+  const skip = pythonSkipReason(['redis', 'celery']);
+  const target = useTarget(skip);
 
   it('runs 100 tasks, a group, a chord, retries and a countdown; the worker recovers from a restart', async (t) => {
     if (skip) return t.skip(skip);
@@ -128,15 +114,8 @@ describe('example: background tasks (Celery)', () => {
 });
 
 describe('example: events between services (Python -> Node.js)', () => {
-  let skip: string | false = false;
-  let target: Target;
-  before(async () => {
-    skip = pythonSkipReason(['redis']);
-    if (!skip) target = await startTarget();
-  });
-  after(async () => {
-    if (!skip) await target.close();
-  });
+  const skip = pythonSkipReason(['redis']);
+  const target = useTarget(skip);
 
   it('pattern subscriber gets every event; the reliable queue consumer acknowledges every job', async (t) => {
     if (skip) return t.skip(skip);
@@ -160,13 +139,7 @@ describe('example: events between services (Python -> Node.js)', () => {
 });
 
 describe('example: data structures (node-redis, RESP3)', () => {
-  let target: Target;
-  before(async () => {
-    target = await startTarget();
-  });
-  after(async () => {
-    await target.close();
-  });
+  const target = useTarget();
 
   it('leaderboard, sensors, profiles and a priority queue', async () => {
     const out = lastJson(await run(process.execPath, [join(EX, 'data-structures', 'index.mjs')], { env: { REDIS_URL: target.url } }));

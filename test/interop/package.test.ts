@@ -12,7 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../helpers/servers.js';
+import { freePort, untilReady } from '../helpers/servers.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '../../../..');
@@ -217,12 +217,7 @@ describe('sinew.conf', () => {
     p.stderr.on('data', (b: Buffer) => (log += b));
     const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
     try {
-      const deadline = Date.now() + 20000;
-      while (!log.includes('Ready to accept connections')) {
-        if (p.exitCode !== null) throw new Error(`sinew-server exited with ${p.exitCode}:\n${log}`);
-        if (Date.now() > deadline) throw new Error(`sinew-server did not become ready:\n${log}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await untilReady(() => log, p, 20000);
       assert.match(log, /Configuration loaded/);
       const c = await RawClient.connect(port);
       try {

@@ -4,12 +4,11 @@
  * summary and a complexity note; COMMAND DOCS serves them in Redis 7.0's key
  * order (summary, since, group, complexity, ...).
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadCommandMeta, type CommandMeta } from '../../src/command/table.js';
-import { startServer, type RunningServer } from '../../src/index.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { useSinew } from '../helpers/suite.js';
 
 const ROOT = new URL('../../../', import.meta.url);
 type Prose = { summary: string; complexity: string };
@@ -84,16 +83,7 @@ describe('command summaries', () => {
 });
 
 describe('COMMAND DOCS carries the summaries', () => {
-  let s: RunningServer;
-  let c: RawClient;
-  before(async () => {
-    s = await startServer({ port: 0 });
-    c = await RawClient.connect(s.port);
-  });
-  after(async () => {
-    c.close();
-    await s.close();
-  });
+  const { client: c } = useSinew();
 
   /** COMMAND DOCS <name> in RESP2: [name, [k1, v1, k2, v2, ...]] as a list of [key, value]. */
   async function docs(...names: string[]): Promise<Map<string, [string, unknown][]>> {
