@@ -146,6 +146,8 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
   c.propagateArgv = null;
   const prevModified = c.modifiedKeys;
   c.modifiedKeys = null;
+  // The keys this command changes are noted by Server.modified after this mark.
+  const changedMark = server.keysToSignal;
   // Keys a write finds missing and leaves missing did not change: no WATCH or tracking touch for them.
   let absent: string[] | null = null;
   if ((cmd.flags & F.write) !== 0 && (server.watches.count > 0 || server.tracking.active)) {
@@ -211,6 +213,8 @@ export function call(server: Server, c: Client, cmd: Command, argv: string[]): v
     cmd.usec += us;
     server.blocking.setFirstRunUs(c, us);
   }
+  // WATCH, blocked clients and tracking hear of the keys the command changed (a failed one too).
+  if (server.keysToSignal > changedMark) server.signalModifiedKeys(changedMark);
   const changes = server.dirty - dirty0;
   if (changes > 0 && (cmd.flags & (F.write | F.may_replicate)) !== 0) {
     const db = c.db;
