@@ -136,6 +136,10 @@ describeCompat('effect stream against the replication stream of redis-server', (
     ]);
   });
 
+  it('FLUSHDB and FLUSHALL of empty data, SWAPDB of a database with itself', async () => {
+    await compare([['FLUSHDB'], ['FLUSHALL'], ['SELECT', '2'], ['FLUSHDB', 'ASYNC'], ['SWAPDB', '3', '3'], ['SELECT', '0'], ['SWAPDB', '0', '1']]);
+  });
+
   it('expiry options, past times, other writes and their effect forms', async () => {
     const past = String(Math.floor(Date.now() / 1000) - 100);
     await compare([
