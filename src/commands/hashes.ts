@@ -40,10 +40,6 @@ function writeHash(c: Client, key: string): RHash | null {
   return n;
 }
 
-function notify(c: Client, event: string, key: string): void {
-  c.server.notifier.notify('h', event, key, c.db.id);
-}
-
 function hsetGeneric(c: Client, argv: string[], hmset: boolean): void {
   if (argv.length % 2 === 1) {
     c.w.error(Err.wrongArity(c.cmd?.fullname ?? (hmset ? 'hmset' : 'hset')));
@@ -60,8 +56,7 @@ function hsetGeneric(c: Client, argv: string[], hmset: boolean): void {
   for (let i = 2; i < argv.length; i += 2) if (h.set(argv[i], argv[i + 1], maxEntries, maxValue)) created++;
   if (hmset) c.w.ok();
   else c.w.int(created);
-  notify(c, 'hset', key);
-  c.server.dirty += (argv.length - 2) / 2;
+  c.server.modified(c.db, key, 'hset', (argv.length - 2) / 2);
 }
 
 /** HGETALL, HKEYS, HVALS. */
@@ -183,8 +178,7 @@ export const hashCommands: HandlerMap = {
     h.tryConversion(argv, 2, lim.hashValue);
     h.set(argv[2], argv[3], lim.hashEntries, lim.hashValue);
     c.w.int(1);
-    notify(c, 'hset', key);
-    c.server.dirty++;
+    c.server.modified(c.db, key, 'hset');
   },
 
   hget(c, argv) {
@@ -240,9 +234,8 @@ export const hashCommands: HandlerMap = {
       }
     }
     if (deleted > 0) {
-      notify(c, 'hdel', key);
-      if (removed) c.server.notifier.notify('g', 'del', key, db.id);
-      c.server.dirty += deleted;
+      c.server.modified(db, key, 'hdel', deleted);
+      if (removed) c.server.modified(db, key, 'del', 0);
     }
     c.w.int(deleted);
   },
@@ -293,8 +286,7 @@ export const hashCommands: HandlerMap = {
     const lim = typeLimits(c);
     h.set(argv[2], s, lim.hashEntries, lim.hashValue);
     c.w.bigInt(s);
-    notify(c, 'hincrby', key);
-    c.server.dirty++;
+    c.server.modified(c.db, key, 'hincrby');
   },
 
   hincrbyfloat(c, argv) {
@@ -327,8 +319,7 @@ export const hashCommands: HandlerMap = {
     const lim = typeLimits(c);
     h.set(field, r, lim.hashEntries, lim.hashValue);
     c.w.bulk(r);
-    notify(c, 'hincrbyfloat', key);
-    c.server.dirty++;
+    c.server.modified(c.db, key, 'hincrbyfloat');
     c.propagateAs(['HSET', key, field, r]);
   },
 
