@@ -283,10 +283,8 @@ export class Evictor {
       db.delete(key);
       db.access?.delete(key);
       server.stats.evictedKeys++;
-      server.dirty++;
-      server.notifier.notify('e', 'evicted', key, db.id);
-      server.watches.touch(db, key);
-      server.keyEvictedHooks.forEach((h) => h(db, key));
+      // Not counted in dirty, as Redis; WATCH and tracking hear of it.
+      server.modified(db, key, 'evicted', 0);
       server.propagate(db.id, [server.config.getBool('lazyfree-lazy-eviction') ? 'UNLINK' : 'DEL', key]);
       freedNow += freed;
       used -= freed;
