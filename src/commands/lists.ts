@@ -480,7 +480,6 @@ function blockingPop(c: Client, argv: string[], left: boolean): void {
     elementsRemoved(c, key, left, l, served ? 0 : 1);
     if (served) c.alsoPropagate([left ? 'LPOP' : 'RPOP', key]);
     else c.propagateAs([left ? 'LPOP' : 'RPOP', key]);
-    c.modifiedKeys = [key];
     return;
   }
   c.server.blocking.blockOrReply(c, keys, 'list', timeout, 'nullArray');
@@ -527,7 +526,6 @@ function lmpopGeneric(c: Client, argv: string[], numkeysIdx: number, block: bool
     // (served after blocking too, LMPOP's pops count, as Redis's listElementsRemoved)
     elementsRemoved(c, key, left, l, n);
     c.propagateAs([left ? 'LPOP' : 'RPOP', key, String(n)]);
-    c.modifiedKeys = [key];
     return;
   }
   if (!block) {

@@ -109,7 +109,7 @@ export class Notifier {
   }
 
   /** Cheap when notifications are off (the default). */
-  notify(cls: NotifyClass, event: string, key: string, dbid: number): void {
+  private notify(cls: NotifyClass, event: string, key: string, dbid: number): void {
     const flags = this.server.config.notifyFlags;
     if (flags === '') return;
     const enabled = flags.indexOf(cls) >= 0 || (flags.indexOf('A') >= 0 && cls !== 'm' && cls !== 'n');

@@ -300,10 +300,6 @@ export class Server {
    * watching the key fail, clients blocked on it are retried, clients that
    * cached it are told.
    */
-  keyModified(db: Database, key: string): void {
-    this.signalModifiedKey(db, key);
-  }
-
   private signalModifiedKey(db: Database, key: string): void {
     this.watches.touch(db, key);
     this.blocking.signal(db, key);
