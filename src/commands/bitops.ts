@@ -128,8 +128,7 @@ function setbit(c: Session, argv: string[]): void {
   if (r.grew || old !== on) {
     if (on) buf[byte] |= 1 << shift;
     else buf[byte] &= ~(1 << shift);
-    c.server.dirty++;
-    c.server.notifier.notify('$', 'setbit', key, c.db.id);
+    c.server.modified(c.db, key, 'setbit');
   }
   c.w.int(old);
 }
@@ -347,10 +346,7 @@ function bitop(c: Session, argv: string[]): void {
     if (b.length > maxlen) maxlen = b.length;
   }
   if (maxlen === 0) {
-    if (db.delete(target)) {
-      c.server.dirty++;
-      c.server.notifier.notify('g', 'del', target, db.id);
-    }
+    if (db.delete(target)) c.server.modified(db, target, 'del');
     c.w.int(0);
     return;
   }
@@ -368,8 +364,7 @@ function bitop(c: Session, argv: string[]): void {
     }
   }
   db.set(target, new ByteString(res));
-  c.server.dirty++;
-  c.server.notifier.notify('$', 'set', target, db.id);
+  c.server.modified(db, target, 'set');
   c.w.int(maxlen);
 }
 
@@ -517,10 +512,7 @@ function bitfield(c: Session, argv: string[], readonlyCmd: boolean): void {
     if (grew || nv !== old) changes++;
     c.w.bigInt(isSet ? old : nv);
   }
-  if (changes > 0) {
-    c.server.dirty += changes;
-    c.server.notifier.notify('$', 'setbit', key, c.db.id);
-  }
+  if (changes > 0) c.server.modified(c.db, key, 'setbit', changes);
 }
 
 export const bitCommands: HandlerMap = {

@@ -7,7 +7,7 @@
  * dispatch: lookup -> arity -> auth -> ACL -> MULTI queueing -> OOM ->
  *           subscribed-mode (RESP2) -> call
  * call:     clock snapshot -> handler -> stats, slowlog, latency ->
- *           WATCH invalidation and blocked-key wake-up for changed keys ->
+ *           signal for the keys it changed (WATCH, blocked clients, tracking) ->
  *           propagation -> MONITOR feed -> serve blocked clients
  */
 import { Err, argsPreview, cString } from '../protocol/errors.js';
@@ -159,14 +159,8 @@ export function call(server: Server, c: Session, cmd: Command<Handler>, argv: st
   c.cmd = cmd;
   c.argv = argv;
   c.propagateArgv = null;
-  const prevModified = c.modifiedKeys;
-  c.modifiedKeys = null;
-  // Keys a write finds missing and leaves missing did not change: no WATCH or tracking touch for them.
-  let absent: string[] | null = null;
-  if ((cmd.flags & F.write) !== 0 && (server.watches.count > 0 || server.tracking.active)) {
-    const dict = c.db.dict;
-    for (const i of cmd.keyPositions(argv, true)) if (!dict.has(argv[i])) (absent ??= []).push(argv[i]);
-  }
+  // The keys this command changes are noted by Server.modified after this mark.
+  const changedMark = server.keysToSignal;
   const mode = c.replyMode;
   // Nested calls (EXEC) run inside the outer command's muting.
   const mute = (mode === 'off' || mode === 'skip') && c.realWriter === null;
@@ -226,23 +220,13 @@ export function call(server: Server, c: Session, cmd: Command<Handler>, argv: st
     cmd.usec += us;
     server.blocking.setFirstRunUs(c, us);
   }
-  const changes = server.dirty - dirty0;
-  if (changes > 0 && (cmd.flags & (F.write | F.may_replicate)) !== 0) {
-    const db = c.db;
-    if (server.watches.count > 0 || server.blocking.blockedClients > 0 || server.tracking.active) {
-      const only = c.modifiedKeys as string[] | null;
-      for (const i of cmd.keyPositions(argv, true)) {
-        if (absent !== null && absent.includes(argv[i]) && !db.dict.has(argv[i])) continue;
-        if (only !== null && !only.includes(argv[i])) continue;
-        server.keyModified(db, argv[i]);
-      }
-    }
-    // The command's own effect, in the form its handler gave (EXEC and
-    // scripts propagate what they ran instead; a command that failed midway
-    // has no known effect to replay).
-    if (server.effects.active && (cmd.flags & F.write) !== 0 && !failed && c.propagateArgv !== NO_PROPAGATION) {
-      server.effects.also(db.id, c.propagateArgv ?? argv);
-    }
+  // WATCH, blocked clients and tracking hear of exactly the keys the command changed (a failed one too).
+  if (server.keysToSignal > changedMark) server.signalModifiedKeys(changedMark);
+  // The command's own effect, in the form its handler gave (EXEC and
+  // scripts propagate what they ran instead; a command that failed midway
+  // has no known effect to replay).
+  if (server.dirty > dirty0 && (cmd.flags & F.write) !== 0 && server.effects.active && !failed && c.propagateArgv !== NO_PROPAGATION) {
+    server.effects.also(c.db.id, c.propagateArgv ?? argv);
   }
   if ((cmd.flags & F.readonly) !== 0 && server.tracking.trackingClients > 0) server.tracking.rememberRead(c, cmd, argv);
   if (server.monitors.size > 0 && (cmd.flags & (F.admin | F.skip_monitor)) === 0) {
@@ -251,7 +235,6 @@ export function call(server: Server, c: Session, cmd: Command<Handler>, argv: st
   c.lastCmd = cmd;
   c.cmd = prevCmd;
   c.argv = prevArgv;
-  c.modifiedKeys = prevModified;
   // The outermost call emits what it and its nested calls collected (before invalidations, as Redis).
   if (server.callDepth === 0 && server.effects.pending > 0) server.effects.flush();
   if (server.callDepth === 0) server.tracking.afterCommand();

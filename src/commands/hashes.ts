@@ -39,10 +39,6 @@ function writeHash(c: Session, key: string): RHash | null {
   return n;
 }
 
-function notify(c: Session, event: string, key: string): void {
-  c.server.notifier.notify('h', event, key, c.db.id);
-}
-
 function hsetGeneric(c: Session, argv: string[], hmset: boolean): void {
   if (argv.length % 2 === 1) {
     c.w.error(Err.wrongArity(c.cmd?.fullname ?? (hmset ? 'hmset' : 'hset')));
@@ -59,8 +55,7 @@ function hsetGeneric(c: Session, argv: string[], hmset: boolean): void {
   for (let i = 2; i < argv.length; i += 2) if (h.set(argv[i], argv[i + 1], maxEntries, maxValue)) created++;
   if (hmset) c.w.ok();
   else c.w.int(created);
-  notify(c, 'hset', key);
-  c.server.dirty += (argv.length - 2) / 2;
+  c.server.modified(c.db, key, 'hset', (argv.length - 2) / 2);
 }
 
 /** HGETALL, HKEYS, HVALS. */
@@ -182,8 +177,7 @@ export const hashCommands: HandlerMap = {
     h.tryConversion(argv, 2, lim.hashValue);
     h.set(argv[2], argv[3], lim.hashEntries, lim.hashValue);
     c.w.int(1);
-    notify(c, 'hset', key);
-    c.server.dirty++;
+    c.server.modified(c.db, key, 'hset');
   },
 
   hget(c, argv) {
@@ -239,9 +233,8 @@ export const hashCommands: HandlerMap = {
       }
     }
     if (deleted > 0) {
-      notify(c, 'hdel', key);
-      if (removed) c.server.notifier.notify('g', 'del', key, db.id);
-      c.server.dirty += deleted;
+      c.server.modified(db, key, 'hdel', deleted);
+      if (removed) c.server.modified(db, key, 'del', 0);
     }
     c.w.int(deleted);
   },
@@ -292,8 +285,7 @@ export const hashCommands: HandlerMap = {
     const lim = typeLimits(c);
     h.set(argv[2], s, lim.hashEntries, lim.hashValue);
     c.w.bigInt(s);
-    notify(c, 'hincrby', key);
-    c.server.dirty++;
+    c.server.modified(c.db, key, 'hincrby');
   },
 
   hincrbyfloat(c, argv) {
@@ -326,8 +318,7 @@ export const hashCommands: HandlerMap = {
     const lim = typeLimits(c);
     h.set(field, r, lim.hashEntries, lim.hashValue);
     c.w.bulk(r);
-    notify(c, 'hincrbyfloat', key);
-    c.server.dirty++;
+    c.server.modified(c.db, key, 'hincrbyfloat');
     c.propagateAs(['HSET', key, field, r]);
   },
 

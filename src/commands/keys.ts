@@ -29,10 +29,6 @@ export function cloneValue(v: Value): Value {
   return v.clone();
 }
 
-function notify(c: Session, event: string, key: string, db: Database = c.db): void {
-  c.server.notifier.notify('g', event, key, db.id);
-}
-
 function delGeneric(c: Session, argv: string[]): void {
   const db = c.db;
   let n = 0;
@@ -40,8 +36,7 @@ function delGeneric(c: Session, argv: string[]): void {
     const key = argv[i];
     if (db.expires.size !== 0) db.expireIfNeeded(key);
     if (db.delete(key)) {
-      c.server.dirty++;
-      notify(c, 'del', key);
+      c.server.modified(db, key, 'del');
       n++;
     }
   }
@@ -131,18 +126,16 @@ function expireGeneric(c: Session, argv: string[], basetime: number, seconds: bo
   const server = c.server;
   if (when <= BigInt(server.keyspace.now)) {
     db.delete(key);
-    server.dirty++;
     const lazy = server.config.getBool('lazyfree-lazy-expire');
     c.propagateAs([lazy ? 'UNLINK' : 'DEL', key]);
-    notify(c, 'del', key);
+    server.modified(db, key, 'del');
     c.w.int(1);
     return;
   }
   db.setExpireExact(key, when);
-  server.dirty++;
   // Redis rewrites the command and its time only: the NX/XX/GT/LT options go along as given.
   c.propagateAs(['PEXPIREAT', key, when.toString(), ...argv.slice(3)]);
-  notify(c, 'expire', key);
+  server.modified(db, key, 'expire');
   c.w.int(1);
 }
 
@@ -191,10 +184,8 @@ function renameGeneric(c: Session, argv: string[], nx: boolean): void {
   db.add(dst, v);
   db.setAccess(dst, access);
   if (expire !== null) db.setExpireExact(dst, expire);
-  const server = c.server;
-  notify(c, 'rename_from', src);
-  notify(c, 'rename_to', dst);
-  server.dirty++;
+  c.server.modified(db, src, 'rename_from');
+  c.server.modified(db, dst, 'rename_to', 0);
   if (nx) c.w.int(1);
   else c.w.ok();
 }
@@ -282,7 +273,7 @@ function flushDb(c: Session, db: Database): void {
   server.watches.touchDb(db, null, (k) => old.has(k));
   const n = db.dict.size;
   db.clear();
-  server.dirty += n;
+  server.datasetChanged(n);
   server.tracking.invalidateAllOnFlush();
 }
 
@@ -400,12 +391,8 @@ export const keyCommands: HandlerMap = {
     dst.setAccess(key, access);
     if (expire !== null) dst.setExpireExact(key, expire);
     src.delete(key);
-    const server = c.server;
-    // the key in the other database is not among the command's keys
-    server.keyModified(dst, key);
-    notify(c, 'move_from', key, src);
-    notify(c, 'move_to', key, dst);
-    server.dirty++;
+    c.server.modified(src, key, 'move_from');
+    c.server.modified(dst, key, 'move_to', 0);
     c.w.int(1);
   },
 
@@ -445,10 +432,7 @@ export const keyCommands: HandlerMap = {
     }
     dst.add(dstKey, cloneValue(v));
     if (expire !== null) dst.setExpireExact(dstKey, expire);
-    const server = c.server;
-    if (dst !== c.db) server.keyModified(dst, dstKey); // the command path signals keys of its own database
-    notify(c, 'copy_to', dstKey, dst);
-    server.dirty++;
+    c.server.modified(dst, dstKey, 'copy_to');
     c.w.int(1);
   },
 
@@ -492,8 +476,7 @@ export const keyCommands: HandlerMap = {
       return;
     }
     if (db.persist(argv[1])) {
-      c.server.dirty++;
-      notify(c, 'persist', argv[1]);
+      c.server.modified(db, argv[1], 'persist');
       c.w.int(1);
     } else {
       c.w.int(0);
@@ -583,13 +566,16 @@ export const keyCommands: HandlerMap = {
   flushdb(c, argv) {
     if (!parseFlushFlags(c, argv)) return;
     flushDb(c, c.db);
+    // Propagated even when the database was empty (Redis's forceCommandPropagation).
+    c.alsoPropagate(argv);
     c.w.ok();
   },
 
   flushall(c, argv) {
     if (!parseFlushFlags(c, argv)) return;
     for (const db of c.server.keyspace.dbs) flushDb(c, db);
-    c.server.dirty++;
+    // Counted as the keys it removed (Redis 7.0 adds nothing for the command itself), propagated even when there were none.
+    c.alsoPropagate(argv);
     c.w.ok();
   },
 
@@ -620,8 +606,9 @@ export const keyCommands: HandlerMap = {
       da.swapWith(db2);
       server.blocking.signalDb(da);
       server.blocking.signalDb(db2);
-      server.dirty++;
     }
+    // Counted (and propagated) even when a database is swapped with itself, as Redis.
+    c.server.datasetChanged(1);
     c.w.ok();
   },
 };

@@ -31,18 +31,26 @@ function getList(c: Session, key: string, write: boolean): ListValue | undefined
   return v as ListValue;
 }
 
-function notifyList(c: Session, event: string, key: string): void {
-  c.server.notifier.notify('l', event, key, c.db.id);
+/**
+ * After popping elements: the pop counting `changes`, and the deletion of
+ * an emptied key (listElementsRemoved).
+ */
+function elementsRemoved(c: Session, key: string, left: boolean, l: ListValue, changes: number): void {
+  const db = c.db;
+  c.server.modified(db, key, left ? 'lpop' : 'rpop', changes);
+  if (l.length === 0) {
+    db.delete(key);
+    c.server.modified(db, key, 'del', 0);
+  }
 }
 
-/** After popping `count` elements: events, deletion of an emptied key, dirty. */
-function elementsRemoved(c: Session, key: string, left: boolean, l: ListValue, count: number): void {
-  notifyList(c, left ? 'lpop' : 'rpop', key);
-  if (l.length === 0) {
-    c.db.delete(key);
-    c.server.notifier.notify('g', 'del', key, c.db.id);
-  }
-  c.server.dirty += count;
+/**
+ * A blocked BLPOP/BRPOP/BLMOVE being served: Redis 7.0 serves it outside
+ * the command (serveClientBlockedOnList), adding nothing to dirty and
+ * propagating its effect explicitly.
+ */
+function servedAfterBlocking(c: Session): boolean {
+  return c.server.blocking.retrying === c;
 }
 
 /** LEFT / RIGHT argument: true for LEFT, null after a syntax error. */
@@ -73,8 +81,7 @@ function pushGeneric(c: Session, argv: string[], left: boolean): void {
   }
   for (let j = 2; j < argv.length; j++) l.push(argv[j], left);
   c.w.int(l.length);
-  notifyList(c, left ? 'lpush' : 'rpush', key);
-  c.server.dirty += argv.length - 2;
+  c.server.modified(c.db, key, left ? 'lpush' : 'rpush', argv.length - 2);
 }
 
 function pushxGeneric(c: Session, argv: string[], left: boolean): void {
@@ -87,8 +94,7 @@ function pushxGeneric(c: Session, argv: string[], left: boolean): void {
   }
   for (let j = 2; j < argv.length; j++) l.push(argv[j], left);
   c.w.int(l.length);
-  notifyList(c, left ? 'lpush' : 'rpush', key);
-  c.server.dirty += argv.length - 2;
+  c.server.modified(c.db, key, left ? 'lpush' : 'rpush', argv.length - 2);
 }
 
 // ---------------------------------------------------------------- pop
@@ -267,8 +273,7 @@ function lset(c: Session, argv: string[]): void {
   }
   l.set(i, argv[3]);
   c.w.ok();
-  notifyList(c, 'lset', key);
-  c.server.dirty++;
+  c.server.modified(c.db, key, 'lset');
 }
 
 function linsert(c: Session, argv: string[]): void {
@@ -300,8 +305,7 @@ function linsert(c: Session, argv: string[]): void {
     return;
   }
   l.insertAt(after ? at + 1 : at, argv[4]);
-  notifyList(c, 'linsert', key);
-  c.server.dirty++;
+  c.server.modified(c.db, key, 'linsert');
   c.w.int(l.length);
 }
 
@@ -316,12 +320,12 @@ function lrem(c: Session, argv: string[]): void {
     return;
   }
   const removed = l.removeValue(argv[3], count);
-  if (removed > 0) notifyList(c, 'lrem', key);
+  const db = c.db;
+  if (removed > 0) c.server.modified(db, key, 'lrem', removed);
   if (l.length === 0) {
-    c.db.delete(key);
-    c.server.notifier.notify('g', 'del', key, c.db.id);
+    db.delete(key);
+    c.server.modified(db, key, 'del', 0);
   }
-  c.server.dirty += removed;
   c.w.int(removed);
 }
 
@@ -350,12 +354,13 @@ function ltrim(c: Session, argv: string[]): void {
   }
   l.dropHead(ltrimN);
   l.dropTail(rtrimN);
-  notifyList(c, 'ltrim', key);
+  // A trim that removed nothing is still a change of the key to Redis (WATCH sees it), though not counted.
+  const db = c.db;
+  c.server.modified(db, key, 'ltrim', ltrimN + rtrimN);
   if (l.length === 0) {
-    c.db.delete(key);
-    c.server.notifier.notify('g', 'del', key, c.db.id);
+    db.delete(key);
+    c.server.modified(db, key, 'del', 0);
   }
-  c.server.dirty += ltrimN + rtrimN;
   c.w.ok();
 }
 
@@ -363,9 +368,10 @@ function ltrim(c: Session, argv: string[]): void {
 
 /**
  * LMOVE core on an existing non-empty source. Returns false (after replying
- * WRONGTYPE) when the destination is not a list.
+ * WRONGTYPE) when the destination is not a list. `changes`: what the move
+ * adds to dirty (1; 0 for a blocked BLMOVE being served).
  */
-function lmoveFrom(c: Session, src: string, sl: ListValue, dst: string, from: boolean, to: boolean): boolean {
+function lmoveFrom(c: Session, src: string, sl: ListValue, dst: string, from: boolean, to: boolean, changes: number): boolean {
   const dv = c.db.lookupWrite(dst);
   if (dv !== undefined && (typeof dv === 'string' || dv.type !== 'list')) {
     c.w.error(Err.wrongType);
@@ -378,14 +384,14 @@ function lmoveFrom(c: Session, src: string, sl: ListValue, dst: string, from: bo
     c.db.add(dst, dl);
   }
   dl.push(value, to);
-  notifyList(c, to ? 'lpush' : 'rpush', dst);
+  const db = c.db;
+  c.server.modified(db, dst, to ? 'lpush' : 'rpush', changes);
   c.w.bulk(value);
-  notifyList(c, from ? 'lpop' : 'rpop', src);
+  c.server.modified(db, src, from ? 'lpop' : 'rpop', 0);
   if (sl.length === 0) {
-    c.db.delete(src);
-    c.server.notifier.notify('g', 'del', src, c.db.id);
+    db.delete(src);
+    c.server.modified(db, src, 'del', 0);
   }
-  c.server.dirty++;
   return true;
 }
 
@@ -396,7 +402,7 @@ function lmoveGeneric(c: Session, src: string, dst: string, from: boolean, to: b
     c.w.nullBulk();
     return;
   }
-  lmoveFrom(c, src, sl, dst, from, to);
+  lmoveFrom(c, src, sl, dst, from, to, 1);
 }
 
 function lmove(c: Session, argv: string[]): void {
@@ -426,9 +432,11 @@ function blmoveGeneric(c: Session, argv: string[], from: boolean, to: boolean, t
     blocking.block(c, [src], 'list', timeout, 'nullArray');
     return;
   }
-  if (!lmoveFrom(c, src, sl, dst, from, to)) return;
-  // Served at once or after blocking, Redis 7.0 propagates the caller's own LEFT/RIGHT words.
-  c.propagateAs(isBrpoplpush ? ['RPOPLPUSH', src, dst] : ['LMOVE', src, dst, argv[3], argv[4]]);
+  const served = servedAfterBlocking(c);
+  if (!lmoveFrom(c, src, sl, dst, from, to, served ? 0 : 1)) return;
+  // Served at once, Redis 7.0 propagates the caller's own LEFT/RIGHT words; served after blocking, its own lowercase ones.
+  if (served) c.alsoPropagate(isBrpoplpush ? ['RPOPLPUSH', src, dst] : ['LMOVE', src, dst, from ? 'left' : 'right', to ? 'left' : 'right']);
+  else c.propagateAs(isBrpoplpush ? ['RPOPLPUSH', src, dst] : ['LMOVE', src, dst, argv[3], argv[4]]);
 }
 
 function blmove(c: Session, argv: string[]): void {
@@ -467,9 +475,10 @@ function blockingPop(c: Session, argv: string[], left: boolean): void {
     c.w.array(2);
     c.w.bulk(key);
     c.w.bulk(l.pop(left) as string);
-    elementsRemoved(c, key, left, l, 1);
-    c.propagateAs([left ? 'LPOP' : 'RPOP', key]);
-    c.modifiedKeys = [key];
+    const served = servedAfterBlocking(c);
+    elementsRemoved(c, key, left, l, served ? 0 : 1);
+    if (served) c.alsoPropagate([left ? 'LPOP' : 'RPOP', key]);
+    else c.propagateAs([left ? 'LPOP' : 'RPOP', key]);
     return;
   }
   c.server.blocking.blockOrReply(c, keys, 'list', timeout, 'nullArray');
@@ -513,9 +522,9 @@ function lmpopGeneric(c: Session, argv: string[], numkeysIdx: number, block: boo
     c.w.array(2);
     c.w.bulk(key);
     const n = popRangeReply(c, l, left, count);
+    // (served after blocking too, LMPOP's pops count, as Redis's listElementsRemoved)
     elementsRemoved(c, key, left, l, n);
     c.propagateAs([left ? 'LPOP' : 'RPOP', key, String(n)]);
-    c.modifiedKeys = [key];
     return;
   }
   if (!block) {

@@ -135,14 +135,6 @@ function asSet(c: Session, v: Value | undefined): RSet | undefined | null {
   return v as RSet;
 }
 
-function notify(c: Session, event: string, key: string): void {
-  c.server.notifier.notify('s', event, key, c.db.id);
-}
-
-function notifyDel(c: Session, key: string): void {
-  c.server.notifier.notify('g', 'del', key, c.db.id);
-}
-
 function replyMembers(c: Session, members: readonly string[], asSet: boolean): void {
   if (asSet) c.w.set(members.length);
   else c.w.array(members.length);
@@ -162,19 +154,15 @@ function unionOrder(s: RSet, max: number): readonly string[] {
 }
 
 /** Stores a computed set at dst (or deletes dst when empty) and replies its size. */
-function storeResult(c: Session, dst: string, result: RSet, event: string): void {
+function storeResult(c: Session, dst: string, result: RSet, event: 'sinterstore' | 'sunionstore' | 'sdiffstore'): void {
   const db = c.db;
   if (result.size > 0) {
     db.set(dst, result);
     c.w.int(result.size);
-    notify(c, event, dst);
-    c.server.dirty++;
+    c.server.modified(db, dst, event);
   } else {
     c.w.int(0);
-    if (db.delete(dst)) {
-      c.server.dirty++;
-      notifyDel(c, dst);
-    }
+    if (db.delete(dst)) c.server.modified(db, dst, 'del');
   }
 }
 
@@ -190,10 +178,7 @@ function sinterGeneric(c: Session, keys: readonly string[], dst: string | null, 
   }
   if (empty) {
     if (dst !== null) {
-      if (c.db.delete(dst)) {
-        notifyDel(c, dst);
-        c.server.dirty++;
-      }
+      if (c.db.delete(dst)) c.server.modified(c.db, dst, 'del');
       c.w.int(0);
     } else if (cardOnly) {
       c.w.int(0);
@@ -367,17 +352,16 @@ function spopWithCount(c: Session, argv: string[]): void {
     return;
   }
   const size = s.size;
-  notify(c, 'spop', key);
   const server = c.server;
   if (count >= size) {
-    server.dirty += size;
+    server.modified(db, key, 'spop', size);
     replyMembers(c, unionOrder(s, maxIntset(c)), true);
     db.delete(key);
-    notifyDel(c, key);
+    server.modified(db, key, 'del', 0);
     c.propagateAs(['DEL', key]);
     return;
   }
-  server.dirty += count;
+  server.modified(db, key, 'spop', count);
   const remaining = size - count;
   const popped: string[] = [];
   if (remaining * 5 > count) {
@@ -424,8 +408,7 @@ export const setCommands: HandlerMap = {
     const max = maxIntset(c);
     let added = 0;
     for (let j = 2; j < argv.length; j++) if (s.add(argv[j], max)) added++;
-    if (added > 0) notify(c, 'sadd', key);
-    c.server.dirty += added;
+    if (added > 0) c.server.modified(db, key, 'sadd', added);
     c.w.int(added);
   },
 
@@ -451,9 +434,8 @@ export const setCommands: HandlerMap = {
       }
     }
     if (deleted > 0) {
-      notify(c, 'srem', key);
-      if (removed) notifyDel(c, key);
-      c.server.dirty += deleted;
+      c.server.modified(db, key, 'srem', deleted);
+      if (removed) c.server.modified(db, key, 'del', 0);
     }
     c.w.int(deleted);
   },
@@ -479,20 +461,18 @@ export const setCommands: HandlerMap = {
       c.w.int(0);
       return;
     }
-    notify(c, 'srem', srcKey);
+    const server = c.server;
+    server.modified(db, srcKey, 'srem');
     if (src.size === 0) {
       db.delete(srcKey);
-      notifyDel(c, srcKey);
+      server.modified(db, srcKey, 'del', 0);
     }
     if (dst === undefined) {
       dst = RSet.forMember(ele);
       db.add(dstKey, dst);
     }
-    c.server.dirty++;
-    if (dst.add(ele, maxIntset(c))) {
-      c.server.dirty++;
-      notify(c, 'sadd', dstKey);
-    }
+    // The destination changed only when it did not hold the member already.
+    if (dst.add(ele, maxIntset(c))) server.modified(db, dstKey, 'sadd');
     c.w.int(1);
   },
 
@@ -546,14 +526,13 @@ export const setCommands: HandlerMap = {
       return;
     }
     const m = s.pop();
-    notify(c, 'spop', key);
+    c.server.modified(db, key, 'spop');
     c.propagateAs(['SREM', key, m]);
     c.w.bulk(m);
     if (s.size === 0) {
       db.delete(key);
-      notifyDel(c, key);
+      c.server.modified(db, key, 'del', 0);
     }
-    c.server.dirty++;
   },
 
   sinter(c, argv) {

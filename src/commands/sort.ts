@@ -415,15 +415,11 @@ function sortGeneric(c: Session, argv: string[], readonly: boolean): void {
     }
   }
   const storekey = o.store;
-  const server = c.server;
-  // The STORE key is among the command's keys (see resolveKeys): the command path signals its change.
   if (outputlen > 0) {
     db.set(storekey, out);
-    server.notifier.notify('l', 'sortstore', storekey, db.id);
-    server.dirty += outputlen;
+    c.server.modified(db, storekey, 'sortstore', outputlen);
   } else if (db.delete(storekey)) {
-    server.notifier.notify('g', 'del', storekey, db.id);
-    server.dirty++;
+    c.server.modified(db, storekey, 'del');
   }
   c.w.int(outputlen);
 }

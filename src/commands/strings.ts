@@ -116,11 +116,10 @@ function setGeneric(c: Session, key: string, value: string, flags: number, when:
     return;
   }
   db.set(key, value, (flags & SetFlag.KEEPTTL) !== 0);
-  server.dirty++;
   if (when >= 0) db.setExpire(key, when);
-  server.notifier.notify('$', 'set', key, db.id);
+  server.modified(db, key, 'set');
   if (when >= 0) {
-    server.notifier.notify('g', 'expire', key, db.id);
+    server.modified(db, key, 'expire', 0);
     // Any expiry propagates as SET key value PXAT ms (Redis 7.0 keeps no other option).
     c.propagateAs(['SET', key, value, 'PXAT', String(when)]);
   } else if (getMode) {
@@ -170,8 +169,7 @@ function incrDecr(c: Session, key: string, incr: bigint | number): void {
   }
   if (v === undefined) db.add(key, result);
   else db.replace(key, result);
-  c.server.dirty++;
-  c.server.notifier.notify('$', 'incrby', key, db.id);
+  c.server.modified(db, key, 'incrby');
   if (isSmall) c.w.int(small);
   else c.w.raw(':' + result + '\r\n');
 }
@@ -195,8 +193,7 @@ export const stringCommands: HandlerMap = {
       // fast path: SET key value
       const db = c.db;
       db.set(argv[1], argv[2]);
-      c.server.dirty++;
-      c.server.notifier.notify('$', 'set', argv[1], db.id);
+      c.server.modified(db, argv[1], 'set');
       c.w.ok();
       return;
     }
@@ -212,8 +209,7 @@ export const stringCommands: HandlerMap = {
       return;
     }
     db.add(argv[1], argv[2]);
-    c.server.dirty++;
-    c.server.notifier.notify('$', 'set', argv[1], db.id);
+    c.server.modified(db, argv[1], 'set');
     c.w.int(1);
   },
 
@@ -245,20 +241,17 @@ export const stringCommands: HandlerMap = {
       if (p.when <= server.keyspace.now) {
         // An expiry in the past deletes the key.
         db.delete(key);
-        server.dirty++;
         c.propagateAs(['DEL', key]);
-        server.notifier.notify('g', 'del', key, db.id);
+        server.modified(db, key, 'del');
       } else {
         db.setExpire(key, p.when);
-        server.dirty++;
         c.propagateAs(['PEXPIREAT', key, String(p.when)]);
-        server.notifier.notify('g', 'expire', key, db.id);
+        server.modified(db, key, 'expire');
       }
     } else if ((p.flags & SetFlag.PERSIST) !== 0) {
       if (db.persist(key)) {
-        server.dirty++;
         c.propagateAs(['PERSIST', key]);
-        server.notifier.notify('g', 'persist', key, db.id);
+        server.modified(db, key, 'persist');
       }
     }
   },
@@ -276,8 +269,7 @@ export const stringCommands: HandlerMap = {
     }
     replyString(c, v);
     db.delete(argv[1]);
-    c.server.dirty++;
-    c.server.notifier.notify('g', 'del', argv[1], db.id);
+    c.server.modified(db, argv[1], 'del');
     c.propagateAs(['DEL', argv[1]]);
   },
 
@@ -291,8 +283,7 @@ export const stringCommands: HandlerMap = {
     if (v === undefined) c.w.nullBulk();
     else replyString(c, v);
     db.set(argv[1], argv[2]);
-    c.server.dirty++;
-    c.server.notifier.notify('$', 'set', argv[1], db.id);
+    c.server.modified(db, argv[1], 'set');
     c.propagateAs(['SET', argv[1], argv[2]]);
   },
 
@@ -314,9 +305,8 @@ export const stringCommands: HandlerMap = {
     const db = c.db;
     for (let i = 1; i < argv.length; i += 2) {
       db.set(argv[i], argv[i + 1]);
-      c.server.notifier.notify('$', 'set', argv[i], db.id);
+      c.server.modified(db, argv[i], 'set');
     }
-    c.server.dirty += (argv.length - 1) / 2;
     c.w.ok();
   },
 
@@ -334,9 +324,8 @@ export const stringCommands: HandlerMap = {
     }
     for (let i = 1; i < argv.length; i += 2) {
       db.set(argv[i], argv[i + 1]);
-      c.server.notifier.notify('$', 'set', argv[i], db.id);
+      c.server.modified(db, argv[i], 'set');
     }
-    c.server.dirty += (argv.length - 1) / 2;
     c.w.int(1);
   },
 
@@ -368,8 +357,7 @@ export const stringCommands: HandlerMap = {
       bs.append(argv[2]);
       len = bs.len;
     }
-    c.server.dirty++;
-    c.server.notifier.notify('$', 'append', key, db.id);
+    c.server.modified(db, key, 'append');
     c.w.int(len);
   },
 
@@ -421,8 +409,7 @@ export const stringCommands: HandlerMap = {
       const bs = new ByteString(Buffer.alloc(offset + value.length));
       bs.buf.write(value, offset, 'latin1');
       db.add(key, bs);
-      c.server.dirty++;
-      c.server.notifier.notify('$', 'setrange', key, db.id);
+      c.server.modified(db, key, 'setrange');
       c.w.int(bs.len);
       return;
     }
@@ -444,8 +431,7 @@ export const stringCommands: HandlerMap = {
     }
     bs.ensureLength(offset + value.length);
     bs.buf.write(value, offset, 'latin1');
-    c.server.dirty++;
-    c.server.notifier.notify('$', 'setrange', key, db.id);
+    c.server.modified(db, key, 'setrange');
     c.w.int(bs.len);
   },
 
@@ -511,8 +497,7 @@ export const stringCommands: HandlerMap = {
     }
     if (v === undefined) db.add(key, r);
     else db.replace(key, r);
-    c.server.dirty++;
-    c.server.notifier.notify('$', 'incrbyfloat', key, db.id);
+    c.server.modified(db, key, 'incrbyfloat');
     c.propagateAs(['SET', key, r, 'KEEPTTL']);
     c.w.bulk(r);
   },

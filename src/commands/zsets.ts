@@ -57,14 +57,6 @@ function addNew(z: ZSet, m: string, s: number, lim: Limits): void {
   z.insertNew(m, s);
 }
 
-function notifyZ(c: Session, event: string, key: string): void {
-  c.server.notifier.notify('z', event, key, c.db.id);
-}
-
-function notifyDel(c: Session, key: string): void {
-  c.server.notifier.notify('g', 'del', key, c.db.id);
-}
-
 /** Deletes the key when the sorted set is empty; returns true when it did. */
 function deleteIfEmpty(c: Session, key: string, z: ZSet): boolean {
   if (z.size !== 0) return false;
@@ -374,10 +366,7 @@ function zaddGeneric(c: Session, argv: string[], incrCmd: boolean): void {
     if (processed > 0) c.w.double(score);
     else c.w.nullBulk();
   } else c.w.int(ch ? added + updated : added);
-  if (added + updated > 0) {
-    c.server.dirty += added + updated;
-    notifyZ(c, incr ? 'zincr' : 'zadd', key);
-  }
+  if (added + updated > 0) c.server.modified(c.db, key, incr ? 'zincr' : 'zadd', added + updated);
 }
 
 // ---------------------------------------------------------------- ZRANGE family
@@ -439,14 +428,10 @@ class StoreSink implements RangeSink {
     if (z !== null && z.size > 0) {
       c.db.set(this.dst, z);
       c.w.int(z.size);
-      notifyZ(c, 'zrangestore', this.dst);
-      c.server.dirty++;
+      c.server.modified(c.db, this.dst, 'zrangestore');
     } else {
       c.w.int(0);
-      if (c.db.delete(this.dst)) {
-        notifyDel(c, this.dst);
-        c.server.dirty++;
-      }
+      if (c.db.delete(this.dst)) c.server.modified(c.db, this.dst, 'del');
     }
   }
 }
@@ -806,14 +791,10 @@ function zsetOpGeneric(c: Session, argv: string[], dst: string | null, numkeysId
       if (z.size <= lim.zsetEntries && maxLen <= lim.zsetValue) z.toListpack();
       c.db.set(dst, z);
       c.w.int(z.size);
-      notifyZ(c, op === SetOp.Union ? 'zunionstore' : op === SetOp.Inter ? 'zinterstore' : 'zdiffstore', dst);
-      c.server.dirty++;
+      c.server.modified(c.db, dst, op === SetOp.Union ? 'zunionstore' : op === SetOp.Inter ? 'zinterstore' : 'zdiffstore');
     } else {
       c.w.int(0);
-      if (c.db.delete(dst)) {
-        notifyDel(c, dst);
-        c.server.dirty++;
-      }
+      if (c.db.delete(dst)) c.server.modified(c.db, dst, 'del');
     }
     return;
   }
@@ -859,9 +840,8 @@ function popFrom(c: Session, key: string, z: ZSet, max: boolean, count: number, 
     }
     z.deleteRange(start, start + n);
   }
-  c.server.dirty += n;
-  notifyZ(c, max ? 'zpopmax' : 'zpopmin', key);
-  if (deleteIfEmpty(c, key, z)) notifyDel(c, key);
+  c.server.modified(c.db, key, max ? 'zpopmax' : 'zpopmin', n);
+  if (deleteIfEmpty(c, key, z)) c.server.modified(c.db, key, 'del', 0);
 }
 
 function zpopMinMax(c: Session, argv: string[], max: boolean): void {
@@ -1134,9 +1114,8 @@ export const zsetCommands: HandlerMap = {
       }
     }
     if (deleted > 0) {
-      notifyZ(c, 'zrem', key);
-      if (removed) notifyDel(c, key);
-      c.server.dirty += deleted;
+      c.server.modified(c.db, key, 'zrem', deleted);
+      if (removed) c.server.modified(c.db, key, 'del', 0);
     }
     c.w.int(deleted);
   },
@@ -1296,9 +1275,8 @@ function zremrangeGeneric(c: Session, argv: string[], type: RangeType): void {
   const deleted = z.deleteRange(lo, hi);
   if (deleted > 0) {
     const ev = type === RangeType.Rank ? 'zremrangebyrank' : type === RangeType.Score ? 'zremrangebyscore' : 'zremrangebylex';
-    notifyZ(c, ev, key);
-    if (deleteIfEmpty(c, key, z)) notifyDel(c, key);
+    c.server.modified(c.db, key, ev, deleted);
+    if (deleteIfEmpty(c, key, z)) c.server.modified(c.db, key, 'del', 0);
   }
-  c.server.dirty += deleted;
   c.w.int(deleted);
 }

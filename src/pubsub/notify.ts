@@ -5,6 +5,10 @@
  *
  * Classes: g generic, $ string, l list, s set, h hash, z zset, x expired,
  * e evicted, t stream, m key-miss, d module, n new key.
+ *
+ * Writes raise their events through the key-modified call
+ * (`Server.modified`), which names the event; its class comes from
+ * EVENT_CLASS. 'new' and 'keymiss' come from the keyspace's hooks.
  */
 import type { Config } from '../config/config.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
@@ -18,6 +22,79 @@ export interface NotifierHost {
 }
 
 export type NotifyClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 'm' | 'd' | 'n';
+
+/**
+ * Redis 7.0's event names for a changed key, each with the one class Redis
+ * publishes it under (every notifyKeyspaceEvent call in t_*.c, db.c,
+ * expire.c, evict.c, sort.c, bitops.c, geo.c, hyperloglog.c, cluster.c uses
+ * the same class for a given name). Some are for commands Sinew does not
+ * serve yet (streams, geo stores, PFADD, RESTORE).
+ */
+const EVENT_CLASS = {
+  del: 'g',
+  expire: 'g',
+  persist: 'g',
+  rename_from: 'g',
+  rename_to: 'g',
+  move_from: 'g',
+  move_to: 'g',
+  copy_to: 'g',
+  restore: 'g',
+  set: '$',
+  setrange: '$',
+  append: '$',
+  incrby: '$',
+  incrbyfloat: '$',
+  setbit: '$',
+  pfadd: '$',
+  lpush: 'l',
+  rpush: 'l',
+  lpop: 'l',
+  rpop: 'l',
+  linsert: 'l',
+  lset: 'l',
+  lrem: 'l',
+  ltrim: 'l',
+  sortstore: 'l',
+  sadd: 's',
+  srem: 's',
+  spop: 's',
+  sinterstore: 's',
+  sunionstore: 's',
+  sdiffstore: 's',
+  hset: 'h',
+  hdel: 'h',
+  hincrby: 'h',
+  hincrbyfloat: 'h',
+  zadd: 'z',
+  zincr: 'z',
+  zrem: 'z',
+  zremrangebyrank: 'z',
+  zremrangebyscore: 'z',
+  zremrangebylex: 'z',
+  zpopmin: 'z',
+  zpopmax: 'z',
+  zunionstore: 'z',
+  zinterstore: 'z',
+  zdiffstore: 'z',
+  zrangestore: 'z',
+  georadiusstore: 'z',
+  geosearchstore: 'z',
+  xadd: 't',
+  xtrim: 't',
+  xdel: 't',
+  xsetid: 't',
+  'xgroup-create': 't',
+  'xgroup-createconsumer': 't',
+  'xgroup-delconsumer': 't',
+  'xgroup-destroy': 't',
+  'xgroup-setid': 't',
+  expired: 'x',
+  evicted: 'e',
+} as const satisfies Record<string, NotifyClass>;
+
+/** The event a write raises for a key it changed (hset, sadd, del, rename_from, expired, ...). */
+export type KeyEvent = keyof typeof EVENT_CLASS;
 
 export class Notifier {
   constructor(private readonly server: NotifierHost) {
@@ -35,8 +112,13 @@ export class Notifier {
     };
   }
 
+  /** Publishes a changed key's event, under its class (see Server.modified). */
+  keyEvent(event: KeyEvent, key: string, dbid: number): void {
+    this.notify(EVENT_CLASS[event], event, key, dbid);
+  }
+
   /** Cheap when notifications are off (the default). */
-  notify(cls: NotifyClass, event: string, key: string, dbid: number): void {
+  private notify(cls: NotifyClass, event: string, key: string, dbid: number): void {
     const flags = this.server.config.notifyFlags;
     if (flags === '') return;
     const enabled = flags.indexOf(cls) >= 0 || (flags.indexOf('A') >= 0 && cls !== 'm' && cls !== 'n');

@@ -160,12 +160,6 @@ export class Client {
     this.propagateArgv = NO_PROPAGATION;
     this.server.effects.also(this.db.id, argv, target);
   }
-  /**
-   * Set by a handler that changed only some of its command's keys (LMPOP,
-   * BLPOP ... pop from one of several): the others are not signalled as
-   * modified (WATCH, tracking, blocked clients). Null: every written key.
-   */
-  modifiedKeys: string[] | null = null;
   /** MULTI queue. */
   mstate: QueuedCommand[] | null = null;
   /** Keys watched by WATCH: "<db>\0<key>" entries. */

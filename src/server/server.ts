@@ -22,7 +22,7 @@ import { Client, ClientFlag } from './client.js';
 import { Logger } from './log.js';
 import type { Database } from '../keyspace/database.js';
 import { SlowLog, LatencyMonitor, Monitors } from './monitoring.js';
-import { Notifier } from '../pubsub/notify.js';
+import { Notifier, type KeyEvent } from '../pubsub/notify.js';
 import { PubSub } from '../pubsub/pubsub.js';
 import { Blocking } from '../command/blocking.js';
 import { Watches } from '../command/watch.js';
@@ -231,22 +231,17 @@ export class Server {
     }
   }
 
-  /** Keys deleted by expiry: notification, WATCH, propagation as DEL, stats. */
+  /** Keys deleted by expiry: notification and signal (no dirty, as Redis), propagation as DEL, stats. */
   private onKeyExpired(db: Database, key: string): void {
     this.keyspace.expiredKeys++;
-    this.notifier.notify('x', 'expired', key, db.id);
-    this.watches.touch(db, key);
-    this.tracking.invalidateKey(key);
+    this.modified(db, key, 'expired', 0);
     this.propagate(db.id, [this.config.getBool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
   }
 
-  /** Keys deleted by eviction: stats, notification, WATCH, tracking, propagation as DEL. */
+  /** Keys deleted by eviction: stats, the key-modified signal (not counted in dirty, as Redis), propagation as DEL. */
   keyEvicted(db: Database, key: string): void {
     this.stats.evictedKeys++;
-    this.dirty++;
-    this.notifier.notify('e', 'evicted', key, db.id);
-    this.watches.touch(db, key);
-    this.tracking.invalidateKey(key);
+    this.modified(db, key, 'evicted', 0);
     this.propagate(db.id, [this.config.getBool('lazyfree-lazy-eviction') ? 'UNLINK' : 'DEL', key]);
   }
 
@@ -263,13 +258,58 @@ export class Server {
   }
 
   /**
+   * A write changed `key` in `db`: Redis's signalModifiedKey,
+   * notifyKeyspaceEvent and `server.dirty += changes` as one call, made by
+   * handlers (and expiry, eviction) once per key changed, in the order
+   * Redis raises the events. Adds `changes` to the dirty counter (0 for an
+   * event Redis does not count, such as a 'del' that follows an emptying
+   * 'srem'), publishes the event when notifications are on, and notes the
+   * key for the signal, which the command path gives when the command
+   * ends; outside a command (the expiry cycle, eviction) it is given at once.
+   */
+  modified(db: Database, key: string, event: KeyEvent, changes = 1): void {
+    this.dirty += changes;
+    if (this.config.notifyFlags !== '') this.notifier.keyEvent(event, key, db.id);
+    // Only when someone may have to hear of it.
+    if (this.watches.count > 0 || this.blocking.blockedClients > 0 || this.tracking.active) {
+      if (this.callDepth === 0) this.signalModifiedKey(db, key);
+      else {
+        this.changedDbs.push(db);
+        this.changedKeys.push(key);
+      }
+    }
+  }
+
+  /** A write changed the dataset as a whole rather than key by key (FLUSHDB, FLUSHALL, SWAPDB): counted in dirty. */
+  datasetChanged(changes: number): void {
+    this.dirty += changes;
+  }
+
+  /** Keys changed by the commands under way, waiting for their signal (see modified). */
+  private changedDbs: Database[] = [];
+  private changedKeys: string[] = [];
+
+  /** How many changed keys wait for their signal: call() notes it before running a command. */
+  get keysToSignal(): number {
+    return this.changedKeys.length;
+  }
+
+  /** Gives the signal for the keys changed since `mark` (the end of a command, see call()). */
+  signalModifiedKeys(mark: number): void {
+    const dbs = this.changedDbs;
+    const keys = this.changedKeys;
+    const end = keys.length;
+    for (let i = mark; i < end; i++) this.signalModifiedKey(dbs[i], keys[i]);
+    dbs.length = mark;
+    keys.length = mark;
+  }
+
+  /**
    * The key-modified signal (Redis's signalModifiedKey): transactions
    * watching the key fail, clients blocked on it are retried, clients that
-   * cached it are told. The command path calls it for each key a write
-   * changed; a handler calls it only for a key outside the command's own
-   * keys (another database's, for MOVE and COPY ... DB).
+   * cached it are told.
    */
-  keyModified(db: Database, key: string): void {
+  private signalModifiedKey(db: Database, key: string): void {
     this.watches.touch(db, key);
     this.blocking.signal(db, key);
     if (this.tracking.active) this.tracking.invalidateKey(key);

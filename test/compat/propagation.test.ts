@@ -136,6 +136,21 @@ describeCompat('effect stream against the replication stream of redis-server', (
     ]);
   });
 
+  it('blocked pops and moves served by a later write', async () => {
+    await d.send(['BLPOP', 'q', '0'], 1);
+    await d.send(['BLMOVE', 'q2', 'q3', 'LEFT', 'RIGHT', '0'], 2);
+    await d.send(['BLMPOP', '0', '1', 'q4', 'LEFT', 'COUNT', '5'], 3);
+    await d.send(['BZPOPMIN', 'z', '0'], 4);
+    await d.send(['BRPOPLPUSH', 'q5', 'q6', '0'], 5);
+    await new Promise((r) => setTimeout(r, 50));
+    await compare([['RPUSH', 'q', 'a', 'b'], ['RPUSH', 'q2', 'x'], ['RPUSH', 'q4', '1', '2'], ['ZADD', 'z', '1', 'm'], ['LPUSH', 'q5', 'y']]);
+    for (const conn of [1, 2, 3, 4, 5]) await d.expectReply(conn, `served on connection ${conn}`);
+  });
+
+  it('FLUSHDB and FLUSHALL of empty data, SWAPDB of a database with itself', async () => {
+    await compare([['FLUSHDB'], ['FLUSHALL'], ['SELECT', '2'], ['FLUSHDB', 'ASYNC'], ['SWAPDB', '3', '3'], ['SELECT', '0'], ['SWAPDB', '0', '1']]);
+  });
+
   it('expiry options, past times, other writes and their effect forms', async () => {
     const past = String(Math.floor(Date.now() / 1000) - 100);
     await compare([
