@@ -1,0 +1,1706 @@
+/**
+ * The stream type, as Redis 7.0's t_stream.c keeps it: entries in ID order,
+ * grouped in nodes that begin and end where Redis's listpack nodes begin and
+ * end, plus consumer groups with their pending entries lists.
+ *
+ * IDs: a `StreamId` is a 16-character latin1 string, the 128-bit ID in big
+ * endian (ms then seq, 8 bytes each), the key format of Redis's rax. Two IDs
+ * compare with `<` / `===` like the 128-bit numbers, and an ID is a cheap
+ * Map / OrderedMap key. Parts are exact over the whole 0..2^64-1 range.
+ *
+ * Nodes: a node holds up to stream-node-max-entries entries (live and
+ * deleted) and its listpack byte size is tracked exactly as listpack.c would
+ * encode it (master entry, same-fields flag, integer-looking strings stored
+ * as integers, backlen sizes), so a new node starts exactly where Redis
+ * starts one and approximate trimming (`~`), which removes whole nodes only,
+ * removes what Redis removes. XDEL marks an entry deleted (a tombstone, as
+ * Redis's flag); a node goes when its last live entry goes.
+ *
+ * Groups: a StreamGroup has a PEL (ID -> StreamNack) and consumers (name ->
+ * StreamConsumer), each consumer its own PEL sharing the NACK objects, all
+ * ordered maps. entries_read, lag and last-delivered IDs follow 7.0's rules.
+ *
+ * Time is always passed in (`now`, ms); nothing here reads the clock.
+ */
+import type { RObject } from './object.js';
+import { OrderedMap, OMCursor } from './ordered-map.js';
+
+// ---------------------------------------------------------------------------
+// IDs
+// ---------------------------------------------------------------------------
+
+declare const streamIdBrand: unique symbol;
+/** A stream ID: 16 latin1 chars, ms then seq as 64-bit big-endian numbers. */
+export type StreamId = string & { readonly [streamIdBrand]: true };
+
+const TWO32 = 4294967296;
+const U64_MAX = (1n << 64n) - 1n;
+
+function w32(id: string, o: number): number {
+  return ((id.charCodeAt(o) << 24) | (id.charCodeAt(o + 1) << 16) | (id.charCodeAt(o + 2) << 8) | id.charCodeAt(o + 3)) >>> 0;
+}
+
+/** The ID of four 32-bit words (ms high, ms low, seq high, seq low). */
+function fromWords(mh: number, ml: number, sh: number, sl: number): StreamId {
+  return String.fromCharCode(
+    mh >>> 24,
+    (mh >>> 16) & 255,
+    (mh >>> 8) & 255,
+    mh & 255,
+    ml >>> 24,
+    (ml >>> 16) & 255,
+    (ml >>> 8) & 255,
+    ml & 255,
+    sh >>> 24,
+    (sh >>> 16) & 255,
+    (sh >>> 8) & 255,
+    sh & 255,
+    sl >>> 24,
+    (sl >>> 16) & 255,
+    (sl >>> 8) & 255,
+    sl & 255,
+  ) as StreamId;
+}
+
+/** 0-0. */
+export const MIN_ID: StreamId = fromWords(0, 0, 0, 0);
+/** 18446744073709551615-18446744073709551615. */
+export const MAX_ID: StreamId = fromWords(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff);
+
+/** The ID ms-seq from two safe non-negative integers (e.g. a clock reading). */
+export function makeId(ms: number, seq: number): StreamId {
+  return fromWords(Math.floor(ms / TWO32), ms >>> 0, Math.floor(seq / TWO32), seq >>> 0);
+}
+
+/** The ID ms-seq from two 0..2^64-1 bigints. */
+export function makeIdBig(ms: bigint, seq: bigint): StreamId {
+  return fromWords(Number((ms >> 32n) & 0xffffffffn), Number(ms & 0xffffffffn), Number((seq >> 32n) & 0xffffffffn), Number(seq & 0xffffffffn));
+}
+
+/** The ms part. */
+export function idMs(id: StreamId): bigint {
+  return (BigInt(w32(id, 0)) << 32n) | BigInt(w32(id, 4));
+}
+
+/** The seq part. */
+export function idSeq(id: StreamId): bigint {
+  return (BigInt(w32(id, 8)) << 32n) | BigInt(w32(id, 12));
+}
+
+function u64Text(hi: number, lo: number): string {
+  if (hi < 0x200000) return String(hi * TWO32 + lo);
+  return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+}
+
+/** The decimal text ms-seq (`sep` '.' gives DEBUG DIGEST's form). */
+export function formatId(id: StreamId, sep = '-'): string {
+  return u64Text(w32(id, 0), w32(id, 4)) + sep + u64Text(w32(id, 8), w32(id, 12));
+}
+
+/** -1, 0 or 1 (streamCompareID). */
+export function compareIds(a: StreamId, b: StreamId): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The next ID, or null when `id` is the last possible one (streamIncrID's error; it wraps to 0-0). */
+export function incrId(id: StreamId): StreamId | null {
+  let mh = w32(id, 0);
+  let ml = w32(id, 4);
+  let sh = w32(id, 8);
+  let sl = w32(id, 12);
+  if (sl !== 0xffffffff) sl++;
+  else if (sh !== 0xffffffff) {
+    sl = 0;
+    sh++;
+  } else {
+    sl = sh = 0;
+    if (ml !== 0xffffffff) ml++;
+    else if (mh !== 0xffffffff) {
+      ml = 0;
+      mh++;
+    } else return null;
+  }
+  return fromWords(mh, ml, sh, sl);
+}
+
+/** The previous ID, or null when `id` is 0-0 (streamDecrID's error). */
+export function decrId(id: StreamId): StreamId | null {
+  let mh = w32(id, 0);
+  let ml = w32(id, 4);
+  let sh = w32(id, 8);
+  let sl = w32(id, 12);
+  if (sl !== 0) sl--;
+  else if (sh !== 0) {
+    sl = 0xffffffff;
+    sh--;
+  } else {
+    sl = sh = 0xffffffff;
+    if (ml !== 0) ml--;
+    else if (mh !== 0) {
+      ml = 0xffffffff;
+      mh--;
+    } else return null;
+  }
+  return fromWords(mh, ml, sh, sl);
+}
+
+/** True when the ms parts are equal. */
+function sameMs(a: StreamId, b: StreamId): boolean {
+  return w32(a, 0) === w32(b, 0) && w32(a, 4) === w32(b, 4);
+}
+
+// --- parsing ---------------------------------------------------------------
+
+/** Error replies of the stream commands that the ID and append logic decide. */
+export const StreamErr = {
+  invalidId: 'ERR Invalid stream ID specified as stream command argument',
+  invalidStart: 'ERR invalid start ID for the interval',
+  invalidEnd: 'ERR invalid end ID for the interval',
+  xaddZero: 'ERR The ID specified in XADD must be greater than 0-0',
+  xaddSmaller: 'ERR The ID specified in XADD is equal or smaller than the target stream top item',
+  tooLarge: 'ERR Elements are too large to be stored',
+  exhausted: 'ERR The stream has exhausted the last possible ID, unable to add more items',
+  xsetidSmaller: 'ERR The ID specified in XSETID is smaller than the target stream top item',
+  xsetidEntriesAdded: 'ERR The entries_added specified in XSETID is smaller than the target stream length',
+  xsetidMaxDeleted: 'ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id',
+} as const;
+
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+
+// scratch output of parseU64: [hi, lo]
+const u64Out = [0, 0];
+
+/**
+ * Redis's string2ull on a C string: string2ll's strict form (no sign but
+ * '-', no leading zeros, no spaces; a negative value is an error), else
+ * strtoull's lenient one (leading spaces, '+' or '-' sign, leading zeros;
+ * "-N" is 2^64-N), the whole string consumed and no overflow. Writes the
+ * value to u64Out; false when invalid.
+ */
+function parseU64(s: string): boolean {
+  const n = s.length;
+  // fast path: string2ll's form of a number below 2^53
+  if (n > 0 && n <= 15) {
+    let c = s.charCodeAt(0);
+    if (c >= 49 && c <= 57) {
+      let v = c - 48;
+      let i = 1;
+      for (; i < n; i++) {
+        c = s.charCodeAt(i);
+        if (c < 48 || c > 57) break;
+        v = v * 10 + (c - 48);
+      }
+      if (i === n) {
+        u64Out[0] = Math.floor(v / TWO32);
+        u64Out[1] = v >>> 0;
+        return true;
+      }
+    } else if (c === 48 && n === 1) {
+      u64Out[0] = u64Out[1] = 0;
+      return true;
+    }
+  }
+  // string2ll: a valid negative number is an error
+  if (n >= 2 && n < 21 && s.charCodeAt(0) === 45) {
+    let ok = s.charCodeAt(1) >= 49 && s.charCodeAt(1) <= 57;
+    for (let i = 2; ok && i < n; i++) ok = s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57;
+    if (ok && BigInt(s) >= -(1n << 63n)) return false;
+  }
+  // strtoull(s, &end, 10)
+  let i = 0;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  let neg = false;
+  if (i < n && (s.charCodeAt(i) === 43 || s.charCodeAt(i) === 45)) {
+    neg = s.charCodeAt(i) === 45;
+    i++;
+  }
+  const d0 = i;
+  while (i < n && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+  if (i === d0 || i !== n) return false; // no digits, or trailing characters
+  let v = BigInt(s.slice(d0, i));
+  if (v > U64_MAX) return false; // ERANGE
+  if (neg) v = (-v) & U64_MAX;
+  u64Out[0] = Number(v >> 32n);
+  u64Out[1] = Number(v & 0xffffffffn);
+  return true;
+}
+
+/** An argument as the C string Redis sees: up to its first NUL byte. */
+function cString(arg: string): string {
+  const z = arg.indexOf('\0');
+  return z < 0 ? arg : arg.slice(0, z);
+}
+
+/**
+ * streamGenericParseIDOrReply: `ms-seq`, or `ms` with the seq part
+ * `missingSeq` ('max' = 2^64-1), or (unless strict) `-` and `+`. When
+ * `xadd`, `ms-*` is accepted too and reported with seqGiven false. Returns
+ * null for every invalid form (one error: StreamErr.invalidId).
+ */
+function parseGeneric(arg: string, missingSeqMax: boolean, strict: boolean, xadd: boolean): { id: StreamId; seqGiven: boolean } | null {
+  if (arg.length > 127) return null;
+  const s = cString(arg);
+  if (s === '-' || s === '+') {
+    if (strict) return null;
+    return { id: s === '-' ? MIN_ID : MAX_ID, seqGiven: true };
+  }
+  const dash = s.indexOf('-');
+  if (!parseU64(dash < 0 ? s : s.slice(0, dash))) return null;
+  const mh = u64Out[0];
+  const ml = u64Out[1];
+  if (dash < 0) {
+    return { id: missingSeqMax ? fromWords(mh, ml, 0xffffffff, 0xffffffff) : fromWords(mh, ml, 0, 0), seqGiven: true };
+  }
+  const seqPart = s.slice(dash + 1);
+  if (xadd && seqPart === '*') return { id: fromWords(mh, ml, 0, 0), seqGiven: false };
+  if (!parseU64(seqPart)) return null;
+  return { id: fromWords(mh, ml, u64Out[0], u64Out[1]), seqGiven: true };
+}
+
+/**
+ * An explicit ID argument (XDEL, XACK, XCLAIM, XREAD, XGROUP CREATE, MINID,
+ * XSETID...): `ms-seq` or `ms` (seq 0; 'max' for 2^64-1). `strict` (the
+ * default) refuses `-` and `+`; XGROUP SETID parses non-strict. Null when
+ * invalid: reply StreamErr.invalidId.
+ */
+export function parseStreamId(arg: string, opts: { strict?: boolean; missingSeq?: 'zero' | 'max' } = {}): StreamId | null {
+  const r = parseGeneric(arg, opts.missingSeq === 'max', opts.strict !== false, false);
+  return r === null ? null : r.id;
+}
+
+/**
+ * The ID argument of XADD: `*` (auto: id null), `ms-*` (seqGiven false, the
+ * ID's seq is 0) or an explicit strict ID. Null when invalid
+ * (StreamErr.invalidId). The command itself answers StreamErr.xaddZero for
+ * an explicit 0-0 (id MIN_ID with seqGiven) before creating the key.
+ */
+export function parseXaddId(arg: string): { id: StreamId | null; seqGiven: boolean } | null {
+  if (arg.length > 0 && arg.charCodeAt(0) === 42 && (arg.length === 1 || arg.charCodeAt(1) === 0)) return { id: null, seqGiven: false };
+  return parseGeneric(arg, false, true, true);
+}
+
+/**
+ * The start of a range (XRANGE start, XREVRANGE's last argument, XPENDING,
+ * XAUTOCLAIM): `-`, `ms` (seq 0), `ms-seq`, or `(id` exclusive (strict,
+ * then incremented). Returns the inclusive start ID or the error to reply.
+ */
+export function parseRangeStart(arg: string): StreamId | typeof StreamErr.invalidId | typeof StreamErr.invalidStart {
+  const ex = arg.length > 1 && arg.charCodeAt(0) === 40;
+  const r = parseGeneric(ex ? arg.slice(1) : arg, false, ex, false);
+  if (r === null) return StreamErr.invalidId;
+  if (!ex) return r.id;
+  return incrId(r.id) ?? StreamErr.invalidStart;
+}
+
+/** The end of a range: `+`, `ms` (seq 2^64-1), `ms-seq`, or `(id` exclusive (then decremented). */
+export function parseRangeEnd(arg: string): StreamId | typeof StreamErr.invalidId | typeof StreamErr.invalidEnd {
+  const ex = arg.length > 1 && arg.charCodeAt(0) === 40;
+  const r = parseGeneric(ex ? arg.slice(1) : arg, true, ex, false);
+  if (r === null) return StreamErr.invalidId;
+  if (!ex) return r.id;
+  return decrId(r.id) ?? StreamErr.invalidEnd;
+}
+
+/** True for a parse result that is an ID rather than an error message. */
+export function isStreamId(v: string): v is StreamId {
+  return v.length === 16; // every error message is longer
+}
+
+// ---------------------------------------------------------------------------
+// 64-bit counters (entries_added, entries_read, lag)
+// ---------------------------------------------------------------------------
+
+/**
+ * An exact 64-bit counter: a number while it is a safe integer, a bigint
+ * beyond (only after XSETID ENTRIESADDED / XGROUP SETID ENTRIESREAD with
+ * huge values). entries_added is unsigned, entries_read and lag signed, as
+ * in Redis; replies print them as signed (addReplyLongLong).
+ */
+export type Counter = number | bigint;
+
+function norm(b: bigint): Counter {
+  return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
+}
+
+/** The value as a signed 64-bit integer (what addReplyLongLong prints). */
+export function counterI64(c: Counter): Counter {
+  return typeof c === 'number' ? c : norm(BigInt.asIntN(64, c));
+}
+
+function addU64(a: Counter, b: number): Counter {
+  if (typeof a === 'number') {
+    const r = a + b;
+    if (r >= 0 && r <= Number.MAX_SAFE_INTEGER) return r;
+  }
+  return norm(BigInt.asUintN(64, BigInt(a) + BigInt(b)));
+}
+
+function addI64(a: Counter, b: number): Counter {
+  if (typeof a === 'number') {
+    const r = a + b;
+    if (Number.isSafeInteger(r)) return r;
+  }
+  return norm(BigInt.asIntN(64, BigInt(a) + BigInt(b)));
+}
+
+function subI64(a: Counter, b: Counter): Counter {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a - b;
+    if (Number.isSafeInteger(r)) return r;
+  }
+  return norm(BigInt.asIntN(64, BigInt(a) - BigInt(b)));
+}
+
+function subU64(a: Counter, b: number): Counter {
+  if (typeof a === 'number') {
+    const r = a - b;
+    if (r >= 0) return r;
+  }
+  return norm(BigInt.asUintN(64, BigInt(a) - BigInt(b)));
+}
+
+/** SCG_INVALID_ENTRIES_READ. */
+export const INVALID_ENTRIES_READ = -1;
+
+// ---------------------------------------------------------------------------
+// listpack sizes (listpack.c)
+// ---------------------------------------------------------------------------
+
+/** Bytes of an integer element: encoding + its one-byte backlen. */
+function intBytes(v: number): number {
+  if (v >= 0 && v <= 127) return 2;
+  if (v >= -4096 && v <= 4095) return 3;
+  if (v >= -32768 && v <= 32767) return 4;
+  if (v >= -8388608 && v <= 8388607) return 5;
+  if (v >= -2147483648 && v <= 2147483647) return 6;
+  return 10;
+}
+
+/** Bytes of lpEncodeBacklen for an encoded element of l bytes. */
+function backlenBytes(l: number): number {
+  if (l <= 127) return 1;
+  if (l < 16383) return 2;
+  if (l < 2097151) return 3;
+  if (l < 268435455) return 4;
+  return 5;
+}
+
+const INT64_MAX_TEXT = '9223372036854775807';
+const INT64_MIN_TEXT = '9223372036854775808';
+
+/** Bytes of the element a string becomes: an integer when lpStringToInt64 accepts it (then its integer size), else a string. */
+function strBytes(s: string): number {
+  const n = s.length;
+  if (n > 0 && n < 21) {
+    const c0 = s.charCodeAt(0);
+    if ((c0 >= 48 && c0 <= 57) || c0 === 45) {
+      const b = intTextBytes(s);
+      if (b !== 0) return b;
+    }
+  }
+  const enc = n < 64 ? 1 + n : n < 4096 ? 2 + n : 5 + n;
+  return enc + backlenBytes(enc);
+}
+
+/** lpStringToInt64's acceptance: the element size when `s` is stored as an integer, else 0. */
+function intTextBytes(s: string): number {
+  const n = s.length;
+  if (n === 1 && s.charCodeAt(0) === 48) return 2;
+  let i = 0;
+  const neg = s.charCodeAt(0) === 45;
+  if (neg) i = 1;
+  if (i >= n) return 0;
+  let c = s.charCodeAt(i);
+  if (c < 49 || c > 57) return 0;
+  const d0 = i;
+  for (i++; i < n; i++) {
+    c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return 0;
+  }
+  const digits = n - d0;
+  if (digits <= 15) {
+    const v = Number(s);
+    return intBytes(v);
+  }
+  if (digits < 19) return 10;
+  if (digits > 19) return 0;
+  const t = s.slice(d0);
+  return t <= (neg ? INT64_MIN_TEXT : INT64_MAX_TEXT) ? 10 : 0;
+}
+
+/** Bytes of the integer element (a - b) mod 2^64 read as int64 (an ID delta), a and b as 32-bit words. */
+function deltaBytes(ah: number, al: number, bh: number, bl: number): number {
+  let lo = al - bl;
+  let borrow = 0;
+  if (lo < 0) {
+    lo += TWO32;
+    borrow = 1;
+  }
+  const hi = (ah - bh - borrow) >>> 0;
+  if (hi === 0) return lo <= 127 ? 2 : lo <= 4095 ? 3 : lo <= 32767 ? 4 : lo <= 8388607 ? 5 : lo <= 2147483647 ? 6 : 10;
+  if (hi === 0xffffffff) {
+    const v = lo - TWO32;
+    return v >= -4096 ? 3 : v >= -32768 ? 4 : v >= -8388608 ? 5 : v >= -2147483648 ? 6 : 10;
+  }
+  return 10;
+}
+
+/** The listpack header (total bytes + element count) and its EOF byte. */
+const LP_OVERHEAD = 7;
+/** STREAM_LISTPACK_MAX_SIZE. */
+const LISTPACK_MAX_SIZE = 1 << 30;
+/** STREAM_ITEM_FLAG_DELETED. */
+export const FLAG_DELETED = 1;
+/** STREAM_ITEM_FLAG_SAMEFIELDS. */
+export const FLAG_SAMEFIELDS = 2;
+
+// ---------------------------------------------------------------------------
+// Nodes
+// ---------------------------------------------------------------------------
+
+/** The config values that decide where nodes end. */
+export interface StreamNodeLimits {
+  /** stream-node-max-entries (0: no limit). */
+  maxEntries: number;
+  /** stream-node-max-bytes (0: no limit, that is the 1 GB listpack cap). */
+  maxBytes: number;
+}
+
+export const DEFAULT_NODE_LIMITS: Readonly<StreamNodeLimits> = { maxEntries: 100, maxBytes: 4096 };
+
+/**
+ * Visits an entry: its fields and values are data[from..to), alternating
+ * (field, value). Returning false stops the walk. The visitor must not
+ * change the stream.
+ */
+export type EntryVisitor = (id: StreamId, data: readonly string[], from: number, to: number) => boolean | void;
+
+/**
+ * A node: what one of Redis's listpacks holds. Entries (deleted ones
+ * included, flagged) in ID order; the master entry is the field names of
+ * the first entry added. Read-only outside this module (iterate it for RDB).
+ */
+export class StreamNode {
+  /** Master entry ID: the rax key (ID of the first entry added). */
+  readonly masterId: StreamId;
+  /** Master entry field names. */
+  readonly masterFields: readonly string[];
+  /** Bytes of the master entry's num-fields, field names and zero terminator. */
+  readonly masterBytes: number;
+  /** IDs of the entries, deleted ones included, increasing. */
+  readonly ids: StreamId[] = [];
+  /** FLAG_DELETED / FLAG_SAMEFIELDS of each entry. */
+  readonly flags: number[] = [];
+  /** Entry i's fields and values are data[off[i]..off[i+1]). */
+  readonly off: number[] = [0];
+  readonly data: string[] = [];
+  /** Entries not deleted (the master entry's "count"). */
+  live = 0;
+  /** Entries flagged deleted (the master entry's "deleted"). */
+  deleted = 0;
+  /** Bytes of all the entries' listpack elements. */
+  entryBytes = 0;
+  /** No live entry sits before this index (a hint that only moves forward). */
+  firstLive = 0;
+  prev: StreamNode | null = null;
+  next: StreamNode | null = null;
+
+  constructor(masterId: StreamId, masterFields: readonly string[]) {
+    this.masterId = masterId;
+    this.masterFields = masterFields;
+    let b = intBytes(masterFields.length) + 2; // num-fields ... zero terminator
+    for (let i = 0; i < masterFields.length; i++) b += strBytes(masterFields[i]);
+    this.masterBytes = b;
+  }
+
+  /** The listpack's total bytes (lpBytes). */
+  lpBytes(): number {
+    return LP_OVERHEAD + intBytes(this.live) + intBytes(this.deleted) + this.masterBytes + this.entryBytes;
+  }
+
+  /** True when `fv`'s field names are the master entry's (same count, same order). */
+  sameFields(fv: readonly string[]): boolean {
+    const mf = this.masterFields;
+    if (fv.length !== mf.length * 2) return false;
+    for (let i = 0; i < mf.length; i++) if (fv[i * 2] !== mf[i]) return false;
+    return true;
+  }
+
+  /**
+   * Appends an entry (its ID above every ID in the node) with its flags as
+   * stored, FLAG_SAMEFIELDS set only when sameFields(fv). For loading; the
+   * stream's append decides the flags itself.
+   */
+  push(id: StreamId, flags: number, fv: readonly string[]): void {
+    const same = (flags & FLAG_SAMEFIELDS) !== 0;
+    const nf = fv.length >> 1;
+    const m = this.masterId;
+    let b = 2 + deltaBytes(w32(id, 0), w32(id, 4), w32(m, 0), w32(m, 4)) + deltaBytes(w32(id, 8), w32(id, 12), w32(m, 8), w32(m, 12));
+    const data = this.data;
+    if (same) {
+      const mf = this.masterFields;
+      for (let i = 0; i < nf; i++) {
+        const v = fv[i * 2 + 1];
+        b += strBytes(v);
+        data.push(mf[i], v); // the master's field strings: one copy per node
+      }
+      b += intBytes(nf + 3);
+    } else {
+      b += intBytes(nf);
+      for (let i = 0; i < fv.length; i++) {
+        b += strBytes(fv[i]);
+        data.push(fv[i]);
+      }
+      b += intBytes(nf * 2 + 4);
+    }
+    this.ids.push(id);
+    this.flags.push(flags);
+    this.off.push(data.length);
+    this.entryBytes += b;
+    if (flags & FLAG_DELETED) this.deleted++;
+    else this.live++;
+  }
+
+  /** Index of `id` among the node's entries, or -1. */
+  indexOf(id: StreamId): number {
+    const ids = this.ids;
+    let lo = 0;
+    let hi = ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const x = ids[mid];
+      if (x < id) lo = mid + 1;
+      else if (x > id) hi = mid - 1;
+      else return mid;
+    }
+    return -1;
+  }
+
+  /** First index whose ID is >= id. */
+  lowerBound(id: StreamId): number {
+    const ids = this.ids;
+    let lo = 0;
+    let hi = ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ids[mid] < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Index of the first live entry (ids.length when none), advancing the hint. */
+  firstLiveIndex(): number {
+    let i = this.firstLive;
+    const n = this.ids.length;
+    const f = this.flags;
+    while (i < n && f[i] & FLAG_DELETED) i++;
+    this.firstLive = i;
+    return i;
+  }
+
+  /** Index of the last live entry, or -1. */
+  lastLiveIndex(): number {
+    const f = this.flags;
+    let i = this.ids.length - 1;
+    while (i >= this.firstLive && f[i] & FLAG_DELETED) i--;
+    return i >= this.firstLive ? i : -1;
+  }
+
+  /** Field and value strings of entry i (a copy). */
+  fieldsAt(i: number): string[] {
+    return this.data.slice(this.off[i], this.off[i + 1]);
+  }
+
+  copy(): StreamNode {
+    const n = new StreamNode(this.masterId, this.masterFields);
+    n.ids.push(...this.ids);
+    n.flags.push(...this.flags);
+    n.off.length = 0;
+    n.off.push(...this.off);
+    n.data.push(...this.data);
+    n.live = this.live;
+    n.deleted = this.deleted;
+    n.entryBytes = this.entryBytes;
+    n.firstLive = this.firstLive;
+    return n;
+  }
+}
+
+/** Redis's rax node count (XINFO radix-tree-nodes) for sorted, distinct 16-byte keys. */
+function raxNodeCount(keys: readonly string[]): number {
+  const n = keys.length;
+  if (n === 0) return 1;
+  if (n === 1) return 2;
+  const L = 16;
+  const lcp = new Array<number>(n - 1);
+  for (let i = 0; i < n - 1; i++) {
+    const a = keys[i];
+    const b = keys[i + 1];
+    let j = 0;
+    while (j < L && a.charCodeAt(j) === b.charCodeAt(j)) j++;
+    lcp[i] = j;
+  }
+  // Every node of the compressed trie but the top one adds itself, plus a
+  // compressed node when the edge from its (branching) parent is 2+ bytes.
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const pd = Math.max(i > 0 ? lcp[i - 1] : -1, i < n - 1 ? lcp[i] : -1);
+    total += L - pd >= 2 ? 2 : 1;
+  }
+  const stack: number[] = [];
+  for (let i = 0; i < n - 1; i++) {
+    const d = lcp[i];
+    while (stack.length && stack[stack.length - 1] > d) {
+      const t = stack.pop()!;
+      const parent = Math.max(stack.length ? stack[stack.length - 1] : -1, d);
+      total += t - parent >= 2 ? 2 : 1;
+    }
+    if (!stack.length || stack[stack.length - 1] < d) stack.push(d);
+  }
+  while (stack.length > 1) {
+    const t = stack.pop()!;
+    total += t - stack[stack.length - 1] >= 2 ? 2 : 1;
+  }
+  // the root, and the top branching node when the root is a compressed prefix of it
+  return 1 + (stack[0] >= 1 ? 1 : 0) + total;
+}
+
+// ---------------------------------------------------------------------------
+// Consumer groups
+// ---------------------------------------------------------------------------
+
+/** A pending entry (streamNACK), shared by the group PEL and its consumer's PEL. */
+export class StreamNack {
+  constructor(
+    /** The consumer it was last delivered to (null only inside XCLAIM FORCE, briefly). */
+    public consumer: StreamConsumer | null,
+    /** Last delivery time (ms). */
+    public deliveryTime: number,
+    public deliveryCount: number,
+  ) {}
+}
+
+export class StreamConsumer {
+  /** This consumer's pending entries, in ID order (the NACKs of the group PEL). */
+  readonly pel = new OrderedMap<StreamNack>();
+  constructor(
+    readonly name: string,
+    /** Last time it was active (ms). */
+    public seenTime: number,
+  ) {}
+}
+
+/** Called for each entry a group read delivers, after the group and PEL are updated (nack null with NOACK). */
+export type GroupEntryVisitor = (id: StreamId, data: readonly string[], from: number, to: number, nack: StreamNack | null) => void;
+
+export class StreamGroup {
+  /** Pending entries of the whole group, in ID order. */
+  readonly pel = new OrderedMap<StreamNack>();
+  /** Consumers by name, in name (byte) order. */
+  readonly consumers = new OrderedMap<StreamConsumer>();
+
+  constructor(
+    readonly name: string,
+    /** Last delivered ID. */
+    public lastId: StreamId,
+    /** Logical reads counter; INVALID_ENTRIES_READ (-1) when unknown. */
+    public entriesRead: Counter,
+  ) {}
+
+  /** XGROUP SETID after its parsing ('$' is the stream's lastId; entriesRead -1 unless ENTRIESREAD). */
+  setId(id: StreamId, entriesRead: Counter = INVALID_ENTRIES_READ): void {
+    this.lastId = id;
+    this.entriesRead = toCounter(entriesRead);
+  }
+
+  /** XCLAIM LASTID: moves the last delivered ID forward only; true when it moved. */
+  advanceLastId(id: StreamId): boolean {
+    if (id > this.lastId) {
+      this.lastId = id;
+      return true;
+    }
+    return false;
+  }
+
+  /** streamLookupConsumer: refreshes its seen-time to `now` unless now is undefined (SLC_NO_REFRESH). */
+  lookupConsumer(name: string, now?: number): StreamConsumer | undefined {
+    const c = this.consumers.get(name);
+    if (c !== undefined && now !== undefined) c.seenTime = now;
+    return c;
+  }
+
+  /** streamCreateConsumer: null when it exists. */
+  createConsumer(name: string, now: number): StreamConsumer | null {
+    if (this.consumers.has(name)) return null;
+    const c = new StreamConsumer(name, now);
+    this.consumers.set(name, c);
+    return c;
+  }
+
+  /** XGROUP DELCONSUMER: drops its pending entries from the group PEL; returns how many it had, or undefined when there is no such consumer. */
+  deleteConsumer(name: string): number | undefined {
+    const c = this.consumers.get(name);
+    if (c === undefined) return undefined;
+    const pending = c.pel.size;
+    c.pel.forEach((_n, id) => {
+      this.pel.delete(id);
+    });
+    this.consumers.delete(name);
+    return pending;
+  }
+
+  /** XACK of one ID: true when it was pending. */
+  ack(id: StreamId): boolean {
+    return this.dropNack(id) !== undefined;
+  }
+
+  /** Removes a pending entry from the group PEL and its consumer's; returns its NACK (undefined when not pending). */
+  dropNack(id: StreamId): StreamNack | undefined {
+    const nack = this.pel.get(id);
+    if (nack === undefined) return undefined;
+    this.pel.delete(id);
+    nack.consumer?.pel.delete(id);
+    return nack;
+  }
+
+  /**
+   * Records the delivery of `id` to `consumer` as XREADGROUP does: a new
+   * NACK, or the existing one moved to this consumer with delivery count 1.
+   */
+  deliver(id: StreamId, consumer: StreamConsumer, now: number): StreamNack {
+    let nack = this.pel.get(id);
+    if (nack === undefined) {
+      nack = new StreamNack(consumer, now, 1);
+      this.pel.set(id, nack);
+    } else {
+      nack.consumer?.pel.delete(id);
+      nack.consumer = consumer;
+      nack.deliveryTime = now;
+      nack.deliveryCount = 1;
+    }
+    consumer.pel.set(id, nack);
+    return nack;
+  }
+
+  /** Gives a pending entry to `consumer` (moving it out of its previous owner's PEL). */
+  transfer(id: StreamId, nack: StreamNack, consumer: StreamConsumer): void {
+    if (nack.consumer === consumer) return;
+    nack.consumer?.pel.delete(id);
+    consumer.pel.set(id, nack);
+    nack.consumer = consumer;
+  }
+
+  /**
+   * XPENDING's extended form: the pending entries of `pel` (this group's, or
+   * one consumer's) from start to end, at most `count`, skipping those idle
+   * less than minIdle (when minIdle is non-zero). Returns how many it visited.
+   */
+  static pendingRange(
+    pel: OrderedMap<StreamNack>,
+    start: StreamId,
+    end: StreamId,
+    count: number,
+    minIdle: number,
+    now: number,
+    visit: (id: StreamId, nack: StreamNack) => void,
+  ): number {
+    let n = 0;
+    for (const cur = pel.seek(start, '>='); count > 0 && cur.valid && cur.key <= end; cur.next()) {
+      const nack = cur.value;
+      if (minIdle && now - nack.deliveryTime < minIdle) continue;
+      n++;
+      count--;
+      visit(cur.key as StreamId, nack);
+    }
+    return n;
+  }
+}
+
+/** A long long from a command argument, as a Counter (a number when it is safe). */
+export function toCounter(v: number | bigint): Counter {
+  return typeof v === 'bigint' ? norm(v) : v;
+}
+
+/** Options of XCLAIM after parsing. */
+export interface ClaimOptions {
+  /** min-idle-time (<= 0: claim regardless of idle time). */
+  minIdle: number;
+  /** From IDLE (now - idle) or TIME; undefined, negative or later than now means now. */
+  deliveryTime?: number;
+  /** RETRYCOUNT; negative or undefined: increment the count unless justId. */
+  retryCount?: number;
+  force?: boolean;
+  justId?: boolean;
+}
+
+/** What XCLAIM / XAUTOCLAIM tell their caller as they go (for replies, propagation and notifications). */
+export interface ClaimEvents {
+  /** An entry is now the consumer's (nack updated). */
+  claimed?(id: StreamId, nack: StreamNack): void;
+  /** A pending entry whose stream entry is gone is about to be dropped (nack as it was). */
+  dropped?(id: StreamId, nack: StreamNack): void;
+  /** The consumer did not exist and was created. */
+  consumerCreated?(consumer: StreamConsumer): void;
+}
+
+// ---------------------------------------------------------------------------
+// The stream
+// ---------------------------------------------------------------------------
+
+/** XADD/XTRIM `~` with no LIMIT: 100 * stream-node-max-entries, within [1, 1000000] (10000 when that is <= 0, as in 64-bit C). */
+export function defaultTrimLimit(maxEntries: number): number {
+  const l = BigInt.asIntN(64, 100n * BigInt(Math.trunc(maxEntries)));
+  if (l <= 0n) return 10000;
+  if (l > 1000000n) return 1000000;
+  return Number(l);
+}
+
+export class Stream implements RObject {
+  readonly type = 'stream' as const;
+  /** Nodes by master ID (the rax). */
+  private index = new OrderedMap<StreamNode>();
+  private head: StreamNode | null = null;
+  private tail: StreamNode | null = null;
+  private len = 0;
+  /** Last ID generated or set (XSETID); 0-0 while nothing was added. */
+  lastId: StreamId = MIN_ID;
+  /** The recorded first entry ID (XINFO recorded-first-entry-id): the first live entry, 0-0 when empty. */
+  firstId: StreamId = MIN_ID;
+  /** Largest ID deleted by XDEL (or set by XSETID MAXDELETEDID). */
+  maxDeletedId: StreamId = MIN_ID;
+  /** All-time count of entries added (unsigned 64-bit; replies print counterI64 of it). */
+  entriesAdded: Counter = 0;
+  private cgroups: OrderedMap<StreamGroup> | null = null;
+  private raxNodes = -1;
+
+  /** Number of live entries (XLEN). */
+  get length(): number {
+    return this.len;
+  }
+
+  /** Number of nodes (XINFO radix-tree-keys). */
+  get nodeCount(): number {
+    return this.index.size;
+  }
+
+  /** Redis's rax node count for these nodes (XINFO radix-tree-nodes); computed when the node set changed, O(nodes). */
+  radixTreeNodes(): number {
+    if (this.raxNodes < 0) {
+      const keys: string[] = [];
+      for (let n = this.head; n !== null; n = n.next) keys.push(n.masterId);
+      this.raxNodes = raxNodeCount(keys);
+    }
+    return this.raxNodes;
+  }
+
+  encoding(): string {
+    return 'stream';
+  }
+
+  /** The nodes in order (RDB saving; read them, do not change them). */
+  *nodes(): IterableIterator<StreamNode> {
+    for (let n = this.head; n !== null; n = n.next) yield n;
+  }
+
+  // --- adding ---------------------------------------------------------------
+
+  /** The ID `*` would get at time `now` (streamNextID); 0-0 after the last possible ID. */
+  nextId(now: number): StreamId {
+    const last = this.lastId;
+    const nh = Math.floor(now / TWO32);
+    const nl = now >>> 0;
+    const lh = w32(last, 0);
+    if (nh > lh || (nh === lh && nl > w32(last, 4))) return fromWords(nh, nl, 0, 0);
+    return incrId(last) ?? MIN_ID;
+  }
+
+  /**
+   * XADD's append (streamAppendItem). `fv` is field, value, field, value...
+   * `id` null generates the ID from `now`; with seqGiven false only its ms
+   * part is used (`ms-*`). Returns the new ID, or the error to reply:
+   * StreamErr.xaddSmaller when the ID is not above lastId, StreamErr.tooLarge
+   * when the fields and values exceed 1 GB (and, as Redis 7.0.15 replies,
+   * for `ms-*` when that ms already holds seq 2^64-1).
+   * The command answers StreamErr.xaddZero and StreamErr.exhausted itself,
+   * before the key is created (see isExhausted).
+   */
+  append(fv: readonly string[], now: number, limits: Readonly<StreamNodeLimits> = DEFAULT_NODE_LIMITS, id: StreamId | null = null, seqGiven = true): StreamId | typeof StreamErr.xaddSmaller | typeof StreamErr.tooLarge {
+    let nid: StreamId;
+    if (id === null) nid = this.nextId(now);
+    else if (seqGiven) nid = id;
+    else if (sameMs(this.lastId, id)) {
+      const next = incrId(this.lastId);
+      if (next === null || !sameMs(next, id)) return StreamErr.tooLarge; // C_ERR with errno not EDOM
+      nid = next;
+    } else nid = id;
+    if (nid <= this.lastId) return StreamErr.xaddSmaller;
+    let total = 0;
+    for (let i = 0; i < fv.length; i++) total += fv[i].length;
+    if (total > LISTPACK_MAX_SIZE) return StreamErr.tooLarge;
+
+    let node = this.tail;
+    if (node !== null) {
+      let maxBytes = limits.maxBytes;
+      if (maxBytes === 0 || maxBytes > LISTPACK_MAX_SIZE) maxBytes = LISTPACK_MAX_SIZE;
+      if (node.lpBytes() + total >= maxBytes) node = null;
+      else if (limits.maxEntries && node.live + node.deleted >= limits.maxEntries) node = null;
+    }
+    let flags = 0;
+    if (node === null) {
+      const fields = new Array<string>(fv.length >> 1);
+      for (let i = 0; i < fields.length; i++) fields[i] = fv[i * 2];
+      node = new StreamNode(nid, fields);
+      this.linkTail(node);
+      flags = FLAG_SAMEFIELDS;
+    } else if (node.sameFields(fv)) flags = FLAG_SAMEFIELDS;
+    node.push(nid, flags, fv);
+    this.len++;
+    this.entriesAdded = addU64(this.entriesAdded, 1);
+    this.lastId = nid;
+    if (this.len === 1) this.firstId = nid;
+    return nid;
+  }
+
+  /** True when lastId is the last possible ID (XADD: StreamErr.exhausted). */
+  isExhausted(): boolean {
+    return this.lastId === MAX_ID;
+  }
+
+  private linkTail(node: StreamNode): void {
+    node.prev = this.tail;
+    node.next = null;
+    if (this.tail !== null) this.tail.next = node;
+    else this.head = node;
+    this.tail = node;
+    this.index.set(node.masterId, node);
+    this.raxNodes = -1;
+  }
+
+  private unlink(node: StreamNode): void {
+    this.index.delete(node.masterId);
+    if (node.prev !== null) node.prev.next = node.next;
+    else this.head = node.next;
+    if (node.next !== null) node.next.prev = node.prev;
+    else this.tail = node.prev;
+    node.prev = node.next = null;
+    this.raxNodes = -1;
+  }
+
+  /**
+   * RDB loading: appends a node as stored (its entries pushed with
+   * StreamNode.push, IDs above every node's), adding its live entries to the
+   * length. lastId, firstId, maxDeletedId and entriesAdded are then set from
+   * the RDB by the loader.
+   */
+  appendNode(node: StreamNode): void {
+    this.linkTail(node);
+    this.len += node.live;
+  }
+
+  // --- reading --------------------------------------------------------------
+
+  /** The node that would hold `id`: the last one whose master ID is <= id. */
+  private nodeFor(id: StreamId): StreamNode | null {
+    return this.index.floorValue(id) ?? null;
+  }
+
+  /**
+   * Visits the live entries with start <= ID <= end in order (reverse: from
+   * end down), at most `count` (0: all) (streamReplyWithRange without a
+   * group). Returns how many it visited.
+   */
+  range(start: StreamId, end: StreamId, count: number, rev: boolean, visit: EntryVisitor): number {
+    if (this.len === 0 || start > end) return 0;
+    let n = 0;
+    if (!rev) {
+      let node = this.nodeFor(start) ?? this.head;
+      if (node === null) return 0;
+      let i = Math.max(node.firstLive, node.lowerBound(start));
+      for (;;) {
+        const ids = node.ids;
+        const flags = node.flags;
+        const off = node.off;
+        for (; i < ids.length; i++) {
+          const id = ids[i];
+          if (id > end) return n;
+          if (flags[i] & FLAG_DELETED) continue;
+          n++;
+          if (visit(id, node.data, off[i], off[i + 1]) === false || n === count) return n;
+        }
+        node = node.next;
+        if (node === null) return n;
+        i = node.firstLive;
+      }
+    }
+    let node = this.nodeFor(end);
+    if (node === null) return 0;
+    let i = node.lowerBound(end);
+    if (i === node.ids.length || node.ids[i] !== end) i--;
+    for (;;) {
+      const ids = node.ids;
+      const flags = node.flags;
+      const off = node.off;
+      const stop = node.firstLive;
+      for (; i >= stop; i--) {
+        const id = ids[i];
+        if (id < start) return n;
+        if (flags[i] & FLAG_DELETED) continue;
+        n++;
+        if (visit(id, node.data, off[i], off[i + 1]) === false || n === count) return n;
+      }
+      node = node.prev;
+      if (node === null) return n;
+      i = node.ids.length - 1;
+    }
+  }
+
+  /** Visits every live entry in order (AOF rewrite, RDB, DEBUG DIGEST-VALUE). */
+  forEachEntry(visit: EntryVisitor): number {
+    return this.range(MIN_ID, MAX_ID, 0, false, visit);
+  }
+
+  /** Visits the live entry `id`; false when there is none (streamEntryExists). */
+  visitEntry(id: StreamId, visit: EntryVisitor): boolean {
+    const node = this.nodeFor(id);
+    if (node === null) return false;
+    const i = node.indexOf(id);
+    if (i < 0 || node.flags[i] & FLAG_DELETED) return false;
+    visit(id, node.data, node.off[i], node.off[i + 1]);
+    return true;
+  }
+
+  /** True when `id` is a live entry. */
+  has(id: StreamId): boolean {
+    const node = this.nodeFor(id);
+    if (node === null) return false;
+    const i = node.indexOf(id);
+    return i >= 0 && (node.flags[i] & FLAG_DELETED) === 0;
+  }
+
+  /** The fields and values of a live entry (a new array), or null. */
+  get(id: StreamId): string[] | null {
+    const node = this.nodeFor(id);
+    if (node === null) return null;
+    const i = node.indexOf(id);
+    if (i < 0 || node.flags[i] & FLAG_DELETED) return null;
+    return node.fieldsAt(i);
+  }
+
+  /**
+   * streamGetEdgeID: the first (or last) entry's ID, deleted ones included
+   * unless skipTombstones; 2^64-1-2^64-1 (first) or 0-0 (last) when none.
+   * (XADD/XTRIM MINID ~ propagate edgeId(true, false).)
+   */
+  edgeId(first: boolean, skipTombstones: boolean): StreamId {
+    if (first) {
+      for (let n = this.head; n !== null; n = n.next) {
+        if (!skipTombstones) {
+          if (n.ids.length) return n.ids[0];
+          continue;
+        }
+        const i = n.firstLiveIndex();
+        if (i < n.ids.length) return n.ids[i];
+      }
+      return MAX_ID;
+    }
+    for (let n = this.tail; n !== null; n = n.prev) {
+      if (!skipTombstones) {
+        if (n.ids.length) return n.ids[n.ids.length - 1];
+        continue;
+      }
+      const i = n.lastLiveIndex();
+      if (i >= 0) return n.ids[i];
+    }
+    return MIN_ID;
+  }
+
+  /** The last live entry's ID (streamLastValidID), or null when empty. */
+  lastLiveId(): StreamId | null {
+    return this.len === 0 ? null : this.edgeId(false, true);
+  }
+
+  // --- deleting -------------------------------------------------------------
+
+  /**
+   * streamDeleteItem: flags a live entry deleted (dropping its node when it
+   * was the node's last live entry). Leaves firstId and maxDeletedId to the
+   * caller: XDEL should use deleteIds.
+   */
+  deleteEntry(id: StreamId): boolean {
+    const node = this.nodeFor(id);
+    if (node === null) return false;
+    const i = node.indexOf(id);
+    if (i < 0 || node.flags[i] & FLAG_DELETED) return false;
+    node.flags[i] |= FLAG_DELETED;
+    if (node.live === 1) this.unlink(node);
+    else {
+      node.live--;
+      node.deleted++;
+    }
+    this.len--;
+    return true;
+  }
+
+  /** XDEL: deletes the live entries among `ids`, updating maxDeletedId and firstId as Redis does; returns how many. */
+  deleteIds(ids: readonly StreamId[]): number {
+    let deleted = 0;
+    let firstGone = false;
+    for (const id of ids) {
+      if (!this.deleteEntry(id)) continue;
+      if (id === this.firstId) firstGone = true;
+      if (id > this.maxDeletedId) this.maxDeletedId = id;
+      deleted++;
+    }
+    if (deleted) {
+      if (this.len === 0) this.firstId = MIN_ID;
+      else if (firstGone) this.firstId = this.edgeId(true, true);
+    }
+    return deleted;
+  }
+
+  /**
+   * XTRIM / XADD MAXLEN: trims from the head until at most `maxlen` entries
+   * remain (streamTrim). `approx` removes whole nodes only; `limit` (0: none)
+   * caps the entries removed (whole nodes at a time). Returns how many.
+   */
+  trimByLength(maxlen: number, approx: boolean, limit = 0): number {
+    return this.trim(maxlen, null, approx, limit);
+  }
+
+  /** XTRIM / XADD MINID: trims the entries below `minid` (see trimByLength). */
+  trimById(minid: StreamId, approx: boolean, limit = 0): number {
+    return this.trim(0, minid, approx, limit);
+  }
+
+  private trim(maxlen: number, minid: StreamId | null, approx: boolean, limit: number): number {
+    let deleted = 0;
+    let node = this.head;
+    while (node !== null) {
+      if (minid === null && this.len <= maxlen) break;
+      const entries = node.live;
+      if (limit && deleted + entries > limit) break;
+      const remove = minid === null ? this.len - entries >= maxlen : node.ids[node.ids.length - 1] < minid;
+      if (remove) {
+        const next: StreamNode | null = node.next;
+        this.unlink(node);
+        this.len -= entries;
+        deleted += entries;
+        node = next;
+        continue;
+      }
+      if (approx) break;
+      // flag entries from the node's start (tombstones before firstLive change nothing)
+      const ids = node.ids;
+      const flags = node.flags;
+      let d = 0;
+      for (let i = node.firstLive; i < ids.length; i++) {
+        if (minid === null ? this.len <= maxlen : ids[i] >= minid) break;
+        if (!(flags[i] & FLAG_DELETED)) {
+          flags[i] |= FLAG_DELETED;
+          this.len--;
+          d++;
+        }
+      }
+      node.live -= d;
+      node.deleted += d;
+      deleted += d;
+      break;
+    }
+    if (this.len === 0) this.firstId = MIN_ID;
+    else if (deleted) this.firstId = this.edgeId(true, true);
+    return deleted;
+  }
+
+  /**
+   * XSETID after argument parsing: entriesAdded -1 and maxDeletedId 0-0 mean
+   * not given. Returns the error to reply, or null when set.
+   */
+  setId(id: StreamId, entriesAdded: Counter = -1, maxDeletedId: StreamId = MIN_ID): string | null {
+    if (this.len > 0) {
+      const top = this.lastLiveId()!;
+      if (id < top) return StreamErr.xsetidSmaller;
+      if (entriesAdded !== -1 && this.len > entriesAdded) return StreamErr.xsetidEntriesAdded;
+    }
+    this.lastId = id;
+    if (entriesAdded !== -1) this.entriesAdded = toCounter(entriesAdded);
+    if (maxDeletedId !== MIN_ID) this.maxDeletedId = maxDeletedId;
+    return null;
+  }
+
+  // --- groups ---------------------------------------------------------------
+
+  /** Number of consumer groups. */
+  get groupCount(): number {
+    return this.cgroups === null ? 0 : this.cgroups.size;
+  }
+
+  getGroup(name: string): StreamGroup | undefined {
+    return this.cgroups?.get(name);
+  }
+
+  /** The groups in name order. */
+  groups(): StreamGroup[] {
+    const out: StreamGroup[] = [];
+    this.cgroups?.forEach((g) => {
+      out.push(g);
+    });
+    return out;
+  }
+
+  /** XGROUP CREATE (streamCreateCG): null when the name exists. entriesRead -1 unless ENTRIESREAD. */
+  createGroup(name: string, lastId: StreamId, entriesRead: Counter = INVALID_ENTRIES_READ): StreamGroup | null {
+    if (this.cgroups === null) this.cgroups = new OrderedMap<StreamGroup>();
+    if (this.cgroups.has(name)) return null;
+    const g = new StreamGroup(name, lastId, toCounter(entriesRead));
+    this.cgroups.set(name, g);
+    return g;
+  }
+
+  /** XGROUP DESTROY: true when it existed. */
+  destroyGroup(name: string): boolean {
+    return this.cgroups !== null && this.cgroups.delete(name);
+  }
+
+  /** streamRangeHasTombstones: whether a deleted entry may lie within start..end. */
+  rangeHasTombstones(start: StreamId, end: StreamId): boolean {
+    const md = this.maxDeletedId;
+    if (this.len === 0 || md === MIN_ID) return false;
+    if (this.firstId > md) return false;
+    return start <= md && md <= end;
+  }
+
+  /** streamEstimateDistanceFromFirstEverEntry: the logical read counter of `id`, or INVALID_ENTRIES_READ. */
+  estimateDistance(id: StreamId): Counter {
+    const added = this.entriesAdded;
+    if (added === 0) return 0;
+    if (this.len === 0 && id <= this.lastId) return counterI64(added);
+    if (id === this.lastId) return counterI64(added);
+    if (id > this.lastId) return INVALID_ENTRIES_READ;
+    const md = this.maxDeletedId;
+    if (md === MIN_ID || md < this.firstId) {
+      if (id < this.firstId) return counterI64(subU64(added, this.len));
+      if (id === this.firstId) return counterI64(addU64(subU64(added, this.len), 1));
+    }
+    return INVALID_ENTRIES_READ;
+  }
+
+  /** A group's lag (streamReplyWithCGLag), or null when it cannot be known (a null reply). */
+  groupLag(g: StreamGroup): Counter | null {
+    if (this.entriesAdded === 0) return 0;
+    if (g.entriesRead !== INVALID_ENTRIES_READ && !this.rangeHasTombstones(g.lastId, MAX_ID)) return subI64(counterI64(this.entriesAdded), g.entriesRead);
+    const er = this.estimateDistance(g.lastId);
+    if (er !== INVALID_ENTRIES_READ) return subI64(counterI64(this.entriesAdded), er);
+    return null;
+  }
+
+  /**
+   * streamReplyWithRange with a group: visits live entries from `start` to
+   * `end` (count 0: all), moving the group's last delivered ID and
+   * entries_read forward as it passes entries above it, and (unless noack)
+   * making each entry pending for `consumer` (delivery time now, count 1).
+   */
+  readGroupRange(group: StreamGroup, consumer: StreamConsumer, start: StreamId, end: StreamId, count: number, noack: boolean, now: number, visit?: GroupEntryVisitor): number {
+    return this.range(start, end, count, false, (id, data, from, to) => {
+      if (id > group.lastId) {
+        if (group.entriesRead !== INVALID_ENTRIES_READ && !this.rangeHasTombstones(id, MAX_ID)) group.entriesRead = addI64(group.entriesRead, 1);
+        else if (this.entriesAdded !== 0) group.entriesRead = this.estimateDistance(id);
+        group.lastId = id;
+      }
+      const nack = noack ? null : group.deliver(id, consumer, now);
+      if (visit !== undefined) visit(id, data, from, to, nack);
+    });
+  }
+
+  /**
+   * XREADGROUP `>` (also when a blocked reader is served): the entries after
+   * the group's last delivered ID, at most `count` (0: all). Whether to serve
+   * at all is the command's decision (lastLiveId() > group.lastId for a
+   * synchronous read, lastId > group.lastId for a blocked one).
+   */
+  readGroupNew(group: StreamGroup, consumer: StreamConsumer, count: number, noack: boolean, now: number, visit?: GroupEntryVisitor): number {
+    const start = incrId(group.lastId) ?? MIN_ID;
+    return this.readGroupRange(group, consumer, start, MAX_ID, count, noack, now, visit);
+  }
+
+  /**
+   * XREADGROUP with an ID (streamReplyWithRangeFromConsumerPEL): the
+   * consumer's pending entries from `start` (the command passes the ID after
+   * the given one), at most `count` (0: all). An entry that still exists is
+   * visited with its fields (its NACK's delivery time set to now, count + 1),
+   * one that is gone with data null.
+   */
+  readHistory(consumer: StreamConsumer, start: StreamId, count: number, now: number, visit: (id: StreamId, data: readonly string[] | null, from: number, to: number) => void): number {
+    let n = 0;
+    for (const cur = consumer.pel.seek(start, '>='); cur.valid && (!count || n < count); cur.next()) {
+      const id = cur.key as StreamId;
+      const nack = cur.value;
+      const node = this.nodeFor(id);
+      const i = node === null ? -1 : node.indexOf(id);
+      if (node === null || i < 0 || node.flags[i] & FLAG_DELETED) visit(id, null, 0, 0);
+      else {
+        visit(id, node.data, node.off[i], node.off[i + 1]);
+        nack.deliveryTime = now;
+        nack.deliveryCount++;
+      }
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * XCLAIM's work after parsing: for each ID, in order, drops the pending
+   * entry when its stream entry is gone, creates it when FORCE, and claims
+   * it for `consumerName` when idle long enough (the consumer looked up,
+   * or created, on the first claim). Returns the consumer (null when
+   * nothing was claimed). Events tell what happened, in order.
+   */
+  claim(group: StreamGroup, consumerName: string, ids: readonly StreamId[], now: number, opts: ClaimOptions, events: ClaimEvents = {}): StreamConsumer | null {
+    const minIdle = opts.minIdle > 0 ? opts.minIdle : 0;
+    let deliveryTime = opts.deliveryTime ?? now;
+    if (deliveryTime < 0 || deliveryTime > now) deliveryTime = now;
+    const retry = opts.retryCount ?? -1;
+    let consumer: StreamConsumer | null = null;
+    for (const id of ids) {
+      let nack = group.pel.get(id);
+      if (!this.has(id)) {
+        if (nack !== undefined) {
+          events.dropped?.(id, nack);
+          group.dropNack(id);
+        }
+        continue;
+      }
+      if (opts.force && nack === undefined) {
+        nack = new StreamNack(null, now, 1);
+        group.pel.set(id, nack);
+      }
+      if (nack === undefined) continue;
+      if (nack.consumer !== null && minIdle && now - nack.deliveryTime < minIdle) continue;
+      if (consumer === null) consumer = this.consumerFor(group, consumerName, now, events);
+      if (nack.consumer !== consumer) nack.consumer?.pel.delete(id);
+      nack.deliveryTime = deliveryTime;
+      if (retry >= 0) nack.deliveryCount = retry;
+      else if (!opts.justId) nack.deliveryCount++;
+      if (nack.consumer !== consumer) {
+        consumer.pel.set(id, nack);
+        nack.consumer = consumer;
+      }
+      events.claimed?.(id, nack);
+    }
+    return consumer;
+  }
+
+  private consumerFor(group: StreamGroup, name: string, now: number, events: ClaimEvents): StreamConsumer {
+    let c = group.lookupConsumer(name, now);
+    if (c === undefined) {
+      c = group.createConsumer(name, now)!;
+      events.consumerCreated?.(c);
+    }
+    return c;
+  }
+
+  /**
+   * XAUTOCLAIM's work after parsing: scans the group PEL from `start`, at
+   * most count * 10 pending entries, claiming up to `count` of those idle at
+   * least minIdle and dropping (within the same count) those whose entry is
+   * gone. Returns the next cursor (0-0 when the scan reached the end) and
+   * the dropped IDs.
+   */
+  autoclaim(group: StreamGroup, consumerName: string, minIdle: number, start: StreamId, count: number, justId: boolean, now: number, events: ClaimEvents = {}): { next: StreamId; deleted: StreamId[] } {
+    if (minIdle < 0) minIdle = 0;
+    let attempts = count * 10;
+    const deleted: StreamId[] = [];
+    let consumer: StreamConsumer | null = null;
+    let cur: OMCursor<StreamNack> = group.pel.seek(start, '>=');
+    let fresh = true; // cur is on the element the next step returns
+    const step = (): boolean => {
+      if (fresh) {
+        fresh = false;
+        return cur.valid;
+      }
+      return cur.next();
+    };
+    while (attempts-- > 0 && count > 0 && step()) {
+      const id = cur.key as StreamId;
+      const nack = cur.value;
+      if (!this.has(id)) {
+        events.dropped?.(id, nack);
+        group.dropNack(id);
+        deleted.push(id);
+        cur = group.pel.seek(id, '>=');
+        fresh = true;
+        count--;
+        continue;
+      }
+      if (minIdle && now - nack.deliveryTime < minIdle) continue;
+      if (consumer === null) consumer = this.consumerFor(group, consumerName, now, events);
+      group.transfer(id, nack, consumer);
+      nack.deliveryTime = now;
+      if (!justId) nack.deliveryCount++;
+      events.claimed?.(id, nack);
+      count--;
+    }
+    return { next: step() ? (cur.key as StreamId) : MIN_ID, deleted };
+  }
+
+  // --- copying ----------------------------------------------------------------
+
+  /** A deep copy, groups, consumers and PELs included (COPY). */
+  clone(): Stream {
+    const s = new Stream();
+    const keys: string[] = [];
+    const copies: StreamNode[] = [];
+    let prev: StreamNode | null = null;
+    for (let n = this.head; n !== null; n = n.next) {
+      const c = n.copy();
+      c.prev = prev;
+      if (prev !== null) prev.next = c;
+      else s.head = c;
+      prev = c;
+      keys.push(c.masterId);
+      copies.push(c);
+    }
+    s.tail = prev;
+    s.index = OrderedMap.fromSorted(keys, copies);
+    s.len = this.len;
+    s.lastId = this.lastId;
+    s.firstId = this.firstId;
+    s.maxDeletedId = this.maxDeletedId;
+    s.entriesAdded = this.entriesAdded;
+    s.raxNodes = this.raxNodes;
+    if (this.cgroups !== null) {
+      s.cgroups = this.cgroups.clone((g) => {
+        const ng = new StreamGroup(g.name, g.lastId, g.entriesRead);
+        const map = new Map<StreamConsumer, { c: StreamConsumer; ids: string[]; nacks: StreamNack[] }>();
+        g.consumers.forEach((c) => {
+          const nc = new StreamConsumer(c.name, c.seenTime);
+          map.set(c, { c: nc, ids: [], nacks: [] });
+          ng.consumers.set(c.name, nc);
+        });
+        const ids: string[] = [];
+        const nacks: StreamNack[] = [];
+        g.pel.forEach((nack, id) => {
+          const m = nack.consumer === null ? undefined : map.get(nack.consumer);
+          const nn = new StreamNack(m === undefined ? null : m.c, nack.deliveryTime, nack.deliveryCount);
+          ids.push(id);
+          nacks.push(nn);
+          if (m !== undefined) {
+            m.ids.push(id);
+            m.nacks.push(nn);
+          }
+        });
+        (ng as { pel: OrderedMap<StreamNack> }).pel = OrderedMap.fromSorted(ids, nacks);
+        for (const m of map.values()) (m.c as { pel: OrderedMap<StreamNack> }).pel = OrderedMap.fromSorted(m.ids, m.nacks);
+        return ng;
+      });
+    }
+    return s;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Listpack bytes of a node (RDB / DUMP)
+// ---------------------------------------------------------------------------
+
+/** lpStringToInt64: the int64 value of a canonical decimal string, or null. */
+function lpStringToInt(s: string): bigint | null {
+  if (s.length === 0 || s.length >= 21 || intTextBytes(s) === 0) return null;
+  return BigInt(s);
+}
+
+class LpWriter {
+  parts: number[] = [];
+  count = 0;
+
+  private backlen(l: number): void {
+    const p = this.parts;
+    if (l <= 127) p.push(l);
+    else if (l < 16383) p.push(l >>> 7, (l & 127) | 128);
+    else if (l < 2097151) p.push(l >>> 14, ((l >>> 7) & 127) | 128, (l & 127) | 128);
+    else if (l < 268435455) p.push(l >>> 21, ((l >>> 14) & 127) | 128, ((l >>> 7) & 127) | 128, (l & 127) | 128);
+    else p.push(Math.floor(l / 268435456), ((l >>> 21) & 127) | 128, ((l >>> 14) & 127) | 128, ((l >>> 7) & 127) | 128, (l & 127) | 128);
+  }
+
+  int(value: number | bigint): void {
+    const v = BigInt(value);
+    const p = this.parts;
+    const start = p.length;
+    if (v >= 0n && v <= 127n) p.push(Number(v));
+    else if (v >= -4096n && v <= 4095n) {
+      const u = Number(v < 0n ? v + 8192n : v);
+      p.push((u >>> 8) | 0xc0, u & 0xff);
+    } else {
+      let bytes: number;
+      let tag: number;
+      if (v >= -32768n && v <= 32767n) [bytes, tag] = [2, 0xf1];
+      else if (v >= -8388608n && v <= 8388607n) [bytes, tag] = [3, 0xf2];
+      else if (v >= -2147483648n && v <= 2147483647n) [bytes, tag] = [4, 0xf3];
+      else [bytes, tag] = [8, 0xf4];
+      let u = BigInt.asUintN(bytes * 8, v);
+      p.push(tag);
+      for (let i = 0; i < bytes; i++) {
+        p.push(Number(u & 0xffn));
+        u >>= 8n;
+      }
+    }
+    this.backlen(p.length - start);
+    this.count++;
+  }
+
+  str(s: string): void {
+    const iv = lpStringToInt(s);
+    if (iv !== null) {
+      this.int(iv);
+      return;
+    }
+    const p = this.parts;
+    const start = p.length;
+    const n = s.length;
+    if (n < 64) p.push(n | 0x80);
+    else if (n < 4096) p.push((n >>> 8) | 0xe0, n & 0xff);
+    else p.push(0xf0, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
+    for (let i = 0; i < n; i++) p.push(s.charCodeAt(i));
+    this.backlen(p.length - start);
+    this.count++;
+  }
+}
+
+/**
+ * The node's listpack, byte for byte as Redis 7.0 holds it (what RDB / DUMP
+ * store for each rax key). Its length is node.lpBytes().
+ */
+export function encodeNodeListpack(node: StreamNode): Buffer {
+  const w = new LpWriter();
+  w.int(node.live);
+  w.int(node.deleted);
+  w.int(node.masterFields.length);
+  for (const f of node.masterFields) w.str(f);
+  w.int(0);
+  const mms = idMs(node.masterId);
+  const mseq = idSeq(node.masterId);
+  for (let i = 0; i < node.ids.length; i++) {
+    const id = node.ids[i];
+    const flags = node.flags[i];
+    const from = node.off[i];
+    const to = node.off[i + 1];
+    const nf = (to - from) >> 1;
+    w.int(flags);
+    w.int(BigInt.asIntN(64, idMs(id) - mms));
+    w.int(BigInt.asIntN(64, idSeq(id) - mseq));
+    if (flags & FLAG_SAMEFIELDS) {
+      for (let j = from + 1; j < to; j += 2) w.str(node.data[j]);
+      w.int(nf + 3);
+    } else {
+      w.int(nf);
+      for (let j = from; j < to; j++) w.str(node.data[j]);
+      w.int(nf * 2 + 4);
+    }
+  }
+  const total = 6 + w.parts.length + 1;
+  const buf = Buffer.allocUnsafe(total);
+  buf.writeUInt32LE(total, 0);
+  buf.writeUInt16LE(w.count < 65535 ? w.count : 65535, 4);
+  for (let i = 0; i < w.parts.length; i++) buf[6 + i] = w.parts[i];
+  buf[total - 1] = 0xff;
+  return buf;
+}
+
+/**
+ * A node from a listpack as RDB / DUMP store it under rax key `masterId`
+ * (the inverse of encodeNodeListpack), or null when it is not a valid
+ * stream listpack.
+ */
+export function decodeNodeListpack(masterId: StreamId, lp: Buffer): StreamNode | null {
+  if (lp.length < 7 || lp.readUInt32LE(0) !== lp.length || lp[lp.length - 1] !== 0xff) return null;
+  let p = 6;
+  const end = lp.length - 1;
+  let bad = false;
+  // next element as a string (integers as their decimal text) or bigint (ints)
+  const next = (): string | bigint => {
+    if (p >= end) {
+      bad = true;
+      return '';
+    }
+    const b = lp[p];
+    const start = p;
+    let out: string | bigint;
+    if ((b & 0x80) === 0) {
+      out = BigInt(b);
+      p += 1;
+    } else if ((b & 0xc0) === 0x80) {
+      const n = b & 0x3f;
+      out = lp.toString('latin1', p + 1, p + 1 + n);
+      p += 1 + n;
+    } else if ((b & 0xe0) === 0xc0) {
+      const u = ((b & 0x1f) << 8) | lp[p + 1];
+      out = BigInt(u >= 4096 ? u - 8192 : u);
+      p += 2;
+    } else if ((b & 0xf0) === 0xe0) {
+      const n = ((b & 0x0f) << 8) | lp[p + 1];
+      out = lp.toString('latin1', p + 2, p + 2 + n);
+      p += 2 + n;
+    } else if (b === 0xf0) {
+      const n = lp.readUInt32LE(p + 1);
+      out = lp.toString('latin1', p + 5, p + 5 + n);
+      p += 5 + n;
+    } else if (b >= 0xf1 && b <= 0xf4) {
+      const bytes = b === 0xf1 ? 2 : b === 0xf2 ? 3 : b === 0xf3 ? 4 : 8;
+      let u = 0n;
+      for (let i = bytes; i >= 1; i--) u = (u << 8n) | BigInt(lp[p + i]);
+      out = BigInt.asIntN(bytes * 8, u);
+      p += 1 + bytes;
+    } else {
+      bad = true;
+      return '';
+    }
+    p += backlenBytes(p - start);
+    if (p > end) bad = true;
+    return out;
+  };
+  const int = (): number => {
+    const v = next();
+    if (typeof v !== 'bigint') {
+      bad = true;
+      return 0;
+    }
+    return Number(v);
+  };
+  const text = (): string => {
+    const v = next();
+    return typeof v === 'bigint' ? v.toString() : v;
+  };
+  const live = int();
+  const deleted = int();
+  const nmf = int();
+  if (bad || nmf < 0) return null;
+  const masterFields: string[] = [];
+  for (let i = 0; i < nmf; i++) masterFields.push(text());
+  if (int() !== 0 || bad) return null;
+  const node = new StreamNode(masterId, masterFields);
+  const mms = idMs(masterId);
+  const mseq = idSeq(masterId);
+  let prevId: StreamId | null = null;
+  while (p < end) {
+    const flags = int();
+    const dms = next();
+    const dseq = next();
+    if (bad || typeof dms !== 'bigint' || typeof dseq !== 'bigint') return null;
+    const id = makeIdBig(BigInt.asUintN(64, mms + dms), BigInt.asUintN(64, mseq + dseq));
+    if (prevId !== null ? id <= prevId : id < masterId) return null;
+    prevId = id;
+    const fv: string[] = [];
+    if (flags & FLAG_SAMEFIELDS) {
+      for (let i = 0; i < nmf; i++) fv.push(masterFields[i], text());
+    } else {
+      const nf = int();
+      if (nf < 0 || bad) return null;
+      for (let i = 0; i < nf; i++) fv.push(text(), text());
+    }
+    const lpCount = int();
+    const nf = fv.length >> 1;
+    if (bad || lpCount !== (flags & FLAG_SAMEFIELDS ? nf + 3 : nf * 2 + 4)) return null;
+    node.push(id, flags, fv);
+  }
+  if (node.live !== live || node.deleted !== deleted || node.ids.length === 0) return null;
+  return node;
+}
