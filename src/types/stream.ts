@@ -1319,7 +1319,8 @@ export class Stream implements RObject {
    * synchronous read, lastId > group.lastId for a blocked one).
    */
   readGroupNew(group: StreamGroup, consumer: StreamConsumer, count: number, noack: boolean, now: number, visit?: GroupEntryVisitor): number {
-    const start = incrId(group.lastId) ?? MIN_ID;
+    const start = incrId(group.lastId);
+    if (start === null) return 0; // nothing follows the last possible ID
     return this.readGroupRange(group, consumer, start, MAX_ID, count, noack, now, visit);
   }
 
@@ -1441,6 +1442,58 @@ export class Stream implements RObject {
       count--;
     }
     return { next: step() ? (cur.key as StreamId) : MIN_ID, deleted };
+  }
+
+  /** Checks every internal invariant, node byte sizes against a real encoding included (tests). Throws on violation. */
+  check(): void {
+    this.index.check();
+    let len = 0;
+    let nodes = 0;
+    let prev: StreamNode | null = null;
+    let prevId: StreamId | null = null;
+    for (let n = this.head; n !== null; n = n.next) {
+      nodes++;
+      if (n.prev !== prev) throw new Error('bad prev link');
+      if (this.index.get(n.masterId) !== n) throw new Error('node not indexed under its master ID');
+      if (n.ids.length === 0 || n.ids[0] !== n.masterId) throw new Error('first entry is not the master ID');
+      if (n.off.length !== n.ids.length + 1 || n.flags.length !== n.ids.length || n.off[n.ids.length] !== n.data.length) throw new Error('node arrays differ');
+      let live = 0;
+      for (let i = 0; i < n.ids.length; i++) {
+        const id = n.ids[i];
+        if (prevId !== null && !(prevId < id)) throw new Error('IDs out of order');
+        prevId = id;
+        if (n.flags[i] & FLAG_DELETED) continue;
+        if (i < n.firstLive) throw new Error('live entry before the firstLive hint');
+        live++;
+        if (n.flags[i] & FLAG_SAMEFIELDS && !n.sameFields(n.fieldsAt(i))) throw new Error('same-fields flag on other fields');
+      }
+      if (live !== n.live || n.ids.length - live !== n.deleted) throw new Error('node counts differ');
+      const lp = encodeNodeListpack(n);
+      if (lp.length !== n.lpBytes()) throw new Error(`node bytes ${n.lpBytes()} but listpack ${lp.length}`);
+      len += live;
+      prev = n;
+    }
+    if (this.tail !== prev) throw new Error('bad tail');
+    if (nodes !== this.index.size) throw new Error('index size differs');
+    if (len !== this.len) throw new Error(`length ${this.len} but ${len} live entries`);
+    const first = this.len ? this.edgeId(true, true) : MIN_ID;
+    if (first !== this.firstId) throw new Error(`firstId ${formatId(this.firstId)} but first entry ${formatId(first)}`);
+    if (prevId !== null && prevId > this.lastId) throw new Error('an entry above lastId');
+    this.cgroups?.check();
+    this.cgroups?.forEach((g) => {
+      g.pel.check();
+      g.consumers.check();
+      let owned = 0;
+      g.consumers.forEach((c, name) => {
+        if (c.name !== name) throw new Error('consumer under another name');
+        c.pel.check();
+        owned += c.pel.size;
+        c.pel.forEach((nack, id) => {
+          if (g.pel.get(id) !== nack || nack.consumer !== c) throw new Error('consumer PEL entry not in the group PEL');
+        });
+      });
+      if (owned !== g.pel.size) throw new Error('group PEL entries without a consumer');
+    });
   }
 
   // --- copying ----------------------------------------------------------------
