@@ -478,7 +478,10 @@ export type EntryVisitor = (id: StreamId, data: readonly string[], from: number,
 /**
  * A node: what one of Redis's listpacks holds. Entries (deleted ones
  * included, flagged) in ID order; the master entry is the field names of
- * the first entry added. Read-only outside this module (iterate it for RDB).
+ * the first entry added. Entry IDs are kept as four 32-bit words each (ms
+ * high, ms low, seq high, seq low) in one typed array: exact, 16 bytes an
+ * entry, no object per entry. Read-only outside this module (iterate it
+ * with idAt / fieldsAt for RDB).
  */
 export class StreamNode {
   /** Master entry ID: the rax key (ID of the first entry added). */
@@ -487,13 +490,15 @@ export class StreamNode {
   readonly masterFields: readonly string[];
   /** Bytes of the master entry's num-fields, field names and zero terminator. */
   readonly masterBytes: number;
-  /** IDs of the entries, deleted ones included, increasing. */
-  readonly ids: StreamId[] = [];
-  /** FLAG_DELETED / FLAG_SAMEFIELDS of each entry. */
-  readonly flags: number[] = [];
+  /** Entries in the node, deleted ones included. */
+  size = 0;
+  /** @internal IDs: words[4i..4i+3] is entry i's. */
+  words: Uint32Array;
+  /** @internal FLAG_DELETED / FLAG_SAMEFIELDS of each entry. */
+  flags: Uint8Array;
   /** Entry i's fields and values are data[off[i]..off[i+1]). */
-  readonly off: number[] = [0];
-  readonly data: string[] = [];
+  off: number[] = [0];
+  data: string[] = [];
   /** Entries not deleted (the master entry's "count"). */
   live = 0;
   /** Entries flagged deleted (the master entry's "deleted"). */
@@ -502,20 +507,59 @@ export class StreamNode {
   entryBytes = 0;
   /** No live entry sits before this index (a hint that only moves forward). */
   firstLive = 0;
+  /**
+   * True while every entry's ID is above the one before it (always, except
+   * after XSETID set lastId below a deleted entry at the node's end: later
+   * entries then follow greater, even equal, tombstone IDs, as in Redis).
+   */
+  sorted = true;
   prev: StreamNode | null = null;
   next: StreamNode | null = null;
+  private readonly mw0: number;
+  private readonly mw1: number;
+  private readonly mw2: number;
+  private readonly mw3: number;
 
-  constructor(masterId: StreamId, masterFields: readonly string[]) {
+  constructor(masterId: StreamId, masterFields: readonly string[], capacity = 8) {
     this.masterId = masterId;
     this.masterFields = masterFields;
     let b = intBytes(masterFields.length) + 2; // num-fields ... zero terminator
     for (let i = 0; i < masterFields.length; i++) b += strBytes(masterFields[i]);
     this.masterBytes = b;
+    this.mw0 = w32(masterId, 0);
+    this.mw1 = w32(masterId, 4);
+    this.mw2 = w32(masterId, 8);
+    this.mw3 = w32(masterId, 12);
+    if (!(capacity >= 1)) capacity = 1;
+    this.words = new Uint32Array(capacity * 4);
+    this.flags = new Uint8Array(capacity);
   }
 
   /** The listpack's total bytes (lpBytes). */
   lpBytes(): number {
     return LP_OVERHEAD + intBytes(this.live) + intBytes(this.deleted) + this.masterBytes + this.entryBytes;
+  }
+
+  /** ID of entry i. */
+  idAt(i: number): StreamId {
+    const w = this.words;
+    const o = i << 2;
+    return fromWords(w[o], w[o + 1], w[o + 2], w[o + 3]);
+  }
+
+  /** Flags of entry i (FLAG_DELETED, FLAG_SAMEFIELDS). */
+  flagsAt(i: number): number {
+    return this.flags[i];
+  }
+
+  /** True when entry i is deleted (a tombstone). */
+  isDeleted(i: number): boolean {
+    return (this.flags[i] & FLAG_DELETED) !== 0;
+  }
+
+  /** Field and value strings of entry i (a copy). */
+  fieldsAt(i: number): string[] {
+    return this.data.slice(this.off[i], this.off[i + 1]);
   }
 
   /** True when `fv`'s field names are the master entry's (same count, same order). */
@@ -528,71 +572,87 @@ export class StreamNode {
 
   /**
    * Appends an entry (its ID above every ID in the node) with its flags as
-   * stored, FLAG_SAMEFIELDS set only when sameFields(fv). For loading; the
+   * stored; FLAG_SAMEFIELDS only when sameFields(fv). For loading; the
    * stream's append decides the flags itself.
    */
   push(id: StreamId, flags: number, fv: readonly string[]): void {
+    this.pushWords(w32(id, 0), w32(id, 4), w32(id, 8), w32(id, 12), flags, fv);
+  }
+
+  /** @internal push() with the ID as its four words. */
+  pushWords(a: number, b: number, c: number, d: number, flags: number, fv: readonly string[]): void {
     const same = (flags & FLAG_SAMEFIELDS) !== 0;
     const nf = fv.length >> 1;
-    const m = this.masterId;
-    let b = 2 + deltaBytes(w32(id, 0), w32(id, 4), w32(m, 0), w32(m, 4)) + deltaBytes(w32(id, 8), w32(id, 12), w32(m, 8), w32(m, 12));
+    let bytes = 2 + deltaBytes(a, b, this.mw0, this.mw1) + deltaBytes(c, d, this.mw2, this.mw3);
     const data = this.data;
     if (same) {
       const mf = this.masterFields;
       for (let i = 0; i < nf; i++) {
         const v = fv[i * 2 + 1];
-        b += strBytes(v);
+        bytes += strBytes(v);
         data.push(mf[i], v); // the master's field strings: one copy per node
       }
-      b += intBytes(nf + 3);
+      bytes += intBytes(nf + 3);
     } else {
-      b += intBytes(nf);
+      bytes += intBytes(nf);
       for (let i = 0; i < fv.length; i++) {
-        b += strBytes(fv[i]);
+        bytes += strBytes(fv[i]);
         data.push(fv[i]);
       }
-      b += intBytes(nf * 2 + 4);
+      bytes += intBytes(nf * 2 + 4);
     }
-    this.ids.push(id);
-    this.flags.push(flags);
+    const i = this.size;
+    if (i > 0 && this.sorted && this.cmpAt(i - 1, a, b, c, d) >= 0) this.sorted = false;
+    if (i === this.flags.length) {
+      const w = new Uint32Array(this.words.length * 2);
+      w.set(this.words);
+      this.words = w;
+      const f = new Uint8Array(this.flags.length * 2);
+      f.set(this.flags);
+      this.flags = f;
+    }
+    const o = i << 2;
+    const w = this.words;
+    w[o] = a;
+    w[o + 1] = b;
+    w[o + 2] = c;
+    w[o + 3] = d;
+    this.flags[i] = flags;
+    this.size = i + 1;
     this.off.push(data.length);
-    this.entryBytes += b;
+    this.entryBytes += bytes;
     if (flags & FLAG_DELETED) this.deleted++;
     else this.live++;
   }
 
-  /** Index of `id` among the node's entries, or -1. */
-  indexOf(id: StreamId): number {
-    const ids = this.ids;
-    let lo = 0;
-    let hi = ids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const x = ids[mid];
-      if (x < id) lo = mid + 1;
-      else if (x > id) hi = mid - 1;
-      else return mid;
-    }
-    return -1;
+  /** Compares entry i with the ID of words (a, b, c, d): negative, zero or positive. */
+  cmpAt(i: number, a: number, b: number, c: number, d: number): number {
+    const w = this.words;
+    const o = i << 2;
+    return w[o] - a || w[o + 1] - b || w[o + 2] - c || w[o + 3] - d;
   }
 
-  /** First index whose ID is >= id. */
+  /** First index whose ID is >= id (size when none); for a sorted node. */
   lowerBound(id: StreamId): number {
-    const ids = this.ids;
+    const a = w32(id, 0);
+    const b = w32(id, 4);
+    const c = w32(id, 8);
+    const d = w32(id, 12);
     let lo = 0;
-    let hi = ids.length;
+    let hi = this.size;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (ids[mid] < id) lo = mid + 1;
+      if (this.cmpAt(mid, a, b, c, d) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
-  /** Index of the first live entry (ids.length when none), advancing the hint. */
+
+  /** Index of the first live entry (size when none), advancing the hint. */
   firstLiveIndex(): number {
     let i = this.firstLive;
-    const n = this.ids.length;
+    const n = this.size;
     const f = this.flags;
     while (i < n && f[i] & FLAG_DELETED) i++;
     this.firstLive = i;
@@ -602,27 +662,36 @@ export class StreamNode {
   /** Index of the last live entry, or -1. */
   lastLiveIndex(): number {
     const f = this.flags;
-    let i = this.ids.length - 1;
+    let i = this.size - 1;
     while (i >= this.firstLive && f[i] & FLAG_DELETED) i--;
     return i >= this.firstLive ? i : -1;
   }
 
-  /** Field and value strings of entry i (a copy). */
-  fieldsAt(i: number): string[] {
-    return this.data.slice(this.off[i], this.off[i + 1]);
+  /** Drops the spare capacity (when the node is full, as lpShrinkToFit). */
+  shrinkToFit(): void {
+    if (this.flags.length > this.size) {
+      this.words = this.words.slice(0, this.size * 4);
+      this.flags = this.flags.slice(0, this.size);
+    }
+  }
+
+  /** ID of the last entry, deleted or not. */
+  lastIdAny(): StreamId {
+    return this.idAt(this.size - 1);
   }
 
   copy(): StreamNode {
-    const n = new StreamNode(this.masterId, this.masterFields);
-    n.ids.push(...this.ids);
-    n.flags.push(...this.flags);
-    n.off.length = 0;
-    n.off.push(...this.off);
-    n.data.push(...this.data);
+    const n = new StreamNode(this.masterId, this.masterFields, 1);
+    n.words = this.words.slice(0, this.size * 4);
+    n.flags = this.flags.slice(0, this.size);
+    n.size = this.size;
+    n.off = this.off.slice();
+    n.data = this.data.slice();
     n.live = this.live;
     n.deleted = this.deleted;
     n.entryBytes = this.entryBytes;
     n.firstLive = this.firstLive;
+    n.sorted = this.sorted;
     return n;
   }
 }
@@ -873,6 +942,8 @@ export class Stream implements RObject {
   entriesAdded: Counter = 0;
   private cgroups: OrderedMap<StreamGroup> | null = null;
   private raxNodes = -1;
+  /** The node of the last successful locate(). */
+  private foundNode: StreamNode = null as unknown as StreamNode;
 
   /** Number of live entries (XLEN). */
   get length(): number {
@@ -943,14 +1014,17 @@ export class Stream implements RObject {
     if (node !== null) {
       let maxBytes = limits.maxBytes;
       if (maxBytes === 0 || maxBytes > LISTPACK_MAX_SIZE) maxBytes = LISTPACK_MAX_SIZE;
-      if (node.lpBytes() + total >= maxBytes) node = null;
-      else if (limits.maxEntries && node.live + node.deleted >= limits.maxEntries) node = null;
+      if (node.lpBytes() + total >= maxBytes || (limits.maxEntries && node.live + node.deleted >= limits.maxEntries)) {
+        node.shrinkToFit();
+        node = null;
+      }
     }
     let flags = 0;
     if (node === null) {
       const fields = new Array<string>(fv.length >> 1);
       for (let i = 0; i < fields.length; i++) fields[i] = fv[i * 2];
-      node = new StreamNode(nid, fields);
+      const me = limits.maxEntries;
+      node = new StreamNode(nid, fields, me > 0 && me <= 128 ? me : 16);
       this.linkTail(node);
       flags = FLAG_SAMEFIELDS;
     } else if (node.sameFields(fv)) flags = FLAG_SAMEFIELDS;
@@ -1002,6 +1076,8 @@ export class Stream implements RObject {
 
   /** The node that would hold `id`: the last one whose master ID is <= id. */
   private nodeFor(id: StreamId): StreamNode | null {
+    const t = this.tail;
+    if (t !== null && id >= t.masterId) return t; // reads of recent entries
     return this.index.floorValue(id) ?? null;
   }
 
@@ -1012,46 +1088,94 @@ export class Stream implements RObject {
    */
   range(start: StreamId, end: StreamId, count: number, rev: boolean, visit: EntryVisitor): number {
     if (this.len === 0 || start > end) return 0;
+    // streamIteratorGetID's rules: deleted entries are passed over (they
+    // never end the walk); going forward, the first live entry above `end`
+    // ends it, going backward the first one below `start`. Binary searches
+    // position the walk in sorted nodes only (see StreamNode.sorted).
+    const s0 = w32(start, 0);
+    const s1 = w32(start, 4);
+    const s2 = w32(start, 8);
+    const s3 = w32(start, 12);
+    const e0 = w32(end, 0);
+    const e1 = w32(end, 4);
+    const e2 = w32(end, 8);
+    const e3 = w32(end, 12);
     let n = 0;
     if (!rev) {
       let node = this.nodeFor(start) ?? this.head;
       if (node === null) return 0;
-      let i = Math.max(node.firstLive, node.lowerBound(start));
+      let i = node.sorted ? Math.max(node.firstLive, node.lowerBound(start)) : node.firstLive;
       for (;;) {
-        const ids = node.ids;
+        const w = node.words;
         const flags = node.flags;
         const off = node.off;
-        for (; i < ids.length; i++) {
-          const id = ids[i];
-          if (id > end) return n;
+        const size = node.size;
+        const sorted = node.sorted;
+        for (; i < size; i++) {
           if (flags[i] & FLAG_DELETED) continue;
+          const o = i << 2;
+          if ((w[o] - e0 || w[o + 1] - e1 || w[o + 2] - e2 || w[o + 3] - e3) > 0) return n;
+          if (!sorted && (w[o] - s0 || w[o + 1] - s1 || w[o + 2] - s2 || w[o + 3] - s3) < 0) continue;
           n++;
-          if (visit(id, node.data, off[i], off[i + 1]) === false || n === count) return n;
+          if (visit(fromWords(w[o], w[o + 1], w[o + 2], w[o + 3]), node.data, off[i], off[i + 1]) === false || n === count) return n;
         }
         node = node.next;
         if (node === null) return n;
         i = node.firstLive;
       }
     }
-    let node = this.nodeFor(end);
+    let node = this.nodeFor(end) ?? this.tail;
     if (node === null) return 0;
-    let i = node.lowerBound(end);
-    if (i === node.ids.length || node.ids[i] !== end) i--;
+    let i = node.size - 1;
+    if (node.sorted) {
+      i = node.lowerBound(end);
+      if (i === node.size || node.cmpAt(i, e0, e1, e2, e3) !== 0) i--;
+    }
     for (;;) {
-      const ids = node.ids;
+      const w = node.words;
       const flags = node.flags;
       const off = node.off;
       const stop = node.firstLive;
       for (; i >= stop; i--) {
-        const id = ids[i];
-        if (id < start) return n;
         if (flags[i] & FLAG_DELETED) continue;
+        const o = i << 2;
+        if ((w[o] - e0 || w[o + 1] - e1 || w[o + 2] - e2 || w[o + 3] - e3) > 0) continue;
+        if ((w[o] - s0 || w[o + 1] - s1 || w[o + 2] - s2 || w[o + 3] - s3) < 0) return n;
         n++;
-        if (visit(id, node.data, off[i], off[i + 1]) === false || n === count) return n;
+        if (visit(fromWords(w[o], w[o + 1], w[o + 2], w[o + 3]), node.data, off[i], off[i + 1]) === false || n === count) return n;
       }
       node = node.prev;
       if (node === null) return n;
-      i = node.ids.length - 1;
+      i = node.size - 1;
+    }
+  }
+
+  /**
+   * Where the live entry `id` is (streamEntryExists: a forward walk from
+   * `id` to `id`): its index in this.foundNode, or -1.
+   */
+  private locate(id: StreamId): number {
+    const a = w32(id, 0);
+    const b = w32(id, 4);
+    const c = w32(id, 8);
+    const d = w32(id, 12);
+    let node = this.nodeFor(id) ?? this.head;
+    if (node === null || this.len === 0) return -1;
+    let i = node.sorted ? Math.max(node.firstLive, node.lowerBound(id)) : node.firstLive;
+    for (;;) {
+      const flags = node.flags;
+      for (const size = node.size; i < size; i++) {
+        if (flags[i] & FLAG_DELETED) continue;
+        const cmp = node.cmpAt(i, a, b, c, d);
+        if (cmp === 0) {
+          this.foundNode = node;
+          return i;
+        }
+        if (cmp > 0) return -1;
+      }
+      node = node.next;
+      if (node === null) return -1;
+      i = node.firstLive;
     }
   }
 
@@ -1062,29 +1186,22 @@ export class Stream implements RObject {
 
   /** Visits the live entry `id`; false when there is none (streamEntryExists). */
   visitEntry(id: StreamId, visit: EntryVisitor): boolean {
-    const node = this.nodeFor(id);
-    if (node === null) return false;
-    const i = node.indexOf(id);
-    if (i < 0 || node.flags[i] & FLAG_DELETED) return false;
+    const i = this.locate(id);
+    if (i < 0) return false;
+    const node = this.foundNode;
     visit(id, node.data, node.off[i], node.off[i + 1]);
     return true;
   }
 
   /** True when `id` is a live entry. */
   has(id: StreamId): boolean {
-    const node = this.nodeFor(id);
-    if (node === null) return false;
-    const i = node.indexOf(id);
-    return i >= 0 && (node.flags[i] & FLAG_DELETED) === 0;
+    return this.locate(id) >= 0;
   }
 
   /** The fields and values of a live entry (a new array), or null. */
   get(id: StreamId): string[] | null {
-    const node = this.nodeFor(id);
-    if (node === null) return null;
-    const i = node.indexOf(id);
-    if (i < 0 || node.flags[i] & FLAG_DELETED) return null;
-    return node.fieldsAt(i);
+    const i = this.locate(id);
+    return i < 0 ? null : this.foundNode.fieldsAt(i);
   }
 
   /**
@@ -1095,22 +1212,16 @@ export class Stream implements RObject {
   edgeId(first: boolean, skipTombstones: boolean): StreamId {
     if (first) {
       for (let n = this.head; n !== null; n = n.next) {
-        if (!skipTombstones) {
-          if (n.ids.length) return n.ids[0];
-          continue;
-        }
+        if (!skipTombstones) return n.masterId;
         const i = n.firstLiveIndex();
-        if (i < n.ids.length) return n.ids[i];
+        if (i < n.size) return n.idAt(i);
       }
       return MAX_ID;
     }
     for (let n = this.tail; n !== null; n = n.prev) {
-      if (!skipTombstones) {
-        if (n.ids.length) return n.ids[n.ids.length - 1];
-        continue;
-      }
+      if (!skipTombstones) return n.lastIdAny();
       const i = n.lastLiveIndex();
-      if (i >= 0) return n.ids[i];
+      if (i >= 0) return n.idAt(i);
     }
     return MIN_ID;
   }
@@ -1128,10 +1239,9 @@ export class Stream implements RObject {
    * caller: XDEL should use deleteIds.
    */
   deleteEntry(id: StreamId): boolean {
-    const node = this.nodeFor(id);
-    if (node === null) return false;
-    const i = node.indexOf(id);
-    if (i < 0 || node.flags[i] & FLAG_DELETED) return false;
+    const i = this.locate(id);
+    if (i < 0) return false;
+    const node = this.foundNode;
     node.flags[i] |= FLAG_DELETED;
     if (node.live === 1) this.unlink(node);
     else {
@@ -1180,7 +1290,7 @@ export class Stream implements RObject {
       if (minid === null && this.len <= maxlen) break;
       const entries = node.live;
       if (limit && deleted + entries > limit) break;
-      const remove = minid === null ? this.len - entries >= maxlen : node.ids[node.ids.length - 1] < minid;
+      const remove = minid === null ? this.len - entries >= maxlen : node.lastIdAny() < minid;
       if (remove) {
         const next: StreamNode | null = node.next;
         this.unlink(node);
@@ -1191,11 +1301,16 @@ export class Stream implements RObject {
       }
       if (approx) break;
       // flag entries from the node's start (tombstones before firstLive change nothing)
-      const ids = node.ids;
       const flags = node.flags;
+      const m0 = minid === null ? 0 : w32(minid, 0);
+      const m1 = minid === null ? 0 : w32(minid, 4);
+      const m2 = minid === null ? 0 : w32(minid, 8);
+      const m3 = minid === null ? 0 : w32(minid, 12);
       let d = 0;
-      for (let i = node.firstLive; i < ids.length; i++) {
-        if (minid === null ? this.len <= maxlen : ids[i] >= minid) break;
+      // every entry from the node's start, deleted ones too: one at or above
+      // minid ends the trim (before firstLive they can only matter unsorted)
+      for (let i = node.sorted ? node.firstLive : 0; i < node.size; i++) {
+        if (minid === null ? this.len <= maxlen : node.cmpAt(i, m0, m1, m2, m3) >= 0) break;
         if (!(flags[i] & FLAG_DELETED)) {
           flags[i] |= FLAG_DELETED;
           this.len--;
@@ -1336,10 +1451,10 @@ export class Stream implements RObject {
     for (const cur = consumer.pel.seek(start, '>='); cur.valid && (!count || n < count); cur.next()) {
       const id = cur.key as StreamId;
       const nack = cur.value;
-      const node = this.nodeFor(id);
-      const i = node === null ? -1 : node.indexOf(id);
-      if (node === null || i < 0 || node.flags[i] & FLAG_DELETED) visit(id, null, 0, 0);
+      const i = this.locate(id);
+      if (i < 0) visit(id, null, 0, 0);
       else {
+        const node = this.foundNode;
         visit(id, node.data, node.off[i], node.off[i + 1]);
         nack.deliveryTime = now;
         nack.deliveryCount++;
@@ -1455,19 +1570,20 @@ export class Stream implements RObject {
       nodes++;
       if (n.prev !== prev) throw new Error('bad prev link');
       if (this.index.get(n.masterId) !== n) throw new Error('node not indexed under its master ID');
-      if (n.ids.length === 0 || n.ids[0] !== n.masterId) throw new Error('first entry is not the master ID');
-      if (n.off.length !== n.ids.length + 1 || n.flags.length !== n.ids.length || n.off[n.ids.length] !== n.data.length) throw new Error('node arrays differ');
+      if (n.size === 0 || n.idAt(0) !== n.masterId) throw new Error('first entry is not the master ID');
+      if (n.off.length !== n.size + 1 || n.flags.length < n.size || n.words.length !== n.flags.length * 4 || n.off[n.size] !== n.data.length) throw new Error('node arrays differ');
       let live = 0;
-      for (let i = 0; i < n.ids.length; i++) {
-        const id = n.ids[i];
-        if (prevId !== null && !(prevId < id)) throw new Error('IDs out of order');
-        prevId = id;
+      for (let i = 0; i < n.size; i++) {
+        const id = n.idAt(i);
+        if (n.sorted && i > 0 && !(n.idAt(i - 1) < id)) throw new Error('IDs out of order in a sorted node');
         if (n.flags[i] & FLAG_DELETED) continue;
+        if (prevId !== null && !(prevId < id)) throw new Error('live IDs out of order');
+        prevId = id;
         if (i < n.firstLive) throw new Error('live entry before the firstLive hint');
         live++;
         if (n.flags[i] & FLAG_SAMEFIELDS && !n.sameFields(n.fieldsAt(i))) throw new Error('same-fields flag on other fields');
       }
-      if (live !== n.live || n.ids.length - live !== n.deleted) throw new Error('node counts differ');
+      if (live !== n.live || n.size - live !== n.deleted) throw new Error('node counts differ');
       const lp = encodeNodeListpack(n);
       if (lp.length !== n.lpBytes()) throw new Error(`node bytes ${n.lpBytes()} but listpack ${lp.length}`);
       len += live;
@@ -1631,8 +1747,8 @@ export function encodeNodeListpack(node: StreamNode): Buffer {
   w.int(0);
   const mms = idMs(node.masterId);
   const mseq = idSeq(node.masterId);
-  for (let i = 0; i < node.ids.length; i++) {
-    const id = node.ids[i];
+  for (let i = 0; i < node.size; i++) {
+    const id = node.idAt(i);
     const flags = node.flags[i];
     const from = node.off[i];
     const to = node.off[i + 1];
@@ -1754,6 +1870,6 @@ export function decodeNodeListpack(masterId: StreamId, lp: Buffer): StreamNode |
     if (bad || lpCount !== (flags & FLAG_SAMEFIELDS ? nf + 3 : nf * 2 + 4)) return null;
     node.push(id, flags, fv);
   }
-  if (node.live !== live || node.deleted !== deleted || node.ids.length === 0) return null;
+  if (node.live !== live || node.deleted !== deleted || node.size === 0) return null;
   return node;
 }

@@ -850,8 +850,11 @@ describe('Stream details', () => {
       assert.equal(lp.length, node.lpBytes());
       const back = decodeNodeListpack(node.masterId, lp);
       assert.ok(back !== null);
-      assert.deepEqual(back.ids, node.ids);
-      assert.deepEqual(back.flags, node.flags);
+      assert.equal(back.size, node.size);
+      for (let i = 0; i < node.size; i++) {
+        assert.equal(back.idAt(i), node.idAt(i));
+        assert.equal(back.flagsAt(i), node.flagsAt(i));
+      }
       assert.deepEqual(back.data, node.data);
       assert.equal(back.lpBytes(), node.lpBytes());
       assert.equal(decodeNodeListpack(node.masterId, lp.subarray(0, lp.length - 1)), null);
@@ -1113,6 +1116,103 @@ describe('Stream nodes and groups against redis-server 7.0', { skip: oracleSkip 
       s.check();
     });
   }
+
+  it('XSETID below deleted entries: unsorted nodes scanned, looked up and trimmed as Redis does', async () => {
+    const lim = { maxEntries: 6, maxBytes: 0 };
+    await pipeline([['DEL', 'k'], ['CONFIG', 'SET', 'stream-node-max-entries', 6], ['CONFIG', 'SET', 'stream-node-max-bytes', 0]]);
+    const r = rng(2024);
+    const s = new Stream();
+    let unsortedSteps = 0;
+    const topMs = (): number => Number(idMs(s.lastId));
+    const near = (): StreamId => makeId(Math.max(0, topMs() - 3 + Math.floor(r() * 5)), Math.floor(r() * 4));
+    const rangeArg = (): string => {
+      const x = r();
+      if (x < 0.1) return '-';
+      if (x < 0.2) return '+';
+      const ms = Math.max(0, topMs() - 6 + Math.floor(r() * 8));
+      if (x < 0.35) return String(ms);
+      return (r() < 0.3 ? '(' : '') + `${ms}-${Math.floor(r() * 4)}`;
+    };
+    for (let step = 0; step < 1200; step++) {
+      const x = r();
+      let cmd: (string | number)[];
+      let want: RespValue;
+      if (x < 0.3) {
+        const target = near();
+        const got = target === MIN_ID ? StreamErr.xaddZero : s.append(['f', String(step)], 0, lim, target); // the command refuses 0-0 first
+        cmd = ['XADD', 'k', formatId(target), 'f', String(step)];
+        want = isStreamId(got) ? formatId(got) : new RespError(got);
+      } else if (x < 0.45) {
+        // mostly the last entries, to leave deleted ones at the end of a node
+        const last: StreamId[] = [];
+        s.range(MIN_ID, MAX_ID, 3, true, (k) => {
+          last.push(k);
+        });
+        const ids = [last.length && r() < 0.7 ? last[Math.floor(r() * last.length)] : near(), near()];
+        cmd = ['XDEL', 'k', ...ids.map((k) => formatId(k))];
+        want = s.deleteIds(ids);
+      } else if (x < 0.5) {
+        // delete the last entry, set the last ID to the entry before it, add
+        // right after that: the new entry follows a greater (or equal) deleted ID
+        const last2: StreamId[] = [];
+        s.range(MIN_ID, MAX_ID, 2, true, (k) => {
+          last2.push(k);
+        });
+        if (last2.length < 2) continue;
+        assert.equal(await cl.call('XDEL', 'k', formatId(last2[0])), s.deleteIds([last2[0]]));
+        assert.equal(await cl.call('XSETID', 'k', formatId(last2[1])), 'OK');
+        assert.equal(s.setId(last2[1]), null);
+        const target = r() < 0.5 ? last2[0] : incrId(last2[1])!;
+        cmd = ['XADD', 'k', formatId(target), 'f', String(step)];
+        const got = s.append(['f', String(step)], 0, lim, target);
+        want = isStreamId(got) ? formatId(got) : new RespError(got);
+      } else if (x < 0.55) {
+        // below the last deleted entries, or anywhere once the stream is empty
+        const top = s.lastLiveId();
+        const at = r() < 0.2 ? makeId(Math.floor(r() * 3), 1) : near();
+        cmd = ['XSETID', 'k', formatId(at)];
+        if ((await cl.call('EXISTS', 'k')) !== 1) continue;
+        const err = s.setId(at);
+        want = err === null ? 'OK' : new RespError(err);
+        if (top !== null && at >= top) assert.equal(err, null);
+      } else if (x < 0.62) {
+        const minid = r() < 0.5 ? near() : makeId(Math.max(0, topMs() - 8 + Math.floor(r() * 6)), Math.floor(r() * 4));
+        const approx = r() < 0.3;
+        cmd = ['XTRIM', 'k', 'MINID', approx ? '~' : '=', formatId(minid)];
+        want = s.trimById(minid, approx, approx ? defaultTrimLimit(6) : 0);
+      } else if (x < 0.66) {
+        const maxlen = Math.floor(r() * (s.length + 1));
+        cmd = ['XTRIM', 'k', 'MAXLEN', maxlen];
+        want = s.trimByLength(maxlen, false);
+      } else {
+        const rev = r() < 0.5;
+        const a = rangeArg();
+        const b = rangeArg();
+        const count = r() < 0.5 ? 0 : Math.floor(r() * 3) + 1;
+        cmd = [rev ? 'XREVRANGE' : 'XRANGE', 'k', a, b, ...(count ? ['COUNT', count] : [])];
+        const st = parseRangeStart(rev ? b : a);
+        const en = parseRangeEnd(rev ? a : b);
+        if (!isStreamId(st)) want = new RespError(st);
+        else if (!isStreamId(en)) want = new RespError(en);
+        else {
+          const items: RespValue[] = [];
+          s.range(st, en, count, rev, (k, data, from, to) => {
+            items.push([formatId(k), data.slice(from, to)]);
+          });
+          want = items;
+        }
+      }
+      const got = await cl.call(...cmd);
+      if (want instanceof RespError) {
+        assert.ok(got instanceof RespError, `${cmd.join(' ')}: expected an error (step ${step})`);
+        assert.equal(got.message, want.message, cmd.join(' '));
+      } else assert.deepEqual(got, want, `reply of ${cmd.join(' ')} (step ${step})`);
+      if ((await cl.call('EXISTS', 'k')) === 1) await compareStream(s, `after ${cmd.join(' ')} (step ${step})`);
+      for (const n of s.nodes()) if (!n.sorted) unsortedSteps++;
+    }
+    assert.ok(unsortedSteps > 40, `unsorted nodes seen in ${unsortedSteps} steps`);
+    s.check();
+  });
 
   it('groups: entries-read, lag, last-delivered-id and PEL sizes through XREADGROUP, XDEL, XTRIM, SETID, XSETID', async () => {
     await pipeline([['DEL', 'k'], ['CONFIG', 'SET', 'stream-node-max-entries', 4], ['CONFIG', 'SET', 'stream-node-max-bytes', 0]]);
