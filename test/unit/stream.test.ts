@@ -1214,7 +1214,7 @@ describe('Stream nodes and groups against redis-server 7.0', { skip: oracleSkip 
     s.check();
   });
 
-  it('groups: entries-read, lag, last-delivered-id and PEL sizes through XREADGROUP, XDEL, XTRIM, SETID, XSETID', async () => {
+  it('groups: entries-read, lag, PELs and consumers through XREADGROUP, XCLAIM, XAUTOCLAIM, XACK, XDEL, XTRIM, SETID, XSETID', async () => {
     await pipeline([['DEL', 'k'], ['CONFIG', 'SET', 'stream-node-max-entries', 4], ['CONFIG', 'SET', 'stream-node-max-bytes', 0]]);
     const lim = { maxEntries: 4, maxBytes: 0 };
     const r = rng(99);
@@ -1222,39 +1222,39 @@ describe('Stream nodes and groups against redis-server 7.0', { skip: oracleSkip 
     const now = 1000;
     let ms = 1;
     const streamExists = async (): Promise<boolean> => (await cl.call('EXISTS', 'k')) === 1;
-    for (let step = 0; step < 600; step++) {
+    for (let step = 0; step < 1000; step++) {
       const x = r();
       const gname = ['g1', 'g2', 'g3'][Math.floor(r() * 3)];
       const g = s.getGroup(gname);
       const randId = (): StreamId => makeId(Math.floor(r() * (ms + 2)), Math.floor(r() * 2));
       let cmd: (string | number)[];
       let want: RespValue;
-      if (x < 0.3) {
+      if (x < 0.25) {
         ms += Math.floor(r() * 2);
         const target = makeId(ms, Math.floor(r() * 3));
         const got = s.append(['f', String(step)], now, lim, target);
         cmd = ['XADD', 'k', formatId(target), 'f', String(step)];
         want = isStreamId(got) ? formatId(got) : new RespError(got);
-      } else if (x < 0.4) {
+      } else if (x < 0.33) {
         const ids = [randId(), randId()];
         cmd = ['XDEL', 'k', ...ids.map((k) => formatId(k))];
         want = s.deleteIds(ids);
-      } else if (x < 0.45) {
+      } else if (x < 0.37) {
         const maxlen = Math.floor(s.length * r());
         cmd = ['XTRIM', 'k', 'MAXLEN', maxlen];
         want = s.trimByLength(maxlen, false);
-      } else if (x < 0.5) {
+      } else if (x < 0.41) {
         const minid = randId();
         cmd = ['XTRIM', 'k', 'MINID', formatId(minid)];
         want = s.trimById(minid, false);
-      } else if (x < 0.58) {
+      } else if (x < 0.47) {
         if (g !== undefined) continue;
         const at = r() < 0.3 ? s.lastId : randId();
         const er = r() < 0.3 ? Math.floor(r() * 10) : -1;
         cmd = ['XGROUP', 'CREATE', 'k', gname, r() < 0.3 && at === s.lastId ? '$' : formatId(at), 'MKSTREAM', ...(er >= 0 ? ['ENTRIESREAD', er] : [])];
         s.createGroup(gname, at, er);
         want = 'OK';
-      } else if (x < 0.8) {
+      } else if (x < 0.62) {
         if (g === undefined) continue;
         const count = Math.floor(r() * 3);
         cmd = ['XREADGROUP', 'GROUP', gname, 'c' + Math.floor(r() * 2), ...(count ? ['COUNT', count] : []), 'STREAMS', 'k', '>'];
@@ -1269,20 +1269,20 @@ describe('Stream nodes and groups against redis-server 7.0', { skip: oracleSkip 
           });
           want = [['k', items]];
         }
-      } else if (x < 0.86) {
+      } else if (x < 0.66) {
         if (g === undefined) continue;
         const at = r() < 0.3 ? s.lastId : randId();
         const er = r() < 0.4 ? Math.floor(r() * 10) : -1;
         cmd = ['XGROUP', 'SETID', 'k', gname, formatId(at), ...(er >= 0 ? ['ENTRIESREAD', er] : [])];
         g.setId(at, er);
         want = 'OK';
-      } else if (x < 0.9) {
+      } else if (x < 0.71) {
         if (g === undefined) continue;
         const pending = [...g.pel.keys()];
         const ids = pending.length ? [pending[Math.floor(r() * pending.length)] as StreamId] : [randId()];
         cmd = ['XACK', 'k', gname, ...ids.map((k) => formatId(k))];
         want = ids.filter((k) => g.ack(k)).length;
-      } else if (x < 0.95) {
+      } else if (x < 0.75) {
         const at = makeId(ms + Math.floor(r() * 2) - 1, Math.floor(r() * 3));
         const added: Counter = r() < 0.5 ? Math.floor(r() * (s.length + 3)) : -1;
         cmd = ['XSETID', 'k', formatId(at), ...(added !== -1 ? ['ENTRIESADDED', String(added)] : [])];
@@ -1293,8 +1293,68 @@ describe('Stream nodes and groups against redis-server 7.0', { skip: oracleSkip 
       } else {
         if (g === undefined) continue;
         const cname = 'c' + Math.floor(r() * 3);
-        cmd = ['XGROUP', 'DELCONSUMER', 'k', gname, cname];
-        want = g.deleteConsumer(cname) ?? 0;
+        const y = r();
+        const pick = (): StreamId => {
+          const pending = [...g.pel.keys()] as StreamId[];
+          return pending.length && r() < 0.7 ? pending[Math.floor(r() * pending.length)] : randId();
+        };
+        if (y < 0.12) {
+          cmd = ['XGROUP', 'DELCONSUMER', 'k', gname, cname];
+          want = g.deleteConsumer(cname) ?? 0;
+        } else if (y < 0.2) {
+          cmd = ['XGROUP', 'CREATECONSUMER', 'k', gname, cname];
+          want = g.createConsumer(cname, now) === null ? 0 : 1;
+        } else if (y < 0.45) {
+          const ids = [pick(), pick(), pick()].slice(0, 1 + Math.floor(r() * 3));
+          const force = r() < 0.3;
+          const justId = r() < 0.4;
+          const retryCount = r() < 0.2 ? Math.floor(r() * 5) : -1;
+          cmd = ['XCLAIM', 'k', gname, cname, 0, ...ids.map((k) => formatId(k)), ...(force ? ['FORCE'] : []), ...(justId ? ['JUSTID'] : []), ...(retryCount >= 0 ? ['RETRYCOUNT', retryCount] : [])];
+          const items: RespValue[] = [];
+          s.claim(g, cname, ids, now, { minIdle: 0, force, justId, retryCount }, { claimed: (k) => items.push(justId ? formatId(k) : [formatId(k), s.get(k)]) });
+          want = items;
+        } else if (y < 0.65) {
+          const start = r() < 0.5 ? MIN_ID : pick();
+          const count = 1 + Math.floor(r() * 3);
+          const justId = r() < 0.4;
+          cmd = ['XAUTOCLAIM', 'k', gname, cname, 0, formatId(start), 'COUNT', count, ...(justId ? ['JUSTID'] : [])];
+          const items: RespValue[] = [];
+          const res = s.autoclaim(g, cname, 0, start, count, justId, now, { claimed: (k) => items.push(justId ? formatId(k) : [formatId(k), s.get(k)]) });
+          want = [formatId(res.next), items, res.deleted.map((k) => formatId(k))];
+        } else if (y < 0.82) {
+          // XREADGROUP with an ID: the consumer's own pending entries after it
+          const after = r() < 0.6 ? MIN_ID : pick();
+          const count = Math.floor(r() * 3);
+          cmd = ['XREADGROUP', 'GROUP', gname, cname, ...(count ? ['COUNT', count] : []), 'STREAMS', 'k', formatId(after)];
+          const c = g.lookupConsumer(cname, now) ?? g.createConsumer(cname, now)!;
+          const items: RespValue[] = [];
+          const start = incrId(after);
+          if (start !== null) {
+            s.readHistory(c, start, count, now, (k, data, from, to) => {
+              items.push([formatId(k), data === null ? null : data.slice(from, to)]);
+            });
+          }
+          want = [['k', items]];
+        } else {
+          // XPENDING's extended form (idle times aside)
+          const withConsumer = r() < 0.5;
+          cmd = ['XPENDING', 'k', gname, '-', '+', 1 + Math.floor(r() * 5), ...(withConsumer ? [cname] : [])];
+          const items: RespValue[] = [];
+          const c = withConsumer ? g.lookupConsumer(cname) : undefined;
+          if (!withConsumer || c !== undefined) {
+            StreamGroup.pendingRange(c === undefined ? g.pel : c.pel, MIN_ID, MAX_ID, Number(cmd[5]), 0, now, (k, nack) => {
+              items.push([formatId(k), nack.consumer!.name, nack.deliveryCount]);
+            });
+          }
+          const got = await cl.call(...cmd);
+          assert.ok(Array.isArray(got));
+          assert.deepEqual(
+            got.map((e) => [(e as RespValue[])[0], (e as RespValue[])[1], (e as RespValue[])[3]]),
+            items,
+            `reply of ${cmd.join(' ')} (step ${step})`,
+          );
+          continue;
+        }
       }
       const got = await cl.call(...cmd);
       if (want instanceof RespError) {
@@ -1317,6 +1377,26 @@ describe('Stream nodes and groups against redis-server 7.0', { skip: oracleSkip 
         assert.equal(gi.get('last-delivered-id'), formatId(og.lastId), `last-delivered-id of ${where}`);
         assert.equal(gi.get('entries-read'), og.entriesRead === -1 ? null : og.entriesRead, `entries-read of ${where}`);
         assert.equal(gi.get('lag'), s.groupLag(og), `lag of ${where}`);
+        const summary = await cl.call('XPENDING', 'k', og.name);
+        const consumers: RespValue[] = [];
+        og.consumers.forEach((c) => {
+          if (c.pel.size) consumers.push([c.name, String(c.pel.size)]);
+        });
+        assert.deepEqual(summary, og.pel.size ? [og.pel.size, formatId(og.pel.firstKey() as StreamId), formatId(og.pel.lastKey() as StreamId), consumers] : [0, null, null, null], `XPENDING of ${where}`);
+        const cinfo = await cl.call('XINFO', 'CONSUMERS', 'k', og.name);
+        assert.ok(Array.isArray(cinfo));
+        const ourConsumers: RespValue[] = [];
+        og.consumers.forEach((c) => {
+          ourConsumers.push([c.name, c.pel.size]);
+        });
+        assert.deepEqual(
+          cinfo.map((c) => {
+            const m = infoMap(c);
+            return [m.get('name')!, m.get('pending')!];
+          }),
+          ourConsumers,
+          `XINFO CONSUMERS of ${where}`,
+        );
       }
     }
     s.check();
