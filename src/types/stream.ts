@@ -23,7 +23,7 @@
  * Time is always passed in (`now`, ms); nothing here reads the clock.
  */
 import type { RObject } from './object.js';
-import { OrderedMap, OMCursor } from './ordered-map.js';
+import { OrderedMap, IdMap, type IdCursor } from './ordered-map.js';
 
 // ---------------------------------------------------------------------------
 // IDs
@@ -634,10 +634,11 @@ export class StreamNode {
 
   /** First index whose ID is >= id (size when none); for a sorted node. */
   lowerBound(id: StreamId): number {
-    const a = w32(id, 0);
-    const b = w32(id, 4);
-    const c = w32(id, 8);
-    const d = w32(id, 12);
+    return this.lowerBoundWords(w32(id, 0), w32(id, 4), w32(id, 8), w32(id, 12));
+  }
+
+  /** lowerBound of the ID given as its words. */
+  lowerBoundWords(a: number, b: number, c: number, d: number): number {
     let lo = 0;
     let hi = this.size;
     while (lo < hi) {
@@ -752,7 +753,7 @@ export class StreamNack {
 
 export class StreamConsumer {
   /** This consumer's pending entries, in ID order (the NACKs of the group PEL). */
-  readonly pel = new OrderedMap<StreamNack>();
+  readonly pel = new IdMap<StreamNack>();
   constructor(
     readonly name: string,
     /** Last time it was active (ms). */
@@ -765,7 +766,7 @@ export type GroupEntryVisitor = (id: StreamId, data: readonly string[], from: nu
 
 export class StreamGroup {
   /** Pending entries of the whole group, in ID order. */
-  readonly pel = new OrderedMap<StreamNack>();
+  readonly pel = new IdMap<StreamNack>();
   /** Consumers by name, in name (byte) order. */
   readonly consumers = new OrderedMap<StreamConsumer>();
 
@@ -866,7 +867,7 @@ export class StreamGroup {
    * less than minIdle (when minIdle is non-zero). Returns how many it visited.
    */
   static pendingRange(
-    pel: OrderedMap<StreamNack>,
+    pel: IdMap<StreamNack>,
     start: StreamId,
     end: StreamId,
     count: number,
@@ -928,7 +929,7 @@ export function defaultTrimLimit(maxEntries: number): number {
 export class Stream implements RObject {
   readonly type = 'stream' as const;
   /** Nodes by master ID (the rax). */
-  private index = new OrderedMap<StreamNode>();
+  private index = new IdMap<StreamNode>();
   private head: StreamNode | null = null;
   private tail: StreamNode | null = null;
   private len = 0;
@@ -1074,11 +1075,11 @@ export class Stream implements RObject {
 
   // --- reading --------------------------------------------------------------
 
-  /** The node that would hold `id`: the last one whose master ID is <= id. */
-  private nodeFor(id: StreamId): StreamNode | null {
+  /** The node that would hold the ID of words (a, b, c, d): the last one whose master ID is <= it (the rax "<=" seek). */
+  private nodeForWords(a: number, b: number, c: number, d: number): StreamNode | null {
     const t = this.tail;
-    if (t !== null && id >= t.masterId) return t; // reads of recent entries
-    return this.index.floorValue(id) ?? null;
+    if (t !== null && t.cmpAt(0, a, b, c, d) <= 0) return t; // reads of recent entries
+    return this.index.floorValueWords(a, b, c, d) ?? null;
   }
 
   /**
@@ -1102,9 +1103,9 @@ export class Stream implements RObject {
     const e3 = w32(end, 12);
     let n = 0;
     if (!rev) {
-      let node = this.nodeFor(start) ?? this.head;
+      let node = this.nodeForWords(s0, s1, s2, s3) ?? this.head;
       if (node === null) return 0;
-      let i = node.sorted ? Math.max(node.firstLive, node.lowerBound(start)) : node.firstLive;
+      let i = node.sorted ? Math.max(node.firstLive, node.lowerBoundWords(s0, s1, s2, s3)) : node.firstLive;
       for (;;) {
         const w = node.words;
         const flags = node.flags;
@@ -1124,11 +1125,11 @@ export class Stream implements RObject {
         i = node.firstLive;
       }
     }
-    let node = this.nodeFor(end) ?? this.tail;
+    let node = this.nodeForWords(e0, e1, e2, e3) ?? this.tail;
     if (node === null) return 0;
     let i = node.size - 1;
     if (node.sorted) {
-      i = node.lowerBound(end);
+      i = node.lowerBoundWords(e0, e1, e2, e3);
       if (i === node.size || node.cmpAt(i, e0, e1, e2, e3) !== 0) i--;
     }
     for (;;) {
@@ -1159,9 +1160,9 @@ export class Stream implements RObject {
     const b = w32(id, 4);
     const c = w32(id, 8);
     const d = w32(id, 12);
-    let node = this.nodeFor(id) ?? this.head;
+    let node = this.nodeForWords(a, b, c, d) ?? this.head;
     if (node === null || this.len === 0) return -1;
-    let i = node.sorted ? Math.max(node.firstLive, node.lowerBound(id)) : node.firstLive;
+    let i = node.sorted ? Math.max(node.firstLive, node.lowerBoundWords(a, b, c, d)) : node.firstLive;
     for (;;) {
       const flags = node.flags;
       for (const size = node.size; i < size; i++) {
@@ -1527,7 +1528,7 @@ export class Stream implements RObject {
     let attempts = count * 10;
     const deleted: StreamId[] = [];
     let consumer: StreamConsumer | null = null;
-    let cur: OMCursor<StreamNack> = group.pel.seek(start, '>=');
+    let cur: IdCursor<StreamNack> = group.pel.seek(start, '>=');
     let fresh = true; // cur is on the element the next step returns
     const step = (): boolean => {
       if (fresh) {
@@ -1630,7 +1631,7 @@ export class Stream implements RObject {
       copies.push(c);
     }
     s.tail = prev;
-    s.index = OrderedMap.fromSorted(keys, copies);
+    s.index = IdMap.fromSorted(keys, copies);
     s.len = this.len;
     s.lastId = this.lastId;
     s.firstId = this.firstId;
@@ -1658,8 +1659,8 @@ export class Stream implements RObject {
             m.nacks.push(nn);
           }
         });
-        (ng as { pel: OrderedMap<StreamNack> }).pel = OrderedMap.fromSorted(ids, nacks);
-        for (const m of map.values()) (m.c as { pel: OrderedMap<StreamNack> }).pel = OrderedMap.fromSorted(m.ids, m.nacks);
+        (ng as { pel: IdMap<StreamNack> }).pel = IdMap.fromSorted(ids, nacks);
+        for (const m of map.values()) (m.c as { pel: IdMap<StreamNack> }).pel = IdMap.fromSorted(m.ids, m.nacks);
         return ng;
       });
     }

@@ -29,7 +29,7 @@ import {
   type StreamNodeLimits,
   type Counter,
 } from '../../src/types/stream.js';
-import { OrderedMap } from '../../src/types/ordered-map.js';
+import { OrderedMap, IdMap } from '../../src/types/ordered-map.js';
 import { rng } from '../helpers/rng.js';
 import { redisOracle, oracleSkipReason, type OracleServer } from '../helpers/servers.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -873,15 +873,18 @@ describe('Stream details', () => {
   });
 });
 
-describe('OrderedMap against a sorted array', () => {
-  for (const [seed, ops, space] of [
-    [1, 5000, 60],
-    [2, 20000, 3000],
-    [3, 20000, 200000],
+describe('OrderedMap and IdMap against a sorted array', () => {
+  for (const [seed, ops, space, kind] of [
+    [1, 5000, 60, 'OrderedMap'],
+    [2, 20000, 3000, 'OrderedMap'],
+    [3, 20000, 200000, 'OrderedMap'],
+    [4, 5000, 60, 'IdMap'],
+    [5, 20000, 3000, 'IdMap'],
+    [6, 30000, 200000, 'IdMap'],
   ] as const) {
-    it(`random operations (seed ${seed})`, () => {
+    it(`${kind}: random operations (seed ${seed})`, () => {
       const r = rng(seed);
-      const m = new OrderedMap<number>();
+      const m = kind === 'IdMap' ? new IdMap<number>() : new OrderedMap<number>();
       const keys: string[] = []; // sorted
       const vals = new Map<string, number>();
       const lower = (k: string): number => {
@@ -896,6 +899,11 @@ describe('OrderedMap against a sorted array', () => {
       };
       const key = (): string => {
         const n = Math.floor(r() * space);
+        if (kind === 'IdMap') {
+          // 16-byte keys: words above 2^31 and shared prefixes
+          const hi = n % 3 === 0 ? 0xfffffff0 + (n % 16) : n % 3 === 1 ? 0 : 0x80000000;
+          return makeIdBig((BigInt(hi) << 32n) | BigInt(n >> 4), BigInt(n % 16) << 60n);
+        }
         return r() < 0.3 ? String.fromCharCode(n & 255, n >> 8) : 'k' + n.toString(36);
       };
       for (let op = 0; op < ops; op++) {
@@ -950,14 +958,23 @@ describe('OrderedMap against a sorted array', () => {
     });
   }
 
-  it('keeps leaves full when keys arrive in order', () => {
-    const m = new OrderedMap<number>();
-    for (let i = 0; i < 100000; i++) m.set(makeId(i, 0), i);
-    m.check();
-    for (let i = 0; i < 100000; i += 2) m.delete(makeId(i, 0));
-    m.check();
-    assert.equal(m.size, 50000);
-  });
+  for (const kind of ['OrderedMap', 'IdMap'] as const) {
+    it(`${kind}: keys in order (appends, then deletes from both ends and the middle)`, () => {
+      const m = kind === 'IdMap' ? new IdMap<number>() : new OrderedMap<number>();
+      for (let i = 0; i < 100000; i++) m.set(makeId(i, 0), i);
+      m.check();
+      for (let i = 0; i < 100000; i += 2) m.delete(makeId(i, 0));
+      m.check();
+      for (let i = 99999; i > 60000; i -= 2) m.delete(makeId(i, 0));
+      for (let i = 1; i < 30000; i += 2) m.delete(makeId(i, 0));
+      m.check();
+      assert.equal(m.size, 15000);
+      assert.equal(m.firstKey(), makeId(30001, 0));
+      assert.equal(m.lastKey(), makeId(59999, 0));
+      assert.equal(m.floorValue(makeId(40000, 7)), 39999);
+      assert.equal(m.floorValue(makeId(1, 0)), undefined);
+    });
+  }
 });
 
 // ---------------------------------------------------------------------------
