@@ -136,10 +136,11 @@ time('XREADGROUP > COUNT 100 (paged through all) + XACK each', s.length, () => {
 
 const g2 = s.createGroup('g2', MIN_ID);
 const c2 = g2.createConsumer('c', now);
+const h2 = heap();
 time('XREADGROUP > COUNT 1000 without ack (PEL grows)', s.length, () => {
   while (s.readGroupNew(g2, c2, 1000, false, now) > 0);
 });
-console.log(`  -> PEL ${g2.pel.size}, heap per pending entry ${((heap() - h1) / g2.pel.size).toFixed(1)} bytes (both PELs, NACKs)`);
+console.log(`  -> PEL ${g2.pel.size}, heap per pending entry ${((heap() - h2) / g2.pel.size).toFixed(1)} bytes (group and consumer PEL slots, NACK, ID key)`);
 
 time('XTRIM MAXLEN ~ 1000 (whole nodes from the head)', 1, () => s.trimByLength(1000, true, 0));
 console.log(`  -> ${s.length} entries left, ${s.nodeCount} nodes`);
@@ -153,3 +154,15 @@ time('XADD <explicit id> (parse + append, 200k)', explicit.length, () => {
     t.append(['temp', values[i % 1000], 'hum', '1'], 0, DEFAULT_NODE_LIMITS, p.id, p.seqGiven);
   }
 });
+
+// values as a server holds them: a fresh string per field value
+ids.length = 0;
+const h3 = heap();
+const u = new Stream();
+time(`XADD * (${N}, 2 fields, fresh value strings)`, N, () => {
+  for (let i = 0; i < N; i++) {
+    if ((i & 1023) === 0) now++;
+    u.append(['temp', String(i % 1000) + '.5', 'hum', 'h' + (i % 97)], now, DEFAULT_NODE_LIMITS);
+  }
+});
+console.log(`heap per entry, value strings included: ${((heap() - h3) / N).toFixed(1)} bytes`);
