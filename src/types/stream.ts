@@ -280,6 +280,14 @@ export function parseXaddId(arg: string): { id: StreamId | null; seqGiven: boole
 }
 
 /**
+ * XADD's own check before it looks the key up: an explicit 0-0 is refused
+ * with StreamErr.xaddZero (null when the ID is acceptable so far).
+ */
+export function xaddIdError(parsed: { id: StreamId | null; seqGiven: boolean }): string | null {
+  return parsed.id === MIN_ID && parsed.seqGiven ? StreamErr.xaddZero : null;
+}
+
+/**
  * The start of a range (XRANGE start, XREVRANGE's last argument, XPENDING,
  * XAUTOCLAIM): `-`, `ms` (seq 0), `ms-seq`, or `(id` exclusive (strict,
  * then incremented). Returns the inclusive start ID or the error to reply.
@@ -1849,15 +1857,14 @@ export function decodeNodeListpack(masterId: StreamId, lp: Buffer): StreamNode |
   const node = new StreamNode(masterId, masterFields);
   const mms = idMs(masterId);
   const mseq = idSeq(masterId);
-  let prevId: StreamId | null = null;
   while (p < end) {
     const flags = int();
     const dms = next();
     const dseq = next();
     if (bad || typeof dms !== 'bigint' || typeof dseq !== 'bigint') return null;
     const id = makeIdBig(BigInt.asUintN(64, mms + dms), BigInt.asUintN(64, mseq + dseq));
-    if (prevId !== null ? id <= prevId : id < masterId) return null;
-    prevId = id;
+    // IDs need not increase (see StreamNode.sorted), but the first entry is the master entry's
+    if (node.size === 0 && id !== masterId) return null;
     const fv: string[] = [];
     if (flags & FLAG_SAMEFIELDS) {
       for (let i = 0; i < nmf; i++) fv.push(masterFields[i], text());

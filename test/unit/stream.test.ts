@@ -18,6 +18,7 @@ import {
   decrId,
   parseStreamId,
   parseXaddId,
+  xaddIdError,
   parseRangeStart,
   parseRangeEnd,
   isStreamId,
@@ -149,6 +150,11 @@ describe('stream IDs', () => {
     assert.ok(c !== null && c.id !== null && c.seqGiven);
     assert.equal(formatId(c.id), '12-0');
     for (const t of ['**', '12-**', '-', '+', '*-1', '12-*1', 'x-*']) assert.equal(parseXaddId(t), null, t);
+    assert.equal(xaddIdError(parseXaddId('0-0')!), StreamErr.xaddZero);
+    assert.equal(xaddIdError(parseXaddId('0')!), StreamErr.xaddZero);
+    assert.equal(xaddIdError(parseXaddId('0-*')!), null);
+    assert.equal(xaddIdError(parseXaddId('*')!), null);
+    assert.equal(xaddIdError(parseXaddId('0-1')!), null);
   });
 
   it('parse range bounds: incomplete, - +, exclusive', () => {
@@ -1059,6 +1065,16 @@ describe('Stream nodes and groups against redis-server 7.0', { skip: oracleSkip 
     for (let i = 0; i < nodes.length; i++) {
       assert.equal(nodes[i][0], ours[i].masterId, `node ${i} key ${label}`);
       assert.ok(nodes[i][1].equals(encodeNodeListpack(ours[i])), `node ${i} listpack bytes ${label}`);
+      const back = decodeNodeListpack(nodes[i][0] as StreamId, nodes[i][1]);
+      assert.ok(back !== null, `node ${i} decodes ${label}`);
+      assert.equal(back.size, ours[i].size);
+      assert.equal(back.sorted, ours[i].sorted);
+      assert.equal(back.lpBytes(), ours[i].lpBytes());
+      assert.deepEqual(back.data, ours[i].data);
+      for (let j = 0; j < back.size; j++) {
+        assert.equal(back.idAt(j), ours[i].idAt(j));
+        assert.equal(back.flagsAt(j), ours[i].flagsAt(j));
+      }
     }
   };
 
