@@ -951,6 +951,10 @@ export class Stream implements RObject {
   entriesAdded: Counter = 0;
   private cgroups: OrderedMap<StreamGroup> | null = null;
   private raxNodes = -1;
+  /** Live entries of nodes replaced under the same key: counted in len, unreachable (as in Redis). */
+  private lostLive = 0;
+  /** A node was added before the tail: live IDs no longer increase along the stream, firstId may not be the first (as in Redis). */
+  private disordered = false;
   /** The node of the last successful locate(). */
   private foundNode: StreamNode = null as unknown as StreamNode;
 
@@ -1034,7 +1038,7 @@ export class Stream implements RObject {
       for (let i = 0; i < fields.length; i++) fields[i] = fv[i * 2];
       const me = limits.maxEntries;
       node = new StreamNode(nid, fields, me > 0 && me <= 128 ? me : 16);
-      this.linkTail(node);
+      this.linkNode(node);
       flags = FLAG_SAMEFIELDS;
     } else if (node.sameFields(fv)) flags = FLAG_SAMEFIELDS;
     node.push(nid, flags, fv);
@@ -1050,14 +1054,41 @@ export class Stream implements RObject {
     return this.lastId === MAX_ID;
   }
 
-  private linkTail(node: StreamNode): void {
-    node.prev = this.tail;
-    node.next = null;
-    if (this.tail !== null) this.tail.next = node;
-    else this.head = node;
-    this.tail = node;
-    this.index.set(node.masterId, node);
+  /**
+   * Adds a node to the rax: in key order, so the tail (where appends go,
+   * Redis's "$" seek) is the node with the largest master ID. A new node
+   * lands before the tail only after XSETID set lastId below a node kept
+   * with no live entry (see StreamNode.sorted); a node under the same key
+   * replaces the old one, whose live entries Redis keeps counting in the
+   * length though they are no longer reachable (lostLive).
+   */
+  private linkNode(node: StreamNode): void {
+    const t = this.tail;
     this.raxNodes = -1;
+    if (t === null || t.masterId < node.masterId) {
+      node.prev = t;
+      node.next = null;
+      if (t !== null) t.next = node;
+      else this.head = node;
+      this.tail = node;
+      this.index.set(node.masterId, node);
+      return;
+    }
+    this.disordered = true;
+    const old = this.index.get(node.masterId);
+    if (old !== undefined) {
+      this.lostLive += old.live;
+      this.unlink(old);
+    }
+    const prev = this.index.floorValue(node.masterId) ?? null;
+    const next = prev === null ? this.head : prev.next;
+    node.prev = prev;
+    node.next = next;
+    if (prev !== null) prev.next = node;
+    else this.head = node;
+    if (next !== null) next.prev = node;
+    else this.tail = node;
+    this.index.set(node.masterId, node);
   }
 
   private unlink(node: StreamNode): void {
@@ -1077,7 +1108,7 @@ export class Stream implements RObject {
    * the RDB by the loader.
    */
   appendNode(node: StreamNode): void {
-    this.linkTail(node);
+    this.linkNode(node);
     this.len += node.live;
   }
 
@@ -1586,8 +1617,8 @@ export class Stream implements RObject {
         const id = n.idAt(i);
         if (n.sorted && i > 0 && !(n.idAt(i - 1) < id)) throw new Error('IDs out of order in a sorted node');
         if (n.flags[i] & FLAG_DELETED) continue;
-        if (prevId !== null && !(prevId < id)) throw new Error('live IDs out of order');
-        prevId = id;
+        if (prevId !== null && !(prevId < id) && !this.disordered) throw new Error('live IDs out of order');
+        if (prevId === null || id > prevId) prevId = id;
         if (i < n.firstLive) throw new Error('live entry before the firstLive hint');
         live++;
         if (n.flags[i] & FLAG_SAMEFIELDS && !n.sameFields(n.fieldsAt(i))) throw new Error('same-fields flag on other fields');
@@ -1600,9 +1631,9 @@ export class Stream implements RObject {
     }
     if (this.tail !== prev) throw new Error('bad tail');
     if (nodes !== this.index.size) throw new Error('index size differs');
-    if (len !== this.len) throw new Error(`length ${this.len} but ${len} live entries`);
+    if (len + this.lostLive !== this.len) throw new Error(`length ${this.len} but ${len} live entries (+${this.lostLive} lost)`);
     const first = this.len ? this.edgeId(true, true) : MIN_ID;
-    if (first !== this.firstId) throw new Error(`firstId ${formatId(this.firstId)} but first entry ${formatId(first)}`);
+    if (first !== this.firstId && !this.disordered) throw new Error(`firstId ${formatId(this.firstId)} but first entry ${formatId(first)}`);
     if (prevId !== null && prevId > this.lastId) throw new Error('an entry above lastId');
     this.cgroups?.check();
     this.cgroups?.forEach((g) => {
@@ -1641,6 +1672,8 @@ export class Stream implements RObject {
     s.tail = prev;
     s.index = IdMap.fromSorted(keys, copies);
     s.len = this.len;
+    s.lostLive = this.lostLive;
+    s.disordered = this.disordered;
     s.lastId = this.lastId;
     s.firstId = this.firstId;
     s.maxDeletedId = this.maxDeletedId;

@@ -818,6 +818,39 @@ describe('Stream details', () => {
     assert.equal(formatId(t.edgeId(true, false)), '1-0'); // tombstones count for the propagated MINID
   });
 
+  it('XSETID below a node kept without live entries: nodes before it, and one replacing it (as redis-server 7.0.15)', () => {
+    const lim = { maxEntries: 4, maxBytes: 0 };
+    const ids = (s: Stream, rev = false, count = 0): string[] => entriesOf(s, MIN_ID, MAX_ID, count, rev).map((e) => formatId(e.id));
+    const setup = (): Stream => {
+      const s = new Stream();
+      for (let i = 1; i <= 3; i++) s.append(['f', 'v'], 0, lim, makeId(i, 0));
+      s.deleteIds([makeId(3, 0)]);
+      assert.equal(s.trimById(makeId(3, 0), false), 2); // stops at the deleted 3-0: the node stays, no live entry
+      assert.equal(s.length, 0);
+      assert.equal(s.nodeCount, 1);
+      assert.equal(s.setId(makeId(0, 5)), null);
+      assert.equal(s.append(['f', 'w'], 0, lim, makeId(0, 6)), makeId(0, 6)); // fills the node (4 entries)
+      return s;
+    };
+    // a new node whose key is below the full last node goes before it; appends keep going to that last node
+    const s = setup();
+    s.append(['f', 'x'], 0, lim, makeId(0, 7));
+    s.append(['f', 'y'], 0, lim, makeId(0, 8));
+    assert.equal(s.length, 3);
+    assert.equal(s.nodeCount, 3);
+    assert.deepEqual(ids(s), ['0-7', '0-8', '0-6']);
+    assert.deepEqual(ids(s, true, 2), ['0-6', '0-8']);
+    assert.equal(formatId(s.firstId), '0-6'); // set when the length became 1, as Redis does
+    s.check();
+    // a new node under the same key replaces the old one: its entry is lost, still counted
+    const t = setup();
+    t.append(['f', 'z'], 0, lim, makeId(1, 0));
+    assert.equal(t.length, 2);
+    assert.equal(t.nodeCount, 1);
+    assert.deepEqual(ids(t), ['1-0']);
+    t.check();
+  });
+
   it('nodes break where streamAppendItem breaks them (entries, bytes, same fields)', () => {
     const s = new Stream();
     const lim = { maxEntries: 0, maxBytes: 100 };
@@ -1156,8 +1189,11 @@ describe('Stream nodes and groups against redis-server 7.0', { skip: oracleSkip 
     const r = rng(2024);
     const s = new Stream();
     let unsortedSteps = 0;
+    let disorderedSteps = 0;
     const topMs = (): number => Number(idMs(s.lastId));
     const near = (): StreamId => makeId(Math.max(0, topMs() - 3 + Math.floor(r() * 5)), Math.floor(r() * 4));
+    // keys of the nodes kept without live entries, to aim XADDs at them
+    const keys = (): StreamId[] => [...s.nodes()].filter((n) => n.live === 0).map((n) => n.masterId);
     const rangeArg = (): string => {
       const x = r();
       if (x < 0.1) return '-';
@@ -1171,7 +1207,8 @@ describe('Stream nodes and groups against redis-server 7.0', { skip: oracleSkip 
       let cmd: (string | number)[];
       let want: RespValue;
       if (x < 0.3) {
-        const target = near();
+        const zl = keys();
+        const target = zl.length && r() < 0.2 ? zl[0] : near();
         const got = target === MIN_ID ? StreamErr.xaddZero : s.append(['f', String(step)], 0, lim, target); // the command refuses 0-0 first
         cmd = ['XADD', 'k', formatId(target), 'f', String(step)];
         want = isStreamId(got) ? formatId(got) : new RespError(got);
@@ -1184,6 +1221,28 @@ describe('Stream nodes and groups against redis-server 7.0', { skip: oracleSkip 
         const ids = [last.length && r() < 0.7 ? last[Math.floor(r() * last.length)] : near(), near()];
         cmd = ['XDEL', 'k', ...ids.map((k) => formatId(k))];
         want = s.deleteIds(ids);
+      } else if (x < 0.47) {
+        // empty the stream but keep its last node (deleted entries only), then
+        // set the last ID far below that node's key: new nodes go before it
+        const last: StreamId[] = [];
+        s.range(MIN_ID, MAX_ID, 1, true, (k) => {
+          last.push(k);
+        });
+        if (last.length === 0) continue;
+        assert.equal(await cl.call('XDEL', 'k', formatId(last[0])), s.deleteIds([last[0]]));
+        assert.equal(await cl.call('XTRIM', 'k', 'MINID', '=', formatId(last[0])), s.trimById(last[0], false));
+        if (s.length !== 0) continue;
+        const low = makeId(Math.floor(r() * 2), Math.floor(r() * 3));
+        assert.equal(await cl.call('XSETID', 'k', formatId(low)), 'OK');
+        assert.equal(s.setId(low), null);
+        for (let n = Math.floor(r() * 8); n > 0; n--) {
+          const next = incrId(s.lastId)!;
+          assert.equal(await cl.call('XADD', 'k', formatId(next), 'f', 'low'), formatId(s.append(['f', 'low'], 0, lim, next) as StreamId));
+        }
+        const target = r() < 0.3 ? keys()[0] ?? incrId(s.lastId)! : incrId(s.lastId)!;
+        cmd = ['XADD', 'k', formatId(target), 'f', 'last'];
+        const got = s.append(['f', 'last'], 0, lim, target);
+        want = isStreamId(got) ? formatId(got) : new RespError(got);
       } else if (x < 0.5) {
         // delete the last entry, set the last ID to the entry before it, add
         // right after that: the new entry follows a greater (or equal) deleted ID
@@ -1193,8 +1252,8 @@ describe('Stream nodes and groups against redis-server 7.0', { skip: oracleSkip 
         });
         if (last2.length < 2) continue;
         assert.equal(await cl.call('XDEL', 'k', formatId(last2[0])), s.deleteIds([last2[0]]));
-        assert.equal(await cl.call('XSETID', 'k', formatId(last2[1])), 'OK');
-        assert.equal(s.setId(last2[1]), null);
+        const set = s.setId(last2[1]);
+        assert.deepEqual(await cl.call('XSETID', 'k', formatId(last2[1])), set === null ? 'OK' : new RespError(set));
         const target = r() < 0.5 ? last2[0] : incrId(last2[1])!;
         cmd = ['XADD', 'k', formatId(target), 'f', String(step)];
         const got = s.append(['f', String(step)], 0, lim, target);
@@ -1242,8 +1301,10 @@ describe('Stream nodes and groups against redis-server 7.0', { skip: oracleSkip 
       } else assert.deepEqual(got, want, `reply of ${cmd.join(' ')} (step ${step})`);
       if ((await cl.call('EXISTS', 'k')) === 1) await compareStream(s, `after ${cmd.join(' ')} (step ${step})`);
       for (const n of s.nodes()) if (!n.sorted) unsortedSteps++;
+      if ((s as unknown as { disordered: boolean }).disordered) disorderedSteps++;
     }
     assert.ok(unsortedSteps > 40, `unsorted nodes seen in ${unsortedSteps} steps`);
+    assert.ok(disorderedSteps > 20, `nodes added before the last one in ${disorderedSteps} steps`);
     s.check();
   });
 
