@@ -1,20 +1,24 @@
 /**
- * The stream type, as Redis 7.0's t_stream.c keeps it: entries in ID order,
- * grouped in nodes that begin and end where Redis's listpack nodes begin and
- * end, plus consumer groups with their pending entries lists.
+ * The stream type, as Redis 7.0's t_stream.c keeps it: entries grouped in
+ * nodes that begin and end where Redis's listpack nodes begin and end, plus
+ * consumer groups with their pending entries lists.
  *
  * IDs: a `StreamId` is a 16-character latin1 string, the 128-bit ID in big
  * endian (ms then seq, 8 bytes each), the key format of Redis's rax. Two IDs
  * compare with `<` / `===` like the 128-bit numbers, and an ID is a cheap
- * Map / OrderedMap key. Parts are exact over the whole 0..2^64-1 range.
+ * Map key. Parts are exact over the whole 0..2^64-1 range. Inside nodes and
+ * ID-keyed maps (IdMap) IDs are kept as four uint32 words, not strings.
  *
  * Nodes: a node holds up to stream-node-max-entries entries (live and
  * deleted) and its listpack byte size is tracked exactly as listpack.c would
  * encode it (master entry, same-fields flag, integer-looking strings stored
  * as integers, backlen sizes), so a new node starts exactly where Redis
  * starts one and approximate trimming (`~`), which removes whole nodes only,
- * removes what Redis removes. XDEL marks an entry deleted (a tombstone, as
- * Redis's flag); a node goes when its last live entry goes.
+ * removes what Redis removes; encodeNodeListpack gives Redis's bytes. XDEL
+ * flags an entry deleted (a tombstone, as Redis does); a node goes when its
+ * last live entry goes. Entries are in ID order except after XSETID lowers
+ * the last ID below deleted entries, where scans, lookups and trims follow
+ * Redis's iterator rules (see StreamNode.sorted and linkNode).
  *
  * Groups: a StreamGroup has a PEL (ID -> StreamNack) and consumers (name ->
  * StreamConsumer), each consumer its own PEL sharing the NACK objects, all
