@@ -1,21 +1,9 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeCompat, useDiffer, type Cmd } from '../helpers/differ.js';
-import type { RawClient } from '../helpers/raw-client.js';
+import { drain, type RawClient } from '../helpers/raw-client.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Every message already queued or arriving within `quietMs`. */
-async function drain(c: RawClient, quietMs = 40): Promise<string[]> {
-  const out: string[] = [];
-  for (;;) {
-    try {
-      out.push(await c.nextRaw(quietMs));
-    } catch {
-      return out;
-    }
-  }
-}
 
 describeCompat('keyspace notifications against redis-server', () => {
   const d = useDiffer();
