@@ -56,7 +56,9 @@ function patchFengari(): void {
   const ldebug = require('fengari/src/ldebug.js');
   const origStr2num = lobject.luaO_str2num;
   const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
-  lobject.luaO_str2num = (s: Uint8Array, o: { ttisinteger(): boolean; setfltvalue(n: number): void; value: number }): number => {
+  // fengari's tag for an integer (LUA_TNUMINT); tested on the value itself, since ttisinteger is patched below.
+  const INT_TAG = 3 | (1 << 4);
+  lobject.luaO_str2num = (s: Uint8Array, o: { type: number; setfltvalue(n: number): void; value: number }): number => {
     const r = origStr2num(s, o);
     // Only the text between leading and trailing blanks is read again (the whole may be too long for a JS string).
     let a = 0;
@@ -72,7 +74,7 @@ function patchFengari(): void {
       o.setfltvalue(m[1] === '-' ? -v : v);
       return s.length + 1;
     }
-    if (r !== 0 && o.ttisinteger()) {
+    if (r !== 0 && o.type === INT_TAG) {
       // Re-read as a double (fengari's integers are 32-bit and wrap).
       let t = str(s.subarray(a, e));
       let neg = false;

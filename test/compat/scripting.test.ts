@@ -430,6 +430,11 @@ const LIBS: Cmd[] = [
 
 /** Lua 5.1 arithmetic, number printing and string.format (C printf on doubles), deep recursion. */
 const LUA51: Cmd[] = [
+  // Hex numerals are doubles in Lua 5.1 (BullMQ's priority score multiplies by 0x100000000)
+  E('return tostring(0x100000000)'),
+  E('return tostring(10 * 0x100000000 + 1 % 0x100000000)'),
+  E('return tostring(tonumber("0x100000000")) .. tostring(tonumber("0x")) .. tostring(tonumber(" 0x10 "))'),
+  E('return {tostring(0xFFFFFFFFFFFFFFFF), tostring(-0x10), tostring(0x1p4), 0x7fffffff + 1}'),
   E("return string.format('%#g %#g %#g %#.3g %#G %#g %#.0g %#g', 1, 1e100, 0.0001, 2.5, 1e-10, 123456, 5, 1234567)"),
   E("return string.format('%#x %#o %#X %#x', 0, 0, 255, 16)"),
   E("return string.format('%#.0f %#.0e %#10.2g|', 3, 3, 1)"),
