@@ -39,6 +39,11 @@ export interface BlockState {
   timer: NodeJS.Timeout | null;
   /** Microseconds the command took when it first ran (and blocked). */
   firstRunUs: number;
+  /**
+   * Retried also when the key is gone or holds another type (XREADGROUP,
+   * which then fails: Redis 7.0's unblockDeletedStreamReadgroupClients).
+   */
+  wakeIfGone: boolean;
 }
 
 export class Blocking {
@@ -75,7 +80,7 @@ export class Blocking {
    * Blocks the client on keys. `timeoutMs` is relative; 0 waits forever.
    * During a retry the client is already blocked and keeps its place.
    */
-  block(c: Client, keys: string[], type: ObjType, timeoutMs: number, timeoutReply: TimeoutReply): void {
+  block(c: Client, keys: string[], type: ObjType, timeoutMs: number, timeoutReply: TimeoutReply, wakeIfGone = false): void {
     if (this.retrying === c) {
       this.retryBlockedAgain = true;
       return;
@@ -90,6 +95,7 @@ export class Blocking {
       argv: c.argv,
       timer: null,
       firstRunUs: 0,
+      wakeIfGone,
     };
     let byKey = this.waiting.get(db);
     if (byKey === undefined) {
@@ -172,11 +178,11 @@ export class Blocking {
     let i = 0;
     while (i < q.length) {
       const v = db.lookupWrite(key);
-      if (v === undefined) return;
       const c = q[i];
       const st = c.blockState as BlockState;
-      const vtype = typeof v === 'string' ? 'string' : v.type;
-      if (vtype !== st.type) {
+      const vtype = v === undefined ? null : typeof v === 'string' ? 'string' : v.type;
+      if (vtype !== st.type && !st.wakeIfGone) {
+        if (v === undefined && !q.some((w) => (w.blockState as BlockState).wakeIfGone)) return;
         i++;
         continue;
       }
@@ -278,7 +284,7 @@ export class Blocking {
   signalDb(db: Database): void {
     const byKey = this.waiting.get(db);
     if (byKey === undefined) return;
-    for (const key of byKey.keys()) if (db.dict.has(key)) this.signal(db, key);
+    for (const [key, q] of byKey) if (db.dict.has(key) || q.some((w) => (w.blockState as BlockState).wakeIfGone)) this.signal(db, key);
   }
 
   isBlockedOn(db: Database, key: string): boolean {

@@ -280,6 +280,28 @@ export class Server {
     }
   }
 
+  /**
+   * A change Redis counts in dirty and may announce, but for which it does
+   * not call signalModifiedKey (the XGROUP subcommands, XACK, consumers
+   * created by XREADGROUP/XCLAIM): no WATCH, blocked-client or tracking
+   * signal. `event` null: dirty only.
+   */
+  modifiedUnsignalled(db: Database, key: string, event: KeyEvent | null, changes = 1): void {
+    this.dirty += changes;
+    if (event !== null && this.config.notifyFlags !== '') this.notifier.keyEvent(event, key, db.id);
+  }
+
+  /** signalModifiedKey alone (no event, no dirty): XGROUP CREATE MKSTREAM's new key. */
+  signalKey(db: Database, key: string): void {
+    if (this.watches.count > 0 || this.blocking.blockedClients > 0 || this.tracking.active) {
+      if (this.callDepth === 0) this.signalModifiedKey(db, key);
+      else {
+        this.changedDbs.push(db);
+        this.changedKeys.push(key);
+      }
+    }
+  }
+
   /** A write changed the dataset as a whole rather than key by key (FLUSHDB, FLUSHALL, SWAPDB): counted in dirty. */
   datasetChanged(changes: number): void {
     this.dirty += changes;
