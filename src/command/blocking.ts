@@ -46,6 +46,12 @@ export interface BlockState {
   wakeIfGone: boolean;
 }
 
+/** What a blocking command may ask of its retries. */
+export interface BlockRetry {
+  /** Retry also when the key is deleted or overwritten with another type (XREADGROUP). */
+  wakeIfGone?: boolean;
+}
+
 export class Blocking {
   private readonly waiting = new Map<Database, Map<string, Client[]>>();
   private ready: { db: Database; key: string }[] = [];
@@ -80,7 +86,7 @@ export class Blocking {
    * Blocks the client on keys. `timeoutMs` is relative; 0 waits forever.
    * During a retry the client is already blocked and keeps its place.
    */
-  block(c: Client, keys: string[], type: ObjType, timeoutMs: number, timeoutReply: TimeoutReply, wakeIfGone = false): void {
+  block(c: Client, keys: string[], type: ObjType, timeoutMs: number, timeoutReply: TimeoutReply, retry?: BlockRetry): void {
     if (this.retrying === c) {
       this.retryBlockedAgain = true;
       return;
@@ -95,7 +101,7 @@ export class Blocking {
       argv: c.argv,
       timer: null,
       firstRunUs: 0,
-      wakeIfGone,
+      wakeIfGone: retry?.wakeIfGone ?? false,
     };
     let byKey = this.waiting.get(db);
     if (byKey === undefined) {

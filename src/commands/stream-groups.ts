@@ -47,33 +47,16 @@ import {
   counterI64,
 } from '../types/stream.js';
 import { is } from './args.js';
+import { asStream, writeId, writeEntry } from './stream-common.js';
 
 // ---------------------------------------------------------------- helpers
 
-/** The stream at key for reading: undefined when missing, null after replying WRONGTYPE. */
+/** The stream at key (lookupKeyRead, or lookupKeyWrite): undefined when missing, null after replying WRONGTYPE. */
 function getStream(c: Session, key: string, write = false): Stream | undefined | null {
-  const v = write ? c.db.lookupWrite(key) : c.db.read(key);
-  if (v === undefined) return undefined;
-  if (typeof v === 'string' || v.type !== 'stream') {
-    c.w.error(Err.wrongType);
-    return null;
-  }
-  return v as Stream;
+  return asStream(c, write ? c.db.lookupWrite(key) : c.db.read(key));
 }
 
 type Writer = ReplyWriter;
-
-function writeId(w: Writer, id: StreamId): void {
-  w.bulk(formatId(id));
-}
-
-/** An entry as streamReplyWithRange emits it: [id, [field, value, ...]]. */
-function writeEntry(w: Writer, id: StreamId, data: readonly string[], from: number, to: number): void {
-  w.array(2);
-  w.bulk(formatId(id));
-  w.array(to - from);
-  for (let i = from; i < to; i++) w.bulk(data[i]);
-}
 
 function writeCounter(w: Writer, v: Counter): void {
   if (typeof v === 'number') w.int(v);
@@ -103,7 +86,7 @@ function help(c: Session, argv: string[], lines: readonly string[]): void {
   c.w.simple(`${argv[0].toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
   for (const l of lines) c.w.simple(l);
   c.w.simple('HELP');
-  c.w.simple('    Print this help.');
+  c.w.simple('    Prints this help.');
 }
 
 /** The clock of the command (mstime()). */
@@ -475,7 +458,7 @@ function xreadgroup(c: Session, argv: string[]): void {
       snaps.set(key, snapshot(s));
     }
     blockSnapshots.set(c, snaps);
-    blocking.block(c, a.keys, 'stream', a.timeout, 'nullArray', true);
+    blocking.block(c, a.keys, 'stream', a.timeout, 'nullArray', { wakeIfGone: true });
     return;
   }
   c.w.nullArray();
@@ -523,7 +506,7 @@ function blockedServe(c: Session, a: ReadGroupArgs, key: string): void {
   }
   snaps?.set(key, fresh);
   // Still nothing: stays blocked in its place.
-  blocking.block(c, a.keys, 'stream', a.timeout, 'nullArray', true);
+  blocking.block(c, a.keys, 'stream', a.timeout, 'nullArray', { wakeIfGone: true });
 }
 
 // ---------------------------------------------------------------- XACK
@@ -758,7 +741,7 @@ function xclaim(c: Session, argv: string[]): void {
 // ---------------------------------------------------------------- XAUTOCLAIM
 
 /** LONG_MAX / max(sizeof(streamID), attempts_factor). */
-const AUTOCLAIM_MAX_COUNT = 576460752303423487;
+const AUTOCLAIM_MAX_COUNT = 576460752303423487n;
 
 function xautoclaim(c: Session, argv: string[]): void {
   c.propagateNothing();
@@ -780,12 +763,12 @@ function xautoclaim(c: Session, argv: string[]): void {
   for (let j = 6; j < argv.length; j++) {
     const more = argv.length - 1 - j;
     if (is(argv[j], 'count') && more) {
-      const n = parseLL(argv[j + 1]);
-      if (n === null || n < 1 || n > AUTOCLAIM_MAX_COUNT) {
+      const n = parseLLBig(argv[j + 1]);
+      if (n === null || n < 1n || n > AUTOCLAIM_MAX_COUNT) {
         c.w.error('ERR COUNT must be > 0');
         return;
       }
-      count = n;
+      count = Number(n);
       j++;
     } else if (is(argv[j], 'justid')) {
       justId = true;
