@@ -224,4 +224,59 @@ describeCompat('effect stream against the replication stream of redis-server', (
     await new Promise((r) => setTimeout(r, 20));
     await compare([['GET', 'g']]);
   });
+  it('consumer groups: XREADGROUP and XCLAIM/XAUTOCLAIM as XCLAIM ... FORCE JUSTID LASTID, NOACK as XGROUP SETID/CREATECONSUMER, XACK and XGROUP as given', async () => {
+    const got = await compare([
+      ['XADD', 's', '1-0', 'a', '1'],
+      ['XADD', 's', '2-0', 'b', '2'],
+      ['XADD', 's', '3-0', 'c', '3'],
+      ['XADD', 's', '4-0', 'd', '4'],
+      ['XGROUP', 'CREATE', 's', 'g', '0'],
+      ['XGROUP', 'CREATE', 'new', 'g', '$', 'MKSTREAM', 'ENTRIESREAD', '0'],
+      ['XGROUP', 'CREATE', 's', 'g', '0'],
+      ['XGROUP', 'CREATECONSUMER', 's', 'g', 'zed'],
+      ['XGROUP', 'CREATECONSUMER', 's', 'g', 'zed'],
+      ['XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '2', 'STREAMS', 's', '>'],
+      ['XREADGROUP', 'GROUP', 'g', 'alice', 'STREAMS', 's', '0'],
+      ['XREADGROUP', 'GROUP', 'g', 'alice', 'STREAMS', 's', '>'],
+      ['XREADGROUP', 'GROUP', 'g', 'bob', 'NOACK', 'STREAMS', 's', '>'],
+      ['XADD', 's', '5-0', 'e', '5'],
+      ['XREADGROUP', 'GROUP', 'g', 'bob', 'NOACK', 'STREAMS', 's', '>'],
+      ['XREADGROUP', 'GROUP', 'g', 'carol', 'NOACK', 'STREAMS', 's', '>'],
+      ['XACK', 's', 'g', '1-0', '9-0'],
+      ['XACK', 's', 'g', '9-0'],
+      ['XCLAIM', 's', 'g', 'bob', '0', '2', 'TIME', '12345', 'RETRYCOUNT', '4'],
+      ['XCLAIM', 's', 'g', 'bob', '100000', '3-0'],
+      ['XCLAIM', 's', 'g', 'bob', '0', '3-0', 'LASTID', '9-0', 'JUSTID'],
+      ['XCLAIM', 's', 'g', 'bob', '0', '77-0', 'LASTID', '10-0'],
+      ['XCLAIM', 's', 'g', 'dave', '0', '5-0', 'FORCE', 'JUSTID'],
+      ['XDEL', 's', '4-0'],
+      ['XCLAIM', 's', 'g', 'dave', '0', '4-0'],
+      ['XDEL', 's', '2-0'],
+      ['XAUTOCLAIM', 's', 'g', 'erin', '0', '0', 'COUNT', '5'],
+      ['XAUTOCLAIM', 's', 'g', 'erin', '100000', '0'],
+      ['XGROUP', 'SETID', 's', 'g', '$', 'ENTRIESREAD', '3'],
+      ['XGROUP', 'DELCONSUMER', 's', 'g', 'erin'],
+      ['XGROUP', 'DELCONSUMER', 's', 'g', 'erin'],
+      ['XGROUP', 'DESTROY', 's', 'g'],
+      ['XGROUP', 'DESTROY', 's', 'g'],
+      ['MULTI'],
+      ['XGROUP', 'CREATE', 's', 'h', '0'],
+      ['XREADGROUP', 'GROUP', 'h', 'x', 'STREAMS', 's', '>'],
+      ['EXEC'],
+    ]);
+    assert.ok(got.some((l) => l.startsWith('XCLAIM s g alice 0 1-0 TIME <ms-time> RETRYCOUNT 1 FORCE JUSTID LASTID 1-0')), got.join('\n'));
+  });
+
+  it('a blocked XREADGROUP served by XADD propagates its XCLAIM (NOACK: XGROUP SETID)', async () => {
+    await compare([['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'], ['XGROUP', 'CREATE', 't', 'g', '$', 'MKSTREAM']]);
+    await d.send(['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'], 1);
+    await d.send(['XREADGROUP', 'GROUP', 'g', 'bob', 'NOACK', 'BLOCK', '0', 'STREAMS', 't', '>'], 2);
+    await new Promise((r) => setTimeout(r, 50));
+    await compare([['XADD', 's', '1-0', 'a', '1'], ['XADD', 't', '1-0', 'a', '1']]);
+    for (const conn of [1, 2]) await d.expectReply(conn, `served on connection ${conn}`);
+    await d.send(['XREADGROUP', 'GROUP', 'g', 'carol', 'COUNT', '2', 'BLOCK', '0', 'STREAMS', 's', '>'], 1);
+    await new Promise((r) => setTimeout(r, 50));
+    await compare([['MULTI'], ['XADD', 's', '2-0', 'a', '1'], ['XADD', 's', '3-0', 'a', '1'], ['XADD', 's', '4-0', 'a', '1'], ['EXEC']]);
+    await d.expectReply(1, 'served after EXEC');
+  });
 });
