@@ -466,4 +466,34 @@ describeCompat('the key-modified signal against redis-server: events, dirty, WAT
     await d.run([['CONFIG', 'SET', 'maxmemory-policy', 'noeviction']]);
     await d.expectReply(8, 'invalidation of the evicted key');
   });
+  it('stream consumer groups: xgroup-* events count in dirty without touching WATCH; XACK, XCLAIM and XREADGROUP count only', async () => {
+    await steps([
+      ['XGROUP', 'CREATE', 'gs', 'g', '$', 'MKSTREAM'],
+      ['XGROUP', 'CREATE', 'gs', 'g', '$', 'MKSTREAM'],
+      ['XGROUP', 'CREATE', 'nokey', 'g', '$'],
+      ['XADD', 'gs', '1-0', 'a', '1'],
+      ['XADD', 'gs', '2-0', 'a', '2'],
+      ['XGROUP', 'CREATE', 'gs', 'h', '0', 'ENTRIESREAD', '0'],
+      ['XGROUP', 'CREATECONSUMER', 'gs', 'g', 'c1'],
+      ['XGROUP', 'CREATECONSUMER', 'gs', 'g', 'c1'],
+      ['XGROUP', 'SETID', 'gs', 'g', '0'],
+      ['XREADGROUP', 'GROUP', 'g', 'c1', 'STREAMS', 'gs', '>'],
+      ['XREADGROUP', 'GROUP', 'g', 'c2', 'STREAMS', 'gs', '0'],
+      ['XREADGROUP', 'GROUP', 'g', 'c1', 'STREAMS', 'gs', '>'],
+      ['XREADGROUP', 'GROUP', 'h', 'c3', 'NOACK', 'STREAMS', 'gs', '>'],
+      ['XACK', 'gs', 'g', '1-0', '5-0'],
+      ['XACK', 'gs', 'g', '1-0'],
+      ['XCLAIM', 'gs', 'g', 'c4', '0', '2-0'],
+      ['XCLAIM', 'gs', 'g', 'c4', '0', '9-0', 'LASTID', '5-0'],
+      ['XCLAIM', 'gs', 'g', 'c4', '0', '9-0'],
+      ['XAUTOCLAIM', 'gs', 'g', 'c5', '0', '0'],
+      ['XAUTOCLAIM', 'gs', 'g', 'c5', '100000', '0'],
+      ['XPENDING', 'gs', 'g'],
+      ['XINFO', 'GROUPS', 'gs'],
+      ['XGROUP', 'DELCONSUMER', 'gs', 'g', 'c5'],
+      ['XGROUP', 'DELCONSUMER', 'gs', 'g', 'c5'],
+      ['XGROUP', 'DESTROY', 'gs', 'g'],
+      ['XGROUP', 'DESTROY', 'gs', 'g'],
+    ]);
+  });
 });
