@@ -293,6 +293,11 @@ describeCompat('streams against redis-server', () => {
     ]);
   });
 
+});
+
+describeCompat('streams with the other types and DEBUG, against redis-server', () => {
+  const d = useDiffer({ sinew: { 'enable-debug-command': 'yes' }, redis: { 'enable-debug-command': 'yes' } });
+
   it('type integration: TYPE, OBJECT ENCODING, SCAN TYPE, COPY, RENAME, MOVE, DEL, expiry, DEBUG DIGEST', async () => {
     await d.runInBothProtocols([
       ...fill('s', 3),
@@ -325,6 +330,25 @@ describeCompat('streams against redis-server', () => {
       ['DEBUG', 'DIGEST-VALUE', 'e'],
       ['DEL', 'e'],
       ['DEBUG', 'DIGEST'],
+      ...fill('big', 300),
+      ['XADD', 'big', '1000-1', 'a', '1', 'b', '2'],
+      ['XADD', 'big', '1000-2', 'a', '1', 'b', '2'],
+      ['XADD', 'big', '1000-3', 'b', '1', 'a', '2'],
+      ['XDEL', 'big', '5-1', '150-1'],
+      ['XTRIM', 'big', 'MAXLEN', '~', '250'],
+      ['DEBUG', 'DIGEST-VALUE', 'big'],
+      ['DEBUG', 'DIGEST'],
+      ['DEBUG', 'DIGEST-VALUE', 'big', 'nokey'],
     ]);
+  });
+
+  it('DEBUG OBJECT and MEMORY USAGE give figures', async () => {
+    await d.run([...fill('s', 200)]);
+    const [a] = await d.pair(0);
+    const obj = await a.raw('DEBUG', 'OBJECT', 's');
+    assert.match(obj, /encoding:stream serializedlength:\d+/);
+    const mem = await a.raw('MEMORY', 'USAGE', 's');
+    assert.match(mem, /^:\d+\r\n$/);
+    assert.ok(Number(mem.slice(1)) > 200 * 20, mem);
   });
 });
