@@ -280,6 +280,18 @@ export class Server {
     }
   }
 
+  /**
+   * A write Redis counts in dirty (and announces when `event` is given)
+   * without the key-modified signal: XSETID, and the consumer-group writes
+   * of 7.0.15 (XGROUP SETID/DESTROY/..., XACK, XCLAIM, XREADGROUP), call no
+   * signalModifiedKey, so WATCH, blocked clients and tracking do not hear
+   * of them. Otherwise as modified().
+   */
+  modifiedUnsignalled(db: Database, key: string, event: KeyEvent | null, changes = 1): void {
+    this.dirty += changes;
+    if (event !== null && this.config.notifyFlags !== '') this.notifier.keyEvent(event, key, db.id);
+  }
+
   /** A write changed the dataset as a whole rather than key by key (FLUSHDB, FLUSHALL, SWAPDB): counted in dirty. */
   datasetChanged(changes: number): void {
     this.dirty += changes;
