@@ -39,6 +39,8 @@ export interface BlockState {
   timer: NodeJS.Timeout | null;
   /** Microseconds the command took when it first ran (and blocked). */
   firstRunUs: number;
+  /** What the command left for its retries (see BlockRetry). */
+  state: unknown;
   /**
    * Retried also when the key is gone or holds another type (XREADGROUP,
    * which then fails: Redis 7.0's unblockDeletedStreamReadgroupClients).
@@ -46,9 +48,16 @@ export interface BlockState {
   wakeIfGone: boolean;
 }
 
-/** What a blocking command may ask of its retries. */
+/**
+ * What a blocking command may leave for its retries: the argv to run again
+ * instead of its own (XREAD BLOCK with `$` retries with the IDs `$` meant
+ * when it blocked), and any state of its own (read back with stateOf);
+ * wakeIfGone: retry also when the key is deleted or overwritten with
+ * another type (XREADGROUP).
+ */
 export interface BlockRetry {
-  /** Retry also when the key is deleted or overwritten with another type (XREADGROUP). */
+  argv?: string[];
+  state?: unknown;
   wakeIfGone?: boolean;
 }
 
@@ -77,14 +86,17 @@ export class Blocking {
    * Blocks the client, or, where it cannot block (MULTI, scripts), gives
    * the timeout reply at once: the non-blocking form of the command.
    */
-  blockOrReply(c: Client, keys: string[], type: ObjType, timeoutMs: number, timeoutReply: TimeoutReply): void {
-    if (this.canBlock(c)) this.block(c, keys, type, timeoutMs, timeoutReply);
+  blockOrReply(c: Client, keys: string[], type: ObjType, timeoutMs: number, timeoutReply: TimeoutReply, retry?: BlockRetry): void {
+    if (this.canBlock(c)) this.block(c, keys, type, timeoutMs, timeoutReply, retry);
     else writeTimeoutReply(c, timeoutReply);
   }
 
   /**
    * Blocks the client on keys. `timeoutMs` is relative; 0 waits forever.
-   * During a retry the client is already blocked and keeps its place.
+   * During a retry the client is already blocked and keeps its place (and
+   * its retry argv and state). `retry` gives the argv to retry with
+   * instead of the command's own, and state the command reads back on a
+   * retry with stateOf().
    */
   block(c: Client, keys: string[], type: ObjType, timeoutMs: number, timeoutReply: TimeoutReply, retry?: BlockRetry): void {
     if (this.retrying === c) {
@@ -98,9 +110,10 @@ export class Blocking {
       type,
       deadline: timeoutMs > 0 ? Date.now() + timeoutMs : 0,
       timeoutReply,
-      argv: c.argv,
+      argv: retry?.argv ?? c.argv,
       timer: null,
       firstRunUs: 0,
+      state: retry?.state ?? null,
       wakeIfGone: retry?.wakeIfGone ?? false,
     };
     let byKey = this.waiting.get(db);
@@ -129,6 +142,12 @@ export class Blocking {
   }
 
   private retryBlockedAgain = false;
+
+  /** The state a blocked client's command left with block() (null if none, or not blocked). */
+  stateOf(c: Client): unknown {
+    const st = c.blockState as BlockState | null;
+    return st === null ? null : st.state;
+  }
 
   /** During a retry: the command found nothing again and stays blocked. */
   get stillBlocked(): boolean {

@@ -281,10 +281,11 @@ export class Server {
   }
 
   /**
-   * A change Redis counts in dirty and may announce, but for which it does
-   * not call signalModifiedKey (the XGROUP subcommands, XACK, consumers
-   * created by XREADGROUP/XCLAIM): no WATCH, blocked-client or tracking
-   * signal. `event` null: dirty only.
+   * A write Redis counts in dirty (and announces when `event` is given)
+   * without the key-modified signal: XSETID, and the consumer-group writes
+   * of 7.0.15 (XGROUP SETID/DESTROY/..., XACK, XCLAIM, XREADGROUP), call no
+   * signalModifiedKey, so WATCH, blocked clients and tracking do not hear
+   * of them. Otherwise as modified().
    */
   modifiedUnsignalled(db: Database, key: string, event: KeyEvent | null, changes = 1): void {
     this.dirty += changes;

@@ -328,6 +328,40 @@ describeCompat('the key-modified signal against redis-server: events, dirty, WAT
     ]);
   });
 
+  it('streams', async () => {
+    await steps([
+      ['XADD', 'x', '1-1', 'f', 'v'],
+      ['XADD', 'x', '1-*', 'f', 'v'],
+      ['XADD', 'x', '1-1', 'f', 'v'],
+      ['XADD', 'x', '0-0', 'f', 'v'],
+      ['XADD', 'missing', 'NOMKSTREAM', '1-1', 'f', 'v'],
+      ['XADD', 'x', 'MAXLEN', '1', '5-1', 'f', 'v'],
+      ['XADD', 'x', 'MAXLEN', '10', '6-1', 'f', 'v'],
+      ['XADD', 'x', 'MINID', '6', '7-1', 'f', 'v'],
+      ['XADD', 'x', 'MAXLEN', '~', '0', '8-1', 'f', 'v'],
+      ['XADD', 'x', '9-1', 'f', 'v'],
+      ['XDEL', 'x', '9-1', '7-1', '100-1'],
+      ['XDEL', 'x', '100-1'],
+      ['XDEL', 'missing', '1-1'],
+      ['XTRIM', 'x', 'MAXLEN', '100'],
+      ['XTRIM', 'x', 'MAXLEN', '0'],
+      ['XTRIM', 'missing', 'MAXLEN', '0'],
+      ['XSETID', 'x', '100-1'],
+      ['XSETID', 'x', '1-1'],
+      ['XSETID', 'missing', '1-1'],
+      ['XLEN', 'x'],
+      ['XRANGE', 'x', '-', '+'],
+      ['XREAD', 'STREAMS', 'x', '0'],
+      ['SET', 'str', 'v'],
+      ['XADD', 'str', '1-1', 'f', 'v'],
+      ['DEL', 'x'],
+      ['XADD', 'y', '1-1', 'f', 'v'],
+      ['COPY', 'y', 'z'],
+      ['RENAME', 'z', 'w'],
+      ['EXPIRE', 'w', '100'],
+    ]);
+  });
+
   it('keys: DEL, EXPIRE, RENAME, MOVE, COPY, SORT STORE, databases', async () => {
     await steps([
       ['MSET', 'a', '1', 'b', '2', 'c', '3'],

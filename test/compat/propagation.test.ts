@@ -224,6 +224,53 @@ describeCompat('effect stream against the replication stream of redis-server', (
     await new Promise((r) => setTimeout(r, 20));
     await compare([['GET', 'g']]);
   });
+
+  it('streams: ms-* with the ID it generated, ~ trims rewritten to =, XDEL/XTRIM/XSETID, nothing for reads or no-ops', async () => {
+    const fill: Cmd[] = [];
+    for (let i = 1; i <= 120; i++) fill.push(['XADD', 'big', `${i}-1`, 'f', `v${i}`]);
+    await d.run([['CONFIG', 'SET', 'stream-node-max-entries', '10']]);
+    try {
+      await compare([
+        ['XADD', 's', '5-*', 'a', '1'],
+        ['XADD', 's', '5-*', 'a', '2'],
+        ['XADD', 's', '6-3', 'a', '3'],
+        ['XADD', 's', 'NOMKSTREAM', 'MAXLEN', '=', '10', '7-*', 'a', '4'],
+        ['XADD', 'nokey', 'NOMKSTREAM', '1-1', 'a', '1'],
+        ['XADD', 's', '1-1', 'a', '1'],
+        ...fill,
+        ['XADD', 'big', 'MAXLEN', '~', '50', '200-*', 'f', 'v'],
+        ['XADD', 'big', 'MAXLEN', '~', '50', 'LIMIT', '10', '201-1', 'f', 'v'],
+        ['XADD', 'big', 'MINID', '~', '100', '202-1', 'f', 'v'],
+        ['XADD', 'big', 'MAXLEN', '~', '1000', '203-1', 'f', 'v'],
+        ['XTRIM', 'big', 'MAXLEN', '~', '20'],
+        ['XTRIM', 'big', 'MAXLEN', '~', '1', 'LIMIT', '10'],
+        ['XTRIM', 'big', 'MINID', '~', '115'],
+        ['XTRIM', 'big', 'MINID', '~', '1'],
+        ['XTRIM', 'big', 'MAXLEN', '5'],
+        ['XTRIM', 'big', 'MAXLEN', '5'],
+        ['XDEL', 'big', '201-1', '1-1'],
+        ['XDEL', 'big', '1-1'],
+        ['XSETID', 'big', '500-0', 'ENTRIESADDED', '1000'],
+        ['XRANGE', 'big', '-', '+'],
+        ['XREAD', 'STREAMS', 'big', '0'],
+        ['XLEN', 'big'],
+        ['MULTI'], ['XADD', 'm', '1-*', 'f', 'v'], ['XADD', 'm', 'MAXLEN', '~', '0', '2-1', 'f', 'v'], ['EXEC'],
+        ['EVAL', "return redis.call('XADD', KEYS[1], '9-*', 'f', 'v')", '1', 'lua'],
+      ]);
+    } finally {
+      await d.run([['CONFIG', 'SET', 'stream-node-max-entries', '100']]);
+    }
+  });
+
+  it('streams: XADD * propagates the ID it generated; a served XREAD BLOCK propagates nothing', async () => {
+    await d.run([['XADD', 'a', '*', 'f', 'v'], ['XADD', 'a', 'MAXLEN', '~', '5', '*', 'f', 'v']], { typeOnly: true });
+    const [a, b] = await settle();
+    const shape = (list: string[][]) => list.map((x) => x.map((y) => (/^\d{13}-\d+$/.test(y) ? '<id>' : y)).join(' '));
+    assert.deepEqual(shape(a), shape(b));
+    assert.equal(a.length, 2);
+    await compare([['XADD', 'b', '1-1', 'f', 'v'], ['XREAD', 'BLOCK', '10', 'STREAMS', 'b', '$']]);
+  });
+
   it('consumer groups: XREADGROUP and XCLAIM/XAUTOCLAIM as XCLAIM ... FORCE JUSTID LASTID, NOACK as XGROUP SETID/CREATECONSUMER, XACK and XGROUP as given', async () => {
     const got = await compare([
       ['XADD', 's', '1-0', 'a', '1'],
