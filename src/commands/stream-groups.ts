@@ -469,8 +469,9 @@ function xreadgroup(c: Session, argv: string[]): void {
  * (serveClientsBlockedOnStreamKey / unblockDeletedStreamReadgroupClients).
  * Redis signals a stream key on XADD, on XGROUP DESTROY and when it is
  * deleted or overwritten; Sinew retries on every change of the key, so a
- * retry serves only where one of those happened (a new entry added since
- * the client blocked, a group destroyed) or a live entry is waiting.
+ * retry serves only where one of those happened since the client blocked
+ * or was last retried (entries added, a group destroyed, another stream
+ * object at the key).
  */
 function blockedServe(c: Session, a: ReadGroupArgs, key: string): void {
   const blocking = c.server.blocking;
@@ -491,8 +492,7 @@ function blockedServe(c: Session, a: ReadGroupArgs, key: string): void {
   const snap = snaps?.get(key);
   const fresh = snapshot(s);
   const signalled = snap === undefined || snap.stream !== s || snap.added !== fresh.added || snap.epoch !== fresh.epoch;
-  const last = s.lastLiveId();
-  if (s.lastId > g.lastId && (signalled || (last !== null && last > g.lastId))) {
+  if (s.lastId > g.lastId && signalled) {
     const out = scratch(c);
     if (c.w.resp === 2) {
       c.w.array(1);
