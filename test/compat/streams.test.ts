@@ -423,6 +423,26 @@ describeCompat('XREAD BLOCK against redis-server', () => {
     await d.expectReply(1, 'served from s although x is a string');
   });
 
+  it('a stream arriving by RENAME, COPY, MOVE serves waiters; duplicate keys; served at once with BLOCK', async () => {
+    await d.run([['XADD', 'src', '5-1', 'f', 'v'], ['XADD', 'src', '6-1', 'g', 'w']]);
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 'dst', '0'], 1);
+    await d.run([['RENAME', 'src', 'dst']]);
+    await d.expectReply(1, 'served by RENAME');
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 'cp', 'cp', '5-1', '0'], 1);
+    await d.run([['COPY', 'dst', 'cp']]);
+    await d.expectReply(1, 'served by COPY, duplicate key');
+    await d.run([['SELECT', '2'], ['XADD', 'mv', '1-1', 'f', 'v'], ['SELECT', '0']]);
+    await block(['XREAD', 'COUNT', '5', 'BLOCK', '0', 'STREAMS', 'mv', '0-0'], 1);
+    await d.run([['SELECT', '2'], ['MOVE', 'mv', '0'], ['SELECT', '0']]);
+    await d.expectReply(1, 'served by MOVE');
+    await d.run([
+      ['XREAD', 'BLOCK', '0', 'STREAMS', 'dst', 'dst', '0', '5-1'],
+      ['XREAD', 'COUNT', '1', 'BLOCK', '100', 'STREAMS', 'nokey', 'dst', '0', '0'],
+      ['SORT', 'dst'],
+      ['XREAD', 'STREAMS', 'dst', '$'],
+    ], { conn: 2 });
+  });
+
   it('CLIENT UNBLOCK TIMEOUT and ERROR, the timeout in RESP3, BLOCK inside MULTI', async () => {
     const [a1, b1] = await d.pair(1);
     const ids = await Promise.all([a1.raw('CLIENT', 'ID'), b1.raw('CLIENT', 'ID')]);
