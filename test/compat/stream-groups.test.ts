@@ -397,6 +397,10 @@ describeCompat('stream consumer groups against redis-server', () => {
     await d.expectSilence(1, 30);
     await d.run([['XADD', 's', '2-0', 'b', '2']]);
     await d.expectReply(1, 'served after the unsignalled changes');
+    await block(['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'], 1);
+    await d.run([['PEXPIRE', 's', '50']]);
+    await d.expectReply(1, 'UNBLOCKED when the stream expires (active expiry)');
+    await d.run([['EXISTS', 's']]);
   });
 
   it('blocking XREADGROUP: what serves (an XADD even when its entry is gone, the ready key only) and what does not', async () => {
