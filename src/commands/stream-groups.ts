@@ -25,7 +25,7 @@
  */
 import type { HandlerMap, Session } from '../server/server.js';
 import { ClientFlag } from '../server/client.js';
-import { Err } from '../protocol/errors.js';
+import { Err, cString } from '../protocol/errors.js';
 import { parseLL, parseLLBig } from '../protocol/numbers.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import {
@@ -77,7 +77,7 @@ function append(c: Session, w: ReplyWriter): void {
 
 /** addReplySubcommandSyntaxError. */
 function subSyntax(c: Session, argv: string[]): void {
-  c.w.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`);
+  c.w.error(`ERR unknown subcommand or wrong number of arguments for '${cString(argv[1]).slice(0, 128)}'. Try ${cString(argv[0]).toUpperCase()} HELP.`);
 }
 
 /** addReplyHelp. */
@@ -176,7 +176,7 @@ function xgroup(c: Session, argv: string[]): void {
     }
     cg = s.getGroup(grpname);
     if (cg === undefined && (opt === 'setid' || opt === 'createconsumer' || opt === 'delconsumer')) {
-      c.w.error(`NOGROUP No such consumer group '${grpname}' for key name '${key}'`);
+      c.w.error(`NOGROUP No such consumer group '${cString(grpname)}' for key name '${cString(key)}'`);
       return;
     }
   }
@@ -271,7 +271,7 @@ function parseReadGroup(c: Session, argv: string[]): ReadGroupArgs | null {
     const o = argv[i];
     if (is(o, 'block') && more) {
       if (c.has(ClientFlag.Fake) && c.addr === 'lua') {
-        c.w.error(`ERR ${argv[0]} command is not allowed with BLOCK option from scripts`);
+        c.w.error(`ERR ${cString(argv[0])} command is not allowed with BLOCK option from scripts`);
         return null;
       }
       i++;
@@ -394,7 +394,7 @@ function xreadgroup(c: Session, argv: string[]): void {
     if (s === null) return;
     const g = s?.getGroup(a.group);
     if (s === undefined || g === undefined) {
-      c.w.error(`NOGROUP No such key '${key}' or consumer group '${a.group}' in XREADGROUP with GROUP option`);
+      c.w.error(`NOGROUP No such key '${cString(key)}' or consumer group '${cString(a.group)}' in XREADGROUP with GROUP option`);
       return;
     }
     groups.push(g);
@@ -590,7 +590,7 @@ function xpending(c: Session, argv: string[]): void {
   if (s === null) return;
   const g = s?.getGroup(groupName);
   if (s === undefined || g === undefined) {
-    c.w.error(`NOGROUP No such key '${key}' or consumer group '${groupName}'`);
+    c.w.error(`NOGROUP No such key '${cString(key)}' or consumer group '${cString(groupName)}'`);
     return;
   }
   if (justinfo) {
@@ -649,7 +649,7 @@ function xclaim(c: Session, argv: string[]): void {
   if (s === null) return;
   const g = s?.getGroup(groupName);
   if (s === undefined || g === undefined) {
-    c.w.error(`NOGROUP No such key '${key}' or consumer group '${groupName}'`);
+    c.w.error(`NOGROUP No such key '${cString(key)}' or consumer group '${cString(groupName)}'`);
     return;
   }
   const mi = parseLL(argv[4]);
@@ -705,8 +705,7 @@ function xclaim(c: Session, argv: string[]): void {
       }
       lastId = id;
     } else {
-      const z = o.indexOf('\0');
-      c.w.error(`ERR Unrecognized XCLAIM option '${z < 0 ? o : o.slice(0, z)}'`);
+      c.w.error(`ERR Unrecognized XCLAIM option '${cString(o)}'`);
       return;
     }
   }
@@ -781,7 +780,7 @@ function xautoclaim(c: Session, argv: string[]): void {
   if (s === null) return;
   const g = s?.getGroup(groupName);
   if (s === undefined || g === undefined) {
-    c.w.error(`NOGROUP No such key '${key}' or consumer group '${groupName}'`);
+    c.w.error(`NOGROUP No such key '${cString(key)}' or consumer group '${cString(groupName)}'`);
     return;
   }
   const db = c.db;
@@ -968,7 +967,7 @@ function xinfoConsumers(c: Session, argv: string[]): void {
   if (s === null) return;
   const g = s.getGroup(argv[3]);
   if (g === undefined) {
-    c.w.error(`NOGROUP No such consumer group '${argv[3]}' for key name '${argv[2]}'`);
+    c.w.error(`NOGROUP No such consumer group '${cString(argv[3])}' for key name '${cString(argv[2])}'`);
     return;
   }
   const w = c.w;
