@@ -406,6 +406,15 @@ describeCompat('stream consumer groups against redis-server', () => {
     await d.run([['PEXPIRE', 's', '50']]);
     await d.expectReply(1, 'UNBLOCKED when the stream expires (active expiry)');
     await d.run([['EXISTS', 's']]);
+    await d.run([['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM']]);
+    await block(['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'], 1);
+    await d.run([['SELECT', '1'], ['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'], ['SELECT', '0'], ['SWAPDB', '0', '1']]);
+    await d.expectSilence(1, 50);
+    await d.run([['SELECT', '0'], ['XADD', 's', '1-0', 'f', 'v']]);
+    await d.expectReply(1, 'served from the swapped-in stream');
+    await block(['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'], 1);
+    await d.run([['SWAPDB', '0', '2']]);
+    await d.expectReply(1, 'UNBLOCKED by SWAPDB with an empty database');
   });
 
   it('blocking XREADGROUP: what serves (an XADD even when its entry is gone, the ready key only) and what does not', async () => {
@@ -441,5 +450,28 @@ describeCompat('stream consumer groups against redis-server', () => {
     await d.expectSilence(3, 30);
     await d.run([['XGROUP', 'CREATE', 's', 'other', '0'], ['XGROUP', 'DESTROY', 's', 'other']]);
     await d.expectReply(3, 'another group destroyed: a ready signal, entries waiting are served');
+  });
+
+  it('keyspace hits and misses of the group commands', async () => {
+    await d.run([...seed, ['XGROUP', 'CREATE', 's', 'g', '0'], ['CONFIG', 'RESETSTAT']]);
+    await d.run([
+      ['XREADGROUP', 'GROUP', 'g', 'a', 'COUNT', '1', 'STREAMS', 's', '>'],
+      ['XREADGROUP', 'GROUP', 'g', 'a', 'STREAMS', 's', '0'],
+      ['XREADGROUP', 'GROUP', 'g', 'a', 'STREAMS', 'nokey', '>'],
+      ['XACK', 's', 'g', '1-0'],
+      ['XACK', 'nokey', 'g', '1-0'],
+      ['XPENDING', 's', 'g'],
+      ['XPENDING', 'nokey', 'g'],
+      ['XCLAIM', 's', 'g', 'b', '0', '2-0'],
+      ['XAUTOCLAIM', 's', 'g', 'b', '0', '0'],
+      ['XINFO', 'STREAM', 's'],
+      ['XINFO', 'GROUPS', 'nokey'],
+      ['XGROUP', 'CREATECONSUMER', 's', 'g', 'z'],
+      ['XGROUP', 'DESTROY', 'nokey', 'g'],
+    ]);
+    const [a, b] = await d.pair(0);
+    const pick = (s: string) => /keyspace_hits:\d+\r\nkeyspace_misses:\d+/.exec(s)?.[0];
+    const [ia, ib] = await Promise.all([a.raw('INFO', 'stats'), b.raw('INFO', 'stats')]);
+    assert.equal(pick(ia), pick(ib));
   });
 });
