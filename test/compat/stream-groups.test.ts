@@ -478,4 +478,40 @@ describeCompat('stream consumer groups against redis-server', () => {
     const [ia, ib] = await Promise.all([a.raw('INFO', 'stats'), b.raw('INFO', 'stats')]);
     assert.equal(pick(ia), pick(ib));
   });
+
+  it('blocked XREADGROUP: RENAME brings data or NOGROUP; a failed blocked call counts once, as failed, with its error', async () => {
+    await d.run([['CONFIG', 'RESETSTAT'], ['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM']]);
+    await block(['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'], 1);
+    await d.run([['XGROUP', 'DESTROY', 's', 'g']]);
+    await d.expectReply(1, 'NOGROUP');
+    const [a, b] = await d.pair(0);
+    const stat = (s: string) => [/cmdstat_xreadgroup:calls=(\d+),.*rejected_calls=(\d+),failed_calls=(\d+)/.exec(s)?.slice(1), /errorstat_NOGROUP:count=\d+/.exec(s)?.[0], /total_error_replies:\d+/.exec(s)?.[0]];
+    const [ia, ib] = await Promise.all([a.raw('INFO', 'all'), b.raw('INFO', 'all')]);
+    assert.deepEqual(stat(ia), stat(ib));
+    await d.run([['XGROUP', 'CREATE', 's', 'g', '$']]);
+    await block(['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'], 1);
+    await d.run([['XGROUP', 'CREATE', 's2', 'g', '$', 'MKSTREAM'], ['XADD', 's2', '100', 'f1', 'v1'], ['RENAME', 's2', 's']]);
+    await d.expectReply(1, 'data from the renamed stream');
+    await block(['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'], 1);
+    await d.run([['XADD', 's3', '100', 'f1', 'v1'], ['RENAME', 's3', 's']]);
+    await d.expectReply(1, 'NOGROUP: the renamed stream has no such group');
+  });
+
+  it('lag and entries-read with XDELs and trims (stream-cgroups.tcl)', async () => {
+    const full: Cmd = ['XINFO', 'GROUPS', 'x'];
+    await d.runInBothProtocols([
+      ['XADD', 'x', '1-0', 'data', 'a'], ['XADD', 'x', '2-0', 'data', 'b'], ['XADD', 'x', '3-0', 'data', 'c'], ['XADD', 'x', '4-0', 'data', 'd'], ['XADD', 'x', '5-0', 'data', 'e'],
+      ['XDEL', 'x', '3-0'], ['XGROUP', 'CREATE', 'x', 'g1', '0'], ['XGROUP', 'CREATE', 'x', 'g2', '0'], full,
+      ['XREADGROUP', 'GROUP', 'g1', 'c11', 'COUNT', '1', 'STREAMS', 'x', '>'], full,
+      ['XREADGROUP', 'GROUP', 'g1', 'c11', 'COUNT', '1', 'STREAMS', 'x', '>'], full,
+      ['XREADGROUP', 'GROUP', 'g1', 'c11', 'COUNT', '1', 'STREAMS', 'x', '>'], full,
+      ['XREADGROUP', 'GROUP', 'g1', 'c11', 'COUNT', '1', 'STREAMS', 'x', '>'], full,
+      ['XADD', 'x', '6-0', 'data', 'f'], full,
+      ['XTRIM', 'x', 'MINID', '=', '3-0'], full,
+      ['XTRIM', 'x', 'MINID', '=', '5-0'], full,
+      ['XGROUP', 'CREATE', 'e', 'g', '$', 'MKSTREAM'], ['XINFO', 'GROUPS', 'e'],
+      ['XADD', 'e', '1-0', 'a', '1'], ['XDEL', 'e', '1-0'], ['XINFO', 'GROUPS', 'e'],
+      ['XGROUP', 'CREATE', 'e', 'g2', '0'], ['XINFO', 'GROUPS', 'e'], ['XINFO', 'STREAM', 'e'],
+    ]);
+  });
 });
