@@ -514,4 +514,25 @@ describeCompat('stream consumer groups against redis-server', () => {
       ['XGROUP', 'CREATE', 'e', 'g2', '0'], ['XINFO', 'GROUPS', 'e'], ['XINFO', 'STREAM', 'e'],
     ]);
   });
+
+  it('blocked XREAD and XREADGROUP on one key: deletion fails only the group reader, XADD serves in arrival order', async () => {
+    await d.run([['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM']]);
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'], 1);
+    await block(['XREADGROUP', 'GROUP', 'g', 'a', 'BLOCK', '0', 'STREAMS', 's', '>'], 2);
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 's', '0'], 3);
+    await d.run([['DEL', 's']]);
+    await d.expectReply(2, 'UNBLOCKED');
+    await d.expectSilence(1, 30);
+    await d.expectSilence(3, 0);
+    await d.run([['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM']]);
+    await block(['XREADGROUP', 'GROUP', 'g', 'a', 'BLOCK', '0', 'STREAMS', 's', '>'], 2);
+    await block(['XREADGROUP', 'GROUP', 'g', 'b', 'BLOCK', '0', 'STREAMS', 's', '>'], 4);
+    await d.run([['XADD', 's', '1-0', 'f', 'v']]);
+    await d.expectReply(1, 'XREAD $');
+    await d.expectReply(2, 'first group reader');
+    await d.expectReply(3, 'XREAD 0');
+    await d.expectSilence(4, 30);
+    await d.run([['XADD', 's', '2-0', 'f', 'v']]);
+    await d.expectReply(4, 'second group reader');
+  });
 });
