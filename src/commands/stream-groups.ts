@@ -56,9 +56,7 @@ function getStream(c: Session, key: string, write = false): Stream | undefined |
   return asStream(c, write ? c.db.lookupWrite(key) : c.db.read(key));
 }
 
-type Writer = ReplyWriter;
-
-function writeCounter(w: Writer, v: Counter): void {
+function writeCounter(w: ReplyWriter, v: Counter): void {
   if (typeof v === 'number') w.int(v);
   else w.bigInt(v);
 }
@@ -70,9 +68,10 @@ function scratch(c: Session): ReplyWriter {
   return w;
 }
 
-function append(c: Session, w: ReplyWriter): void {
-  const parts = w.take();
-  if (parts !== null) for (const b of parts) c.w.rawBuffer(b);
+/** Moves what a scratch writer holds to the end of `w`. */
+function appendTo(w: ReplyWriter, body: ReplyWriter): void {
+  const parts = body.take();
+  if (parts !== null) for (const b of parts) w.rawBuffer(b);
 }
 
 /** addReplySubcommandSyntaxError. */
@@ -340,7 +339,7 @@ function snapshot(s: Stream): BlockSnapshot {
  * side effects of streamReplyWithRange (PEL, last ID, propagation).
  * `history`: the consumer's own PEL from `start`.
  */
-function serveGroup(c: Session, w: Writer, key: string, s: Stream, group: StreamGroup, a: ReadGroupArgs, start: StreamId | null, count: number): void {
+function serveGroup(c: Session, w: ReplyWriter, key: string, s: Stream, group: StreamGroup, a: ReadGroupArgs, start: StreamId | null, count: number): void {
   const t = now(c);
   let consumer = group.lookupConsumer(a.consumer, t);
   if (consumer === undefined) {
@@ -367,12 +366,7 @@ function serveGroup(c: Session, w: Writer, key: string, s: Stream, group: Stream
     if (a.noack && group.lastId !== last0) propagateGroupId(c, key, group, a.group);
   }
   w.array(n);
-  append2(w, body);
-}
-
-function append2(w: Writer, body: ReplyWriter): void {
-  const parts = body.take();
-  if (parts !== null) for (const b of parts) w.rawBuffer(b);
+  appendTo(w, body);
 }
 
 function xreadgroup(c: Session, argv: string[]): void {
@@ -444,7 +438,7 @@ function xreadgroup(c: Session, argv: string[]): void {
   if (served > 0) {
     if (c.w.resp === 2) c.w.array(served);
     else c.w.map(served);
-    append(c, out);
+    appendTo(c.w, out);
     return;
   }
   if (a.timeout !== -1) {
@@ -500,7 +494,7 @@ function blockedServe(c: Session, a: ReadGroupArgs, key: string): void {
     } else c.w.map(1);
     c.w.bulk(key);
     serveGroup(c, out, key, s, g, a, null, a.count || BLOCKED_DEFAULT_COUNT);
-    append(c, out);
+    appendTo(c.w, out);
     blockSnapshots.delete(c);
     return;
   }
@@ -636,7 +630,7 @@ function xpending(c: Session, argv: string[]): void {
     body.int(nack.deliveryCount);
   });
   c.w.array(n);
-  append(c, body);
+  appendTo(c.w, body);
 }
 
 // ---------------------------------------------------------------- XCLAIM
@@ -734,7 +728,7 @@ function xclaim(c: Session, argv: string[]): void {
     c.server.modifiedUnsignalled(db, key, null, 1);
   }
   c.w.array(n);
-  append(c, body);
+  appendTo(c.w, body);
 }
 
 // ---------------------------------------------------------------- XAUTOCLAIM
@@ -823,13 +817,13 @@ function xinfoStream(c: Session, argv: string[]): Stream | null {
   return s;
 }
 
-function writeLag(w: Writer, s: Stream, g: StreamGroup): void {
+function writeLag(w: ReplyWriter, s: Stream, g: StreamGroup): void {
   const lag = s.groupLag(g);
   if (lag === null) w.nullBulk();
   else writeCounter(w, lag);
 }
 
-function writeEntriesRead(w: Writer, g: StreamGroup): void {
+function writeEntriesRead(w: ReplyWriter, g: StreamGroup): void {
   if (g.entriesRead !== INVALID_ENTRIES_READ) writeCounter(w, g.entriesRead);
   else w.nullBulk();
 }
@@ -888,7 +882,7 @@ function xinfoStreamCmd(c: Session, argv: string[]): void {
   const body = scratch(c);
   const n = s.range(MIN_ID, MAX_ID, count, false, (id, data, from, to) => writeEntry(body, id, data, from, to));
   w.array(n);
-  append(c, body);
+  appendTo(c.w, body);
   w.bulk('groups');
   const groups = s.groups();
   w.array(groups.length);
