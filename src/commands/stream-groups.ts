@@ -100,11 +100,13 @@ function consumerCreated(c: Session, key: string): void {
 
 /** streamPropagateXCLAIM. */
 function propagateClaim(c: Session, key: string, group: StreamGroup, groupName: string, idArg: string, nack: StreamNack): void {
+  if (!c.server.effects.active) return; // nothing consumes effects: skip building them
   c.alsoPropagate(['XCLAIM', key, groupName, nack.consumer!.name, '0', idArg, 'TIME', String(nack.deliveryTime), 'RETRYCOUNT', String(nack.deliveryCount), 'FORCE', 'JUSTID', 'LASTID', formatId(group.lastId)]);
 }
 
 /** streamPropagateGroupID. */
 function propagateGroupId(c: Session, key: string, group: StreamGroup, groupName: string): void {
+  if (!c.server.effects.active) return;
   c.alsoPropagate(['XGROUP', 'SETID', key, groupName, formatId(group.lastId), 'ENTRIESREAD', String(group.entriesRead)]);
 }
 
