@@ -22,6 +22,8 @@ import { pubsubCommands } from './pubsub.js';
 import { transactionCommands } from './transactions.js';
 import { scriptingCommands } from './scripting.js';
 import { trackingCommands } from './client-tracking.js';
+import { streamCommands } from './streams.js';
+import { streamGroupCommands } from './stream-groups.js';
 
 export function allHandlers(): HandlerMap {
   return {
@@ -44,5 +46,7 @@ export function allHandlers(): HandlerMap {
     ...transactionCommands,
     ...scriptingCommands,
     ...trackingCommands,
+    ...streamCommands,
+    ...streamGroupCommands,
   };
 }
