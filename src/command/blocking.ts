@@ -39,6 +39,18 @@ export interface BlockState {
   timer: NodeJS.Timeout | null;
   /** Microseconds the command took when it first ran (and blocked). */
   firstRunUs: number;
+  /** What the command left for its retries (see BlockRetry). */
+  state: unknown;
+}
+
+/**
+ * What a blocking command may leave for its retries: the argv to run again
+ * instead of its own (XREAD BLOCK with `$` retries with the IDs `$` meant
+ * when it blocked), and any state of its own (read back with stateOf).
+ */
+export interface BlockRetry {
+  argv?: string[];
+  state?: unknown;
 }
 
 export class Blocking {
@@ -66,16 +78,19 @@ export class Blocking {
    * Blocks the client, or, where it cannot block (MULTI, scripts), gives
    * the timeout reply at once: the non-blocking form of the command.
    */
-  blockOrReply(c: Client, keys: string[], type: ObjType, timeoutMs: number, timeoutReply: TimeoutReply): void {
-    if (this.canBlock(c)) this.block(c, keys, type, timeoutMs, timeoutReply);
+  blockOrReply(c: Client, keys: string[], type: ObjType, timeoutMs: number, timeoutReply: TimeoutReply, retry?: BlockRetry): void {
+    if (this.canBlock(c)) this.block(c, keys, type, timeoutMs, timeoutReply, retry);
     else writeTimeoutReply(c, timeoutReply);
   }
 
   /**
    * Blocks the client on keys. `timeoutMs` is relative; 0 waits forever.
-   * During a retry the client is already blocked and keeps its place.
+   * During a retry the client is already blocked and keeps its place (and
+   * its retry argv and state). `retry` gives the argv to retry with
+   * instead of the command's own, and state the command reads back on a
+   * retry with stateOf().
    */
-  block(c: Client, keys: string[], type: ObjType, timeoutMs: number, timeoutReply: TimeoutReply): void {
+  block(c: Client, keys: string[], type: ObjType, timeoutMs: number, timeoutReply: TimeoutReply, retry?: BlockRetry): void {
     if (this.retrying === c) {
       this.retryBlockedAgain = true;
       return;
@@ -87,9 +102,10 @@ export class Blocking {
       type,
       deadline: timeoutMs > 0 ? Date.now() + timeoutMs : 0,
       timeoutReply,
-      argv: c.argv,
+      argv: retry?.argv ?? c.argv,
       timer: null,
       firstRunUs: 0,
+      state: retry?.state ?? null,
     };
     let byKey = this.waiting.get(db);
     if (byKey === undefined) {
@@ -117,6 +133,12 @@ export class Blocking {
   }
 
   private retryBlockedAgain = false;
+
+  /** The state a blocked client's command left with block() (null if none, or not blocked). */
+  stateOf(c: Client): unknown {
+    const st = c.blockState as BlockState | null;
+    return st === null ? null : st.state;
+  }
 
   /** During a retry: the command found nothing again and stays blocked. */
   get stillBlocked(): boolean {

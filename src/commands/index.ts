@@ -22,6 +22,7 @@ import { pubsubCommands } from './pubsub.js';
 import { transactionCommands } from './transactions.js';
 import { scriptingCommands } from './scripting.js';
 import { trackingCommands } from './client-tracking.js';
+import { streamCommands } from './streams.js';
 
 export function allHandlers(): HandlerMap {
   return {
@@ -44,5 +45,6 @@ export function allHandlers(): HandlerMap {
     ...transactionCommands,
     ...scriptingCommands,
     ...trackingCommands,
+    ...streamCommands,
   };
 }

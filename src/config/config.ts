@@ -296,7 +296,7 @@ const IMPLEMENTED = [
   'loglevel', 'maxclients', 'maxmemory', 'maxmemory-clients', 'maxmemory-policy', 'maxmemory-samples',
   'notify-keyspace-events', 'pidfile', 'port', 'protected-mode', 'proto-max-bulk-len', 'requirepass',
   'set-max-intset-entries', 'shutdown-on-sigint', 'shutdown-on-sigterm', 'slowlog-log-slower-than',
-  'slowlog-max-len', 'supervised', 'tcp-backlog', 'tcp-keepalive', 'timeout', 'tracking-table-max-keys',
+  'slowlog-max-len', 'stream-node-max-bytes', 'stream-node-max-entries', 'supervised', 'tcp-backlog', 'tcp-keepalive', 'timeout', 'tracking-table-max-keys',
   'unixsocket', 'unixsocketperm', 'zset-max-listpack-entries', 'zset-max-listpack-value',
 ];
 
@@ -356,8 +356,8 @@ const IGNORED: [why: string, names: string[]][] = [
       'dynamic-hz', 'maxmemory-eviction-tenacity'],
   ],
   [
-    'memory tuning of encodings Sinew does not have: lists are never compressed; HyperLogLog and stream commands are not served yet',
-    ['list-compress-depth', 'hll-sparse-max-bytes', 'stream-node-max-bytes', 'stream-node-max-entries'],
+    'memory tuning of encodings Sinew does not have: lists are never compressed; HyperLogLog commands are not served yet',
+    ['list-compress-depth', 'hll-sparse-max-bytes'],
   ],
   [
     'cosmetic: the start-up logo, the process title, crash-report details, an ARM64 kernel warning',
@@ -509,6 +509,9 @@ export interface TypeLimits {
   hashValue: number;
   zsetEntries: number;
   zsetValue: number;
+  /** stream-node-max-bytes and stream-node-max-entries. */
+  streamNodeMaxBytes: number;
+  streamNodeMaxEntries: number;
 }
 
 export class Config {
@@ -529,7 +532,7 @@ export class Config {
   slowlogMaxLen = 128;
   latencyThreshold = 0;
   /** The encoding limits of sets, hashes and sorted sets (set-max-intset-entries, ...-listpack-...). */
-  readonly typeLimits: TypeLimits = { setIntset: 512, hashEntries: 128, hashValue: 64, zsetEntries: 128, zsetValue: 64 };
+  readonly typeLimits: TypeLimits = { setIntset: 512, hashEntries: 128, hashValue: 64, zsetEntries: 128, zsetValue: 64, streamNodeMaxBytes: 4096, streamNodeMaxEntries: 100 };
   /** Active keyspace-event classes, expanded (no 'A'); may include 'n' that the shown value hides. */
   notifyFlags = '';
   private notifyActive = '';
@@ -759,6 +762,8 @@ export class Config {
       case 'hash-max-listpack-value': this.typeLimits.hashValue = Number(v); break;
       case 'zset-max-listpack-entries': this.typeLimits.zsetEntries = Number(v); break;
       case 'zset-max-listpack-value': this.typeLimits.zsetValue = Number(v); break;
+      case 'stream-node-max-bytes': this.typeLimits.streamNodeMaxBytes = Number(v); break;
+      case 'stream-node-max-entries': this.typeLimits.streamNodeMaxEntries = Number(v); break;
       case 'client-output-buffer-limit': {
         const p = v.split(' ');
         for (let i = 0; i < p.length; i += 4) {
