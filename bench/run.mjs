@@ -230,7 +230,8 @@ async function groupLoopOnce(srv, entries) {
           commands++;
           const ids = r === null ? [] : r[0][1].map((e) => e[0]);
           if (ids.length === 0) break;
-          acked += await c.call(['XACK', 'bench:jobs', 'g', ...ids]);
+          const n = await c.call(['XACK', 'bench:jobs', 'g', ...ids]);
+          acked += n; // not `acked += await ...`: that reads acked before the await
           commands++;
         }
       }),
