@@ -66,8 +66,12 @@ const NOTES = `
   from the command itself, so inside MULTI it is queued and fails at EXEC).
   **DEBUG RELOAD** and **DEBUG LOADAOF** reply as Redis does when saving or loading fails, unless a persistence
   module installs a reload hook. **DEBUG OBJECT** reports Redis's encodings and RDB serialized lengths
-  without LZF compression; the address is synthetic. **DEBUG DIGEST / DIGEST-VALUE** match Redis for strings,
-  lists, sets, hashes and sorted sets (streams are digested from their entries, not Redis's listpacks).
+  without LZF compression; the address is synthetic. **DEBUG DIGEST / DIGEST-VALUE** match Redis for every
+  type (a stream by its live entries, as Redis digests it; consumer groups are not part of it, as in Redis).
+- **Streams**: XADD, XTRIM (\`~\` trims whole nodes exactly where Redis's listpack nodes end, under
+  \`stream-node-max-bytes\` / \`stream-node-max-entries\`), XRANGE, XREVRANGE, XLEN, XDEL, XSETID and XREAD (BLOCK
+  included) reply, fail, notify and propagate as Redis 7.0.15. MEMORY USAGE of a stream counts its nodes' ID
+  arrays, offsets and field/value strings (sampled per node) and its groups' pending entries.
 - **LATENCY HISTOGRAM** and INFO **latencystats** come from per-command histograms with the bucket
   layout of Redis's HDR histogram (1 ns to 1 s, 2 significant digits); the timings are Sinew's own.
 - **SLOWLOG** and **LATENCY** events are recorded by the dispatcher as in Redis (original arguments,

@@ -41,16 +41,24 @@ export interface BlockState {
   firstRunUs: number;
   /** What the command left for its retries (see BlockRetry). */
   state: unknown;
+  /**
+   * Retried also when the key is gone or holds another type (XREADGROUP,
+   * which then fails: Redis 7.0's unblockDeletedStreamReadgroupClients).
+   */
+  wakeIfGone: boolean;
 }
 
 /**
  * What a blocking command may leave for its retries: the argv to run again
  * instead of its own (XREAD BLOCK with `$` retries with the IDs `$` meant
- * when it blocked), and any state of its own (read back with stateOf).
+ * when it blocked), and any state of its own (read back with stateOf);
+ * wakeIfGone: retry also when the key is deleted or overwritten with
+ * another type (XREADGROUP).
  */
 export interface BlockRetry {
   argv?: string[];
   state?: unknown;
+  wakeIfGone?: boolean;
 }
 
 export class Blocking {
@@ -106,6 +114,7 @@ export class Blocking {
       timer: null,
       firstRunUs: 0,
       state: retry?.state ?? null,
+      wakeIfGone: retry?.wakeIfGone ?? false,
     };
     let byKey = this.waiting.get(db);
     if (byKey === undefined) {
@@ -194,11 +203,11 @@ export class Blocking {
     let i = 0;
     while (i < q.length) {
       const v = db.lookupWrite(key);
-      if (v === undefined) return;
       const c = q[i];
       const st = c.blockState as BlockState;
-      const vtype = typeof v === 'string' ? 'string' : v.type;
-      if (vtype !== st.type) {
+      const vtype = v === undefined ? null : typeof v === 'string' ? 'string' : v.type;
+      if (vtype !== st.type && !st.wakeIfGone) {
+        if (v === undefined && !q.some((w) => (w.blockState as BlockState).wakeIfGone)) return;
         i++;
         continue;
       }
@@ -300,7 +309,7 @@ export class Blocking {
   signalDb(db: Database): void {
     const byKey = this.waiting.get(db);
     if (byKey === undefined) return;
-    for (const key of byKey.keys()) if (db.dict.has(key)) this.signal(db, key);
+    for (const [key, q] of byKey) if (db.dict.has(key) || q.some((w) => (w.blockState as BlockState).wakeIfGone)) this.signal(db, key);
   }
 
   isBlockedOn(db: Database, key: string): boolean {

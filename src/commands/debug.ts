@@ -12,6 +12,7 @@ import { parseLL, formatG } from '../protocol/numbers.js';
 import { globMatch } from '../util/glob.js';
 import { replyHelp as help, subcommandSyntaxError as subSyntax } from './args.js';
 import { align8, estimateValueMemory, type Anyish } from './memory.js';
+import { type Stream, type StreamId, encodeNodeListpack, formatId, idMs, idSeq } from '../types/stream.js';
 
 function bytesOf(s: string): Buffer {
   return Buffer.from(s, 'latin1');
@@ -213,11 +214,13 @@ function xorObjectDigest(db: Database, key: string, d: Buffer, v: Value): void {
       }
       break;
     }
-    default: {
-      // Streams: Redis hashes its internal listpacks; Sinew hashes the entries it can see.
-      const entries = typeof o.entriesForDigest === 'function' ? (o.entriesForDigest as () => string[])() : [];
-      for (const s of entries) mixDigest(d, bytesOf(s));
-    }
+    case 'stream':
+      // Each live entry in order: "ms.seq", then its fields and values (groups are not digested, as in 7.0).
+      (v as Stream).forEachEntry((id, data, from, to) => {
+        mixDigest(d, bytesOf(formatId(id, '.')));
+        for (let i = from; i < to; i++) mixDigest(d, bytesOf(data[i]));
+      });
+      break;
   }
   if (db.expires.has(key)) xorDigest(d, bytesOf('!!expire!!'));
 }
@@ -278,6 +281,43 @@ function lpEntryBytes(s: string): number {
 /** RDB length-prefix bytes for a count. */
 function rdbLenBytes(n: number): number {
   return n < 64 ? 1 : n < 16384 ? 2 : n <= 0xffffffff ? 5 : 9;
+}
+
+/** rdbSaveLen's size for a 64-bit value. */
+function rdbLenBytesBig(n: bigint | number): number {
+  return n < 64 ? 1 : n < 16384 ? 2 : n <= 0xffffffff ? 5 : 9;
+}
+
+/**
+ * RDB_TYPE_STREAM_LISTPACKS_2 as 7.0 writes it, without LZF compression:
+ * the nodes (16-byte key, listpack blob), length, last / first / max
+ * deleted IDs, entries added, then each group (name, last ID, entries
+ * read, PEL with delivery time and count, consumers with their PEL IDs).
+ */
+function rdbStreamLength(s: Stream): number {
+  const lenId = (id: StreamId) => rdbLenBytesBig(idMs(id)) + rdbLenBytesBig(idSeq(id));
+  let size = rdbLenBytes(s.nodeCount);
+  for (const node of s.nodes()) {
+    const lp = encodeNodeListpack(node).length;
+    size += 17 + rdbLenBytes(lp) + lp;
+  }
+  size += rdbLenBytes(s.length) + lenId(s.lastId) + lenId(s.firstId) + lenId(s.maxDeletedId);
+  const added = s.entriesAdded;
+  size += rdbLenBytesBig(typeof added === 'bigint' ? BigInt.asUintN(64, added) : added);
+  size += rdbLenBytes(s.groupCount);
+  for (const g of s.groups()) {
+    const er = g.entriesRead;
+    size += rdbStringLength(g.name) + lenId(g.lastId) + rdbLenBytesBig(typeof er === 'bigint' ? BigInt.asUintN(64, er) : er < 0 ? 2n ** 64n + BigInt(er) : er);
+    size += rdbLenBytes(g.pel.size);
+    g.pel.forEach((nack) => {
+      size += 16 + 8 + rdbLenBytes(nack.deliveryCount);
+    });
+    size += rdbLenBytes(g.consumers.size);
+    g.consumers.forEach((cons) => {
+      size += rdbStringLength(cons.name) + 8 + rdbLenBytes(cons.pel.size) + 16 * cons.pel.size;
+    });
+  }
+  return size;
 }
 
 /**
@@ -356,6 +396,8 @@ function rdbAggregateLength(v: Value, fill: number): { size: number; nodes: numb
       for (const m of dict.keys()) size += rdbStringLength(m) + 8;
       return { size, nodes: 0, lpBytes: 0 };
     }
+    case 'stream':
+      return { size: rdbStreamLength(v as Stream), nodes: (v as Stream).nodeCount, lpBytes: 0 };
     default:
       return { size: Math.max(1, estimateValueMemory(v, 0) >> 1), nodes: 0, lpBytes: 0 };
   }

@@ -23,6 +23,7 @@ import { transactionCommands } from './transactions.js';
 import { scriptingCommands } from './scripting.js';
 import { trackingCommands } from './client-tracking.js';
 import { streamCommands } from './streams.js';
+import { streamGroupCommands } from './stream-groups.js';
 
 export function allHandlers(): HandlerMap {
   return {
@@ -46,5 +47,6 @@ export function allHandlers(): HandlerMap {
     ...scriptingCommands,
     ...trackingCommands,
     ...streamCommands,
+    ...streamGroupCommands,
   };
 }

@@ -275,6 +275,8 @@ function flushDb(c: Session, db: Database): void {
   db.clear();
   server.datasetChanged(n);
   server.tracking.invalidateAllOnFlush();
+  // XREADGROUP clients blocked on a flushed stream fail (Redis's scanDatabaseForDeletedStreams).
+  if (n > 0) server.blocking.signalDb(db);
 }
 
 function parseFlushFlags(c: Session, argv: string[]): boolean {

@@ -10,6 +10,7 @@ import type { Value } from '../types/object.js';
 import { Err } from '../protocol/errors.js';
 import { parseLL } from '../protocol/numbers.js';
 import { replyHelp as help } from './args.js';
+import type { Stream } from '../types/stream.js';
 
 /** V8 rounds heap objects to 8 bytes. */
 export function align8(n: number): number {
@@ -72,7 +73,10 @@ function sampleAvg(get: (i: number) => string | undefined, size: number, samples
  *  - set / hash: arrays of members (fields and values) + an index Map entry
  *    per member once past the compact encoding + the strings;
  *  - zset: a Map entry and a tree slot per member, plus the score;
- *  - stream: entries counted from the stream's length.
+ *  - stream: per node its typed arrays (16-byte IDs, flags), offsets and
+ *    field/value slots, the strings of sampled nodes (averaged over all
+ *    nodes), ~120 bytes of node objects and an index entry; per group a
+ *    PEL entry (~80 bytes) per pending entry, ~150 bytes per consumer.
  * Nested elements are sampled like Redis (`samples`, 0 = all) and the
  * average multiplied by the element count.
  */
@@ -120,13 +124,35 @@ export function estimateValueMemory(v: Value, samples: number): number {
       const avg = n ? sum / n : 0;
       return 96 + size * (MAP_ENTRY + 2 * SLOT + HEAP_NUMBER) + Math.round(avg * size);
     }
-    case 'stream': {
-      const len = typeof o.length === 'number' ? (o.length as number) : 0;
-      return 128 + len * 96;
-    }
+    case 'stream':
+      return streamMemory(v as Stream, samples);
     default:
       return 64;
   }
+}
+
+function streamMemory(s: Stream, samples: number): number {
+  let total = 160;
+  let nodes = 0;
+  let sampledStrings = 0;
+  let sampled = 0;
+  for (const node of s.nodes()) {
+    nodes++;
+    total += 120 + MAP_ENTRY + node.words.byteLength + node.flags.byteLength + (node.off.length + node.data.length) * SLOT;
+    if (samples === 0 || sampled < samples) {
+      for (const x of node.data) sampledStrings += strBytes(x.length);
+      for (const f of node.masterFields) sampledStrings += strBytes(f.length);
+      sampled++;
+    }
+  }
+  if (sampled > 0) total += Math.round((sampledStrings / sampled) * nodes);
+  for (const g of s.groups()) {
+    total += 200 + strBytes(g.name.length) + g.pel.size * 80;
+    g.consumers.forEach((c) => {
+      total += 150 + strBytes(c.name.length) + c.pel.size * 24;
+    });
+  }
+  return total;
 }
 
 /** Key string + its dictionary entry (+ expires entry) + the value. */

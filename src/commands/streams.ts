@@ -506,7 +506,8 @@ function xsetid(c: Session, argv: string[]): void {
     return;
   }
   c.w.ok();
-  c.server.modified(c.db, key, 'xsetid');
+  // 7.0.15's XSETID signals no key: WATCH and tracking do not see it
+  c.server.modifiedUnsignalled(c.db, key, 'xsetid');
 }
 
 export const streamCommands: HandlerMap = {

@@ -280,6 +280,29 @@ export class Server {
     }
   }
 
+  /**
+   * A write Redis counts in dirty (and announces when `event` is given)
+   * without the key-modified signal: XSETID, and the consumer-group writes
+   * of 7.0.15 (XGROUP SETID/DESTROY/..., XACK, XCLAIM, XREADGROUP), call no
+   * signalModifiedKey, so WATCH, blocked clients and tracking do not hear
+   * of them. Otherwise as modified().
+   */
+  modifiedUnsignalled(db: Database, key: string, event: KeyEvent | null, changes = 1): void {
+    this.dirty += changes;
+    if (event !== null && this.config.notifyFlags !== '') this.notifier.keyEvent(event, key, db.id);
+  }
+
+  /** signalModifiedKey alone (no event, no dirty): XGROUP CREATE MKSTREAM's new key. */
+  signalKey(db: Database, key: string): void {
+    if (this.watches.count > 0 || this.blocking.blockedClients > 0 || this.tracking.active) {
+      if (this.callDepth === 0) this.signalModifiedKey(db, key);
+      else {
+        this.changedDbs.push(db);
+        this.changedKeys.push(key);
+      }
+    }
+  }
+
   /** A write changed the dataset as a whole rather than key by key (FLUSHDB, FLUSHALL, SWAPDB): counted in dirty. */
   datasetChanged(changes: number): void {
     this.dirty += changes;

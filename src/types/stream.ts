@@ -918,10 +918,10 @@ export interface ClaimOptions {
 
 /** What XCLAIM / XAUTOCLAIM tell their caller as they go (for replies, propagation and notifications). */
 export interface ClaimEvents {
-  /** An entry is now the consumer's (nack updated). */
-  claimed?(id: StreamId, nack: StreamNack): void;
-  /** A pending entry whose stream entry is gone is about to be dropped (nack as it was). */
-  dropped?(id: StreamId, nack: StreamNack): void;
+  /** An entry is now the consumer's (nack updated); `index`: its position in XCLAIM's `ids`. */
+  claimed?(id: StreamId, nack: StreamNack, index: number): void;
+  /** A pending entry whose stream entry is gone is about to be dropped (nack as it was); `index` as for claimed (XAUTOCLAIM: -1). */
+  dropped?(id: StreamId, nack: StreamNack, index: number): void;
   /** The consumer did not exist and was created. */
   consumerCreated?(consumer: StreamConsumer): void;
 }
@@ -1521,11 +1521,12 @@ export class Stream implements RObject {
     if (deliveryTime < 0 || deliveryTime > now) deliveryTime = now;
     const retry = opts.retryCount ?? -1;
     let consumer: StreamConsumer | null = null;
-    for (const id of ids) {
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k];
       let nack = group.pel.get(id);
       if (!this.has(id)) {
         if (nack !== undefined) {
-          events.dropped?.(id, nack);
+          events.dropped?.(id, nack, k);
           group.dropNack(id);
         }
         continue;
@@ -1545,7 +1546,7 @@ export class Stream implements RObject {
         consumer.pel.set(id, nack);
         nack.consumer = consumer;
       }
-      events.claimed?.(id, nack);
+      events.claimed?.(id, nack, k);
     }
     return consumer;
   }
@@ -1584,7 +1585,7 @@ export class Stream implements RObject {
       const id = cur.key as StreamId;
       const nack = cur.value;
       if (!this.has(id)) {
-        events.dropped?.(id, nack);
+        events.dropped?.(id, nack, -1);
         group.dropNack(id);
         deleted.push(id);
         cur = group.pel.seek(id, '>=');
@@ -1597,7 +1598,7 @@ export class Stream implements RObject {
       group.transfer(id, nack, consumer);
       nack.deliveryTime = now;
       if (!justId) nack.deliveryCount++;
-      events.claimed?.(id, nack);
+      events.claimed?.(id, nack, -1);
       count--;
     }
     return { next: step() ? (cur.key as StreamId) : MIN_ID, deleted };

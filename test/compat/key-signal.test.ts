@@ -328,6 +328,40 @@ describeCompat('the key-modified signal against redis-server: events, dirty, WAT
     ]);
   });
 
+  it('streams', async () => {
+    await steps([
+      ['XADD', 'x', '1-1', 'f', 'v'],
+      ['XADD', 'x', '1-*', 'f', 'v'],
+      ['XADD', 'x', '1-1', 'f', 'v'],
+      ['XADD', 'x', '0-0', 'f', 'v'],
+      ['XADD', 'missing', 'NOMKSTREAM', '1-1', 'f', 'v'],
+      ['XADD', 'x', 'MAXLEN', '1', '5-1', 'f', 'v'],
+      ['XADD', 'x', 'MAXLEN', '10', '6-1', 'f', 'v'],
+      ['XADD', 'x', 'MINID', '6', '7-1', 'f', 'v'],
+      ['XADD', 'x', 'MAXLEN', '~', '0', '8-1', 'f', 'v'],
+      ['XADD', 'x', '9-1', 'f', 'v'],
+      ['XDEL', 'x', '9-1', '7-1', '100-1'],
+      ['XDEL', 'x', '100-1'],
+      ['XDEL', 'missing', '1-1'],
+      ['XTRIM', 'x', 'MAXLEN', '100'],
+      ['XTRIM', 'x', 'MAXLEN', '0'],
+      ['XTRIM', 'missing', 'MAXLEN', '0'],
+      ['XSETID', 'x', '100-1'],
+      ['XSETID', 'x', '1-1'],
+      ['XSETID', 'missing', '1-1'],
+      ['XLEN', 'x'],
+      ['XRANGE', 'x', '-', '+'],
+      ['XREAD', 'STREAMS', 'x', '0'],
+      ['SET', 'str', 'v'],
+      ['XADD', 'str', '1-1', 'f', 'v'],
+      ['DEL', 'x'],
+      ['XADD', 'y', '1-1', 'f', 'v'],
+      ['COPY', 'y', 'z'],
+      ['RENAME', 'z', 'w'],
+      ['EXPIRE', 'w', '100'],
+    ]);
+  });
+
   it('keys: DEL, EXPIRE, RENAME, MOVE, COPY, SORT STORE, databases', async () => {
     await steps([
       ['MSET', 'a', '1', 'b', '2', 'c', '3'],
@@ -465,5 +499,35 @@ describeCompat('the key-modified signal against redis-server: events, dirty, WAT
     });
     await d.run([['CONFIG', 'SET', 'maxmemory-policy', 'noeviction']]);
     await d.expectReply(8, 'invalidation of the evicted key');
+  });
+  it('stream consumer groups: xgroup-* events count in dirty without touching WATCH; XACK, XCLAIM and XREADGROUP count only', async () => {
+    await steps([
+      ['XGROUP', 'CREATE', 'gs', 'g', '$', 'MKSTREAM'],
+      ['XGROUP', 'CREATE', 'gs', 'g', '$', 'MKSTREAM'],
+      ['XGROUP', 'CREATE', 'nokey', 'g', '$'],
+      ['XADD', 'gs', '1-0', 'a', '1'],
+      ['XADD', 'gs', '2-0', 'a', '2'],
+      ['XGROUP', 'CREATE', 'gs', 'h', '0', 'ENTRIESREAD', '0'],
+      ['XGROUP', 'CREATECONSUMER', 'gs', 'g', 'c1'],
+      ['XGROUP', 'CREATECONSUMER', 'gs', 'g', 'c1'],
+      ['XGROUP', 'SETID', 'gs', 'g', '0'],
+      ['XREADGROUP', 'GROUP', 'g', 'c1', 'STREAMS', 'gs', '>'],
+      ['XREADGROUP', 'GROUP', 'g', 'c2', 'STREAMS', 'gs', '0'],
+      ['XREADGROUP', 'GROUP', 'g', 'c1', 'STREAMS', 'gs', '>'],
+      ['XREADGROUP', 'GROUP', 'h', 'c3', 'NOACK', 'STREAMS', 'gs', '>'],
+      ['XACK', 'gs', 'g', '1-0', '5-0'],
+      ['XACK', 'gs', 'g', '1-0'],
+      ['XCLAIM', 'gs', 'g', 'c4', '0', '2-0'],
+      ['XCLAIM', 'gs', 'g', 'c4', '0', '9-0', 'LASTID', '5-0'],
+      ['XCLAIM', 'gs', 'g', 'c4', '0', '9-0'],
+      ['XAUTOCLAIM', 'gs', 'g', 'c5', '0', '0'],
+      ['XAUTOCLAIM', 'gs', 'g', 'c5', '100000', '0'],
+      ['XPENDING', 'gs', 'g'],
+      ['XINFO', 'GROUPS', 'gs'],
+      ['XGROUP', 'DELCONSUMER', 'gs', 'g', 'c5'],
+      ['XGROUP', 'DELCONSUMER', 'gs', 'g', 'c5'],
+      ['XGROUP', 'DESTROY', 'gs', 'g'],
+      ['XGROUP', 'DESTROY', 'gs', 'g'],
+    ]);
   });
 });

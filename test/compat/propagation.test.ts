@@ -224,4 +224,106 @@ describeCompat('effect stream against the replication stream of redis-server', (
     await new Promise((r) => setTimeout(r, 20));
     await compare([['GET', 'g']]);
   });
+
+  it('streams: ms-* with the ID it generated, ~ trims rewritten to =, XDEL/XTRIM/XSETID, nothing for reads or no-ops', async () => {
+    const fill: Cmd[] = [];
+    for (let i = 1; i <= 120; i++) fill.push(['XADD', 'big', `${i}-1`, 'f', `v${i}`]);
+    await d.run([['CONFIG', 'SET', 'stream-node-max-entries', '10']]);
+    try {
+      await compare([
+        ['XADD', 's', '5-*', 'a', '1'],
+        ['XADD', 's', '5-*', 'a', '2'],
+        ['XADD', 's', '6-3', 'a', '3'],
+        ['XADD', 's', 'NOMKSTREAM', 'MAXLEN', '=', '10', '7-*', 'a', '4'],
+        ['XADD', 'nokey', 'NOMKSTREAM', '1-1', 'a', '1'],
+        ['XADD', 's', '1-1', 'a', '1'],
+        ...fill,
+        ['XADD', 'big', 'MAXLEN', '~', '50', '200-*', 'f', 'v'],
+        ['XADD', 'big', 'MAXLEN', '~', '50', 'LIMIT', '10', '201-1', 'f', 'v'],
+        ['XADD', 'big', 'MINID', '~', '100', '202-1', 'f', 'v'],
+        ['XADD', 'big', 'MAXLEN', '~', '1000', '203-1', 'f', 'v'],
+        ['XTRIM', 'big', 'MAXLEN', '~', '20'],
+        ['XTRIM', 'big', 'MAXLEN', '~', '1', 'LIMIT', '10'],
+        ['XTRIM', 'big', 'MINID', '~', '115'],
+        ['XTRIM', 'big', 'MINID', '~', '1'],
+        ['XTRIM', 'big', 'MAXLEN', '5'],
+        ['XTRIM', 'big', 'MAXLEN', '5'],
+        ['XDEL', 'big', '201-1', '1-1'],
+        ['XDEL', 'big', '1-1'],
+        ['XSETID', 'big', '500-0', 'ENTRIESADDED', '1000'],
+        ['XRANGE', 'big', '-', '+'],
+        ['XREAD', 'STREAMS', 'big', '0'],
+        ['XLEN', 'big'],
+        ['MULTI'], ['XADD', 'm', '1-*', 'f', 'v'], ['XADD', 'm', 'MAXLEN', '~', '0', '2-1', 'f', 'v'], ['EXEC'],
+        ['EVAL', "return redis.call('XADD', KEYS[1], '9-*', 'f', 'v')", '1', 'lua'],
+      ]);
+    } finally {
+      await d.run([['CONFIG', 'SET', 'stream-node-max-entries', '100']]);
+    }
+  });
+
+  it('streams: XADD * propagates the ID it generated; a served XREAD BLOCK propagates nothing', async () => {
+    await d.run([['XADD', 'a', '*', 'f', 'v'], ['XADD', 'a', 'MAXLEN', '~', '5', '*', 'f', 'v']], { typeOnly: true });
+    const [a, b] = await settle();
+    const shape = (list: string[][]) => list.map((x) => x.map((y) => (/^\d{13}-\d+$/.test(y) ? '<id>' : y)).join(' '));
+    assert.deepEqual(shape(a), shape(b));
+    assert.equal(a.length, 2);
+    await compare([['XADD', 'b', '1-1', 'f', 'v'], ['XREAD', 'BLOCK', '10', 'STREAMS', 'b', '$']]);
+  });
+
+  it('consumer groups: XREADGROUP and XCLAIM/XAUTOCLAIM as XCLAIM ... FORCE JUSTID LASTID, NOACK as XGROUP SETID/CREATECONSUMER, XACK and XGROUP as given', async () => {
+    const got = await compare([
+      ['XADD', 's', '1-0', 'a', '1'],
+      ['XADD', 's', '2-0', 'b', '2'],
+      ['XADD', 's', '3-0', 'c', '3'],
+      ['XADD', 's', '4-0', 'd', '4'],
+      ['XGROUP', 'CREATE', 's', 'g', '0'],
+      ['XGROUP', 'CREATE', 'new', 'g', '$', 'MKSTREAM', 'ENTRIESREAD', '0'],
+      ['XGROUP', 'CREATE', 's', 'g', '0'],
+      ['XGROUP', 'CREATECONSUMER', 's', 'g', 'zed'],
+      ['XGROUP', 'CREATECONSUMER', 's', 'g', 'zed'],
+      ['XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '2', 'STREAMS', 's', '>'],
+      ['XREADGROUP', 'GROUP', 'g', 'alice', 'STREAMS', 's', '0'],
+      ['XREADGROUP', 'GROUP', 'g', 'alice', 'STREAMS', 's', '>'],
+      ['XREADGROUP', 'GROUP', 'g', 'bob', 'NOACK', 'STREAMS', 's', '>'],
+      ['XADD', 's', '5-0', 'e', '5'],
+      ['XREADGROUP', 'GROUP', 'g', 'bob', 'NOACK', 'STREAMS', 's', '>'],
+      ['XREADGROUP', 'GROUP', 'g', 'carol', 'NOACK', 'STREAMS', 's', '>'],
+      ['XACK', 's', 'g', '1-0', '9-0'],
+      ['XACK', 's', 'g', '9-0'],
+      ['XCLAIM', 's', 'g', 'bob', '0', '2', 'TIME', '12345', 'RETRYCOUNT', '4'],
+      ['XCLAIM', 's', 'g', 'bob', '100000', '3-0'],
+      ['XCLAIM', 's', 'g', 'bob', '0', '3-0', 'LASTID', '9-0', 'JUSTID'],
+      ['XCLAIM', 's', 'g', 'bob', '0', '77-0', 'LASTID', '10-0'],
+      ['XCLAIM', 's', 'g', 'dave', '0', '5-0', 'FORCE', 'JUSTID'],
+      ['XDEL', 's', '4-0'],
+      ['XCLAIM', 's', 'g', 'dave', '0', '4-0'],
+      ['XDEL', 's', '2-0'],
+      ['XAUTOCLAIM', 's', 'g', 'erin', '0', '0', 'COUNT', '5'],
+      ['XAUTOCLAIM', 's', 'g', 'erin', '100000', '0'],
+      ['XGROUP', 'SETID', 's', 'g', '$', 'ENTRIESREAD', '3'],
+      ['XGROUP', 'DELCONSUMER', 's', 'g', 'erin'],
+      ['XGROUP', 'DELCONSUMER', 's', 'g', 'erin'],
+      ['XGROUP', 'DESTROY', 's', 'g'],
+      ['XGROUP', 'DESTROY', 's', 'g'],
+      ['MULTI'],
+      ['XGROUP', 'CREATE', 's', 'h', '0'],
+      ['XREADGROUP', 'GROUP', 'h', 'x', 'STREAMS', 's', '>'],
+      ['EXEC'],
+    ]);
+    assert.ok(got.some((l) => l.startsWith('XCLAIM s g alice 0 1-0 TIME <ms-time> RETRYCOUNT 1 FORCE JUSTID LASTID 1-0')), got.join('\n'));
+  });
+
+  it('a blocked XREADGROUP served by XADD propagates its XCLAIM (NOACK: XGROUP SETID)', async () => {
+    await compare([['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'], ['XGROUP', 'CREATE', 't', 'g', '$', 'MKSTREAM']]);
+    await d.send(['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'], 1);
+    await d.send(['XREADGROUP', 'GROUP', 'g', 'bob', 'NOACK', 'BLOCK', '0', 'STREAMS', 't', '>'], 2);
+    await new Promise((r) => setTimeout(r, 50));
+    await compare([['XADD', 's', '1-0', 'a', '1'], ['XADD', 't', '1-0', 'a', '1']]);
+    for (const conn of [1, 2]) await d.expectReply(conn, `served on connection ${conn}`);
+    await d.send(['XREADGROUP', 'GROUP', 'g', 'carol', 'COUNT', '2', 'BLOCK', '0', 'STREAMS', 's', '>'], 1);
+    await new Promise((r) => setTimeout(r, 50));
+    await compare([['MULTI'], ['XADD', 's', '2-0', 'a', '1'], ['XADD', 's', '3-0', 'a', '1'], ['XADD', 's', '4-0', 'a', '1'], ['EXEC']]);
+    await d.expectReply(1, 'served after EXEC');
+  });
 });

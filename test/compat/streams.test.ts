@@ -293,6 +293,11 @@ describeCompat('streams against redis-server', () => {
     ]);
   });
 
+});
+
+describeCompat('streams with the other types and DEBUG, against redis-server', () => {
+  const d = useDiffer({ sinew: { 'enable-debug-command': 'yes' }, redis: { 'enable-debug-command': 'yes' } });
+
   it('type integration: TYPE, OBJECT ENCODING, SCAN TYPE, COPY, RENAME, MOVE, DEL, expiry, DEBUG DIGEST', async () => {
     await d.runInBothProtocols([
       ...fill('s', 3),
@@ -325,6 +330,139 @@ describeCompat('streams against redis-server', () => {
       ['DEBUG', 'DIGEST-VALUE', 'e'],
       ['DEL', 'e'],
       ['DEBUG', 'DIGEST'],
+      ...fill('big', 300),
+      ['XADD', 'big', '1000-1', 'a', '1', 'b', '2'],
+      ['XADD', 'big', '1000-2', 'a', '1', 'b', '2'],
+      ['XADD', 'big', '1000-3', 'b', '1', 'a', '2'],
+      ['XDEL', 'big', '5-1', '150-1'],
+      ['XTRIM', 'big', 'MAXLEN', '~', '250'],
+      ['DEBUG', 'DIGEST-VALUE', 'big'],
+      ['DEBUG', 'DIGEST'],
+      ['DEBUG', 'DIGEST-VALUE', 'big', 'nokey'],
     ]);
+  });
+
+  it('DEBUG OBJECT and MEMORY USAGE give figures', async () => {
+    await d.run([...fill('s', 200)]);
+    const [a] = await d.pair(0);
+    const obj = await a.raw('DEBUG', 'OBJECT', 's');
+    assert.match(obj, /encoding:stream serializedlength:\d+/);
+    const mem = await a.raw('MEMORY', 'USAGE', 's');
+    assert.match(mem, /^:\d+\r\n$/);
+    assert.ok(Number(mem.slice(1)) > 200 * 20, mem);
+  });
+});
+
+describeCompat('XREAD BLOCK against redis-server', () => {
+  const d = useDiffer();
+
+  /** Sends a blocking command and waits until both servers count one more blocked client. */
+  const block = async (cmd: Cmd, conn: number) => {
+    await d.pair(conn);
+    const [a0, b0] = await d.blockedClients();
+    await d.send(cmd, conn);
+    for (let i = 0; i < 200; i++) {
+      const [a1, b1] = await d.blockedClients();
+      if (Number(a1) > Number(a0) && Number(b1) > Number(b0)) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await d.expectSilence(conn, 20);
+  };
+
+  it('$ means the last ID when the client blocked; waiters are served in arrival order', async () => {
+    await d.run([['XADD', 's', '1-1', 'f', 'v']]);
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'], 1);
+    await d.run([['HELLO', '3']], { conn: 2, typeOnly: true });
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 'nokey', 's', '$', '$'], 2);
+    await block(['XREAD', 'COUNT', '1', 'BLOCK', '0', 'STREAMS', 's', '1-1'], 3);
+    await d.run([['XADD', 's', '2-1', 'a', '1'], ['XADD', 's', '3-1', 'b', '2']]);
+    await d.expectReply(1, 'first waiter, $ = 1-1');
+    await d.expectReply(2, 'second waiter (RESP3)');
+    await d.expectReply(3, 'third waiter with COUNT 1');
+    // $ resolved at block time: an XADD after blocking does not move it
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'], 1);
+    await d.run([['MULTI'], ['XADD', 's', '4-1', 'c', '3'], ['XADD', 's', '5-1', 'd', '4'], ['EXEC']]);
+    await d.expectReply(1, 'both entries of the transaction');
+    assert.deepEqual(await d.blockedClients(), ['0', '0']);
+  });
+
+  it('timeouts, BLOCK on a missing key, several keys, other databases', async () => {
+    await d.run([['XREAD', 'BLOCK', '50', 'STREAMS', 'nokey', '$']], { conn: 1 });
+    await d.run([['HELLO', '3'], ['XREAD', 'BLOCK', '50', 'STREAMS', 'nokey', '0'], ['HELLO', '2']], { conn: 1, typeOnly: true });
+    await d.run([['HELLO', '3']], { conn: 1, typeOnly: true });
+    await d.run([['XREAD', 'BLOCK', '30', 'STREAMS', 'nokey', '0']], { conn: 1 });
+    await d.run([['HELLO', '2']], { conn: 1, typeOnly: true });
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 'a', 'b', '$', '$'], 1);
+    await d.run([['SELECT', '3'], ['XADD', 'b', '1-1', 'f', 'v'], ['SELECT', '0']]);
+    await d.expectSilence(1, 30);
+    await d.run([['XADD', 'b', '7-1', 'f', 'v']]);
+    await d.expectReply(1, 'woken by the second key');
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 'b', '7-1'], 1);
+    await d.run([['XADD', 'c', '1-1', 'f', 'v'], ['XADD', 'b', '6-*', 'f', 'v'], ['XADD', 'b', '8-5', 'x', 'y']]);
+    await d.expectReply(1, 'served from 7-1');
+  });
+
+  it('what does not serve: XDEL, XTRIM, XSETID, a smaller ID, the key deleted or overwritten', async () => {
+    await d.run([...fill('s', 3)]);
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'], 1);
+    await d.run([['XDEL', 's', '1-1'], ['XTRIM', 's', 'MAXLEN', '1'], ['XSETID', 's', '100-0']]);
+    await d.expectSilence(1, 40);
+    await d.run([['DEL', 's'], ['SET', 's', 'str']]);
+    await d.expectSilence(1, 40);
+    await d.run([['DEL', 's'], ['XADD', 's', '2-1', 'f', 'v']]);
+    await d.expectSilence(1, 40);
+    await d.run([['LPUSH', 'l', 'x'], ['DEL', 's'], ['XADD', 's', '9-1', 'f', 'v']]);
+    await d.expectReply(1, 'served by the new stream');
+    // a transaction that adds and deletes: Redis serves an empty array
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'], 1);
+    await d.run([['MULTI'], ['XADD', 's', '10-1', 'f', 'v'], ['XDEL', 's', '10-1'], ['EXEC']]);
+    await d.expectReply(1, 'added and deleted in one transaction');
+    // another key of the same XREAD becomes a string: the stream still serves
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 'x', 's', '$', '$'], 1);
+    await d.run([['SET', 'x', 'str'], ['XADD', 's', '11-1', 'f', 'v']]);
+    await d.expectReply(1, 'served from s although x is a string');
+  });
+
+  it('a stream arriving by RENAME, COPY, MOVE serves waiters; duplicate keys; served at once with BLOCK', async () => {
+    await d.run([['XADD', 'src', '5-1', 'f', 'v'], ['XADD', 'src', '6-1', 'g', 'w']]);
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 'dst', '0'], 1);
+    await d.run([['RENAME', 'src', 'dst']]);
+    await d.expectReply(1, 'served by RENAME');
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 'cp', 'cp', '5-1', '0'], 1);
+    await d.run([['COPY', 'dst', 'cp']]);
+    await d.expectReply(1, 'served by COPY, duplicate key');
+    await d.run([['SELECT', '2'], ['XADD', 'mv', '1-1', 'f', 'v'], ['SELECT', '0']]);
+    await block(['XREAD', 'COUNT', '5', 'BLOCK', '0', 'STREAMS', 'mv', '0-0'], 1);
+    await d.run([['SELECT', '2'], ['MOVE', 'mv', '0'], ['SELECT', '0']]);
+    await d.expectReply(1, 'served by MOVE');
+    await d.run([
+      ['XREAD', 'BLOCK', '0', 'STREAMS', 'dst', 'dst', '0', '5-1'],
+      ['XREAD', 'COUNT', '1', 'BLOCK', '100', 'STREAMS', 'nokey', 'dst', '0', '0'],
+      ['SORT', 'dst'],
+      ['XREAD', 'STREAMS', 'dst', '$'],
+    ], { conn: 2 });
+  });
+
+  it('CLIENT UNBLOCK TIMEOUT and ERROR, the timeout in RESP3, BLOCK inside MULTI', async () => {
+    const [a1, b1] = await d.pair(1);
+    const ids = await Promise.all([a1.raw('CLIENT', 'ID'), b1.raw('CLIENT', 'ID')]);
+    const [ia, ib] = ids.map((r) => r.slice(1, -2));
+    const [a0, b0] = await d.pair(0);
+    const unblock = async (...how: string[]) => {
+      const [ra, rb] = await Promise.all([a0.raw('CLIENT', 'UNBLOCK', ia, ...how), b0.raw('CLIENT', 'UNBLOCK', ib, ...how)]);
+      assert.equal(ra, rb, `CLIENT UNBLOCK ${how.join(' ')}`);
+    };
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'], 1);
+    await unblock('TIMEOUT');
+    await d.expectReply(1, 'unblocked as a timeout');
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'], 1);
+    await unblock('ERROR');
+    await d.expectReply(1, 'unblocked with an error');
+    await d.run([['HELLO', '3']], { conn: 1, typeOnly: true });
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 's', '0'], 1);
+    await unblock();
+    await d.expectReply(1, 'RESP3 unblocked as a timeout');
+    await d.run([['MULTI'], ['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'], ['EXEC']], { conn: 1 });
+    await d.run([['EVAL', "return redis.call('XREAD', 'BLOCK', '0', 'STREAMS', 's', '$')", '0'], ['EVAL', "return redis.call('XREAD', 'STREAMS', 's', '0')", '0']], { conn: 1 });
   });
 });

@@ -1514,3 +1514,24 @@ describe('StreamGroup.pendingRange', () => {
     assert.equal(all.length, 10);
   });
 });
+
+describe('claim events name the position of the ID (XCLAIM propagates the argument as given)', () => {
+  it('claimed and dropped carry the index into ids; autoclaim passes -1', () => {
+    const s = new Stream();
+    for (let i = 1; i <= 3; i++) s.append(['f', String(i)], 0, DEFAULT_NODE_LIMITS, makeId(i, 0));
+    const g = s.createGroup('g', MIN_ID)!;
+    const c = g.createConsumer('a', 0)!;
+    s.readGroupNew(g, c, 0, false, 0);
+    s.deleteEntry(makeId(2, 0));
+    const seen: string[] = [];
+    s.claim(g, 'b', [makeId(9, 0), makeId(1, 0), makeId(2, 0), makeId(1, 0)], 10, { minIdle: 0 }, {
+      claimed: (id, _n, k) => void seen.push(`claimed ${formatId(id)} @${k}`),
+      dropped: (id, _n, k) => void seen.push(`dropped ${formatId(id)} @${k}`),
+    });
+    assert.deepEqual(seen, ['claimed 1-0 @1', 'dropped 2-0 @2', 'claimed 1-0 @3']);
+    const idx: number[] = [];
+    s.autoclaim(g, 'c', 0, MIN_ID, 10, true, 20, { claimed: (_id, _n, k) => void idx.push(k) });
+    assert.deepEqual(idx, [-1, -1]);
+    s.check();
+  });
+});
