@@ -237,8 +237,12 @@ describeOnBoth('bullmq', NEEDS, (srv: BothServer, skip) => {
       const span = at[11] - at[0];
       t.diagnostic(`${srv.name}: 12 jobs at 4 per 400 ms took ${span} ms`);
       assert.ok(span >= 700, `12 jobs at 4 per 400 ms need two more windows, took ${span} ms`);
-      // No window of 400 ms (less a little slack for timers) holds more than 4 starts.
-      for (let i = 4; i < at.length; i++) assert.ok(at[i] - at[i - 4] >= 350, `job ${i} started ${at[i] - at[i - 4]} ms after job ${i - 4}`);
+      // No 400 ms window holds more than 4 starts. BullMQ's window opens when
+      // a job is moved to active, a little before its processor starts, so on
+      // a loaded machine two starts 4 apart can be a bit less than 400 ms apart
+      // (334 ms seen on redis-server under npm test); without the limiter they
+      // would be about 1 ms apart.
+      for (let i = 4; i < at.length; i++) assert.ok(at[i] - at[i - 4] >= 250, `job ${i} started ${at[i] - at[i - 4]} ms after job ${i - 4}`);
     } finally {
       await closeAll(worker, queue);
     }
