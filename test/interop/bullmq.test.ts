@@ -342,7 +342,11 @@ describeOnBoth('bullmq', NEEDS, (srv: BothServer, skip) => {
       await queue.add('fail', {});
       await queue.add('slow', {});
       void worker.run();
-      await until(async () => (await queue.getJobCounts('active')).active === 1 && started === 3, 'one job active');
+      // Settled: 'ok' completed, 'fail' moved to failed (after its processor threw), 'slow' active.
+      await until(async () => {
+        const c = await queue.getJobCounts('active', 'completed', 'failed');
+        return started === 3 && c.active === 1 && c.completed === 1 && c.failed === 1;
+      }, 'one job completed, one failed, one active');
       await queue.pause(); // the worker takes no new job; the active one goes on
       await queue.add('wait1', {});
       await queue.add('wait2', {});
