@@ -25,7 +25,7 @@
  */
 import type { HandlerMap, Session } from '../server/server.js';
 import { ClientFlag } from '../server/client.js';
-import { Err } from '../protocol/errors.js';
+import { Err, cString } from '../protocol/errors.js';
 import { parseLL, parseLLBig } from '../protocol/numbers.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import {
@@ -56,9 +56,7 @@ function getStream(c: Session, key: string, write = false): Stream | undefined |
   return asStream(c, write ? c.db.lookupWrite(key) : c.db.read(key));
 }
 
-type Writer = ReplyWriter;
-
-function writeCounter(w: Writer, v: Counter): void {
+function writeCounter(w: ReplyWriter, v: Counter): void {
   if (typeof v === 'number') w.int(v);
   else w.bigInt(v);
 }
@@ -70,14 +68,15 @@ function scratch(c: Session): ReplyWriter {
   return w;
 }
 
-function append(c: Session, w: ReplyWriter): void {
-  const parts = w.take();
-  if (parts !== null) for (const b of parts) c.w.rawBuffer(b);
+/** Moves what a scratch writer holds to the end of `w`. */
+function appendTo(w: ReplyWriter, body: ReplyWriter): void {
+  const parts = body.take();
+  if (parts !== null) for (const b of parts) w.rawBuffer(b);
 }
 
 /** addReplySubcommandSyntaxError. */
 function subSyntax(c: Session, argv: string[]): void {
-  c.w.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`);
+  c.w.error(`ERR unknown subcommand or wrong number of arguments for '${cString(argv[1]).slice(0, 128)}'. Try ${cString(argv[0]).toUpperCase()} HELP.`);
 }
 
 /** addReplyHelp. */
@@ -176,7 +175,7 @@ function xgroup(c: Session, argv: string[]): void {
     }
     cg = s.getGroup(grpname);
     if (cg === undefined && (opt === 'setid' || opt === 'createconsumer' || opt === 'delconsumer')) {
-      c.w.error(`NOGROUP No such consumer group '${grpname}' for key name '${key}'`);
+      c.w.error(`NOGROUP No such consumer group '${cString(grpname)}' for key name '${cString(key)}'`);
       return;
     }
   }
@@ -271,7 +270,7 @@ function parseReadGroup(c: Session, argv: string[]): ReadGroupArgs | null {
     const o = argv[i];
     if (is(o, 'block') && more) {
       if (c.has(ClientFlag.Fake) && c.addr === 'lua') {
-        c.w.error(`ERR ${argv[0]} command is not allowed with BLOCK option from scripts`);
+        c.w.error(`ERR ${cString(argv[0])} command is not allowed with BLOCK option from scripts`);
         return null;
       }
       i++;
@@ -340,7 +339,7 @@ function snapshot(s: Stream): BlockSnapshot {
  * side effects of streamReplyWithRange (PEL, last ID, propagation).
  * `history`: the consumer's own PEL from `start`.
  */
-function serveGroup(c: Session, w: Writer, key: string, s: Stream, group: StreamGroup, a: ReadGroupArgs, start: StreamId | null, count: number): void {
+function serveGroup(c: Session, w: ReplyWriter, key: string, s: Stream, group: StreamGroup, a: ReadGroupArgs, start: StreamId | null, count: number): void {
   const t = now(c);
   let consumer = group.lookupConsumer(a.consumer, t);
   if (consumer === undefined) {
@@ -367,12 +366,7 @@ function serveGroup(c: Session, w: Writer, key: string, s: Stream, group: Stream
     if (a.noack && group.lastId !== last0) propagateGroupId(c, key, group, a.group);
   }
   w.array(n);
-  append2(w, body);
-}
-
-function append2(w: Writer, body: ReplyWriter): void {
-  const parts = body.take();
-  if (parts !== null) for (const b of parts) w.rawBuffer(b);
+  appendTo(w, body);
 }
 
 function xreadgroup(c: Session, argv: string[]): void {
@@ -394,7 +388,7 @@ function xreadgroup(c: Session, argv: string[]): void {
     if (s === null) return;
     const g = s?.getGroup(a.group);
     if (s === undefined || g === undefined) {
-      c.w.error(`NOGROUP No such key '${key}' or consumer group '${a.group}' in XREADGROUP with GROUP option`);
+      c.w.error(`NOGROUP No such key '${cString(key)}' or consumer group '${cString(a.group)}' in XREADGROUP with GROUP option`);
       return;
     }
     groups.push(g);
@@ -444,7 +438,7 @@ function xreadgroup(c: Session, argv: string[]): void {
   if (served > 0) {
     if (c.w.resp === 2) c.w.array(served);
     else c.w.map(served);
-    append(c, out);
+    appendTo(c.w, out);
     return;
   }
   if (a.timeout !== -1) {
@@ -469,8 +463,9 @@ function xreadgroup(c: Session, argv: string[]): void {
  * (serveClientsBlockedOnStreamKey / unblockDeletedStreamReadgroupClients).
  * Redis signals a stream key on XADD, on XGROUP DESTROY and when it is
  * deleted or overwritten; Sinew retries on every change of the key, so a
- * retry serves only where one of those happened (a new entry added since
- * the client blocked, a group destroyed) or a live entry is waiting.
+ * retry serves only where one of those happened since the client blocked
+ * or was last retried (entries added, a group destroyed, another stream
+ * object at the key).
  */
 function blockedServe(c: Session, a: ReadGroupArgs, key: string): void {
   const blocking = c.server.blocking;
@@ -491,8 +486,7 @@ function blockedServe(c: Session, a: ReadGroupArgs, key: string): void {
   const snap = snaps?.get(key);
   const fresh = snapshot(s);
   const signalled = snap === undefined || snap.stream !== s || snap.added !== fresh.added || snap.epoch !== fresh.epoch;
-  const last = s.lastLiveId();
-  if (s.lastId > g.lastId && (signalled || (last !== null && last > g.lastId))) {
+  if (s.lastId > g.lastId && signalled) {
     const out = scratch(c);
     if (c.w.resp === 2) {
       c.w.array(1);
@@ -500,7 +494,7 @@ function blockedServe(c: Session, a: ReadGroupArgs, key: string): void {
     } else c.w.map(1);
     c.w.bulk(key);
     serveGroup(c, out, key, s, g, a, null, a.count || BLOCKED_DEFAULT_COUNT);
-    append(c, out);
+    appendTo(c.w, out);
     blockSnapshots.delete(c);
     return;
   }
@@ -590,7 +584,7 @@ function xpending(c: Session, argv: string[]): void {
   if (s === null) return;
   const g = s?.getGroup(groupName);
   if (s === undefined || g === undefined) {
-    c.w.error(`NOGROUP No such key '${key}' or consumer group '${groupName}'`);
+    c.w.error(`NOGROUP No such key '${cString(key)}' or consumer group '${cString(groupName)}'`);
     return;
   }
   if (justinfo) {
@@ -636,7 +630,7 @@ function xpending(c: Session, argv: string[]): void {
     body.int(nack.deliveryCount);
   });
   c.w.array(n);
-  append(c, body);
+  appendTo(c.w, body);
 }
 
 // ---------------------------------------------------------------- XCLAIM
@@ -649,7 +643,7 @@ function xclaim(c: Session, argv: string[]): void {
   if (s === null) return;
   const g = s?.getGroup(groupName);
   if (s === undefined || g === undefined) {
-    c.w.error(`NOGROUP No such key '${key}' or consumer group '${groupName}'`);
+    c.w.error(`NOGROUP No such key '${cString(key)}' or consumer group '${cString(groupName)}'`);
     return;
   }
   const mi = parseLL(argv[4]);
@@ -705,8 +699,7 @@ function xclaim(c: Session, argv: string[]): void {
       }
       lastId = id;
     } else {
-      const z = o.indexOf('\0');
-      c.w.error(`ERR Unrecognized XCLAIM option '${z < 0 ? o : o.slice(0, z)}'`);
+      c.w.error(`ERR Unrecognized XCLAIM option '${cString(o)}'`);
       return;
     }
   }
@@ -735,7 +728,7 @@ function xclaim(c: Session, argv: string[]): void {
     c.server.modifiedUnsignalled(db, key, null, 1);
   }
   c.w.array(n);
-  append(c, body);
+  appendTo(c.w, body);
 }
 
 // ---------------------------------------------------------------- XAUTOCLAIM
@@ -781,7 +774,7 @@ function xautoclaim(c: Session, argv: string[]): void {
   if (s === null) return;
   const g = s?.getGroup(groupName);
   if (s === undefined || g === undefined) {
-    c.w.error(`NOGROUP No such key '${key}' or consumer group '${groupName}'`);
+    c.w.error(`NOGROUP No such key '${cString(key)}' or consumer group '${cString(groupName)}'`);
     return;
   }
   const db = c.db;
@@ -824,13 +817,13 @@ function xinfoStream(c: Session, argv: string[]): Stream | null {
   return s;
 }
 
-function writeLag(w: Writer, s: Stream, g: StreamGroup): void {
+function writeLag(w: ReplyWriter, s: Stream, g: StreamGroup): void {
   const lag = s.groupLag(g);
   if (lag === null) w.nullBulk();
   else writeCounter(w, lag);
 }
 
-function writeEntriesRead(w: Writer, g: StreamGroup): void {
+function writeEntriesRead(w: ReplyWriter, g: StreamGroup): void {
   if (g.entriesRead !== INVALID_ENTRIES_READ) writeCounter(w, g.entriesRead);
   else w.nullBulk();
 }
@@ -889,7 +882,7 @@ function xinfoStreamCmd(c: Session, argv: string[]): void {
   const body = scratch(c);
   const n = s.range(MIN_ID, MAX_ID, count, false, (id, data, from, to) => writeEntry(body, id, data, from, to));
   w.array(n);
-  append(c, body);
+  appendTo(c.w, body);
   w.bulk('groups');
   const groups = s.groups();
   w.array(groups.length);
@@ -968,7 +961,7 @@ function xinfoConsumers(c: Session, argv: string[]): void {
   if (s === null) return;
   const g = s.getGroup(argv[3]);
   if (g === undefined) {
-    c.w.error(`NOGROUP No such consumer group '${argv[3]}' for key name '${argv[2]}'`);
+    c.w.error(`NOGROUP No such consumer group '${cString(argv[3])}' for key name '${cString(argv[2])}'`);
     return;
   }
   const w = c.w;

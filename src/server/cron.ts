@@ -68,6 +68,8 @@ export class Cron {
     this.loops++;
     const server = this.server;
     server.keyspace.activeExpireCycle(server.config.hz, server.config.getInt('active-expire-effort'));
+    // Keys the cycle deleted may wake blocked clients (XREADGROUP fails when its stream expires), as Redis's beforeSleep.
+    if (server.blocking.hasReady) server.blocking.handleReady();
     const now = Date.now();
     // instantaneous ops/sec, sampled every 100ms like Redis
     if (now - this.lastOpsSample.time >= 100) {

@@ -310,6 +310,13 @@ describeCompat('effect stream against the replication stream of redis-server', (
       ['XGROUP', 'CREATE', 's', 'h', '0'],
       ['XREADGROUP', 'GROUP', 'h', 'x', 'STREAMS', 's', '>'],
       ['EXEC'],
+      ['EVAL', "redis.call('XADD', KEYS[1], '20-0', 'f', 'v') return redis.call('XREADGROUP', 'GROUP', 'h', 'y', 'NOACK', 'STREAMS', KEYS[1], '>')", '1', 's'],
+      ['EVAL', "return redis.call('XAUTOCLAIM', KEYS[1], 'h', 'z', '0', '0', 'COUNT', '1')", '1', 's'],
+      ['EVAL', "return redis.call('XREADGROUP', 'GROUP', 'h', 'y', 'STREAMS', KEYS[1], '0')", '1', 's'],
+      ['MULTI'],
+      ['XCLAIM', 's', 'h', 'q', '0', '1-0', '3-0', 'JUSTID'],
+      ['XACK', 's', 'h', '1-0'],
+      ['EXEC'],
     ]);
     assert.ok(got.some((l) => l.startsWith('XCLAIM s g alice 0 1-0 TIME <ms-time> RETRYCOUNT 1 FORCE JUSTID LASTID 1-0')), got.join('\n'));
   });

@@ -113,6 +113,10 @@ describeCompat('stream consumer groups against redis-server', () => {
       ['XGROUP', 'CREATE', 's', 'g', '0'],
       ['XGROUP', 'CREATE', 't', 'g', '0'],
       ['XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '1', 'STREAMS', 's', '>'],
+      ['XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '1', 'STREAMS', 's', 's', '>', '>'],
+      ['XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '1', 'NOACK', 'STREAMS', 's', 's', '0', '>'],
+      ['XREADGROUP', 'GROUP', 'g', 'alice', 'STREAMS', 's', 's', '0', '1-0'],
+      ['XGROUP', 'SETID', 's', 'g', '0'],
       ['XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '2', 'STREAMS', 's', 't', '>', '>'],
       ['XREADGROUP', 'GROUP', 'g', 'bob', 'STREAMS', 's', 't', '>', '>'],
       ['XREADGROUP', 'GROUP', 'g', 'bob', 'STREAMS', 's', 't', '>', '>'],
@@ -185,6 +189,11 @@ describeCompat('stream consumer groups against redis-server', () => {
         ['XPENDING', 's', 'g', '-', '+', '1', 'a', 'b', 'c'],
         ['XPENDING', 's', 'nog'],
         ['XPENDING', 'nokey', 'g'],
+        ['XPENDING', 'no\0key', 'g\0x'],
+        ['XCLAIM', 's', 'g', 'c', '0', '1-0', 'FOO\0BAR'],
+        ['XINFO', 'CONSUMERS', 's', 'a\0b'],
+        ['XGROUP', 'SETID', 's', 'n\0g', '0'],
+        ['XREADGROUP', 'GROUP', 'n\0g', 'c', 'STREAMS', 's', '>'],
         ['XPENDING', 'nokey', 'g', '-', '+', 'x'],
         ['XACK', 's', 'nog', '1-0'],
         ['XACK', 'nokey', 'g', 'x'],
@@ -397,5 +406,133 @@ describeCompat('stream consumer groups against redis-server', () => {
     await d.expectSilence(1, 30);
     await d.run([['XADD', 's', '2-0', 'b', '2']]);
     await d.expectReply(1, 'served after the unsignalled changes');
+    await block(['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'], 1);
+    await d.run([['PEXPIRE', 's', '50']]);
+    await d.expectReply(1, 'UNBLOCKED when the stream expires (active expiry)');
+    await d.run([['EXISTS', 's']]);
+    await d.run([['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM']]);
+    await block(['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'], 1);
+    await d.run([['SELECT', '1'], ['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'], ['SELECT', '0'], ['SWAPDB', '0', '1']]);
+    await d.expectSilence(1, 50);
+    await d.run([['SELECT', '0'], ['XADD', 's', '1-0', 'f', 'v']]);
+    await d.expectReply(1, 'served from the swapped-in stream');
+    await block(['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'], 1);
+    await d.run([['SWAPDB', '0', '2']]);
+    await d.expectReply(1, 'UNBLOCKED by SWAPDB with an empty database');
+  });
+
+  it('blocking XREADGROUP: what serves (an XADD even when its entry is gone, the ready key only) and what does not', async () => {
+    await d.run([['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'], ['XGROUP', 'CREATE', 't', 'g', '$', 'MKSTREAM']]);
+    await d.run([['HELLO', '3']], { conn: 1, typeOnly: true });
+    await block(['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', 't', '>', '>'], 1);
+    await d.run([['XADD', 't', '1-0', 'a', '1']]);
+    await d.expectReply(1, 'served from t in RESP3');
+    await block(['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'], 1);
+    await d.run([['MULTI'], ['XADD', 's', '1-0', 'a', '1'], ['XDEL', 's', '1-0'], ['EXEC']]);
+    await d.expectReply(1, 'served with nothing: the entry was deleted in the same transaction');
+    await block(['XREADGROUP', 'GROUP', 'g', 'bob', 'BLOCK', '0', 'STREAMS', 's', '>'], 2);
+    await d.run([['XADD', 's', 'MAXLEN', '0', '2-0', 'a', '1']]);
+    await d.expectReply(2, 'served with nothing after XADD MAXLEN 0');
+    await block(['XREADGROUP', 'GROUP', 'g', 'bob', 'BLOCK', '0', 'STREAMS', 's', '>'], 2);
+    await d.run([['MULTI'], ['XADD', 's', '3-0', 'a', '1'], ['XREADGROUP', 'GROUP', 'g', 'other', 'STREAMS', 's', '>'], ['EXEC']]);
+    await d.expectSilence(2, 30);
+    await d.run([['XGROUP', 'SETID', 's', 'g', '100-0'], ['XADD', 's', '4-0', 'a', '1'], ['XDEL', 's', '3-0'], ['XTRIM', 's', 'MAXLEN', '0']]);
+    await d.expectSilence(2, 30);
+    await d.run([['XGROUP', 'SETID', 's', 'g', '0'], ['XADD', 's', '5-0', 'b', '2']]);
+    await d.expectReply(2, 'served after SETID back and XADD');
+    await d.run([['XPENDING', 's', 'g'], ['XINFO', 'GROUPS', 's']]);
+    await d.run([['XREADGROUP', 'GROUP', 'g', 'bob', 'BLOCK', '30', 'STREAMS', 's', '>']], { conn: 3 });
+    await block(['XREADGROUP', 'GROUP', 'g', 'bob', 'BLOCK', '0', 'STREAMS', 's', '>'], 2);
+    await d.run([['XADD', 's', '6-0', 'c', '3'], ['XGROUP', 'SETID', 's', 'g', '0'], ['XDEL', 's', '6-0']]);
+    await d.expectReply(2, 'served 6-0 by the XADD');
+    await d.run([['XGROUP', 'SETID', 's', 'g', '$']]);
+    await block(['XREADGROUP', 'GROUP', 'g', 'carol', 'BLOCK', '0', 'STREAMS', 's', '>'], 3);
+    await d.run([['XADD', 's', '7-0', 'c', '3'], ['XREADGROUP', 'GROUP', 'g', 'x', 'STREAMS', 's', '>']]);
+    await d.expectReply(3, 'served by the XADD first');
+    await block(['XREADGROUP', 'GROUP', 'g', 'carol', 'BLOCK', '0', 'STREAMS', 's', '>'], 3);
+    await d.run([['XGROUP', 'SETID', 's', 'g', '0'], ['XDEL', 's', '1-0'], ['XACK', 's', 'g', '7-0']]);
+    await d.expectSilence(3, 30);
+    await d.run([['XGROUP', 'CREATE', 's', 'other', '0'], ['XGROUP', 'DESTROY', 's', 'other']]);
+    await d.expectReply(3, 'another group destroyed: a ready signal, entries waiting are served');
+  });
+
+  it('keyspace hits and misses of the group commands', async () => {
+    await d.run([...seed, ['XGROUP', 'CREATE', 's', 'g', '0'], ['CONFIG', 'RESETSTAT']]);
+    await d.run([
+      ['XREADGROUP', 'GROUP', 'g', 'a', 'COUNT', '1', 'STREAMS', 's', '>'],
+      ['XREADGROUP', 'GROUP', 'g', 'a', 'STREAMS', 's', '0'],
+      ['XREADGROUP', 'GROUP', 'g', 'a', 'STREAMS', 'nokey', '>'],
+      ['XACK', 's', 'g', '1-0'],
+      ['XACK', 'nokey', 'g', '1-0'],
+      ['XPENDING', 's', 'g'],
+      ['XPENDING', 'nokey', 'g'],
+      ['XCLAIM', 's', 'g', 'b', '0', '2-0'],
+      ['XAUTOCLAIM', 's', 'g', 'b', '0', '0'],
+      ['XINFO', 'STREAM', 's'],
+      ['XINFO', 'GROUPS', 'nokey'],
+      ['XGROUP', 'CREATECONSUMER', 's', 'g', 'z'],
+      ['XGROUP', 'DESTROY', 'nokey', 'g'],
+    ]);
+    const [a, b] = await d.pair(0);
+    const pick = (s: string) => /keyspace_hits:\d+\r\nkeyspace_misses:\d+/.exec(s)?.[0];
+    const [ia, ib] = await Promise.all([a.raw('INFO', 'stats'), b.raw('INFO', 'stats')]);
+    assert.equal(pick(ia), pick(ib));
+  });
+
+  it('blocked XREADGROUP: RENAME brings data or NOGROUP; a failed blocked call counts once, as failed, with its error', async () => {
+    await d.run([['CONFIG', 'RESETSTAT'], ['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM']]);
+    await block(['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'], 1);
+    await d.run([['XGROUP', 'DESTROY', 's', 'g']]);
+    await d.expectReply(1, 'NOGROUP');
+    const [a, b] = await d.pair(0);
+    const stat = (s: string) => [/cmdstat_xreadgroup:calls=(\d+),.*rejected_calls=(\d+),failed_calls=(\d+)/.exec(s)?.slice(1), /errorstat_NOGROUP:count=\d+/.exec(s)?.[0], /total_error_replies:\d+/.exec(s)?.[0]];
+    const [ia, ib] = await Promise.all([a.raw('INFO', 'all'), b.raw('INFO', 'all')]);
+    assert.deepEqual(stat(ia), stat(ib));
+    await d.run([['XGROUP', 'CREATE', 's', 'g', '$']]);
+    await block(['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'], 1);
+    await d.run([['XGROUP', 'CREATE', 's2', 'g', '$', 'MKSTREAM'], ['XADD', 's2', '100', 'f1', 'v1'], ['RENAME', 's2', 's']]);
+    await d.expectReply(1, 'data from the renamed stream');
+    await block(['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'], 1);
+    await d.run([['XADD', 's3', '100', 'f1', 'v1'], ['RENAME', 's3', 's']]);
+    await d.expectReply(1, 'NOGROUP: the renamed stream has no such group');
+  });
+
+  it('lag and entries-read with XDELs and trims (stream-cgroups.tcl)', async () => {
+    const full: Cmd = ['XINFO', 'GROUPS', 'x'];
+    await d.runInBothProtocols([
+      ['XADD', 'x', '1-0', 'data', 'a'], ['XADD', 'x', '2-0', 'data', 'b'], ['XADD', 'x', '3-0', 'data', 'c'], ['XADD', 'x', '4-0', 'data', 'd'], ['XADD', 'x', '5-0', 'data', 'e'],
+      ['XDEL', 'x', '3-0'], ['XGROUP', 'CREATE', 'x', 'g1', '0'], ['XGROUP', 'CREATE', 'x', 'g2', '0'], full,
+      ['XREADGROUP', 'GROUP', 'g1', 'c11', 'COUNT', '1', 'STREAMS', 'x', '>'], full,
+      ['XREADGROUP', 'GROUP', 'g1', 'c11', 'COUNT', '1', 'STREAMS', 'x', '>'], full,
+      ['XREADGROUP', 'GROUP', 'g1', 'c11', 'COUNT', '1', 'STREAMS', 'x', '>'], full,
+      ['XREADGROUP', 'GROUP', 'g1', 'c11', 'COUNT', '1', 'STREAMS', 'x', '>'], full,
+      ['XADD', 'x', '6-0', 'data', 'f'], full,
+      ['XTRIM', 'x', 'MINID', '=', '3-0'], full,
+      ['XTRIM', 'x', 'MINID', '=', '5-0'], full,
+      ['XGROUP', 'CREATE', 'e', 'g', '$', 'MKSTREAM'], ['XINFO', 'GROUPS', 'e'],
+      ['XADD', 'e', '1-0', 'a', '1'], ['XDEL', 'e', '1-0'], ['XINFO', 'GROUPS', 'e'],
+      ['XGROUP', 'CREATE', 'e', 'g2', '0'], ['XINFO', 'GROUPS', 'e'], ['XINFO', 'STREAM', 'e'],
+    ]);
+  });
+
+  it('blocked XREAD and XREADGROUP on one key: deletion fails only the group reader, XADD serves in arrival order', async () => {
+    await d.run([['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM']]);
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'], 1);
+    await block(['XREADGROUP', 'GROUP', 'g', 'a', 'BLOCK', '0', 'STREAMS', 's', '>'], 2);
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 's', '0'], 3);
+    await d.run([['DEL', 's']]);
+    await d.expectReply(2, 'UNBLOCKED');
+    await d.expectSilence(1, 30);
+    await d.expectSilence(3, 0);
+    await d.run([['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM']]);
+    await block(['XREADGROUP', 'GROUP', 'g', 'a', 'BLOCK', '0', 'STREAMS', 's', '>'], 2);
+    await block(['XREADGROUP', 'GROUP', 'g', 'b', 'BLOCK', '0', 'STREAMS', 's', '>'], 4);
+    await d.run([['XADD', 's', '1-0', 'f', 'v']]);
+    await d.expectReply(1, 'XREAD $');
+    await d.expectReply(2, 'first group reader');
+    await d.expectReply(3, 'XREAD 0');
+    await d.expectSilence(4, 30);
+    await d.run([['XADD', 's', '2-0', 'f', 'v']]);
+    await d.expectReply(4, 'second group reader');
   });
 });
