@@ -11,10 +11,18 @@
  *     so that the slower server's run lasts about RUN_SECONDS.
  *     Tests whose commands Sinew does not implement (COMMAND INFO answers nil)
  *     are printed as "skipped: not implemented".
+ *     Streams: XADD with and without MAXLEN ~ 1000 and XRANGE - + COUNT 100
+ *     the same way (custom redis-benchmark commands, __rand_int__ values);
+ *     and a consumer-group loop that redis-benchmark cannot run (it cannot
+ *     feed the IDs it read back into XACK): GROUP_CONSUMERS connections of
+ *     this script each loop XREADGROUP ... COUNT 10 STREAMS key > then XACK
+ *     of the IDs read, until the prefilled stream is drained; entries
+ *     acknowledged per second, the same driver against both servers.
  *  2. memory: fresh servers, 1,000,000 string keys (key:NNNNNNN -> 10 bytes)
  *     loaded with pipelined MSET from this script, key count verified with
  *     DBSIZE; the same for a 1M-member sorted set (ZADD) and a 1M-field hash
- *     (HSET) when Sinew has those commands. Reports INFO used_memory minus the
+ *     (HSET), and a 1M-entry stream (XADD *, two small fields) when Sinew has
+ *     those commands. Reports INFO used_memory minus the
  *     empty server's used_memory, per key/member/field. Sinew runs with
  *     --expose-gc and a SIGUSR2 hook that runs two full GCs, so both of its
  *     readings are of live memory only.
@@ -23,7 +31,8 @@
  * --no-throughput, --json FILE (also write the results as JSON),
  * --run-seconds N (target length of each timed run, default 2.5),
  * --repeat N (timed runs per test and server, alternating which server goes
- * first; the best counts; default 3).
+ * first; the best counts; default 3), --only TEXT (only the tests and data
+ * sets whose name contains TEXT, case-insensitive; repeatable).
  *
  * Loopback only. Every child process is killed on exit (including on
  * SIGINT/SIGTERM and errors), and the whole run has a time limit.
@@ -32,7 +41,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, guardProcess, runMain, startSinew, startRedis, stopServer, withConn, parseInfo, redisBenchmark } from './servers.mjs';
+import { ROOT, guardProcess, runMain, startSinew, startRedis, stopServer, withConn, parseInfo, redisBenchmark, Conn } from './servers.mjs';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
@@ -45,6 +54,8 @@ const RUN_SECONDS = rsIdx >= 0 ? Number(args[rsIdx + 1]) : QUICK ? 0.3 : 2.5;
 const MEMORY_N = QUICK ? 100_000 : 1_000_000;
 const repIdx = args.indexOf('--repeat');
 const REPEAT = repIdx >= 0 ? Math.max(1, Number(args[repIdx + 1])) : QUICK ? 1 : 3;
+const ONLY = args.flatMap((a, i) => (a === '--only' ? [String(args[i + 1]).toLowerCase()] : []));
+const selected = (name) => ONLY.length === 0 || ONLY.some((o) => name.toLowerCase().includes(o));
 const TOTAL_TIME_LIMIT_MS = 30 * 60 * 1000;
 const RUN_TIMEOUT_MS = 120_000;
 
@@ -103,6 +114,9 @@ const TESTS = [
   { name: 'ZRANGE 0 99', custom: ['zrange', 'myzset', '0', '99'], needs: ['zrange', 'zadd'], prefill: 'zadd-100' },
   { name: 'ZPOPMIN', t: 'zpopmin', needs: ['zpopmin', 'zadd'], prefill: 'zadd' },
   { name: 'LRANGE_100 (first 100 elements)', t: 'lrange_100', needs: ['lrange', 'lpush'], row: 'LRANGE_100' },
+  { name: 'XADD key * field rand', custom: ['XADD', 'bench:stream', '*', 'field', '__rand_int__'], needs: ['xadd'] },
+  { name: 'XADD key MAXLEN ~ 1000 * field rand', custom: ['XADD', 'bench:capped', 'MAXLEN', '~', '1000', '*', 'field', '__rand_int__'], needs: ['xadd'] },
+  { name: 'XRANGE key - + COUNT 100', custom: ['XRANGE', 'bench:range', '-', '+', 'COUNT', '100'], needs: ['xrange', 'xadd'], prefill: 'xadd-100' },
 ];
 
 function benchArgsFor(test, n, pipeline) {
@@ -121,6 +135,11 @@ async function prefill(srv, kind, n) {
   if (kind === 'zadd-100') {
     // myzset with at least 100 members for ZRANGE 0 99.
     await withConn(srv, (c) => c.pipeline(200, (i) => ['ZADD', 'myzset', String(i), `element:${String(i).padStart(12, '0')}`]));
+    return;
+  }
+  if (kind === 'xadd-100') {
+    // bench:range with at least 100 entries of two small fields for XRANGE - + COUNT 100.
+    await withConn(srv, (c) => c.pipeline(100, (i) => ['XADD', 'bench:range', '*', 'sensor', `s${i % 16}`, 'temp', `${20 + (i % 10)}.5`]));
     return;
   }
   // Distinct members (-r 100000000) so a set or sorted set gets ~n of them.
@@ -147,6 +166,7 @@ async function throughput(sinew, redis, sinewHas) {
   const results = [];
   for (const pipeline of [1, 16]) {
     for (const test of TESTS) {
+      if (!selected(test.name)) continue;
       const missing = test.needs.filter((c) => !sinewHas.has(c));
       if (missing.length > 0) {
         results.push({ test: test.name, pipeline, skipped: `not implemented (${missing.join(', ').toUpperCase()})` });
@@ -178,6 +198,78 @@ async function throughput(sinew, redis, sinewHas) {
     }
   }
   return results;
+}
+
+// ---------------------------------------------------------------- stream consumer group loop
+
+const GROUP_CONSUMERS = 10;
+const GROUP_LOOP_NAME = `XREADGROUP COUNT 10 + XACK loop (${GROUP_CONSUMERS} consumers)`;
+const GROUP_LOOP_NEEDS = ['xadd', 'xgroup', 'xreadgroup', 'xack', 'xpending'];
+
+/**
+ * Prefills bench:jobs with `entries` entries (untimed), creates group g at 0,
+ * then times GROUP_CONSUMERS connections that each loop XREADGROUP GROUP g
+ * cN COUNT 10 STREAMS bench:jobs > and XACK of the IDs read, until the
+ * stream is drained. Checks that every entry was acknowledged once.
+ */
+async function groupLoopOnce(srv, entries) {
+  await withConn(srv, async (c) => {
+    await c.call(['DEL', 'bench:jobs']);
+    await c.pipeline(entries, (i) => ['XADD', 'bench:jobs', '*', 'job', String(i), 'payload', 'p'.repeat(16)], 64);
+    await c.call(['XGROUP', 'CREATE', 'bench:jobs', 'g', '0']);
+  });
+  const conns = await Promise.all(Array.from({ length: GROUP_CONSUMERS }, () => Conn.open(srv.port)));
+  let acked = 0;
+  let commands = 0;
+  const t0 = performance.now();
+  try {
+    await Promise.all(
+      conns.map(async (c, k) => {
+        for (;;) {
+          const r = await c.call(['XREADGROUP', 'GROUP', 'g', `c${k}`, 'COUNT', '10', 'STREAMS', 'bench:jobs', '>']);
+          commands++;
+          const ids = r === null ? [] : r[0][1].map((e) => e[0]);
+          if (ids.length === 0) break;
+          const n = await c.call(['XACK', 'bench:jobs', 'g', ...ids]);
+          acked += n; // not `acked += await ...`: that reads acked before the await
+          commands++;
+        }
+      }),
+    );
+  } finally {
+    for (const c of conns) c.close();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const pending = await withConn(srv, (c) => c.call(['XPENDING', 'bench:jobs', 'g']));
+  if (acked !== entries || pending[0] !== 0) throw new Error(`${srv.name}: ${acked} of ${entries} entries acknowledged, ${pending[0]} pending`);
+  await withConn(srv, (c) => c.call(['DEL', 'bench:jobs']));
+  return { entriesPerSec: acked / seconds, commandsPerSec: commands / seconds };
+}
+
+async function groupLoop(sinew, redis, sinewHas) {
+  if (!selected(GROUP_LOOP_NAME)) return [];
+  const missing = GROUP_LOOP_NEEDS.filter((c) => !sinewHas.has(c));
+  if (missing.length > 0) {
+    log(`  ${GROUP_LOOP_NAME}: skipped: not implemented (${missing.join(', ').toUpperCase()})`);
+    return [{ test: GROUP_LOOP_NAME, skipped: `not implemented (${missing.join(', ').toUpperCase()})` }];
+  }
+  const probeN = QUICK ? 2000 : 20000;
+  const probe = Math.min((await groupLoopOnce(sinew, probeN)).entriesPerSec, (await groupLoopOnce(redis, probeN)).entriesPerSec);
+  const n = roundN(probe * RUN_SECONDS);
+  const sRuns = [];
+  const rRuns = [];
+  for (let k = 0; k < REPEAT; k++) {
+    const order = k % 2 === 0 ? [sinew, redis] : [redis, sinew];
+    for (const srv of order) (srv === sinew ? sRuns : rRuns).push(await groupLoopOnce(srv, n));
+  }
+  const best = (runs) => runs.reduce((a, b) => (b.entriesPerSec > a.entriesPerSec ? b : a));
+  const s = best(sRuns);
+  const r = best(rRuns);
+  log(
+    `  ${GROUP_LOOP_NAME}, ${fmtInt(n)} entries: Sinew ${fmtInt(s.entriesPerSec)} entries/s (${fmtInt(s.commandsPerSec)} commands/s), ` +
+      `Redis ${fmtInt(r.entriesPerSec)} entries/s (${fmtInt(r.commandsPerSec)} commands/s), ratio ${(s.entriesPerSec / r.entriesPerSec).toFixed(2)}`,
+  );
+  return [{ test: GROUP_LOOP_NAME, n, sinew: s.entriesPerSec, redis: r.entriesPerSec, ratio: s.entriesPerSec / r.entriesPerSec, sinewCommands: s.commandsPerSec, redisCommands: r.commandsPerSec }];
 }
 
 // ---------------------------------------------------------------- memory
@@ -230,6 +322,14 @@ const DATASETS = [
       }),
     verify: async (c) => c.call(['HLEN', 'bighash']),
   },
+  {
+    name: `stream of ${MEMORY_N.toLocaleString('en-US')} entries (XADD *, two small fields: sensor sNN, temp NN.N)`,
+    unit: 'entry',
+    needs: ['xadd', 'xlen'],
+    // One entry per XADD (a stream entry cannot be batched), 64 in flight.
+    load: (c) => c.pipeline(MEMORY_N, (i) => ['XADD', 'bigstream', '*', 'sensor', `s${i % 100}`, 'temp', `${20 + (i % 10)}.${i % 7}`], 64),
+    verify: async (c) => c.call(['XLEN', 'bigstream']),
+  },
 ];
 
 async function memoryOne(start, ds) {
@@ -257,6 +357,7 @@ async function memoryOne(start, ds) {
 async function memory(sinewHas) {
   const results = [];
   for (const ds of DATASETS) {
+    if (!selected(ds.name)) continue;
     const missing = ds.needs.filter((c) => !sinewHas.has(c));
     if (missing.length > 0) {
       results.push({ dataset: ds.name, unit: ds.unit, skipped: `not implemented (${missing.join(', ').toUpperCase()})` });
@@ -321,15 +422,16 @@ async function main() {
   log(`oracle: ${m.redis}`);
 
   let sinew = await startSinew({ gcHook: true });
-  const wanted = [...new Set([...TESTS.flatMap((t) => t.needs), ...DATASETS.flatMap((d) => d.needs)])];
+  const wanted = [...new Set([...TESTS.flatMap((t) => t.needs), ...DATASETS.flatMap((d) => d.needs), ...GROUP_LOOP_NEEDS])];
   const sinewHas = await implemented(sinew, wanted);
-  const out = { machine: m, date: new Date().toISOString(), quick: QUICK, runSeconds: RUN_SECONDS, repeat: REPEAT, throughput: [], memory: [] };
+  const out = { machine: m, date: new Date().toISOString(), quick: QUICK, runSeconds: RUN_SECONDS, repeat: REPEAT, throughput: [], streamGroupLoop: [], memory: [] };
 
   if (DO_THROUGHPUT) {
     const redis = await startRedis();
     log(`\nthroughput (Sinew on :${sinew.port}, Redis on :${redis.port}; redis-benchmark ${COMMON.join(' ')})`);
     try {
       out.throughput = await throughput(sinew, redis, sinewHas);
+      out.streamGroupLoop = await groupLoop(sinew, redis, sinewHas);
     } finally {
       await stopServer(redis);
     }
@@ -359,6 +461,16 @@ async function main() {
             ? [r.test, r.pipeline, '', `skipped: ${r.skipped}`, '', '']
             : [r.test, r.pipeline, r.n, fmtInt(r.sinew), fmtInt(r.redis), r.ratio.toFixed(2)],
         ),
+      ),
+    );
+  }
+  if (out.streamGroupLoop.length > 0) {
+    lines.push('');
+    lines.push(`Stream consumer group: ${GROUP_CONSUMERS} connections of a Node driver (bench/run.mjs) each loop XREADGROUP ... COUNT 10 ... > and XACK, draining a prefilled stream; best of ${REPEAT}`);
+    lines.push(
+      table(
+        ['test', 'entries', 'Sinew entries/s', 'Redis entries/s', 'Sinew/Redis'],
+        out.streamGroupLoop.map((r) => (r.skipped ? [r.test, '', `skipped: ${r.skipped}`, '', ''] : [r.test, r.n, fmtInt(r.sinew), fmtInt(r.redis), r.ratio.toFixed(2)])),
       ),
     );
   }

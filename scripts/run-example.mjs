@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs one example end to end against a Sinew it starts on a free port:
-//   npm run example -- cache-aside | celery | events | data-structures
+//   npm run example -- cache-aside | celery | events | data-structures | stream-workers | bullmq
 // With REDIS_URL set, uses that server instead of starting Sinew.
 // Compiles the project first, unless dist/ is already newer than every source.
 import { spawn, spawnSync } from 'node:child_process';
@@ -94,6 +94,33 @@ const examples = {
   },
   async 'data-structures'(url) {
     await runToEnd(process.execPath, [join(ex, 'data-structures', 'index.mjs')], { env: { REDIS_URL: url } });
+  },
+  async 'stream-workers'(url) {
+    const env = { REDIS_URL: url, CLAIM_IDLE_MS: '1000' };
+    const worker = join(ex, 'stream-workers', 'worker.mjs');
+    // A worker that takes 5 requests and dies without acknowledging them...
+    const dead = spawn(process.execPath, [worker, 'worker-dead'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env, DIE_AFTER: '5' } });
+    await new Promise((resolve) => dead.stdout.once('data', resolve));
+    dead.stdout.pipe(process.stdout);
+    const producer = runToEnd(PY, [join(ex, 'stream-workers', 'producer.py'), '50'], { env });
+    await new Promise((resolve) => dead.on('exit', resolve));
+    // ...and one that answers the rest and claims the dead one's with XAUTOCLAIM.
+    await Promise.all([producer, runToEnd(process.execPath, [worker, 'worker-1', '50'], { env })]);
+  },
+  async bullmq(url) {
+    const env = { REDIS_URL: url };
+    const dir = join(ex, 'bullmq');
+    const worker = spawn(process.execPath, [join(dir, 'worker.mjs')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    await new Promise((resolve) => worker.stdout.once('data', resolve));
+    try {
+      const events = spawn(process.execPath, [join(dir, 'events.mjs'), '107'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+      await new Promise((resolve) => events.stdout.once('data', resolve));
+      events.stdout.pipe(process.stdout);
+      await runToEnd(process.execPath, [join(dir, 'producer.mjs'), '100'], { env });
+      await new Promise((resolve) => (events.exitCode !== null ? resolve() : events.on('exit', resolve)));
+    } finally {
+      await stop(worker);
+    }
   },
 };
 

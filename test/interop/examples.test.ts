@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { useTarget, pythonSkipReason, run, daemon, PYTHON } from '../helpers/target.js';
 import { freePort } from '../helpers/servers.js';
+import { missingCommands } from '../helpers/both.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '../../../..');
 const EX = join(ROOT, 'examples');
@@ -156,5 +157,85 @@ describe('example: data structures (node-redis, RESP3)', () => {
     assert.deepEqual(out.firstTask, { value: 'page-oncall', score: 1 });
     assert.deepEqual(out.waitedTask, { key: 'urgent', value: 'restart-service', score: 0 });
     assert.deepEqual(out.remaining, ['retrain-model', 'resize-thumbnails']);
+  });
+});
+
+/** Why the example cannot run on the target yet (commands it lacks), or false; printed when true. */
+async function lacking(t: { diagnostic(s: string): void }, port: number, names: string[]): Promise<string | false> {
+  const missing = await missingCommands(port, names);
+  if (missing.length === 0) return false;
+  const why = `the server does not implement ${missing.map((m) => m.toUpperCase()).join(', ')} yet`;
+  process.stderr.write(`# SKIP: ${why}\n`);
+  return why;
+}
+
+describe('example: stream workers (Python producer -> Node.js consumer group)', () => {
+  const skip = pythonSkipReason(['redis']);
+  const target = useTarget(skip);
+
+  it('a worker dies holding 5 requests; another answers all 50, claiming those with XAUTOCLAIM', async (t) => {
+    if (skip) return t.skip(skip);
+    const why = await lacking(t, target.port, ['xadd', 'xread', 'xreadgroup', 'xack', 'xautoclaim', 'xgroup', 'xinfo', 'xpending']);
+    if (why) return t.skip(why);
+    const env = { REDIS_URL: target.url, CLAIM_IDLE_MS: '500' };
+    const worker = join(EX, 'stream-workers', 'worker.mjs');
+    const dead = daemon(process.execPath, [worker, 'worker-dead'], { env: { ...env, DIE_AFTER: '5' } });
+    let live: ReturnType<typeof daemon> | null = null;
+    try {
+      await dead.waitLine(/^ready$/);
+      const producer = run(PYTHON, [join(EX, 'stream-workers', 'producer.py'), '50'], { env, timeoutMs: 90000 });
+      const died = JSON.parse(await dead.waitLine(/^\{/)) as { died_holding: number };
+      assert.equal(died.died_holding, 5);
+      live = daemon(process.execPath, [worker, 'worker-live', '50'], { env });
+      const p = lastJson(await producer);
+      const w = JSON.parse(await live.waitLine(/^\{/)) as Record<string, unknown>;
+      t.diagnostic(`stream-workers on ${target.name}: producer ${JSON.stringify(p)}, worker ${JSON.stringify(w)}`);
+      assert.equal(p.sent, 50);
+      assert.equal(p.results, 50, 'one answer per request');
+      assert.equal(p.distinct, 50);
+      assert.deepEqual(p.by_worker, { 'worker-live': 50 });
+      assert.deepEqual(p.via, { claimed: 5, read: 45 });
+      assert.equal(w.answered, 50);
+      assert.equal(w.claimed, 5);
+      assert.equal(w.pending, 0);
+      assert.deepEqual(w.removedConsumers, ['worker-dead']);
+    } finally {
+      await dead.stop();
+      await live?.stop();
+    }
+  });
+});
+
+describe('example: BullMQ (producer, worker, events)', () => {
+  const target = useTarget();
+
+  it('100 jobs, a delayed, an urgent, a flaky and a corrupt one, and a flow; the events process sees them all finish', async (t) => {
+    const why = await lacking(t, target.port, ['xadd', 'xread', 'xtrim']);
+    if (why) return t.skip(why);
+    const env = { REDIS_URL: target.url };
+    const dir = join(EX, 'bullmq');
+    const worker = daemon(process.execPath, [join(dir, 'worker.mjs')], { env });
+    const events = daemon(process.execPath, [join(dir, 'events.mjs'), '107'], { env });
+    try {
+      await worker.waitLine(/^ready$/);
+      await events.waitLine(/^ready$/);
+      const out = lastJson(await run(process.execPath, [join(dir, 'producer.mjs'), '100'], { env, timeoutMs: 120000 }));
+      t.diagnostic(`bullmq on ${target.name}: ${JSON.stringify(out)}`);
+      assert.deepEqual(out.enqueued, { thumbnails: 107, albums: 1 });
+      assert.equal(out.bulkDone, 100);
+      assert.equal(out.delayedDone, 'scheduled.jpg@128px');
+      assert.ok((out.delayedAfterMs as number) >= 500, 'the delay was honoured');
+      assert.deepEqual(out.flaky, { thumbnail: 'flaky.jpg@128px', attempt: 2 });
+      assert.equal(out.corruptError, 'cannot decode corrupt.jpg');
+      assert.deepEqual(out.album, { album: 'holidays', thumbnails: ['beach.jpg@128px', 'city.jpg@128px', 'hills.jpg@128px'] });
+      assert.deepEqual(out.counts, { completed: 106, failed: 1, waiting: 0, active: 0, delayed: 0 });
+      const ev = JSON.parse(await events.waitLine(/^\{/)) as Record<string, unknown>;
+      assert.equal(ev.completed, 106);
+      assert.equal(ev.failed, 1);
+      assert.deepEqual(ev.failedReasons, ['cannot decode corrupt.jpg']);
+    } finally {
+      await events.stop();
+      await worker.stop();
+    }
   });
 });
