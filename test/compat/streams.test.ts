@@ -443,6 +443,22 @@ describeCompat('XREAD BLOCK against redis-server', () => {
     ], { conn: 2 });
   });
 
+  it('a blocked XREAD is one call in INFO commandstats, served or timed out; INFO blocked clients and keys', async () => {
+    await d.run([['CONFIG', 'RESETSTAT']]);
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 'q', 'r', '$', '$'], 1);
+    const [a, b] = await d.pair(0);
+    const keys = (s: unknown) => /blocked_clients:(\d+)[\s\S]*?total_blocking_keys:(\d+)/.exec(String(s))?.slice(1).join(',');
+    const [ka, kb] = await Promise.all([a.call('INFO', 'clients'), b.call('INFO', 'clients')]);
+    assert.equal(keys(ka), keys(kb), 'blocked clients and keys');
+    await d.run([['XADD', 'r', '1-1', 'f', 'v']]);
+    await d.expectReply(1, 'XREAD served');
+    await d.run([['XREAD', 'BLOCK', '30', 'STREAMS', 'q', '$']], { conn: 2 });
+    const [ia, ib] = await Promise.all([a.call('INFO', 'commandstats'), b.call('INFO', 'commandstats')]);
+    const stat = (s: unknown) => /cmdstat_xread:calls=(\d+),.*rejected_calls=(\d+),failed_calls=(\d+)/.exec(String(s))?.filter((_, i) => i !== 0).join(',');
+    assert.equal(stat(ia), stat(ib));
+    assert.equal(stat(ia), '2,0,0');
+  });
+
   it('CLIENT UNBLOCK TIMEOUT and ERROR, the timeout in RESP3, BLOCK inside MULTI', async () => {
     const [a1, b1] = await d.pair(1);
     const ids = await Promise.all([a1.raw('CLIENT', 'ID'), b1.raw('CLIENT', 'ID')]);
