@@ -298,6 +298,26 @@ describeCompat('streams against redis-server', () => {
 describeCompat('streams with the other types and DEBUG, against redis-server', () => {
   const d = useDiffer({ sinew: { 'enable-debug-command': 'yes' }, redis: { 'enable-debug-command': 'yes' } });
 
+  it('keyspace hits and misses of reads (XREAD looks its keys up twice)', async () => {
+    await d.run([['XADD', 's', '1-1', 'f', 'v'], ['SET', 'str', 'x'], ['CONFIG', 'RESETSTAT']]);
+    await d.run([
+      ['XREAD', 'STREAMS', 's', 'nokey', '0', '0'],
+      ['XREAD', 'STREAMS', 's', 'nokey', '$', '0'],
+      ['XREAD', 'STREAMS', 's', 'str', '0', '0'],
+      ['XRANGE', 's', '-', '+'],
+      ['XRANGE', 'nokey', '-', '+'],
+      ['XRANGE', 's', 'x', '+'],
+      ['XLEN', 's'],
+      ['XLEN', 'nokey'],
+      ['XADD', 's', '2-1', 'f', 'v'],
+      ['XDEL', 'nokey', '1'],
+    ]);
+    const [a, b] = await d.pair(0);
+    const pick = (s: unknown) => /keyspace_hits:\d+\r\nkeyspace_misses:\d+/.exec(String(s))?.[0];
+    const [ia, ib] = await Promise.all([a.call('INFO', 'stats'), b.call('INFO', 'stats')]);
+    assert.equal(pick(ia), pick(ib));
+  });
+
   it('type integration: TYPE, OBJECT ENCODING, SCAN TYPE, COPY, RENAME, MOVE, DEL, expiry, DEBUG DIGEST', async () => {
     await d.runInBothProtocols([
       ...fill('s', 3),
