@@ -41,6 +41,8 @@ export interface BlockState {
   firstRunUs: number;
   /** What the command left for its retries (see BlockRetry). */
   state: unknown;
+  /** The argv the client sent (what the slowlog shows when a retry with another argv serves it). */
+  sentArgv: string[];
 }
 
 /**
@@ -106,6 +108,7 @@ export class Blocking {
       timer: null,
       firstRunUs: 0,
       state: retry?.state ?? null,
+      sentArgv: c.argv,
     };
     let byKey = this.waiting.get(db);
     if (byKey === undefined) {
@@ -133,6 +136,12 @@ export class Blocking {
   }
 
   private retryBlockedAgain = false;
+
+  /** The argv a blocked client sent (its retries may run another, see BlockRetry); null when not blocked. */
+  sentArgv(c: Client): string[] | null {
+    const st = c.blockState as BlockState | null;
+    return st === null ? null : st.sentArgv;
+  }
 
   /** The state a blocked client's command left with block() (null if none, or not blocked). */
   stateOf(c: Client): unknown {

@@ -479,6 +479,25 @@ describeCompat('XREAD BLOCK against redis-server', () => {
     assert.equal(stat(ia), '2,0,0');
   });
 
+  it('the slowlog shows a served XREAD as the client sent it ($ included)', async () => {
+    await d.run([['CONFIG', 'SET', 'slowlog-log-slower-than', '0'], ['SLOWLOG', 'RESET']]);
+    try {
+      await block(['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'], 1);
+      await d.run([['XADD', 's', '1-1', 'f', 'v']]);
+      await d.expectReply(1, 'served');
+      const [a, b] = await d.pair(0);
+      const args = (r: unknown) =>
+        (r as unknown[][])
+          .map((e) => (e[3] as unknown[]).map(String).join(' '))
+          .filter((x) => x.startsWith('XREAD'));
+      const [ra, rb] = await Promise.all([a.call('SLOWLOG', 'GET', '20'), b.call('SLOWLOG', 'GET', '20')]);
+      assert.deepEqual(args(ra), args(rb));
+      assert.deepEqual(args(ra), ['XREAD BLOCK 0 STREAMS s $']);
+    } finally {
+      await d.run([['CONFIG', 'SET', 'slowlog-log-slower-than', '10000']]);
+    }
+  });
+
   it('CLIENT UNBLOCK TIMEOUT and ERROR, the timeout in RESP3, BLOCK inside MULTI', async () => {
     const [a1, b1] = await d.pair(1);
     const ids = await Promise.all([a1.raw('CLIENT', 'ID'), b1.raw('CLIENT', 'ID')]);
