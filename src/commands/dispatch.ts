@@ -230,7 +230,8 @@ export function call(server: Server, c: Session, cmd: Command<Handler>, argv: st
     server.effects.also(c.db.id, c.propagateArgv ?? argv);
   }
   if ((cmd.flags & F.readonly) !== 0 && server.tracking.trackingClients > 0) server.tracking.rememberRead(c, cmd, argv);
-  if (server.monitors.size > 0 && (cmd.flags & (F.admin | F.skip_monitor)) === 0) {
+  // (A blocked command reached MONITOR when it first ran; serving it later shows nothing, as Redis.)
+  if (server.monitors.size > 0 && !served && (cmd.flags & (F.admin | F.skip_monitor)) === 0) {
     server.monitors.feed(c, argv);
   }
   c.lastCmd = cmd;

@@ -498,6 +498,27 @@ describeCompat('XREAD BLOCK against redis-server', () => {
     }
   });
 
+  it('MONITOR shows a blocked XREAD once, when it is sent, not again when it is served', async () => {
+    const [ma, mb] = await d.pair(3);
+    await Promise.all([ma.raw('MONITOR'), mb.raw('MONITOR')]);
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'], 1);
+    await d.run([['XADD', 's', '1-1', 'f', 'v']]);
+    await d.expectReply(1, 'served');
+    const lines = async (m: typeof ma) => {
+      const out: string[] = [];
+      for (;;) {
+        try {
+          out.push((await m.nextRaw(150)).replace(/^\+[\d.]+ \[\d+ [^\]]+\] /, ''));
+        } catch {
+          return out.filter((l) => !l.includes('INFO'));
+        }
+      }
+    };
+    const [la, lb] = await Promise.all([lines(ma), lines(mb)]);
+    assert.deepEqual(la, lb);
+    assert.equal(la.filter((l) => l.startsWith('"XREAD"')).length, 1);
+  });
+
   it('CLIENT UNBLOCK TIMEOUT and ERROR, the timeout in RESP3, BLOCK inside MULTI', async () => {
     const [a1, b1] = await d.pair(1);
     const ids = await Promise.all([a1.raw('CLIENT', 'ID'), b1.raw('CLIENT', 'ID')]);
