@@ -46,6 +46,8 @@ export interface BlockState {
    * which then fails: Redis 7.0's unblockDeletedStreamReadgroupClients).
    */
   wakeIfGone: boolean;
+  /** The argv the client sent (what the slowlog shows when a retry with another argv serves it). */
+  sentArgv: string[];
 }
 
 /**
@@ -115,6 +117,7 @@ export class Blocking {
       firstRunUs: 0,
       state: retry?.state ?? null,
       wakeIfGone: retry?.wakeIfGone ?? false,
+      sentArgv: c.argv,
     };
     let byKey = this.waiting.get(db);
     if (byKey === undefined) {
@@ -142,6 +145,12 @@ export class Blocking {
   }
 
   private retryBlockedAgain = false;
+
+  /** The argv a blocked client sent (its retries may run another, see BlockRetry); null when not blocked. */
+  sentArgv(c: Client): string[] | null {
+    const st = c.blockState as BlockState | null;
+    return st === null ? null : st.sentArgv;
+  }
 
   /** The state a blocked client's command left with block() (null if none, or not blocked). */
   stateOf(c: Client): unknown {

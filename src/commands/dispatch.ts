@@ -203,16 +203,17 @@ export function call(server: Server, c: Session, cmd: Command<Handler>, argv: st
   if (!blockedNow) {
     const timing = server.timing;
     const prior = served ? server.blocking.firstRunUs(c) : 0;
+    const sent = served ? (server.blocking.sentArgv(c) ?? argv) : argv;
     if (server.callDepth === 0) {
       // The duration is closed by the next clock read: the next command's
       // start, or the end of this batch of input (see finishTiming).
       timing.cmd = cmd;
       timing.client = c;
-      timing.argv = argv; // the slowlog shows what the client sent, as Redis
+      timing.argv = sent; // the slowlog shows what the client sent, as Redis
       timing.t0 = t0;
       timing.priorUs = prior;
     } else {
-      recordDuration(server, cmd, c, argv, (performance.now() - t0) * 1000, prior);
+      recordDuration(server, cmd, c, sent, (performance.now() - t0) * 1000, prior);
     }
   } else if (!served) {
     // Just blocked: its time so far counts now; the rest when it is served.
@@ -229,7 +230,8 @@ export function call(server: Server, c: Session, cmd: Command<Handler>, argv: st
     server.effects.also(c.db.id, c.propagateArgv ?? argv);
   }
   if ((cmd.flags & F.readonly) !== 0 && server.tracking.trackingClients > 0) server.tracking.rememberRead(c, cmd, argv);
-  if (server.monitors.size > 0 && (cmd.flags & (F.admin | F.skip_monitor)) === 0) {
+  // (A blocked command reached MONITOR when it first ran; serving it later shows nothing, as Redis.)
+  if (server.monitors.size > 0 && !served && (cmd.flags & (F.admin | F.skip_monitor)) === 0) {
     server.monitors.feed(c, argv);
   }
   c.lastCmd = cmd;

@@ -405,21 +405,19 @@ function xread(c: Session, argv: string[]): void {
     ids[k] = id;
   }
 
-  // Serve at once what can be served.
-  let served = 0;
+  // Serve at once what can be served. Redis looks every key up again here
+  // (keyspace hits and misses count twice).
+  const serve: number[] = [];
   for (let k = 0; k < n; k++) {
-    const s = streams[k];
+    const s = c.db.read(argv[streamsArg + k]) as Stream | undefined;
     if (s === undefined || s.length === 0) continue;
     const last = s.lastLiveId();
-    if (last !== null && last > ids[k]) served++;
+    if (last !== null && last > ids[k]) serve.push(k);
   }
-  if (served > 0) {
-    writeReadHeader(c, served);
-    for (let k = 0; k < n; k++) {
-      const s = streams[k];
-      if (s === undefined || s.length === 0) continue;
-      const last = s.lastLiveId();
-      if (last === null || !(last > ids[k])) continue;
+  if (serve.length > 0) {
+    writeReadHeader(c, serve.length);
+    for (const k of serve) {
+      const s = streams[k]!;
       writeReadKey(c, argv[streamsArg + k]);
       const list = new EntryList();
       s.range(incrId(ids[k]) ?? MAX_ID, MAX_ID, count, false, list.visit);

@@ -298,6 +298,26 @@ describeCompat('streams against redis-server', () => {
 describeCompat('streams with the other types and DEBUG, against redis-server', () => {
   const d = useDiffer({ sinew: { 'enable-debug-command': 'yes' }, redis: { 'enable-debug-command': 'yes' } });
 
+  it('keyspace hits and misses of reads (XREAD looks its keys up twice)', async () => {
+    await d.run([['XADD', 's', '1-1', 'f', 'v'], ['SET', 'str', 'x'], ['CONFIG', 'RESETSTAT']]);
+    await d.run([
+      ['XREAD', 'STREAMS', 's', 'nokey', '0', '0'],
+      ['XREAD', 'STREAMS', 's', 'nokey', '$', '0'],
+      ['XREAD', 'STREAMS', 's', 'str', '0', '0'],
+      ['XRANGE', 's', '-', '+'],
+      ['XRANGE', 'nokey', '-', '+'],
+      ['XRANGE', 's', 'x', '+'],
+      ['XLEN', 's'],
+      ['XLEN', 'nokey'],
+      ['XADD', 's', '2-1', 'f', 'v'],
+      ['XDEL', 'nokey', '1'],
+    ]);
+    const [a, b] = await d.pair(0);
+    const pick = (s: unknown) => /keyspace_hits:\d+\r\nkeyspace_misses:\d+/.exec(String(s))?.[0];
+    const [ia, ib] = await Promise.all([a.call('INFO', 'stats'), b.call('INFO', 'stats')]);
+    assert.equal(pick(ia), pick(ib));
+  });
+
   it('type integration: TYPE, OBJECT ENCODING, SCAN TYPE, COPY, RENAME, MOVE, DEL, expiry, DEBUG DIGEST', async () => {
     await d.runInBothProtocols([
       ...fill('s', 3),
@@ -441,6 +461,62 @@ describeCompat('XREAD BLOCK against redis-server', () => {
       ['SORT', 'dst'],
       ['XREAD', 'STREAMS', 'dst', '$'],
     ], { conn: 2 });
+  });
+
+  it('a blocked XREAD is one call in INFO commandstats, served or timed out; INFO blocked clients and keys', async () => {
+    await d.run([['CONFIG', 'RESETSTAT']]);
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 'q', 'r', '$', '$'], 1);
+    const [a, b] = await d.pair(0);
+    const keys = (s: unknown) => /blocked_clients:(\d+)[\s\S]*?total_blocking_keys:(\d+)/.exec(String(s))?.slice(1).join(',');
+    const [ka, kb] = await Promise.all([a.call('INFO', 'clients'), b.call('INFO', 'clients')]);
+    assert.equal(keys(ka), keys(kb), 'blocked clients and keys');
+    await d.run([['XADD', 'r', '1-1', 'f', 'v']]);
+    await d.expectReply(1, 'XREAD served');
+    await d.run([['XREAD', 'BLOCK', '30', 'STREAMS', 'q', '$']], { conn: 2 });
+    const [ia, ib] = await Promise.all([a.call('INFO', 'commandstats'), b.call('INFO', 'commandstats')]);
+    const stat = (s: unknown) => /cmdstat_xread:calls=(\d+),.*rejected_calls=(\d+),failed_calls=(\d+)/.exec(String(s))?.filter((_, i) => i !== 0).join(',');
+    assert.equal(stat(ia), stat(ib));
+    assert.equal(stat(ia), '2,0,0');
+  });
+
+  it('the slowlog shows a served XREAD as the client sent it ($ included)', async () => {
+    await d.run([['CONFIG', 'SET', 'slowlog-log-slower-than', '0'], ['SLOWLOG', 'RESET']]);
+    try {
+      await block(['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'], 1);
+      await d.run([['XADD', 's', '1-1', 'f', 'v']]);
+      await d.expectReply(1, 'served');
+      const [a, b] = await d.pair(0);
+      const args = (r: unknown) =>
+        (r as unknown[][])
+          .map((e) => (e[3] as unknown[]).map(String).join(' '))
+          .filter((x) => x.startsWith('XREAD'));
+      const [ra, rb] = await Promise.all([a.call('SLOWLOG', 'GET', '20'), b.call('SLOWLOG', 'GET', '20')]);
+      assert.deepEqual(args(ra), args(rb));
+      assert.deepEqual(args(ra), ['XREAD BLOCK 0 STREAMS s $']);
+    } finally {
+      await d.run([['CONFIG', 'SET', 'slowlog-log-slower-than', '10000']]);
+    }
+  });
+
+  it('MONITOR shows a blocked XREAD once, when it is sent, not again when it is served', async () => {
+    const [ma, mb] = await d.pair(3);
+    await Promise.all([ma.raw('MONITOR'), mb.raw('MONITOR')]);
+    await block(['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'], 1);
+    await d.run([['XADD', 's', '1-1', 'f', 'v']]);
+    await d.expectReply(1, 'served');
+    const lines = async (m: typeof ma) => {
+      const out: string[] = [];
+      for (;;) {
+        try {
+          out.push((await m.nextRaw(150)).replace(/^\+[\d.]+ \[\d+ [^\]]+\] /, ''));
+        } catch {
+          return out.filter((l) => !l.includes('INFO'));
+        }
+      }
+    };
+    const [la, lb] = await Promise.all([lines(ma), lines(mb)]);
+    assert.deepEqual(la, lb);
+    assert.equal(la.filter((l) => l.startsWith('"XREAD"')).length, 1);
   });
 
   it('CLIENT UNBLOCK TIMEOUT and ERROR, the timeout in RESP3, BLOCK inside MULTI', async () => {
