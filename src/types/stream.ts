@@ -516,7 +516,8 @@ function lenPrefix(n: number): string {
  * elements back to back, entry i's from pos[i]: for a same-fields entry its
  * values, else its field count then fields and values; each element as a
  * varint length (lenPrefix) and its characters. A packed entry costs its
- * bytes plus a length char per element and 4 bytes of offset, not a string
+ * bytes plus a length char per element and 2 bytes of offset (4 in a
+ * node over 64 KB), not a string
  * object per element. Reads build the strings they hand out (entryInto);
  * a push to a packed node opens it again.
  */
@@ -539,7 +540,7 @@ export class StreamNode {
   /** Packed form: the entries' elements (see the class comment; '' when open). */
   private blob = '';
   /** Packed form: where entry i starts in blob (null when open). */
-  private pos: Uint32Array | null = null;
+  private pos: Uint16Array | Uint32Array | null = null;
   /** Entries not deleted (the master entry's "count"). */
   live = 0;
   /** Entries flagged deleted (the master entry's "deleted"). */
@@ -682,10 +683,14 @@ export class StreamNode {
     }
   }
 
-  /** To the packed form (a node no longer appended to); a node too big for one string stays open. */
-  pack(): void {
+  /**
+   * To the packed form (a node no longer appended to), its IDs, offsets and
+   * flags then in one ArrayBuffer without spare room; false when it stays
+   * open (too big for one string).
+   */
+  private pack(): boolean {
     const data = this.data;
-    if (data === null) return;
+    if (data === null) return false;
     const off = this.off!;
     const parts: string[] = [];
     const pos = new Uint32Array(this.size);
@@ -707,12 +712,24 @@ export class StreamNode {
         parts.push(c, v);
         total += c.length + v.length;
       }
-      if (total > PACK_MAX_CHARS) return;
+      if (total > PACK_MAX_CHARS) return false;
     }
+    const n = this.size;
+    const wide = total > 0xffff;
+    const buf = new ArrayBuffer(n * (wide ? 21 : 19));
+    const words = new Uint32Array(buf, 0, n * 4);
+    words.set(this.words.subarray(0, n * 4));
+    const p = wide ? new Uint32Array(buf, n * 16, n) : new Uint16Array(buf, n * 16, n);
+    p.set(pos);
+    const flags = new Uint8Array(buf, n * (wide ? 20 : 18), n);
+    flags.set(this.flags.subarray(0, n));
+    this.words = words;
+    this.flags = flags;
     this.blob = parts.join('');
-    this.pos = pos;
+    this.pos = p;
     this.data = null;
     this.off = null;
+    return true;
   }
 
   /** Back to the open form (a push to a packed node). */
@@ -859,11 +876,10 @@ export class StreamNode {
 
   /** Drops the spare capacity and packs (when the node is full, as lpShrinkToFit). */
   shrinkToFit(): void {
-    if (this.flags.length > this.size) {
+    if (!this.pack() && this.flags.length > this.size) {
       this.words = this.words.slice(0, this.size * 4);
       this.flags = this.flags.slice(0, this.size);
     }
-    this.pack();
   }
 
   /** ID of the last entry, deleted or not. */
@@ -1218,8 +1234,14 @@ export class Stream implements RObject {
     }
     let flags = 0;
     if (node === null) {
-      const fields = new Array<string>(fv.length >> 1);
-      for (let i = 0; i < fields.length; i++) fields[i] = fv[i * 2];
+      // the field names of the node before when they are the same: one copy for the run of nodes
+      let fields: readonly string[];
+      if (this.tail !== null && this.tail.sameFields(fv)) fields = this.tail.masterFields;
+      else {
+        const f = new Array<string>(fv.length >> 1);
+        for (let i = 0; i < f.length; i++) f[i] = fv[i * 2];
+        fields = f;
+      }
       const me = limits.maxEntries;
       node = new StreamNode(nid, fields, me > 0 && me <= 128 ? me : 16);
       this.linkNode(node);
