@@ -616,20 +616,46 @@ export class StreamNode {
   /**
    * Entry i's fields and values as an EntryVisitor sees them: returns an
    * array and sets span[0], span[1] to the entry's bounds in it. Open: the
-   * node's own array. Packed: entry i's strings are appended to `scratch`,
-   * which is returned (earlier bounds in it stay valid).
+   * node's own array. Packed: a new array of the entry's strings.
    */
-  view(i: number, scratch: string[], span: number[]): readonly string[] {
+  view(i: number, span: number[]): readonly string[] {
     const data = this.data;
     if (data !== null) {
       span[0] = this.off![i];
       span[1] = this.off![i + 1];
       return data;
     }
-    span[0] = scratch.length;
-    this.entryInto(i, scratch);
-    span[1] = scratch.length;
-    return scratch;
+    let out: string[];
+    if (this.flags[i] & FLAG_SAMEFIELDS) out = this.sameEntry(i);
+    else this.entryInto(i, (out = []));
+    span[0] = 0;
+    span[1] = out.length;
+    return out;
+  }
+
+  /** A packed same-fields entry's fields and values (a new array). */
+  private sameEntry(i: number): string[] {
+    const b = this.blob;
+    let p = this.pos![i];
+    const mf = this.masterFields;
+    const out = new Array<string>(mf.length * 2);
+    for (let k = 0; k < mf.length; k++) {
+      let n = b.charCodeAt(p++);
+      if (n >= 128) {
+        n &= 127;
+        let m = 128;
+        let c: number;
+        do {
+          c = b.charCodeAt(p++);
+          n += (c & 127) * m;
+          m *= 128;
+        } while (c >= 128);
+      }
+      out[2 * k] = mf[k];
+      out[2 * k + 1] = b.slice(p, p + n);
+      p += n;
+    }
+    return out;
   }
 
   /** Appends entry i's field and value strings to `out`. */
@@ -1347,8 +1373,6 @@ export class Stream implements RObject {
     const e2 = w32(end, 8);
     const e3 = w32(end, 12);
     let n = 0;
-    // the strings of packed entries go to scratch (one array for the walk: visitors may keep what they saw)
-    const scratch: string[] = [];
     const span = [0, 0];
     if (!rev) {
       let node = this.nodeForWords(s0, s1, s2, s3) ?? this.head;
@@ -1365,7 +1389,7 @@ export class Stream implements RObject {
           if ((w[o] - e0 || w[o + 1] - e1 || w[o + 2] - e2 || w[o + 3] - e3) > 0) return n;
           if (!sorted && (w[o] - s0 || w[o + 1] - s1 || w[o + 2] - s2 || w[o + 3] - s3) < 0) continue;
           n++;
-          const data = node.view(i, scratch, span);
+          const data = node.view(i, span);
           if (visit(fromWords(w[o], w[o + 1], w[o + 2], w[o + 3]), data, span[0], span[1]) === false || n === count) return n;
         }
         node = node.next;
@@ -1390,7 +1414,7 @@ export class Stream implements RObject {
         if ((w[o] - e0 || w[o + 1] - e1 || w[o + 2] - e2 || w[o + 3] - e3) > 0) continue;
         if ((w[o] - s0 || w[o + 1] - s1 || w[o + 2] - s2 || w[o + 3] - s3) < 0) return n;
         n++;
-        const data = node.view(i, scratch, span);
+        const data = node.view(i, span);
         if (visit(fromWords(w[o], w[o + 1], w[o + 2], w[o + 3]), data, span[0], span[1]) === false || n === count) return n;
       }
       node = node.prev;
@@ -1438,7 +1462,7 @@ export class Stream implements RObject {
     const i = this.locate(id);
     if (i < 0) return false;
     const span = [0, 0];
-    const data = this.foundNode.view(i, [], span);
+    const data = this.foundNode.view(i, span);
     visit(id, data, span[0], span[1]);
     return true;
   }
@@ -1698,7 +1722,6 @@ export class Stream implements RObject {
    */
   readHistory(consumer: StreamConsumer, start: StreamId, count: number, now: number, visit: (id: StreamId, data: readonly string[] | null, from: number, to: number) => void): number {
     let n = 0;
-    const scratch: string[] = [];
     const span = [0, 0];
     for (const cur = consumer.pel.seek(start, '>='); cur.valid && (!count || n < count); cur.next()) {
       const id = cur.key as StreamId;
@@ -1706,7 +1729,7 @@ export class Stream implements RObject {
       const i = this.locate(id);
       if (i < 0) visit(id, null, 0, 0);
       else {
-        const data = this.foundNode.view(i, scratch, span);
+        const data = this.foundNode.view(i, span);
         visit(id, data, span[0], span[1]);
         nack.deliveryTime = now;
         nack.deliveryCount++;
