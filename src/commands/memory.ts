@@ -138,9 +138,11 @@ function streamMemory(s: Stream, samples: number): number {
   let sampled = 0;
   for (const node of s.nodes()) {
     nodes++;
-    total += 120 + MAP_ENTRY + node.words.byteLength + node.flags.byteLength + (node.off.length + node.data.length) * SLOT;
-    if (samples === 0 || sampled < samples) {
-      for (const x of node.data) sampledStrings += strBytes(x.length);
+    const sample = samples === 0 || sampled < samples;
+    const store = node.storeUsage(sample ? strBytes : undefined);
+    total += 120 + MAP_ENTRY + node.words.byteLength + node.flags.byteLength + store.slots * SLOT + store.typedBytes;
+    if (sample) {
+      sampledStrings += store.stringBytes;
       for (const f of node.masterFields) sampledStrings += strBytes(f.length);
       sampled++;
     }

@@ -487,6 +487,20 @@ export const DEFAULT_NODE_LIMITS: Readonly<StreamNodeLimits> = { maxEntries: 100
  */
 export type EntryVisitor = (id: StreamId, data: readonly string[], from: number, to: number) => boolean | void;
 
+/** Packed form: the largest blob a node packs into (far below V8's string length limit); a bigger node stays open. */
+const PACK_MAX_CHARS = 1 << 27;
+
+/** The varint (7 bits a char, low bits first, high bit: more follow) of a packed element's length. */
+function lenPrefix(n: number): string {
+  if (n < 128) return String.fromCharCode(n);
+  let t = '';
+  while (n >= 128) {
+    t += String.fromCharCode((n & 127) | 128);
+    n = Math.floor(n / 128);
+  }
+  return t + String.fromCharCode(n);
+}
+
 /**
  * A node: what one of Redis's listpacks holds. Entries (deleted ones
  * included, flagged) in ID order; the master entry is the field names of
@@ -494,6 +508,18 @@ export type EntryVisitor = (id: StreamId, data: readonly string[], from: number,
  * high, ms low, seq high, seq low) in one typed array: exact, 16 bytes an
  * entry, no object per entry. Read-only outside this module (iterate it
  * with idAt / fieldsAt for RDB).
+ *
+ * Fields and values have two forms. Open (the node appends go to): one JS
+ * string per field and value in `data`, entry i's at data[off[i]..off[i+1])
+ * (the master's field strings for a same-fields entry). Packed (once a newer
+ * node starts, and after loading): one string `blob` holding the entries'
+ * elements back to back, entry i's from pos[i]: for a same-fields entry its
+ * values, else its field count then fields and values; each element as a
+ * varint length (lenPrefix) and its characters. A packed entry costs its
+ * bytes plus a length char per element and 2 bytes of offset (4 in a
+ * node over 64 KB), not a string
+ * object per element. Reads build the strings they hand out (entryInto);
+ * a push to a packed node opens it again.
  */
 export class StreamNode {
   /** Master entry ID: the rax key (ID of the first entry added). */
@@ -508,9 +534,13 @@ export class StreamNode {
   words: Uint32Array;
   /** @internal FLAG_DELETED / FLAG_SAMEFIELDS of each entry. */
   flags: Uint8Array;
-  /** Entry i's fields and values are data[off[i]..off[i+1]). */
-  off: number[] = [0];
-  data: string[] = [];
+  /** Open form: entry i's fields and values are data[off[i]..off[i+1]) (null when packed). */
+  private off: number[] | null = [0];
+  private data: string[] | null = [];
+  /** Packed form: the entries' elements (see the class comment; '' when open). */
+  private blob = '';
+  /** Packed form: where entry i starts in blob (null when open). */
+  private pos: Uint16Array | Uint32Array | null = null;
   /** Entries not deleted (the master entry's "count"). */
   live = 0;
   /** Entries flagged deleted (the master entry's "deleted"). */
@@ -569,9 +599,198 @@ export class StreamNode {
     return (this.flags[i] & FLAG_DELETED) !== 0;
   }
 
-  /** Field and value strings of entry i (a copy). */
+  /** Field and value strings of entry i (a new array). */
   fieldsAt(i: number): string[] {
-    return this.data.slice(this.off[i], this.off[i + 1]);
+    const data = this.data;
+    if (data !== null) return data.slice(this.off![i], this.off![i + 1]);
+    const out: string[] = [];
+    this.entryInto(i, out);
+    return out;
+  }
+
+  /** True when the node is in its packed form. */
+  get packed(): boolean {
+    return this.data === null;
+  }
+
+  /**
+   * Entry i's fields and values as an EntryVisitor sees them: returns an
+   * array and sets span[0], span[1] to the entry's bounds in it. Open: the
+   * node's own array. Packed: a new array of the entry's strings.
+   */
+  view(i: number, span: number[]): readonly string[] {
+    const data = this.data;
+    if (data !== null) {
+      span[0] = this.off![i];
+      span[1] = this.off![i + 1];
+      return data;
+    }
+    let out: string[];
+    if (this.flags[i] & FLAG_SAMEFIELDS) out = this.sameEntry(i);
+    else this.entryInto(i, (out = []));
+    span[0] = 0;
+    span[1] = out.length;
+    return out;
+  }
+
+  /** A packed same-fields entry's fields and values (a new array). */
+  private sameEntry(i: number): string[] {
+    const b = this.blob;
+    let p = this.pos![i];
+    const mf = this.masterFields;
+    const out = new Array<string>(mf.length * 2);
+    for (let k = 0; k < mf.length; k++) {
+      let n = b.charCodeAt(p++);
+      if (n >= 128) {
+        n &= 127;
+        let m = 128;
+        let c: number;
+        do {
+          c = b.charCodeAt(p++);
+          n += (c & 127) * m;
+          m *= 128;
+        } while (c >= 128);
+      }
+      out[2 * k] = mf[k];
+      out[2 * k + 1] = b.slice(p, p + n);
+      p += n;
+    }
+    return out;
+  }
+
+  /** Appends entry i's field and value strings to `out`. */
+  entryInto(i: number, out: string[]): void {
+    const data = this.data;
+    if (data !== null) {
+      for (let j = this.off![i], to = this.off![i + 1]; j < to; j++) out.push(data[j]);
+      return;
+    }
+    const b = this.blob;
+    let p = this.pos![i];
+    if (this.flags[i] & FLAG_SAMEFIELDS) {
+      const mf = this.masterFields;
+      for (let k = 0; k < mf.length; k++) {
+        let n = b.charCodeAt(p++);
+        if (n >= 128) {
+          n &= 127;
+          let m = 128;
+          let c: number;
+          do {
+            c = b.charCodeAt(p++);
+            n += (c & 127) * m;
+            m *= 128;
+          } while (c >= 128);
+        }
+        out.push(mf[k], b.slice(p, p + n));
+        p += n;
+      }
+      return;
+    }
+    let count = -1;
+    for (let k = 0; k !== count; k++) {
+      let n = b.charCodeAt(p++);
+      if (n >= 128) {
+        n &= 127;
+        let m = 128;
+        let c: number;
+        do {
+          c = b.charCodeAt(p++);
+          n += (c & 127) * m;
+          m *= 128;
+        } while (c >= 128);
+      }
+      if (count < 0) {
+        count = n * 2; // the field count comes first
+        k = -1;
+        continue;
+      }
+      out.push(b.slice(p, p + n));
+      p += n;
+    }
+  }
+
+  /**
+   * To the packed form (a node no longer appended to), its IDs, offsets and
+   * flags then in one ArrayBuffer without spare room; false when it stays
+   * open (too big for one string).
+   */
+  private pack(): boolean {
+    const data = this.data;
+    if (data === null) return false;
+    const off = this.off!;
+    const parts: string[] = [];
+    const pos = new Uint32Array(this.size);
+    let total = 0;
+    for (let i = 0; i < this.size; i++) {
+      pos[i] = total;
+      const from = off[i];
+      const to = off[i + 1];
+      let j = from;
+      if (this.flags[i] & FLAG_SAMEFIELDS) j++;
+      else {
+        const c = lenPrefix((to - from) >> 1);
+        parts.push(c);
+        total += c.length;
+      }
+      for (const step = this.flags[i] & FLAG_SAMEFIELDS ? 2 : 1; j < to; j += step) {
+        const v = data[j];
+        const c = lenPrefix(v.length);
+        parts.push(c, v);
+        total += c.length + v.length;
+      }
+      if (total > PACK_MAX_CHARS) return false;
+    }
+    const n = this.size;
+    const wide = total > 0xffff;
+    const buf = new ArrayBuffer(n * (wide ? 21 : 19));
+    const words = new Uint32Array(buf, 0, n * 4);
+    words.set(this.words.subarray(0, n * 4));
+    const p = wide ? new Uint32Array(buf, n * 16, n) : new Uint16Array(buf, n * 16, n);
+    p.set(pos);
+    const flags = new Uint8Array(buf, n * (wide ? 20 : 18), n);
+    flags.set(this.flags.subarray(0, n));
+    this.words = words;
+    this.flags = flags;
+    this.blob = parts.join('');
+    this.pos = p;
+    this.data = null;
+    this.off = null;
+    return true;
+  }
+
+  /** Back to the open form (a push to a packed node). */
+  private unpack(): void {
+    if (this.data !== null) return;
+    const data: string[] = [];
+    const off: number[] = [0];
+    for (let i = 0; i < this.size; i++) {
+      this.entryInto(i, data);
+      off.push(data.length);
+    }
+    this.data = data;
+    this.off = off;
+    this.blob = '';
+    this.pos = null;
+  }
+
+  /** The open or packed store's shape agrees with size (check()). */
+  storeMatches(): boolean {
+    if (this.data !== null) return this.blob === '' && this.pos === null && this.off!.length === this.size + 1 && this.off![this.size] === this.data.length;
+    return this.off === null && this.pos !== null && this.pos.length === this.size;
+  }
+
+  /**
+   * Memory of the field and value store (MEMORY USAGE): its JS array slots,
+   * typed array bytes, and, given the cost of a string of n characters, its
+   * strings' bytes (open: one string per element; packed: the blob).
+   */
+  storeUsage(strBytes?: (n: number) => number): { slots: number; typedBytes: number; stringBytes: number } {
+    if (this.data !== null) {
+      let stringBytes = 0;
+      if (strBytes !== undefined) for (const x of this.data) stringBytes += strBytes(x.length);
+      return { slots: this.data.length + this.off!.length, typedBytes: 0, stringBytes };
+    }
+    return { slots: 0, typedBytes: this.pos!.byteLength, stringBytes: strBytes === undefined ? 0 : strBytes(this.blob.length) };
   }
 
   /** True when `fv`'s field names are the master entry's (same count, same order). */
@@ -596,7 +815,8 @@ export class StreamNode {
     const same = (flags & FLAG_SAMEFIELDS) !== 0;
     const nf = fv.length >> 1;
     let bytes = 2 + deltaBytes(a, b, this.mw0, this.mw1) + deltaBytes(c, d, this.mw2, this.mw3);
-    const data = this.data;
+    if (this.data === null) this.unpack();
+    const data = this.data!;
     if (same) {
       const mf = this.masterFields;
       for (let i = 0; i < nf; i++) {
@@ -631,7 +851,7 @@ export class StreamNode {
     w[o + 3] = d;
     this.flags[i] = flags;
     this.size = i + 1;
-    this.off.push(data.length);
+    this.off!.push(data.length);
     this.entryBytes += bytes;
     if (flags & FLAG_DELETED) this.deleted++;
     else this.live++;
@@ -680,9 +900,9 @@ export class StreamNode {
     return i >= this.firstLive ? i : -1;
   }
 
-  /** Drops the spare capacity (when the node is full, as lpShrinkToFit). */
+  /** Drops the spare capacity and packs (when the node is full, as lpShrinkToFit). */
   shrinkToFit(): void {
-    if (this.flags.length > this.size) {
+    if (!this.pack() && this.flags.length > this.size) {
       this.words = this.words.slice(0, this.size * 4);
       this.flags = this.flags.slice(0, this.size);
     }
@@ -698,8 +918,10 @@ export class StreamNode {
     n.words = this.words.slice(0, this.size * 4);
     n.flags = this.flags.slice(0, this.size);
     n.size = this.size;
-    n.off = this.off.slice();
-    n.data = this.data.slice();
+    n.off = this.off === null ? null : this.off.slice();
+    n.data = this.data === null ? null : this.data.slice();
+    n.blob = this.blob; // immutable: shared
+    n.pos = this.pos === null ? null : this.pos.slice();
     n.live = this.live;
     n.deleted = this.deleted;
     n.entryBytes = this.entryBytes;
@@ -1038,8 +1260,14 @@ export class Stream implements RObject {
     }
     let flags = 0;
     if (node === null) {
-      const fields = new Array<string>(fv.length >> 1);
-      for (let i = 0; i < fields.length; i++) fields[i] = fv[i * 2];
+      // the field names of the node before when they are the same: one copy for the run of nodes
+      let fields: readonly string[];
+      if (this.tail !== null && this.tail.sameFields(fv)) fields = this.tail.masterFields;
+      else {
+        const f = new Array<string>(fv.length >> 1);
+        for (let i = 0; i < f.length; i++) f[i] = fv[i * 2];
+        fields = f;
+      }
       const me = limits.maxEntries;
       node = new StreamNode(nid, fields, me > 0 && me <= 128 ? me : 16);
       this.linkNode(node);
@@ -1145,6 +1373,7 @@ export class Stream implements RObject {
     const e2 = w32(end, 8);
     const e3 = w32(end, 12);
     let n = 0;
+    const span = [0, 0];
     if (!rev) {
       let node = this.nodeForWords(s0, s1, s2, s3) ?? this.head;
       if (node === null) return 0;
@@ -1152,7 +1381,6 @@ export class Stream implements RObject {
       for (;;) {
         const w = node.words;
         const flags = node.flags;
-        const off = node.off;
         const size = node.size;
         const sorted = node.sorted;
         for (; i < size; i++) {
@@ -1161,7 +1389,8 @@ export class Stream implements RObject {
           if ((w[o] - e0 || w[o + 1] - e1 || w[o + 2] - e2 || w[o + 3] - e3) > 0) return n;
           if (!sorted && (w[o] - s0 || w[o + 1] - s1 || w[o + 2] - s2 || w[o + 3] - s3) < 0) continue;
           n++;
-          if (visit(fromWords(w[o], w[o + 1], w[o + 2], w[o + 3]), node.data, off[i], off[i + 1]) === false || n === count) return n;
+          const data = node.view(i, span);
+          if (visit(fromWords(w[o], w[o + 1], w[o + 2], w[o + 3]), data, span[0], span[1]) === false || n === count) return n;
         }
         node = node.next;
         if (node === null) return n;
@@ -1178,7 +1407,6 @@ export class Stream implements RObject {
     for (;;) {
       const w = node.words;
       const flags = node.flags;
-      const off = node.off;
       const stop = node.firstLive;
       for (; i >= stop; i--) {
         if (flags[i] & FLAG_DELETED) continue;
@@ -1186,7 +1414,8 @@ export class Stream implements RObject {
         if ((w[o] - e0 || w[o + 1] - e1 || w[o + 2] - e2 || w[o + 3] - e3) > 0) continue;
         if ((w[o] - s0 || w[o + 1] - s1 || w[o + 2] - s2 || w[o + 3] - s3) < 0) return n;
         n++;
-        if (visit(fromWords(w[o], w[o + 1], w[o + 2], w[o + 3]), node.data, off[i], off[i + 1]) === false || n === count) return n;
+        const data = node.view(i, span);
+        if (visit(fromWords(w[o], w[o + 1], w[o + 2], w[o + 3]), data, span[0], span[1]) === false || n === count) return n;
       }
       node = node.prev;
       if (node === null) return n;
@@ -1232,8 +1461,9 @@ export class Stream implements RObject {
   visitEntry(id: StreamId, visit: EntryVisitor): boolean {
     const i = this.locate(id);
     if (i < 0) return false;
-    const node = this.foundNode;
-    visit(id, node.data, node.off[i], node.off[i + 1]);
+    const span = [0, 0];
+    const data = this.foundNode.view(i, span);
+    visit(id, data, span[0], span[1]);
     return true;
   }
 
@@ -1492,14 +1722,15 @@ export class Stream implements RObject {
    */
   readHistory(consumer: StreamConsumer, start: StreamId, count: number, now: number, visit: (id: StreamId, data: readonly string[] | null, from: number, to: number) => void): number {
     let n = 0;
+    const span = [0, 0];
     for (const cur = consumer.pel.seek(start, '>='); cur.valid && (!count || n < count); cur.next()) {
       const id = cur.key as StreamId;
       const nack = cur.value;
       const i = this.locate(id);
       if (i < 0) visit(id, null, 0, 0);
       else {
-        const node = this.foundNode;
-        visit(id, node.data, node.off[i], node.off[i + 1]);
+        const data = this.foundNode.view(i, span);
+        visit(id, data, span[0], span[1]);
         nack.deliveryTime = now;
         nack.deliveryCount++;
       }
@@ -1616,7 +1847,7 @@ export class Stream implements RObject {
       if (n.prev !== prev) throw new Error('bad prev link');
       if (this.index.get(n.masterId) !== n) throw new Error('node not indexed under its master ID');
       if (n.size === 0 || n.idAt(0) !== n.masterId) throw new Error('first entry is not the master ID');
-      if (n.off.length !== n.size + 1 || n.flags.length < n.size || n.words.length !== n.flags.length * 4 || n.off[n.size] !== n.data.length) throw new Error('node arrays differ');
+      if (n.flags.length < n.size || n.words.length !== n.flags.length * 4 || !n.storeMatches()) throw new Error('node arrays differ');
       let live = 0;
       for (let i = 0; i < n.size; i++) {
         const id = n.idAt(i);
@@ -1797,18 +2028,17 @@ export function encodeNodeListpack(node: StreamNode): Buffer {
   for (let i = 0; i < node.size; i++) {
     const id = node.idAt(i);
     const flags = node.flags[i];
-    const from = node.off[i];
-    const to = node.off[i + 1];
-    const nf = (to - from) >> 1;
+    const fv = node.fieldsAt(i);
+    const nf = fv.length >> 1;
     w.int(flags);
     w.int(BigInt.asIntN(64, idMs(id) - mms));
     w.int(BigInt.asIntN(64, idSeq(id) - mseq));
     if (flags & FLAG_SAMEFIELDS) {
-      for (let j = from + 1; j < to; j += 2) w.str(node.data[j]);
+      for (let j = 1; j < fv.length; j += 2) w.str(fv[j]);
       w.int(nf + 3);
     } else {
       w.int(nf);
-      for (let j = from; j < to; j++) w.str(node.data[j]);
+      for (let j = 0; j < fv.length; j++) w.str(fv[j]);
       w.int(nf * 2 + 4);
     }
   }
@@ -1917,5 +2147,6 @@ export function decodeNodeListpack(masterId: StreamId, lp: Buffer): StreamNode |
     node.push(id, flags, fv);
   }
   if (node.live !== live || node.deleted !== deleted || node.size === 0) return null;
+  node.shrinkToFit();
   return node;
 }
