@@ -343,14 +343,15 @@ describeCompat('expiry against redis-server', () => {
   it('expiry in other databases, after MOVE and SWAPDB', async (t) => {
     await d.run([
       ['SELECT', '2'],
-      ['SET', 'k', 'v', 'PX', '20'],
-      ['SET', 'm', 'v', 'PX', '20'],
+      // Long enough that a loaded machine does not expire them before EXISTS.
+      ['SET', 'k', 'v', 'PX', '300'],
+      ['SET', 'm', 'v', 'PX', '300'],
       ['MOVE', 'm', '3'],
       ['SWAPDB', '2', '4'],
       ['SELECT', '4'],
       ['EXISTS', 'k'],
     ]);
-    await sleep(50);
+    await sleep(400);
     await d.run([['GET', 'k'], ['SELECT', '3'], ['GET', 'm'], ['DBSIZE'], ['SELECT', '4'], ['DBSIZE']]);
   });
 });
