@@ -673,25 +673,16 @@ function xclaim(c: Session, argv: string[]): void {
     if (is(o, 'force')) force = true;
     else if (is(o, 'justid')) justId = true;
     else if (is(o, 'idle') && more) {
-      const n = parseLL(argv[++j]);
-      if (n === null) {
-        c.w.error('ERR Invalid IDLE option argument for XCLAIM');
-        return;
-      }
+      const n = claimNumber(c, argv[++j], 'IDLE');
+      if (n === null) return;
       deliveryTime = t - n;
     } else if (is(o, 'time') && more) {
-      const n = parseLL(argv[++j]);
-      if (n === null) {
-        c.w.error('ERR Invalid TIME option argument for XCLAIM');
-        return;
-      }
+      const n = claimNumber(c, argv[++j], 'TIME');
+      if (n === null) return;
       deliveryTime = n;
     } else if (is(o, 'retrycount') && more) {
-      const n = parseLL(argv[++j]);
-      if (n === null) {
-        c.w.error('ERR Invalid RETRYCOUNT option argument for XCLAIM');
-        return;
-      }
+      const n = claimNumber(c, argv[++j], 'RETRYCOUNT');
+      if (n === null) return;
       retryCount = n;
     } else if (is(o, 'lastid') && more) {
       const id = parseStreamId(argv[++j]);
@@ -979,6 +970,13 @@ function xinfoConsumers(c: Session, argv: string[]): void {
     w.bulk('idle');
     w.int(idle < 0 ? 0 : idle);
   });
+}
+
+/** A numeric XCLAIM option's value, or null after Redis's error for it. */
+function claimNumber(c: Session, arg: string, option: string): number | null {
+  const n = parseLL(arg);
+  if (n === null) c.w.error(`ERR Invalid ${option} option argument for XCLAIM`);
+  return n;
 }
 
 export const streamGroupCommands: HandlerMap = {

@@ -86,15 +86,8 @@ function parseAddOrTrim(c: Session, argv: string[], xadd: boolean): TrimArgs | n
         i++;
       } else if (more >= 2 && next === '=') i++;
       if (maxlen) {
-        const n = parseLL(argv[i + 1]);
-        if (n === null) {
-          c.w.error(Err.notInteger);
-          return null;
-        }
-        if (n < 0) {
-          c.w.error('ERR The MAXLEN argument must be >= 0.');
-          return null;
-        }
+        const n = trimNumber(c, argv[i + 1], 'MAXLEN');
+        if (n === null) return null;
         a.maxlen = n;
       } else {
         const id = getStreamId(c, argv[i + 1]);
@@ -105,15 +98,8 @@ function parseAddOrTrim(c: Session, argv: string[], xadd: boolean): TrimArgs | n
       a.strategy = maxlen ? 'maxlen' : 'minid';
       a.argIdx = i;
     } else if (more > 0 && is(opt, 'limit')) {
-      const n = parseLL(argv[i + 1]);
-      if (n === null) {
-        c.w.error(Err.notInteger);
-        return null;
-      }
-      if (n < 0) {
-        c.w.error('ERR The LIMIT argument must be >= 0.');
-        return null;
-      }
+      const n = trimNumber(c, argv[i + 1], 'LIMIT');
+      if (n === null) return null;
       a.limit = n;
       limitGiven = true;
       i++;
@@ -506,6 +492,15 @@ function xsetid(c: Session, argv: string[]): void {
   c.w.ok();
   // 7.0.15's XSETID signals no key: WATCH and tracking do not see it
   c.server.modifiedUnsignalled(c.db, key, 'xsetid');
+}
+
+/** MAXLEN's or LIMIT's value: an integer, not negative; null after Redis's error. */
+function trimNumber(c: Session, arg: string, option: string): number | null {
+  const n = parseLL(arg);
+  if (n === null) c.w.error(Err.notInteger);
+  else if (n < 0) c.w.error(`ERR The ${option} argument must be >= 0.`);
+  else return n;
+  return null;
 }
 
 export const streamCommands: HandlerMap = {
