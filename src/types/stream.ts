@@ -20,14 +20,16 @@
  * the last ID below deleted entries, where scans, lookups and trims follow
  * Redis's iterator rules (see StreamNode.sorted and linkNode).
  *
- * Groups: a StreamGroup has a PEL (ID -> StreamNack) and consumers (name ->
- * StreamConsumer), each consumer its own PEL sharing the NACK objects, all
- * ordered maps. entries_read, lag and last-delivered IDs follow 7.0's rules.
+ * Groups: a StreamGroup has a PEL (ID -> StreamNack, an IdMap) and consumers
+ * (name -> StreamConsumer, a NameMap), each consumer its own PEL sharing the
+ * NACK objects; a stream's groups are a NameMap too. entries_read, lag and
+ * last-delivered IDs follow 7.0's rules.
  *
  * Time is always passed in (`now`, ms); nothing here reads the clock.
  */
 import type { RObject } from './object.js';
-import { OrderedMap, IdMap, type IdCursor } from './ordered-map.js';
+import { IdMap, type IdCursor } from './ordered-map.js';
+import { NameMap } from './name-map.js';
 
 // ---------------------------------------------------------------------------
 // IDs
@@ -1002,7 +1004,7 @@ export class StreamGroup {
   /** Pending entries of the whole group, in ID order. */
   readonly pel = new IdMap<StreamNack>();
   /** Consumers by name, in name (byte) order. */
-  readonly consumers = new OrderedMap<StreamConsumer>();
+  readonly consumers = new NameMap<StreamConsumer>();
 
   constructor(
     readonly name: string,
@@ -1175,7 +1177,7 @@ export class Stream implements RObject {
   maxDeletedId: StreamId = MIN_ID;
   /** All-time count of entries added (unsigned 64-bit; replies print counterI64 of it). */
   entriesAdded: Counter = 0;
-  private cgroups: OrderedMap<StreamGroup> | null = null;
+  private cgroups: NameMap<StreamGroup> | null = null;
   private raxNodes = -1;
   /** Live entries of nodes replaced under the same key: counted in len, unreachable (as in Redis). */
   private lostLive = 0;
@@ -1639,7 +1641,7 @@ export class Stream implements RObject {
 
   /** XGROUP CREATE (streamCreateCG): null when the name exists. entriesRead -1 unless ENTRIESREAD. */
   createGroup(name: string, lastId: StreamId, entriesRead: Counter = INVALID_ENTRIES_READ): StreamGroup | null {
-    if (this.cgroups === null) this.cgroups = new OrderedMap<StreamGroup>();
+    if (this.cgroups === null) this.cgroups = new NameMap<StreamGroup>();
     if (this.cgroups.has(name)) return null;
     const g = new StreamGroup(name, lastId, toCounter(entriesRead));
     this.cgroups.set(name, g);

@@ -31,6 +31,7 @@ import {
   type Counter,
 } from '../../src/types/stream.js';
 import { OrderedMap, IdMap } from '../../src/types/ordered-map.js';
+import { NameMap } from '../../src/types/name-map.js';
 import { rng } from '../helpers/rng.js';
 import { redisOracle, oracleSkipReason, type OracleServer } from '../helpers/servers.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -1054,6 +1055,91 @@ describe('OrderedMap and IdMap against a sorted array', () => {
       assert.equal(m.floorValue(makeId(1, 0)), undefined);
     });
   }
+});
+
+describe('NameMap against a Map and sorting with <', () => {
+  for (const [seed, ops, space] of [
+    [1, 5000, 60],
+    [2, 20000, 3000],
+    [3, 20000, 200000],
+  ] as const) {
+    it(`random operations, listed in byte order (seed ${seed})`, () => {
+      const r = rng(seed);
+      const m = new NameMap<number>();
+      const model = new Map<string, number>();
+      const byLt = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+      // names of bytes 0..255: NULs, bytes >= 0x80, prefixes of each other, empty
+      const name = (): string => {
+        const n = Math.floor(r() * space);
+        const x = r();
+        if (x < 0.3) return String.fromCharCode(n & 255, n >> 8);
+        if (x < 0.4) return String.fromCharCode(n & 255);
+        if (x < 0.45) return n % 7 === 0 ? '' : '\0'.repeat(n % 4) + String.fromCharCode(0xff, n & 255);
+        if (x < 0.6) return 'k' + n.toString(36) + String.fromCharCode(0x80 + (n & 127));
+        return 'k' + n.toString(36);
+      };
+      for (let op = 0; op < ops; op++) {
+        const x = r();
+        const k = name();
+        const present = model.has(k);
+        if (x < 0.5) {
+          assert.equal(m.set(k, op), !present);
+          model.set(k, op);
+        } else if (x < 0.8) {
+          assert.equal(m.delete(k), present);
+          model.delete(k);
+        } else {
+          assert.equal(m.get(k), model.get(k));
+          assert.equal(m.has(k), present);
+        }
+        // listings between changes (sorted lazily) and after runs of changes
+        if (r() < 0.02 || op % 1000 === 0 || op === ops - 1) {
+          m.check();
+          assert.equal(m.size, model.size);
+          const want = [...model.keys()].sort(byLt);
+          assert.deepEqual(m.names(), want);
+          const seen: [string, number][] = [];
+          m.forEach((v, k2) => {
+            seen.push([k2, v]);
+          });
+          assert.deepEqual(
+            seen,
+            want.map((k2) => [k2, model.get(k2)]),
+          );
+          m.check();
+        }
+      }
+      const c = m.clone((v) => v + 1);
+      c.check();
+      assert.deepEqual(c.names(), m.names());
+      c.forEach((v, k2) => {
+        assert.equal(v, m.get(k2)! + 1);
+      });
+      // the copy and the original change independently
+      const first = m.names()[0];
+      if (first !== undefined) {
+        assert.ok(c.delete(first));
+        assert.equal(m.get(first), model.get(first));
+        assert.equal(m.names()[0], first);
+        assert.notEqual(c.names()[0], first);
+      }
+      c.set('\0new', 1);
+      assert.ok(!m.has('\0new'));
+      c.check();
+      m.check();
+    });
+  }
+
+  it('byte order: NUL and high bytes, shorter prefix first', () => {
+    const m = new NameMap<number>();
+    const names = ['b', 'a\xff', 'a', '\xff', '\x80', 'a\0', '', '\0', '\0\0', 'A', 'a\x7f', 'ab'];
+    names.forEach((n, i) => m.set(n, i));
+    assert.deepEqual(m.names(), ['', '\0', '\0\0', 'A', 'a', 'a\0', 'ab', 'a\x7f', 'a\xff', 'b', '\x80', '\xff']);
+    assert.deepEqual(
+      m.names(),
+      [...m.names()].sort((x, y) => Buffer.compare(Buffer.from(x, 'latin1'), Buffer.from(y, 'latin1'))),
+    );
+  });
 });
 
 // ---------------------------------------------------------------------------
