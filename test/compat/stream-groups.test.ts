@@ -27,18 +27,7 @@ describeCompat('stream consumer groups against redis-server', () => {
     }
   };
 
-  /** Sends a blocking command and waits until both servers count one more blocked client. */
-  const block = async (cmd: Cmd, conn: number) => {
-    await d.pair(conn);
-    const [a0, b0] = await d.blockedClients();
-    await d.send(cmd, conn);
-    for (let i = 0; i < 200; i++) {
-      const [a1, b1] = await d.blockedClients();
-      if (Number(a1) > Number(a0) && Number(b1) > Number(b0)) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    await d.expectSilence(conn, 20);
-  };
+  const block = (cmd: Cmd, conn: number) => d.sendBlocking(cmd, conn);
 
   const seed: Cmd[] = [
     ['XADD', 's', '1-0', 'a', '1'],

@@ -150,6 +150,19 @@ export class Differ {
     assert.equal(sb, true, 'redis replied unexpectedly');
   }
 
+  /** Sends a blocking command on both and waits until both servers count one more blocked client. */
+  async sendBlocking(cmd: Cmd, conn: number): Promise<void> {
+    await this.pair(conn);
+    const [a0, b0] = await this.blockedClients();
+    await this.send(cmd, conn);
+    for (let i = 0; i < 200; i++) {
+      const [a1, b1] = await this.blockedClients();
+      if (Number(a1) > Number(a0) && Number(b1) > Number(b0)) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await this.expectSilence(conn, 20);
+  }
+
   /** blocked_clients of INFO clients, Sinew's and redis-server's (asked on connection 0). */
   async blockedClients(): Promise<[string, string]> {
     const [a, b] = await this.pair(0);
