@@ -26,11 +26,8 @@ function kw(k: string, o: number): number {
   return ((k.charCodeAt(o) << 24) | (k.charCodeAt(o + 1) << 16) | (k.charCodeAt(o + 2) << 8) | k.charCodeAt(o + 3)) >>> 0;
 }
 
-function wordsKey(w: Uint32Array, o: number): string {
-  const a = w[o];
-  const b = w[o + 1];
-  const c = w[o + 2];
-  const d = w[o + 3];
+/** The 16-character key (big-endian bytes) of four 32-bit words. */
+export function keyOfWords(a: number, b: number, c: number, d: number): string {
   return String.fromCharCode(
     a >>> 24,
     (a >>> 16) & 255,
@@ -49,6 +46,10 @@ function wordsKey(w: Uint32Array, o: number): string {
     (d >>> 8) & 255,
     d & 255,
   );
+}
+
+function wordsKey(w: Uint32Array, o: number): string {
+  return keyOfWords(w[o], w[o + 1], w[o + 2], w[o + 3]);
 }
 
 class IdLeaf<V> {

@@ -28,7 +28,7 @@
  * Time is always passed in (`now`, ms); nothing here reads the clock.
  */
 import type { RObject } from './object.js';
-import { IdMap, type IdCursor } from './ordered-map.js';
+import { IdMap, keyOfWords, type IdCursor } from './ordered-map.js';
 import { NameMap } from './name-map.js';
 
 // ---------------------------------------------------------------------------
@@ -48,24 +48,7 @@ function w32(id: string, o: number): number {
 
 /** The ID of four 32-bit words (ms high, ms low, seq high, seq low). */
 function fromWords(mh: number, ml: number, sh: number, sl: number): StreamId {
-  return String.fromCharCode(
-    mh >>> 24,
-    (mh >>> 16) & 255,
-    (mh >>> 8) & 255,
-    mh & 255,
-    ml >>> 24,
-    (ml >>> 16) & 255,
-    (ml >>> 8) & 255,
-    ml & 255,
-    sh >>> 24,
-    (sh >>> 16) & 255,
-    (sh >>> 8) & 255,
-    sh & 255,
-    sl >>> 24,
-    (sl >>> 16) & 255,
-    (sl >>> 8) & 255,
-    sl & 255,
-  ) as StreamId;
+  return keyOfWords(mh, ml, sh, sl) as StreamId;
 }
 
 /** 0-0. */
