@@ -48,6 +48,7 @@ import {
 } from '../types/stream.js';
 import { is } from './args.js';
 import { asStream, writeId, writeEntry } from './stream-common.js';
+import type { IdMap } from '../types/ordered-map.js';
 
 // ---------------------------------------------------------------- helpers
 
@@ -892,8 +893,7 @@ function xinfoStreamCmd(c: Session, argv: string[]): void {
     w.bulk('pel-count');
     w.int(g.pel.size);
     w.bulk('pending');
-    const pending: [string, StreamNack][] = [];
-    for (const cur = g.pel.first(); cur.valid && (!count || pending.length < count); cur.next()) pending.push([cur.key, cur.value]);
+    const pending = firstPending(g.pel, count);
     w.array(pending.length);
     for (const [id, nack] of pending) {
       w.array(4);
@@ -913,8 +913,7 @@ function xinfoStreamCmd(c: Session, argv: string[]): void {
       w.bulk('pel-count');
       w.int(cons.pel.size);
       w.bulk('pending');
-      const rows: [string, StreamNack][] = [];
-      for (const cur = cons.pel.first(); cur.valid && (!count || rows.length < count); cur.next()) rows.push([cur.key, cur.value]);
+      const rows = firstPending(cons.pel, count);
       w.array(rows.length);
       for (const [id, nack] of rows) {
         w.array(3);
@@ -977,6 +976,13 @@ function claimNumber(c: Session, arg: string, option: string): number | null {
   const n = parseLL(arg);
   if (n === null) c.w.error(`ERR Invalid ${option} option argument for XCLAIM`);
   return n;
+}
+
+/** The first `count` entries of a pending-entry list (all of them when count is 0), for XINFO STREAM FULL. */
+function firstPending(pel: IdMap<StreamNack>, count: number): [string, StreamNack][] {
+  const rows: [string, StreamNack][] = [];
+  for (const cur = pel.first(); cur.valid && (!count || rows.length < count); cur.next()) rows.push([cur.key, cur.value]);
+  return rows;
 }
 
 export const streamGroupCommands: HandlerMap = {
