@@ -3,7 +3,7 @@
  * The interpreter lives in src/scripting/lua.ts (one per server, created on
  * first use).
  */
-import type { HandlerMap, Session, Server } from '../server/server.js';
+import type { HandlerMap, Session } from '../server/server.js';
 import { parseLL } from '../protocol/numbers.js';
 import { Err } from '../protocol/errors.js';
 import { is } from './args.js';

@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeCompat, useDiffer, type Cmd } from '../helpers/differ.js';
-import { drain, type RawClient } from '../helpers/raw-client.js';
+import { drain } from '../helpers/raw-client.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
