@@ -17,12 +17,29 @@ const MAX_OFF = 1 << 13;
 const MAX_REF = (1 << 8) + (1 << 3);
 
 /**
- * The hash table, reused across calls and cleared per call. Slots hold input
- * offsets; 0 means "no reference" (the C code leaves the table uninitialised
- * and rejects a candidate with `ref > in_data`, so offset 0 is never a match
- * source either way; we start from zero, the deterministic reading of it).
+ * The hash table, reused across calls. Slots hold input offsets; 0 means "no
+ * reference" (the C code leaves the table uninitialised and rejects a
+ * candidate with `ref > in_data`, so offset 0 is never a match source either
+ * way; we start every call from an all-zero table, the deterministic reading
+ * of it). Rather than clearing 256 KB per call, a slot counts only when its
+ * generation tag equals the current call's.
  */
 const htab = new Uint32Array(HSIZE);
+const hgen = new Uint32Array(HSIZE);
+let gen = 0;
+
+function newGeneration(): void {
+  if (gen === 0xffffffff) {
+    hgen.fill(0);
+    gen = 0;
+  }
+  gen++;
+}
+
+function setSlot(slot: number, ip: number): void {
+  htab[slot] = ip;
+  hgen[slot] = gen;
+}
 
 /** IDX(h) for VERY_FAST: ((h >> (3*8 - HLOG)) - h*5) & (HSIZE - 1), in uint32 arithmetic. */
 function idx(h: number): number {
@@ -37,7 +54,7 @@ export function lzfCompress(input: Buffer, out: Buffer): number {
   const inLen = input.length;
   const outLen = out.length;
   if (inLen === 0 || outLen === 0) return 0;
-  htab.fill(0);
+  newGeneration();
 
   let ip = 0;
   let op = 1; // "start run": reserve the first literal header byte
@@ -48,8 +65,8 @@ export function lzfCompress(input: Buffer, out: Buffer): number {
   while (ip < inLen - 2) {
     hval = ((hval << 8) | input[ip + 2]) >>> 0; // NEXT
     const slot = idx(hval);
-    const ref = htab[slot];
-    htab[slot] = ip;
+    const ref = hgen[slot] === gen ? htab[slot] : 0;
+    setSlot(slot, ip);
     let off: number;
     if (
       ref !== 0 &&
@@ -102,10 +119,10 @@ export function lzfCompress(input: Buffer, out: Buffer): number {
       ip -= 2;
       hval = (input[ip] << 8) | input[ip + 1];
       hval = ((hval << 8) | input[ip + 2]) >>> 0;
-      htab[idx(hval)] = ip;
+      setSlot(idx(hval), ip);
       ip++;
       hval = ((hval << 8) | input[ip + 2]) >>> 0;
-      htab[idx(hval)] = ip;
+      setSlot(idx(hval), ip);
       ip++;
     } else {
       // one more literal byte we must copy

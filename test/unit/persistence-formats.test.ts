@@ -322,8 +322,14 @@ describe('lzf', () => {
       const size = 21 + Math.floor(r() * (i < 30 ? 3000 : 40000));
       inputs.push(sample(r, size, i % 4 === 0 ? 'runs' : i % 7 === 0 ? 'random' : 'compressible'));
     }
-    // a long match that reaches the end of the input with maxlen just above 16
     for (let n = 30; n < 60; n++) inputs.push(Buffer.from('q' + 'ab'.repeat(n) + 'Z'.repeat(n % 5)));
+    // A match starting 19 or 20 bytes before the end (maxlen 17 or 18): lzf_c.c's
+    // unrolled 16-byte compare lets it run to the last byte, past maxlen; a plain
+    // `while (len < maxlen)` loop would stop 2 bytes short and emit a literal run.
+    const edge: Buffer[] = [];
+    const P = Buffer.from('Zkq3jv8w0pLmN4rT6yXbC1dF9gH2sA5eU7iO');
+    for (const tail of [17, 18, 19, 20, 21, 22, 35]) edge.push(Buffer.concat([Buffer.from('#'), P, P.subarray(0, tail)]));
+    inputs.push(...edge);
     let compared = 0;
     for (const input of inputs) {
       await client.call('SET', 'k', input);
@@ -343,6 +349,20 @@ describe('lzf', () => {
       }
     }
     assert.ok(compared > 30);
+    // the edge case above really is one (a 19-byte match in 42 bytes of output)
+    const e19 = Buffer.alloc(100);
+    assert.equal(lzfCompress(edge[2], e19), 42);
+  });
+
+  it('gives the same bytes whatever was compressed before (hash table reuse)', () => {
+    const r = rng(9);
+    const x = sample(r, 5000, 'compressible');
+    const o1 = Buffer.alloc(6000);
+    const n1 = lzfCompress(x, o1);
+    lzfCompress(sample(r, 70000, 'compressible'), Buffer.alloc(80000));
+    const o2 = Buffer.alloc(6000);
+    assert.equal(lzfCompress(x, o2), n1);
+    assert.deepEqual(o2.subarray(0, n1), o1.subarray(0, n1));
   });
 });
 
