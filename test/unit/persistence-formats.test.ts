@@ -178,7 +178,14 @@ let client: Resp | null = null;
 
 async function startRedis(): Promise<Resp | null> {
   if (!existsSync(REDIS)) return null;
-  const port = 7400 + Math.floor(Math.random() * 500);
+  const port = await new Promise<number>((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
   server = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',
   });
