@@ -51,9 +51,10 @@ export class Crc64 {
   private hi = 0;
 
   update(buf: Uint8Array, start = 0, end = buf.length): this {
+    if (end > buf.length) end = buf.length;
     let lo = this.lo;
     let hi = this.hi;
-    let i = start;
+    let i = start < 0 ? 0 : start;
     // Byte at a time until 8 bytes or fewer remain to be sliced.
     const fast = end - 8;
     while (i <= fast) {
