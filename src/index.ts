@@ -9,6 +9,11 @@
  * Options are configuration directives by their redis.conf names
  * (`port`, `bind`, `databases`, `requirepass`, ...), plus `quiet` (no log
  * output; the default for embedded servers) and `clock` (tests).
+ *
+ * Persistence: an embedded server keeps its data in memory only unless told
+ * otherwise. It has no save points unless `save` is given, and it loads
+ * `dir`/`dbfilename` at start-up only when one of those is given (so a
+ * dump.rdb lying in the working directory is not picked up by surprise).
  */
 import type { Server, ServerOptions } from './server/server.js';
 import { createServer } from './compose.js';
@@ -33,9 +38,10 @@ export interface StartOptions extends ServerOptions {
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const { log, ...rest } = options;
-  const opts: ServerOptions = { bind: '127.0.0.1', port: 0, ...rest };
+  const opts: ServerOptions = { bind: '127.0.0.1', port: 0, save: '', ...rest };
   if (log !== true) opts.quiet = true;
   const server = createServer(opts);
+  server.loadOnStart = rest.dir !== undefined || rest.dbfilename !== undefined;
   await server.startup();
   const host = server.host.includes(':') ? `[${server.host}]` : server.host;
   return {

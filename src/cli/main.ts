@@ -104,9 +104,17 @@ export async function main(argv: string[]): Promise<void> {
     log.notice('Configuration loaded');
   }
   try {
-    await server.startup();
+    await server.listen();
   } catch (e) {
     log.warning(`Failed listening on port ${server.config.getInt('port')} (tcp), aborting.`);
+    process.exit(1);
+  }
+  // The dataset is loaded once listening, in steps: clients meanwhile get -LOADING, as with Redis.
+  try {
+    await server.rdb.loadFile();
+  } catch (e) {
+    log.warning((e as Error).message);
+    log.warning('Terminating server after rdb file reading failure.');
     process.exit(1);
   }
   // pidfile: written once listening, removed at exit (as redis-server does);

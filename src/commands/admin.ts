@@ -1,5 +1,5 @@
 /**
- * Server commands: INFO, CONFIG, TIME, LASTSAVE, SHUTDOWN, MONITOR.
+ * Server commands: INFO, CONFIG, TIME, SHUTDOWN, MONITOR (LASTSAVE is in persistence.ts).
  * SLOWLOG and LATENCY are in slowlog-latency.ts, MEMORY in memory.ts, DEBUG in debug.ts.
  */
 import type { HandlerMap, Session, Server } from '../server/server.js';
@@ -231,10 +231,6 @@ export const serverCommands: HandlerMap = {
 
   asking(c) {
     c.w.error('ERR This instance has cluster support disabled');
-  },
-
-  lastsave(c) {
-    c.w.int(c.server.lastSave);
   },
 
   monitor(c) {

@@ -61,6 +61,13 @@ function replyWriter(server: Server, c: Session) {
   return server.discardWriter(c.resp);
 }
 
+/** A write command, an EXEC of queued writes, or PING: what -MISCONF refuses. */
+function deniedByDiskError(c: Session, cmd: Command<Handler>, base: string): boolean {
+  if ((cmd.flags & F.write) !== 0 || base === 'ping') return true;
+  if (base === 'exec' && c.mstate !== null) return c.mstate.some((q) => (q.cmd.flags & F.write) !== 0);
+  return false;
+}
+
 export function dispatch(server: Server, c: Session, argv: string[]): void {
   if (c.trackingState !== null) server.tracking.beforeCommand(c, argv);
   let cmd = server.commands.lookup(argv[0]);
@@ -115,8 +122,18 @@ export function dispatch(server: Server, c: Session, argv: string[]): void {
       return;
     }
   }
+  const rdb = server.rdb;
+  // stop-writes-on-bgsave-error: writes (and PING, as Redis) are refused while the last BGSAVE failed
+  if (!rdb.lastBgsaveOk && server.callDepth === 0 && rdb.writesDenied && deniedByDiskError(c, cmd, base.name)) {
+    reject(server, c, Err.bgsaveError, cmd);
+    return;
+  }
   if ((cflags & ClientFlag.PubSub) !== 0 && c.resp === 2 && !PUBSUB_ALLOWED.has(cmd.parent?.name ?? cmd.name)) {
     reject(server, c, Err.pubsubContext(cmd.fullname), cmd);
+    return;
+  }
+  if (rdb.loading && (flags & F.loading) === 0) {
+    reject(server, c, Err.loading, cmd);
     return;
   }
   // CLIENT PAUSE: decided from what the command is, after every other check

@@ -24,6 +24,7 @@ import { scriptingCommands } from './scripting.js';
 import { trackingCommands } from './client-tracking.js';
 import { streamCommands } from './streams.js';
 import { streamGroupCommands } from './stream-groups.js';
+import { persistenceCommands } from './persistence.js';
 
 export function allHandlers(): HandlerMap {
   return {
@@ -48,5 +49,6 @@ export function allHandlers(): HandlerMap {
     ...trackingCommands,
     ...streamCommands,
     ...streamGroupCommands,
+    ...persistenceCommands,
   };
 }

@@ -214,8 +214,8 @@ const TABLE: Def[] = [
   { name: 'replicaof', kind: 'special', default: '', mutable: false, multiArg: true },
   s('requirepass', ''),
   e('sanitize-dump-payload', 'no', ['no', 'yes', 'clients']),
-  // Redis saves by default (3600 1 300 100 60 10000); Sinew does not save, and says so.
-  { name: 'save', kind: 'special', default: '', mutable: true, multiArg: true },
+  // Save points as Redis 7.0 without a config file (embedded servers start with none, see startServer).
+  { name: 'save', kind: 'special', default: '3600 1 300 100 60 10000', mutable: true, multiArg: true },
   s('server_cpulist', '', false),
   n('set-max-intset-entries', 512, 0, LL_MAX),
   b('set-proc-title', 'yes', false),
@@ -278,7 +278,6 @@ function refusedUnless(name: string, off: string, on: string, why: string): Supp
 }
 
 const NO_AOF = 'the append-only file is not implemented; data is kept in memory only';
-const NO_RDB = 'RDB snapshots are not implemented; data is kept in memory only';
 const NO_REPLICATION = 'replication is not implemented';
 const NO_TLS = 'TLS is not implemented; Sinew serves plain TCP and unix sockets only';
 
@@ -289,14 +288,14 @@ const NO_TLS = 'TLS is not implemented; Sinew serves plain TCP and unix sockets 
  */
 const IMPLEMENTED = [
   'active-expire-effort', 'bind', 'busy-reply-threshold', 'client-output-buffer-limit',
-  'client-query-buffer-limit', 'daemonize', 'databases', 'dir', 'enable-debug-command',
+  'client-query-buffer-limit', 'daemonize', 'databases', 'dbfilename', 'dir', 'enable-debug-command',
   'enable-protected-configs', 'hash-max-listpack-entries', 'hash-max-listpack-value', 'hz',
   'latency-monitor-threshold', 'latency-tracking', 'latency-tracking-info-percentiles',
   'lazyfree-lazy-eviction', 'lazyfree-lazy-expire', 'lfu-decay-time', 'lfu-log-factor', 'list-max-listpack-size', 'logfile',
   'loglevel', 'maxclients', 'maxmemory', 'maxmemory-clients', 'maxmemory-policy', 'maxmemory-samples',
-  'notify-keyspace-events', 'pidfile', 'port', 'protected-mode', 'proto-max-bulk-len', 'requirepass',
-  'set-max-intset-entries', 'shutdown-on-sigint', 'shutdown-on-sigterm', 'slowlog-log-slower-than',
-  'slowlog-max-len', 'stream-node-max-bytes', 'stream-node-max-entries', 'supervised', 'tcp-backlog', 'tcp-keepalive', 'timeout', 'tracking-table-max-keys',
+  'notify-keyspace-events', 'pidfile', 'port', 'protected-mode', 'proto-max-bulk-len', 'rdbchecksum', 'rdbcompression',
+  'requirepass', 'save', 'set-max-intset-entries', 'shutdown-on-sigint', 'shutdown-on-sigterm', 'slowlog-log-slower-than',
+  'slowlog-max-len', 'stop-writes-on-bgsave-error', 'stream-node-max-bytes', 'stream-node-max-entries', 'supervised', 'tcp-backlog', 'tcp-keepalive', 'timeout', 'tracking-table-max-keys',
   'unixsocket', 'unixsocketperm', 'zset-max-listpack-entries', 'zset-max-listpack-value',
 ];
 
@@ -309,11 +308,15 @@ const IGNORED: [why: string, names: string[]][] = [
       'auto-aof-rewrite-percentage', 'no-appendfsync-on-rewrite'],
   ],
   [
-    'tunes RDB files, which Sinew neither writes nor reads (save points are refused; no SAVE, BGSAVE, DUMP or RESTORE)',
-    ['dbfilename', 'rdb-del-sync-files', 'rdb-save-incremental-fsync', 'rdbchecksum', 'rdbcompression',
-      'sanitize-dump-payload', 'stop-writes-on-bgsave-error', 'rdb-key-save-delay', 'key-load-delay',
-      'loading-process-events-interval-bytes'],
+    'Sinew always validates RDB files and DUMP payloads completely (it decodes every element into its own structures), which is what "yes" asks',
+    ['sanitize-dump-payload'],
   ],
+  [
+    'tunes how often RDB work yields: Sinew fsyncs a file once when it is complete, and loading and BGSAVE yield to clients every few milliseconds',
+    ['rdb-save-incremental-fsync', 'loading-process-events-interval-bytes'],
+  ],
+  ['test-suite delays Sinew does not simulate', ['rdb-key-save-delay', 'key-load-delay']],
+  ['deletes RDB files made only for replica syncs, which Sinew does not make (replication stays off)', ['rdb-del-sync-files']],
   [
     'tunes replication, which stays off (replicaof and min-replicas-to-write are refused)',
     ['masterauth', 'masteruser', 'min-replicas-max-lag', 'propagation-error-behavior', 'repl-backlog-size',
@@ -370,7 +373,6 @@ const IGNORED: [why: string, names: string[]][] = [
 /** Refused when the value turns on a feature Sinew lacks; accepted when it keeps it off. */
 const REFUSED: Record<string, Support> = {
   appendonly: refusedUnless('appendonly', 'no', 'yes', NO_AOF),
-  save: { kind: 'refused', on: '3600 1', off: '', refuse: (v) => (v === '' ? null : notYet('save', v, NO_RDB)) },
   replicaof: { kind: 'refused', on: '127.0.0.1 6379', off: 'no one', refuse: (v) => (v === '' ? null : notYet('replicaof', v, NO_REPLICATION)) },
   'min-replicas-to-write': refusedUnless('min-replicas-to-write', '0', '1', `${NO_REPLICATION}: no replica could ever acknowledge a write`),
   'cluster-enabled': refusedUnless('cluster-enabled', 'no', 'yes', 'cluster mode is not implemented'),

@@ -17,6 +17,8 @@ export interface SharedKeyspace {
   readonly readyHook: ((db: Database, key: string) => void) | null;
   readonly newKeyHook: ((db: Database, key: string) => void) | null;
   readonly missHook: ((db: Database, key: string) => void) | null;
+  /** Called before a key changes in any way while a snapshot is being written (it keeps the old value). */
+  readonly snapshotHook: ((db: Database, key: string) => void) | null;
 }
 import { lfuTouch } from './lfu.js';
 
@@ -67,6 +69,7 @@ export class Database {
   }
 
   deleteExpired(key: string): void {
+    if (this.ks.snapshotHook !== null) this.ks.snapshotHook(this, key);
     this.dict.delete(key);
     this.expires.delete(key);
     if (this.bigExpires !== null) this.bigExpires.delete(key);
@@ -124,6 +127,7 @@ export class Database {
    */
   lookupWrite(key: string): Value | undefined {
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
+    if (this.ks.snapshotHook !== null) this.ks.snapshotHook(this, key);
     const v = this.dict.get(key);
     if (this.access !== null && v !== undefined) this.touch(key);
     return v;
@@ -137,6 +141,7 @@ export class Database {
 
   /** Adds a key that does not exist yet. */
   add(key: string, v: Value): void {
+    if (this.ks.snapshotHook !== null) this.ks.snapshotHook(this, key);
     this.dict.set(key, v);
     if (this.access !== null) this.created(key);
     if (this.ks.readyHook !== null) this.ks.readyHook(this, key);
@@ -147,6 +152,7 @@ export class Database {
   set(key: string, v: Value, keepTtl = false): void {
     // An expired key is deleted first (Redis's setKey looks the key up for writing).
     if (this.expires.size !== 0) this.expireIfNeeded(key);
+    if (this.ks.snapshotHook !== null) this.ks.snapshotHook(this, key);
     const dict = this.dict;
     const before = dict.size;
     dict.set(key, v);
@@ -171,10 +177,12 @@ export class Database {
 
   /** Replaces the value of an existing key, keeping its TTL. */
   replace(key: string, v: Value): void {
+    if (this.ks.snapshotHook !== null) this.ks.snapshotHook(this, key);
     this.dict.set(key, v);
   }
 
   delete(key: string): boolean {
+    if (this.ks.snapshotHook !== null) this.ks.snapshotHook(this, key);
     if (!this.dict.delete(key)) return false;
     if (this.expires.size !== 0) this.expires.delete(key);
     if (this.bigExpires !== null) this.bigExpires.delete(key);
@@ -183,11 +191,13 @@ export class Database {
   }
 
   setExpire(key: string, when: number): void {
+    if (this.ks.snapshotHook !== null) this.ks.snapshotHook(this, key);
     this.expires.set(key, when);
   }
 
   /** Sets an expiry given as an exact 64-bit time (EXPIRE family, RENAME, MOVE, COPY). */
   setExpireExact(key: string, when: bigint): void {
+    if (this.ks.snapshotHook !== null) this.ks.snapshotHook(this, key);
     const n = Number(when);
     this.expires.set(key, n);
     if (!Number.isSafeInteger(n)) {
@@ -217,6 +227,7 @@ export class Database {
   }
 
   persist(key: string): boolean {
+    if (this.ks.snapshotHook !== null) this.ks.snapshotHook(this, key);
     if (this.bigExpires !== null) this.bigExpires.delete(key);
     return this.expires.delete(key);
   }

@@ -38,6 +38,8 @@ export class Keyspace {
   /** Keyspace notifications: a key was created ('new') / a read missed ('keymiss'). */
   newKeyHook: ReadyHook | null = null;
   missHook: ReadyHook | null = null;
+  /** Set while a snapshot is being written: called before any change to a key (see persistence/snapshot.ts). */
+  snapshotHook: ReadyHook | null = null;
 
   constructor(count: number, clock: Clock = systemClock) {
     this.clock = clock;

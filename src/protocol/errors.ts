@@ -30,6 +30,8 @@ export const Err = {
   discardWithoutMulti: 'ERR DISCARD without MULTI',
   watchInMulti: 'ERR WATCH inside MULTI is not allowed',
   execAbort: 'EXECABORT Transaction discarded because of previous errors.',
+  bgsaveError:
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
   oom: "OOM command not allowed when used memory > 'maxmemory'.",
   loading: 'LOADING Redis is loading the dataset in memory',
   noScript: 'NOSCRIPT No matching script. Please use EVAL.',

@@ -26,6 +26,8 @@ export interface CronHost {
   readonly clientEviction: ClientEviction;
   internalError(where: string, e: unknown): string;
   samplePeakMemory(): number;
+  /** RDB save points and a scheduled BGSAVE. */
+  readonly rdb: { cron(): void };
 }
 
 export class Cron {
@@ -91,6 +93,7 @@ export class Cron {
       }
     }
     server.blocking.checkTimeouts(now);
+    server.rdb.cron();
     if (server.tracking.trackingClients > 0) server.tracking.limit();
     if ((this.loops & 7) === 0) server.samplePeakMemory();
     // reply buffer peaks are reset every 5 seconds, as Redis does

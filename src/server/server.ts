@@ -32,7 +32,8 @@ import { newStats, type Stats } from './stats.js';
 import { ClientEviction } from './client-eviction.js';
 
 export { SINEW_VERSION } from './version.js';
-import { SINEW_PACKAGE_VERSION } from './version.js';
+import { SINEW_PACKAGE_VERSION, SINEW_VERSION } from './version.js';
+import { RdbService } from '../persistence/rdb-service.js';
 export type { Stats } from './stats.js';
 
 /** A client as the command path and the handlers see it: its server is the whole server. */
@@ -74,18 +75,6 @@ export interface PendingTiming {
   t0: number;
   /** A served blocked command: the time of its first run (already counted), for the slowlog. */
   priorUs: number;
-}
-
-export interface PersistenceInfo {
-  loading: boolean;
-  bgsaveInProgress: boolean;
-  lastBgsaveOk: boolean;
-  lastBgsaveTimeSec: number;
-  rdbSaves: number;
-  lastLoadKeysExpired: number;
-  lastLoadKeysLoaded: number;
-  aofRewriteInProgress: boolean;
-  aofRewrites: number;
 }
 
 export interface ServerOptions {
@@ -154,20 +143,12 @@ export class Server {
   startupMemory = 0;
   /** Offset applied to TIME (DEBUG can move it in tests). */
   clockOffsetUs = BigInt(Date.now()) * 1000n - process.hrtime.bigint() / 1000n;
-  /** What INFO persistence reports: Sinew keeps no files yet, so nothing is loading, saving or rewriting. */
-  persistenceInfo(): PersistenceInfo {
-    return {
-      loading: false,
-      bgsaveInProgress: false,
-      lastBgsaveOk: true,
-      lastBgsaveTimeSec: -1,
-      rdbSaves: 0,
-      lastLoadKeysExpired: 0,
-      lastLoadKeysLoaded: 0,
-      aofRewriteInProgress: false,
-      aofRewrites: 0,
-    };
-  }
+  /** RDB files: SAVE, BGSAVE, save points, loading. */
+  readonly rdb: RdbService;
+  /** Load dir/dbfilename when starting (sinew-server; embedded servers when given a dir or dbfilename). */
+  loadOnStart = false;
+  /** The Redis version this server answers as (INFO redis_version, the RDB redis-ver field). */
+  readonly version = SINEW_VERSION;
 
   constructor(parts: ServerParts, options: ServerOptions = {}) {
     this.path = parts.path;
@@ -202,6 +183,7 @@ export class Server {
         this.stats.evictedClients++;
       },
     });
+    this.rdb = new RdbService(this);
     this.config.onChange = (name, value) => this.onConfigChange(name, value);
   }
 
@@ -538,9 +520,13 @@ export class Server {
    * Redis (without save points nothing is saved by default, as in Redis).
    */
   prepareShutdown(save: boolean, nosave: boolean): string | null {
-    if (save && !nosave) {
-      this.log.warning("Error trying to save the DB, can't exit: Sinew does not write RDB files yet.");
-      return 'ERR Errors trying to SHUTDOWN. Check logs.';
+    this.rdb.killBgsave('There is a child saving an .rdb. Killing it!');
+    if ((this.rdb.savePoints().length > 0 && !nosave) || save) {
+      this.log.notice('Saving the final RDB snapshot before exiting.');
+      if (this.rdb.saveSync() !== null) {
+        this.log.warning("Error trying to save the DB, can't exit.");
+        return 'ERR Errors trying to SHUTDOWN. Check logs.';
+      }
     }
     return null;
   }
@@ -582,6 +568,7 @@ export class Server {
   /** Starts listening. */
   async startup(): Promise<void> {
     await this.listen();
+    if (this.loadOnStart) await this.rdb.loadFile();
   }
 
   /** Opens the listeners and starts the cron. */

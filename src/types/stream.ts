@@ -1329,6 +1329,11 @@ export class Stream implements RObject {
     this.len += node.live;
   }
 
+  /** RDB loading: true when `length` (as stored) is the number of live entries the appended nodes hold. */
+  lengthMatches(length: number): boolean {
+    return this.lostLive === 0 && this.len === length;
+  }
+
   // --- reading --------------------------------------------------------------
 
   /** The node that would hold the ID of words (a, b, c, d): the last one whose master ID is <= it (the rax "<=" seek). */

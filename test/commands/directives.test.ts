@@ -73,10 +73,10 @@ describe('every directive is implemented, ignored for a reason, or refused when 
       if (d.support.kind === 'ignored') assert.ok(d.support.why.length > 20, `${d.name} is ignored without a reason`);
       kinds.set(d.support.kind, [...(kinds.get(d.support.kind) ?? []), d.name]);
     }
-    for (const name of ['appendonly', 'save', 'replicaof', 'tls-port', 'cluster-enabled', 'syslog-enabled', 'aclfile']) {
+    for (const name of ['appendonly', 'replicaof', 'tls-port', 'cluster-enabled', 'syslog-enabled', 'aclfile']) {
       assert.ok(kinds.get('refused')!.includes(name), `${name} is refused when enabling`);
     }
-    for (const name of ['daemonize', 'supervised', 'logfile', 'pidfile', 'unixsocketperm', 'maxmemory-clients']) {
+    for (const name of ['daemonize', 'supervised', 'logfile', 'pidfile', 'unixsocketperm', 'maxmemory-clients', 'save', 'dbfilename', 'rdbcompression', 'rdbchecksum', 'stop-writes-on-bgsave-error']) {
       assert.ok(kinds.get('implemented')!.includes(name), `${name} is implemented`);
     }
   });
@@ -101,7 +101,7 @@ describe('every directive is implemented, ignored for a reason, or refused when 
     }
   });
 
-  it('defaults keep every feature off, and CONFIG GET save tells Sinew does not save', () => {
+  it('defaults keep every refused feature off; save points default to Redis 7.0\'s', () => {
     const cfg = new Config();
     for (const d of CONFIG_DEFS) {
       if (d.name === 'dir') continue;
@@ -111,7 +111,7 @@ describe('every directive is implemented, ignored for a reason, or refused when 
       assert.equal(cfg.set(d.name, value), null, `default of ${d.name}`);
       assert.equal(cfg.get(d.name), d.default);
     }
-    assert.equal(new Config().get('save'), '');
+    assert.equal(new Config().get('save'), '3600 1 300 100 60 10000');
   });
 
   it('refused directives: the enabling value is refused with the reason, the disabling value accepted', () => {
@@ -160,8 +160,8 @@ describe('every directive is implemented, ignored for a reason, or refused when 
       "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> 'appendonly yes'\n" +
         'appendonly yes is not supported yet by Sinew: the append-only file is not implemented; data is kept in memory only',
     );
-    e = fatal('save 900 1\n');
-    assert.match(e.reason, /^save 900 1 is not supported yet by Sinew: RDB snapshots are not implemented/);
+    e = fatal('save 900 1 300\n');
+    assert.equal(e.reason, 'Invalid save parameters');
     e = fatal('user alice on >pw ~* +@all\n');
     assert.match(e.reason, /^user is not supported yet by Sinew: ACL users are not implemented/);
     e = fatal('rename-command FLUSHALL ""\n');
@@ -211,7 +211,7 @@ describe('every directive is implemented, ignored for a reason, or refused when 
         "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - appendonly yes is not supported yet by Sinew: the append-only file is not implemented; data is kept in memory only\r\n",
       );
       // atomic: a refused pair leaves the others unapplied
-      assert.match(await c.raw('CONFIG', 'SET', 'hz', '33', 'save', '60 1'), /^-ERR CONFIG SET failed \(possibly related to argument 'save'\) - save 60 1 is not supported yet by Sinew/);
+      assert.match(await c.raw('CONFIG', 'SET', 'hz', '33', 'appendonly', 'yes'), /^-ERR CONFIG SET failed \(possibly related to argument 'appendonly'\) - appendonly yes is not supported yet by Sinew/);
       assert.deepEqual(await c.call('CONFIG', 'GET', 'hz'), ['hz', '10']);
       assert.deepEqual(await c.call('CONFIG', 'GET', 'save'), ['save', '']);
       assert.deepEqual(await c.call('CONFIG', 'GET', 'appendonly'), ['appendonly', 'no']);
@@ -247,7 +247,7 @@ describe('every directive is implemented, ignored for a reason, or refused when 
 
   it('start-up: all the disabling values together start the server', async () => {
     const port = await freePort();
-    const args = ['--port', String(port), '--bind', '127.0.0.1'];
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', ''];
     for (const d of refused) args.push(...cliArgs(d, d.support.off));
     const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

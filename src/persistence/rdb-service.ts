@@ -1,0 +1,486 @@
+/**
+ * RDB persistence as the server runs it: SAVE, BGSAVE (a Snapshot written
+ * in time slices while clients keep going), save points checked by the
+ * cron, loading at start-up in steps (clients meanwhile get -LOADING), and
+ * the state INFO persistence reports.
+ *
+ * Files are written to a temporary file in `dir`, fsynced, renamed over
+ * `dbfilename`, and the directory fsynced, so a crash mid-save never leaves
+ * a partial dump.rdb.
+ */
+import { close, closeSync, fsync, fsyncSync, openSync, rename, renameSync, unlinkSync, write, writeSync, promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config/config.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
+import type { Database } from '../keyspace/database.js';
+import { RdbError } from './rdb-io.js';
+import { type AuxFields, RdbLoader, type LoadStats } from './rdb-file.js';
+import { Snapshot } from './snapshot.js';
+
+export interface RdbLog {
+  verbose(msg: string): void;
+  notice(msg: string): void;
+  warning(msg: string): void;
+}
+
+/** What the RDB service needs from the server. */
+export interface RdbHost {
+  readonly keyspace: Keyspace;
+  readonly config: Config;
+  readonly log: RdbLog;
+  /** Changes since the last save (the server's dirty counter). */
+  dirty: number;
+  /** Unix time (s) of the last successful save. */
+  lastSave: number;
+  usedMemory(): number;
+  /** The version written in the redis-ver AUX field. */
+  readonly version: string;
+}
+
+/** CONFIG_BGSAVE_RETRY_DELAY: seconds before a failed BGSAVE is retried by a save point. */
+const BGSAVE_RETRY_DELAY = 5;
+/** One slice of snapshot work between event-loop turns (ms). */
+const SLICE_MS = 1;
+/** Pause producing while this many bytes wait for the disk. */
+const MAX_QUEUED = 32 * 1024 * 1024;
+
+interface Bgsave {
+  snap: Snapshot;
+  tmp: string;
+  fd: number;
+  start: number;
+  dirtyBefore: number;
+  queue: Buffer[];
+  queued: number;
+  writing: boolean;
+  error: Error | null;
+  aborted: boolean;
+  /** A produce() turn is scheduled. */
+  producing: boolean;
+  closing: boolean;
+  /** Called when the file is complete (or failed). */
+  done: ((ok: boolean) => void)[];
+}
+
+export class RdbService {
+  /** Loading a file (start-up, DEBUG RELOAD): commands without the loading flag get -LOADING. */
+  loading = false;
+  loadingStart = 0;
+  loadingTotalBytes = 0;
+  loadingLoadedBytes = 0;
+  loadingRdbUsedMem = 0;
+  lastBgsaveOk = true;
+  lastBgsaveTimeSec = -1;
+  lastBgsaveTry = 0;
+  rdbSaves = 0;
+  lastLoadKeysExpired = 0;
+  lastLoadKeysLoaded = 0;
+  /** BGSAVE SCHEDULE / BGSAVE inside MULTI: start at the next cron run. */
+  scheduled = false;
+  /** Peak bytes a snapshot held aside for databases not yet walked (extra memory under writes). */
+  lastAsideBytes = 0;
+  private bg: Bgsave | null = null;
+
+  constructor(private readonly host: RdbHost) {}
+
+  get bgsaveInProgress(): boolean {
+    return this.bg !== null;
+  }
+
+  /** Seconds the running BGSAVE has taken (-1 when none). */
+  get currentBgsaveSec(): number {
+    return this.bg === null ? -1 : Math.floor((Date.now() - this.bg.start) / 1000);
+  }
+
+  get keysProcessed(): number {
+    return this.bg === null ? 0 : this.bg.snap.keysWritten;
+  }
+
+  get keysTotal(): number {
+    return this.bg === null ? 0 : this.bg.snap.keysTotal;
+  }
+
+  /** dir/dbfilename. */
+  path(): string {
+    return join(this.dir(), this.host.config.get('dbfilename'));
+  }
+
+  private dir(): string {
+    const d = this.host.config.get('dir');
+    return d === '' ? process.cwd() : d;
+  }
+
+  /** The parsed save points ([seconds, changes] pairs). */
+  savePoints(): [number, number][] {
+    const parts = this.host.config.get('save').split(/\s+/).filter(Boolean);
+    const out: [number, number][] = [];
+    for (let i = 0; i + 1 < parts.length; i += 2) out.push([Number(parts[i]), Number(parts[i + 1])]);
+    return out;
+  }
+
+  /** stop-writes-on-bgsave-error: true while writes must be refused with -MISCONF. */
+  get writesDenied(): boolean {
+    return !this.lastBgsaveOk && this.host.config.getBool('stop-writes-on-bgsave-error') && this.savePoints().length > 0;
+  }
+
+  private aux(): AuxFields {
+    return { redisVer: this.host.version, ctime: Math.floor(Date.now() / 1000), usedMem: this.host.usedMemory(), aofBase: false };
+  }
+
+  private snapshotOptions(sink: (chunk: Buffer) => void) {
+    const cfg = this.host.config;
+    return {
+      aux: this.aux(),
+      save: { listFill: cfg.getInt('list-max-listpack-size') },
+      compress: cfg.getBool('rdbcompression'),
+      checksum: cfg.getBool('rdbchecksum'),
+      sink,
+      now: () => Date.now(),
+    };
+  }
+
+  // ---- saving --------------------------------------------------------------
+
+  /**
+   * SAVE (rdbSave): writes the whole dataset now, blocking. Returns null, or
+   * the reason it failed (logged as Redis does).
+   */
+  saveSync(): string | null {
+    const file = this.path();
+    const tmp = join(this.dir(), `temp-${process.pid}.rdb`);
+    let fd = -1;
+    try {
+      fd = openSync(tmp, 'w');
+    } catch (e) {
+      const msg = `Failed opening the temp RDB file ${tmp} (in server root dir ${process.cwd()}) for saving: ${errText(e)}`;
+      this.host.log.warning(msg);
+      return msg;
+    }
+    try {
+      const fdw = fd;
+      const snap = new Snapshot(this.host.keyspace.dbs, this.snapshotOptions((chunk) => writeAll(fdw, chunk)));
+      snap.step(Infinity);
+      fsyncSync(fd);
+      closeSync(fd);
+      fd = -1;
+      renameSync(tmp, file);
+      fsyncDir(this.dir());
+    } catch (e) {
+      if (fd >= 0) closeSync(fd);
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // gone already
+      }
+      const msg = `Write error saving DB on disk: ${errText(e)}`;
+      this.host.log.warning(msg);
+      return msg;
+    }
+    this.host.log.notice('DB saved on disk');
+    this.host.dirty = 0;
+    this.host.lastSave = Math.floor(Date.now() / 1000);
+    this.lastBgsaveOk = true;
+    return null;
+  }
+
+  /**
+   * BGSAVE: starts a point-in-time snapshot written in the background.
+   * Returns null when started, else the error to reply.
+   */
+  bgsave(onDone?: (ok: boolean) => void): string | null {
+    if (this.bg !== null) return 'ERR Background save already in progress';
+    this.lastBgsaveTry = Math.floor(Date.now() / 1000);
+    const tmp = join(this.dir(), `temp-${process.pid}.rdb`);
+    let fd: number;
+    try {
+      fd = openSync(tmp, 'w');
+    } catch (e) {
+      this.host.log.warning(`Failed opening the temp RDB file ${tmp} (in server root dir ${process.cwd()}) for saving: ${errText(e)}`);
+      this.lastBgsaveOk = false;
+      return 'ERR';
+    }
+    const ks = this.host.keyspace;
+    const bg: Bgsave = {
+      snap: null as unknown as Snapshot,
+      tmp,
+      fd,
+      start: Date.now(),
+      dirtyBefore: this.host.dirty,
+      queue: [],
+      queued: 0,
+      writing: false,
+      error: null,
+      aborted: false,
+      producing: true,
+      closing: false,
+      done: onDone ? [onDone] : [],
+    };
+    bg.snap = new Snapshot(ks.dbs, this.snapshotOptions((chunk) => this.enqueue(bg, chunk)));
+    ks.snapshotHook = (db: Database, key: string) => bg.snap.beforeWrite(db, key);
+    this.bg = bg;
+    this.rdbSaves++;
+    this.host.log.notice(`Background saving started by pid ${process.pid}`);
+    setImmediate(() => this.produce(bg));
+    return null;
+  }
+
+  /** Waits for the running BGSAVE (if any) to end; resolves with its outcome. */
+  whenSaved(): Promise<boolean> {
+    const bg = this.bg;
+    if (bg === null) return Promise.resolve(this.lastBgsaveOk);
+    return new Promise((resolve) => bg.done.push(resolve));
+  }
+
+  private produce(bg: Bgsave): void {
+    bg.producing = false;
+    if (bg.aborted || this.bg !== bg) return;
+    if (bg.error !== null) {
+      this.finishBg(bg, false);
+      return;
+    }
+    if (bg.queued > MAX_QUEUED) return; // resumed by the writer once drained
+    const finished = bg.snap.step(performance.now() + SLICE_MS);
+    if (!finished) {
+      if (bg.queued <= MAX_QUEUED) {
+        bg.producing = true;
+        setImmediate(() => this.produce(bg));
+      }
+      return;
+    }
+    // the whole image is queued: stop taking old values, let the writer finish
+    if (this.host.keyspace.snapshotHook !== null) this.host.keyspace.snapshotHook = null;
+    this.lastAsideBytes = bg.snap.peakAsideBytes;
+    this.drainAndClose(bg);
+  }
+
+  private enqueue(bg: Bgsave, chunk: Buffer): void {
+    bg.queue.push(chunk);
+    bg.queued += chunk.length;
+    if (!bg.writing) this.writeNext(bg);
+  }
+
+  private writeNext(bg: Bgsave): void {
+    const chunk = bg.queue.shift();
+    if (chunk === undefined || bg.aborted) {
+      bg.writing = false;
+      return;
+    }
+    bg.writing = true;
+    writeChunk(bg.fd, chunk, 0, (err) => {
+      if (bg.aborted) return;
+      if (err !== null) {
+        bg.error = err;
+        bg.writing = false;
+        this.finishBg(bg, false);
+        return;
+      }
+      bg.queued -= chunk.length;
+      if (bg.queue.length > 0) this.writeNext(bg);
+      else bg.writing = false;
+      if (bg.snap.done) {
+        if (!bg.writing) this.drainAndClose(bg);
+      } else if (bg.queued <= MAX_QUEUED / 2 && !bg.producing) {
+        bg.producing = true;
+        setImmediate(() => this.produce(bg));
+      }
+    });
+  }
+
+  private drainAndClose(bg: Bgsave): void {
+    if (bg.writing || bg.queue.length > 0 || bg.aborted || bg.closing) return;
+    bg.closing = true;
+    const fail = (e: Error): void => {
+      bg.error = e;
+      this.finishBg(bg, false);
+    };
+    fsync(bg.fd, (err) => {
+      if (err !== null) return fail(err);
+      close(bg.fd, (err2) => {
+        bg.fd = -1;
+        if (err2 !== null) return fail(err2);
+        rename(bg.tmp, this.path(), (err3) => {
+          if (err3 !== null) return fail(err3);
+          fsyncDir(this.dir());
+          this.finishBg(bg, true);
+        });
+      });
+    });
+  }
+
+  private finishBg(bg: Bgsave, ok: boolean): void {
+    if (this.bg !== bg) return;
+    this.bg = null;
+    if (this.host.keyspace.snapshotHook !== null) this.host.keyspace.snapshotHook = null;
+    const log = this.host.log;
+    if (ok) {
+      log.notice('Background saving terminated with success');
+      this.host.dirty -= bg.dirtyBefore;
+      this.host.lastSave = Math.floor(Date.now() / 1000);
+      this.lastBgsaveOk = true;
+    } else {
+      if (bg.error !== null) log.warning(`Write error saving DB on disk: ${errText(bg.error)}`);
+      log.warning('Background saving error');
+      this.lastBgsaveOk = false;
+      try {
+        if (bg.fd >= 0) closeSync(bg.fd);
+      } catch {
+        // closed already
+      }
+      try {
+        unlinkSync(bg.tmp);
+      } catch {
+        // gone already
+      }
+    }
+    this.lastBgsaveTimeSec = Math.round((Date.now() - bg.start) / 1000);
+    for (const f of bg.done) f(ok);
+  }
+
+  /** Stops a running BGSAVE and removes its temporary file (SHUTDOWN, FLUSHALL, DEBUG RELOAD). */
+  killBgsave(reason: string): void {
+    const bg = this.bg;
+    if (bg === null) return;
+    this.host.log.warning(reason);
+    bg.aborted = true;
+    this.bg = null;
+    this.host.keyspace.snapshotHook = null;
+    try {
+      if (bg.fd >= 0) closeSync(bg.fd);
+    } catch {
+      // closed already
+    }
+    try {
+      unlinkSync(bg.tmp);
+    } catch {
+      // gone already
+    }
+    for (const f of bg.done) f(false);
+  }
+
+  /** serverCron's part: save points, and a scheduled BGSAVE. */
+  cron(): void {
+    if (this.bg !== null || this.loading) return;
+    const now = Math.floor(Date.now() / 1000);
+    const dirty = this.host.dirty;
+    for (const [secs, changes] of this.savePoints()) {
+      if (dirty >= changes && now - this.host.lastSave > secs && (now - this.lastBgsaveTry > BGSAVE_RETRY_DELAY || this.lastBgsaveOk)) {
+        this.host.log.notice(`${changes} changes in ${secs} seconds. Saving...`);
+        this.bgsave();
+        return;
+      }
+    }
+    if (this.scheduled && (now - this.lastBgsaveTry > BGSAVE_RETRY_DELAY || this.lastBgsaveOk)) {
+      this.scheduled = false;
+      this.bgsave();
+    }
+  }
+
+  // ---- loading -------------------------------------------------------------
+
+  /**
+   * Loads dir/dbfilename into the (empty) databases, in steps that leave the
+   * event loop free in between (clients get -LOADING). Resolves with the
+   * stats, or null when there is no file; rejects with RdbError for a file
+   * that cannot be loaded (the databases are emptied again).
+   */
+  async loadFile(): Promise<LoadStats | null> {
+    const file = this.path();
+    let buf: Buffer;
+    try {
+      buf = await fsp.readFile(file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new RdbError(`Fatal error loading the DB: ${errText(e)}. Exiting.`);
+    }
+    return this.loadBuffer(buf);
+  }
+
+  /** Loads an RDB image (a file's bytes) in steps; see loadFile. */
+  async loadBuffer(buf: Buffer): Promise<LoadStats> {
+    const ks = this.host.keyspace;
+    const log = this.host.log;
+    const cfg = this.host.config;
+    const t0 = performance.now();
+    this.loading = true;
+    this.loadingStart = Math.floor(Date.now() / 1000);
+    this.loadingTotalBytes = buf.length;
+    this.loadingLoadedBytes = 0;
+    try {
+      const loader = new RdbLoader(buf, ks.dbs, {
+        limits: cfg.typeLimits,
+        checksum: cfg.getBool('rdbchecksum'),
+        dropExpired: true,
+        now: Date.now(),
+        log: (level, line) => (level === 'warning' ? log.warning(line) : log.notice(line)),
+      });
+      let lastLog = performance.now();
+      for (;;) {
+        const done = loader.step(2000);
+        this.loadingLoadedBytes = loader.position;
+        const used = loader.stats.aux.get('used-mem');
+        if (used !== undefined) this.loadingRdbUsedMem = Number(used);
+        if (done) break;
+        const now = performance.now();
+        if (now - lastLog >= 5000) {
+          lastLog = now;
+          const perc = ((loader.position / buf.length) * 100).toFixed(2);
+          log.notice(`Loading RDB: ${perc}% (${loader.position} of ${buf.length} bytes), keys loaded: ${loader.stats.keysLoaded}`);
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+      const st = loader.stats;
+      this.lastLoadKeysLoaded = st.keysLoaded;
+      this.lastLoadKeysExpired = st.keysExpired;
+      log.notice(`Done loading RDB, keys loaded: ${st.keysLoaded}, keys expired: ${st.keysExpired}.`);
+      log.notice(`DB loaded from disk: ${((performance.now() - t0) / 1000).toFixed(3)} seconds`);
+      return st;
+    } catch (e) {
+      for (const db of ks.dbs) db.clear();
+      if (e instanceof RdbError) throw e;
+      throw new RdbError(`Internal error in RDB reading: ${errText(e)}`);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** Writes the dataset into a buffer as an RDB image (DEBUG RELOAD, tests). */
+  imageSync(): Buffer {
+    const chunks: Buffer[] = [];
+    const snap = new Snapshot(this.host.keyspace.dbs, this.snapshotOptions((c) => chunks.push(c)));
+    snap.step(Infinity);
+    return Buffer.concat(chunks);
+  }
+}
+
+/** Writes all of chunk[off..] at the file position, then calls back. */
+function writeChunk(fd: number, chunk: Buffer, off: number, cb: (err: Error | null) => void): void {
+  write(fd, chunk, off, chunk.length - off, null, (err, n) => {
+    if (err !== null) return cb(err);
+    if (off + n < chunk.length) return writeChunk(fd, chunk, off + n, cb);
+    cb(null);
+  });
+}
+
+function writeAll(fd: number, chunk: Buffer): void {
+  let off = 0;
+  while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // some file systems refuse fsync on a directory; the rename is done either way
+  }
+}
+
+function errText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code !== undefined ? `${err.message}` : String(err.message ?? e);
+}
+

@@ -1,0 +1,182 @@
+/**
+ * A point-in-time RDB image of the keyspace without fork (BGSAVE, and later
+ * the AOF rewrite's preamble and a replica's full sync).
+ *
+ * The snapshot walks each database's dictionary in time slices from the
+ * event loop while clients keep writing. The keyspace calls beforeWrite()
+ * (its snapshot hook) before any change to a key: when the walk has not
+ * passed that key yet, its value as it was is serialised at once (into the
+ * output for the database being walked, or aside for a later one), and the
+ * walk skips it when it gets there. A key created after the start is marked
+ * the same way, so it is never written. FLUSHDB/FLUSHALL and SWAPDB replace
+ * or move whole dictionaries: a section keeps the Map objects it started
+ * with, so it goes on walking the old contents, which nobody changes any more.
+ * The file therefore holds the dataset exactly as it was when the snapshot
+ * started (Dragonfly's "versioned snapshot" idea, with a seen-set in place
+ * of bucket versions).
+ */
+import type { Database } from '../keyspace/database.js';
+import type { Value } from '../types/object.js';
+import { RdbWriter } from './rdb-io.js';
+import { type AuxFields, type PairMeta, pairMeta, writeDbStart, writeFooter, writeHeader, writePair } from './rdb-file.js';
+import type { SaveOptions } from './values.js';
+
+interface Section {
+  /** The database index at the start. */
+  readonly id: number;
+  readonly dict: Map<string, Value>;
+  readonly expires: Map<string, number>;
+  readonly size: number;
+  readonly expiresSize: number;
+  /** Keys written already, or created after the start: the walk skips them. */
+  seen: Set<string>;
+  /** Old values taken aside before the section's turn (serialised pairs). */
+  aside: RdbWriter | null;
+  iter: Iterator<[string, Value]> | null;
+  state: 'waiting' | 'walking' | 'done';
+}
+
+export interface SnapshotOptions {
+  aux: AuxFields;
+  save: SaveOptions;
+  compress: boolean;
+  checksum: boolean;
+  /** Takes each chunk of the file as it is produced. */
+  sink: (chunk: Buffer) => void;
+  /** The keyspace's clock (for idle times). */
+  now: () => number;
+}
+
+export class Snapshot {
+  private readonly sections: Section[] = [];
+  private readonly byDict = new Map<Map<string, Value>, Section>();
+  private readonly w: RdbWriter;
+  private cur = 0;
+  private finished = false;
+  /** Keys written so far (current_save_keys_processed). */
+  keysWritten = 0;
+  /** Keys at the start (current_save_keys_total). */
+  readonly keysTotal: number;
+  /** Bytes held aside for databases not walked yet (the snapshot's extra memory). */
+  asideBytes = 0;
+  peakAsideBytes = 0;
+
+  constructor(
+    private readonly dbs: readonly Database[],
+    private readonly opts: SnapshotOptions,
+  ) {
+    this.w = new RdbWriter({ sink: opts.sink, compress: opts.compress, checksum: opts.checksum });
+    let total = 0;
+    for (const db of dbs) {
+      if (db.dict.size === 0) continue;
+      const s: Section = {
+        id: db.id,
+        dict: db.dict,
+        expires: db.expires,
+        size: db.dict.size,
+        expiresSize: db.expires.size,
+        seen: new Set(),
+        aside: null,
+        iter: null,
+        state: 'waiting',
+      };
+      total += s.size;
+      this.sections.push(s);
+      this.byDict.set(db.dict, s);
+    }
+    this.keysTotal = total;
+    writeHeader(this.w, opts.aux);
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Bytes produced so far. */
+  get bytes(): number {
+    return this.w.size;
+  }
+
+  /**
+   * The keyspace's snapshot hook: `key` of `db` is about to change (or be
+   * created, deleted, given a TTL). Keeps its value as of the start if the
+   * walk has not passed it.
+   */
+  beforeWrite(db: Database, key: string): void {
+    const s = this.byDict.get(db.dict);
+    if (s === undefined || s.state === 'done' || s.seen.has(key)) return;
+    s.seen.add(key);
+    const v = s.dict.get(key);
+    if (v === undefined) return; // created after the start: never written
+    const meta = this.metaOf(s, db, key);
+    if (s.state === 'walking') {
+      writePair(this.w, key, v, meta, this.opts.save);
+      this.keysWritten++;
+      return;
+    }
+    if (s.aside === null) s.aside = new RdbWriter({ compress: this.opts.compress, checksum: false });
+    const before = s.aside.pos;
+    writePair(s.aside, key, v, meta, this.opts.save);
+    this.keysWritten++;
+    this.asideBytes += s.aside.pos - before;
+    if (this.asideBytes > this.peakAsideBytes) this.peakAsideBytes = this.asideBytes;
+  }
+
+  private metaOf(s: Section, db: Database | null, key: string): PairMeta {
+    if (db !== null && db.dict === s.dict) return pairMeta(db, key, this.opts.now());
+    const e = s.expires.get(key);
+    return { expire: e === undefined ? null : e, idle: null, freq: null };
+  }
+
+  /** The database that holds a section's dictionary now (SWAPDB may have moved it), or null after a flush. */
+  private ownerOf(s: Section): Database | null {
+    const db = this.dbs[s.id];
+    if (db !== undefined && db.dict === s.dict) return db;
+    for (const d of this.dbs) if (d.dict === s.dict) return d;
+    return null;
+  }
+
+  /** Writes until `deadline` (performance.now() ms); true once the whole image has been produced. */
+  step(deadline: number): boolean {
+    if (this.finished) return true;
+    const w = this.w;
+    let n = 0;
+    while (this.cur < this.sections.length) {
+      const s = this.sections[this.cur];
+      if (s.state === 'waiting') {
+        writeDbStart(w, s.id, s.size, s.expiresSize);
+        s.state = 'walking';
+        if (s.aside !== null) {
+          w.bytes(s.aside.result());
+          this.asideBytes -= s.aside.pos;
+          s.aside = null;
+        }
+        s.iter = s.dict.entries();
+      }
+      const owner = this.ownerOf(s);
+      const now = this.opts.now();
+      const iter = s.iter!;
+      for (;;) {
+        const r = iter.next();
+        if (r.done === true) {
+          s.state = 'done';
+          s.iter = null;
+          s.seen = new Set();
+          this.byDict.delete(s.dict);
+          this.cur++;
+          break;
+        }
+        const [key, v] = r.value;
+        if (s.seen.has(key)) continue;
+        s.seen.add(key);
+        const meta = owner !== null ? pairMeta(owner, key, now) : this.metaOf(s, null, key);
+        writePair(w, key, v, meta, this.opts.save);
+        this.keysWritten++;
+        if ((++n & 63) === 0 && performance.now() >= deadline) return false;
+      }
+    }
+    writeFooter(w);
+    this.finished = true;
+    return true;
+  }
+}
