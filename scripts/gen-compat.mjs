@@ -64,14 +64,20 @@ const NOTES = `
   **MEMORY MALLOC-STATS** replies as Redis built without jemalloc.
 - **DEBUG** is refused unless \`enable-debug-command\` is \`yes\` or \`local\`, as in Redis (the refusal comes
   from the command itself, so inside MULTI it is queued and fails at EXEC).
-  **DEBUG RELOAD** and **DEBUG LOADAOF** reply as Redis does when saving or loading fails, unless a persistence
-  module installs a reload hook. **DEBUG OBJECT** reports Redis's encodings and RDB serialized lengths
+  **DEBUG RELOAD** saves, empties and reloads the RDB file (MERGE, NOFLUSH, NOSAVE as Redis); **DEBUG LOADAOF**
+  replies as Redis does when loading fails (there is no append-only file yet). **DEBUG OBJECT** reports Redis's encodings and RDB serialized lengths
   without LZF compression; the address is synthetic. **DEBUG DIGEST / DIGEST-VALUE** match Redis for every
   type (a stream by its live entries, as Redis digests it; consumer groups are not part of it, as in Redis).
 - **Streams**: XADD, XTRIM (\`~\` trims whole nodes exactly where Redis's listpack nodes end, under
   \`stream-node-max-bytes\` / \`stream-node-max-entries\`), XRANGE, XREVRANGE, XLEN, XDEL, XSETID and XREAD (BLOCK
   included) reply, fail, notify and propagate as Redis 7.0.15. MEMORY USAGE of a stream counts its nodes' ID
   arrays, offsets and field/value strings (sampled per node) and its groups' pending entries.
+- **RDB persistence**: SAVE, BGSAVE, save points, loading at start-up, DUMP and RESTORE read and write Redis 7.0's
+  RDB version 10 (older files from version 1 on load too); DUMP payloads are byte-identical to Redis's for the same
+  value and encoding. BGSAVE takes its point-in-time snapshot without fork: the dataset is written in 1 ms slices
+  between clients' commands, and a key's old value is written first the moment a command changes a key not yet
+  written. **SYNC / PSYNC** send a full resynchronisation's RDB image (enough for \`redis-cli --rdb\`), then close
+  the link: replication is not implemented yet.
 - **LATENCY HISTOGRAM** and INFO **latencystats** come from per-command histograms with the bucket
   layout of Redis's HDR histogram (1 ns to 1 s, 2 significant digits); the timings are Sinew's own.
 - **SLOWLOG** and **LATENCY** events are recorded by the dispatcher as in Redis (original arguments,

@@ -13,6 +13,7 @@ import { globMatch } from '../util/glob.js';
 import { replyHelp as help, subcommandSyntaxError as subSyntax } from './args.js';
 import { align8, estimateValueMemory, type Anyish } from './memory.js';
 import { type Stream, type StreamId, encodeNodeListpack, formatId, idMs, idSeq } from '../types/stream.js';
+import { flushDb } from './keys.js';
 
 function bytesOf(s: string): Buffer {
   return Buffer.from(s, 'latin1');
@@ -638,17 +639,33 @@ function debug(c: Session, argv: string[]): void {
     populate(c, argv);
   } else if (s === 'reload') {
     let nosave = false;
+    let noflush = false;
+    let merge = false;
     for (let j = 2; j < argc; j++) {
       const o = argv[j].toLowerCase();
       if (o === 'nosave') nosave = true;
-      else if (o !== 'merge' && o !== 'noflush') {
+      else if (o === 'noflush') noflush = true;
+      else if (o === 'merge') merge = true;
+      else {
         c.w.error('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
         return;
       }
     }
-    // No persistence: saving the RDB fails, as when Redis's rdbSave fails.
-    if (nosave) c.w.error('ERR Error trying to load the RDB dump, check server logs.');
-    else c.w.error('ERR');
+    const rdb = server.rdb;
+    if (!nosave && rdb.saveSync() !== null) {
+      c.w.error('ERR');
+      return;
+    }
+    // emptyData + rdbLoad leave the save counter alone
+    const dirty = server.dirty;
+    if (!noflush) for (const db of server.keyspace.dbs) flushDb(c, db);
+    server.dirty = dirty;
+    if (rdb.loadSync(merge) !== null) {
+      c.w.error('ERR Error trying to load the RDB dump, check server logs.');
+      return;
+    }
+    server.log.warning('DB reloaded by DEBUG RELOAD');
+    c.w.ok();
   } else if (s === 'loadaof' && argc === 2) {
     c.w.error('ERR');
   } else if (s === 'stringmatch-test' && argc === 2) {

@@ -267,7 +267,8 @@ function objectLookup(c: Session, key: string): Value | undefined {
   return v;
 }
 
-function flushDb(c: Session, db: Database): void {
+/** Empties a database with everything that follows (WATCH, tracking, blocked XREADGROUP, dirty). */
+export function flushDb(c: Session, db: Database): void {
   const server = c.server;
   const old = db.dict;
   server.watches.touchDb(db, null, (k) => old.has(k));
@@ -575,7 +576,11 @@ export const keyCommands: HandlerMap = {
 
   flushall(c, argv) {
     if (!parseFlushFlags(c, argv)) return;
+    const rdb = c.server.rdb;
+    rdb.killBgsave('Background saving stopped by FLUSHALL');
     for (const db of c.server.keyspace.dbs) flushDb(c, db);
+    // With save points, the empty dataset is saved at once (flushAllDataAndResetRDB): the save counter restarts.
+    if (rdb.savePoints().length > 0) rdb.saveSync();
     // Counted as the keys it removed (Redis 7.0 adds nothing for the command itself), propagated even when there were none.
     c.alsoPropagate(argv);
     c.w.ok();

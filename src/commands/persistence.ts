@@ -1,6 +1,8 @@
 /**
  * Persistence commands (rdb.c, cluster.c): SAVE, BGSAVE, LASTSAVE, DUMP,
- * RESTORE and RESTORE-ASKING. The byte formats live in src/persistence/.
+ * RESTORE and RESTORE-ASKING; and SYNC / PSYNC as far as sending the RDB
+ * image of a full resynchronisation (what `redis-cli --rdb` asks for). The
+ * byte formats live in src/persistence/.
  */
 import type { HandlerMap, Session } from '../server/server.js';
 import { Err } from '../protocol/errors.js';
@@ -8,6 +10,7 @@ import { parseLL } from '../protocol/numbers.js';
 import { dumpPayload, restorePayload, verifyDumpPayload } from '../persistence/dump.js';
 import { RdbError } from '../persistence/rdb-io.js';
 import { is } from './args.js';
+import { ClientFlag } from '../server/client.js';
 
 function restore(c: Session, argv: string[]): void {
   const server = c.server;
@@ -77,7 +80,59 @@ function restore(c: Session, argv: string[]): void {
   c.w.ok();
 }
 
+/** Clients that asked for a full sync (ignored if they ask again, as Redis ignores SYNC from a replica). */
+const syncing = new WeakSet<Session>();
+
+/**
+ * SYNC / PSYNC (syncCommand): a full resynchronisation's RDB image, as
+ * "$<length>\r\n" and the bytes. Streaming the commands that follow is
+ * replication's work, which Sinew does not do yet: the link is closed once
+ * the image is sent, so a replica never believes it is in sync.
+ */
+function sync(c: Session, argv: string[]): void {
+  if (syncing.has(c)) return;
+  const server = c.server;
+  const name = `${c.addr}`;
+  if (argv[0].toLowerCase() === 'psync') {
+    const offset = parseLL(argv[2]);
+    if (offset === null) {
+      server.log.warning(`Replica ${name} asks for synchronization but with a wrong offset`);
+      return c.w.error(Err.notInteger);
+    }
+  }
+  syncing.add(c);
+  server.log.notice(`Replica ${name} asks for synchronization`);
+  if (argv[0].toLowerCase() === 'psync') {
+    server.log.notice(`Full resync requested by replica ${name}`);
+    c.w.simple(`FULLRESYNC ${server.replId} 0`);
+  }
+  server.log.notice('Starting BGSAVE for SYNC with target: replicas sockets');
+  server.rdb.image().then(
+    (image) => {
+      c.w.raw(`$${image.length}\r\n`);
+      c.w.rawBuffer(image);
+      c.flags |= ClientFlag.CloseAfterReply;
+      c.schedule();
+      server.log.notice(`Synchronization with replica ${name} succeeded`);
+      server.log.warning(`Replica ${name}: streaming commands to replicas is not supported yet; the link is closed after the RDB transfer`);
+    },
+    (e: Error) => {
+      server.log.warning(`Background transfer error: ${e.message}`);
+      c.flags |= ClientFlag.CloseAfterReply;
+      c.schedule();
+    },
+  );
+}
+
 export const persistenceCommands: HandlerMap = {
+  sync(c, argv) {
+    sync(c, argv);
+  },
+
+  psync(c, argv) {
+    sync(c, argv);
+  },
+
   save(c) {
     const rdb = c.server.rdb;
     if (rdb.bgsaveInProgress) return c.w.error('ERR Background save already in progress');

@@ -294,7 +294,7 @@ const IMPLEMENTED = [
   'lazyfree-lazy-eviction', 'lazyfree-lazy-expire', 'lfu-decay-time', 'lfu-log-factor', 'list-max-listpack-size', 'logfile',
   'loglevel', 'maxclients', 'maxmemory', 'maxmemory-clients', 'maxmemory-policy', 'maxmemory-samples',
   'notify-keyspace-events', 'pidfile', 'port', 'protected-mode', 'proto-max-bulk-len', 'rdbchecksum', 'rdbcompression',
-  'requirepass', 'save', 'set-max-intset-entries', 'shutdown-on-sigint', 'shutdown-on-sigterm', 'slowlog-log-slower-than',
+  'requirepass', 'save', 'set-max-intset-entries', 'rdb-key-save-delay', 'key-load-delay', 'shutdown-on-sigint', 'shutdown-on-sigterm', 'slowlog-log-slower-than',
   'slowlog-max-len', 'stop-writes-on-bgsave-error', 'stream-node-max-bytes', 'stream-node-max-entries', 'supervised', 'tcp-backlog', 'tcp-keepalive', 'timeout', 'tracking-table-max-keys',
   'unixsocket', 'unixsocketperm', 'zset-max-listpack-entries', 'zset-max-listpack-value',
 ];
@@ -315,7 +315,6 @@ const IGNORED: [why: string, names: string[]][] = [
     'tunes how often RDB work yields: Sinew fsyncs a file once when it is complete, and loading and BGSAVE yield to clients every few milliseconds',
     ['rdb-save-incremental-fsync', 'loading-process-events-interval-bytes'],
   ],
-  ['test-suite delays Sinew does not simulate', ['rdb-key-save-delay', 'key-load-delay']],
   ['deletes RDB files made only for replica syncs, which Sinew does not make (replication stays off)', ['rdb-del-sync-files']],
   [
     'tunes replication, which stays off (replicaof and min-replicas-to-write are refused)',

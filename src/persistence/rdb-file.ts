@@ -11,6 +11,7 @@ import type { Database } from '../keyspace/database.js';
 import { lfuDecayed } from '../keyspace/lfu.js';
 import type { Value } from '../types/object.js';
 import { Crc64 } from './crc64.js';
+import { debugDelay } from './snapshot.js';
 import { Opcode, RDB_VERSION, RdbError, RdbReader, type RdbWriter } from './rdb-io.js';
 import { EmptyKeyError, type LoadLimits, type SaveOptions, isObjectType, rdbTypeOf, readObject, writeObject } from './values.js';
 
@@ -116,6 +117,10 @@ export interface LoadOptions {
   /** Drop keys whose expiry has passed (a primary loading a file; not an AOF preamble). */
   dropExpired: boolean;
   now: number;
+  /** key-load-delay: microseconds to wait after each key (tests make a load last). */
+  keyDelayUs?: number;
+  /** A key of the file replaces one already present (DEBUG RELOAD MERGE) instead of being refused as a duplicate. */
+  replace?: boolean;
   /** Called with a progress line now and then (Redis's log style). */
   log?: (level: 'notice' | 'warning', line: string) => void;
 }
@@ -224,6 +229,7 @@ export class RdbLoader {
         if (this.stats.emptyKeysSkipped++ < 10) this.log('warning', `rdbLoadObject skipping empty key: ${key}`);
       }
       n++;
+      if (this.opts.keyDelayUs) debugDelay(this.opts.keyDelayUs);
       const expire = this.expire;
       const idle = this.idle;
       const freq = this.freq;
@@ -235,7 +241,10 @@ export class RdbLoader {
         this.stats.keysExpired++;
         continue;
       }
-      if (db.dict.has(key)) throw new RdbError(`RDB has duplicated key '${key}' in DB ${db.id}`);
+      if (db.dict.has(key)) {
+        if (this.opts.replace !== true) throw new RdbError(`RDB has duplicated key '${key}' in DB ${db.id}`);
+        db.delete(key);
+      }
       db.dict.set(key, value);
       if (expire !== null) db.setExpireExact(key, expire);
       if (db.access !== null) {

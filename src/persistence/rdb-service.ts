@@ -8,7 +8,7 @@
  * `dbfilename`, and the directory fsynced, so a crash mid-save never leaves
  * a partial dump.rdb.
  */
-import { close, closeSync, fsync, fsyncSync, openSync, rename, renameSync, unlinkSync, write, writeSync, promises as fsp } from 'node:fs';
+import { close, closeSync, readFileSync, fsync, fsyncSync, openSync, rename, renameSync, unlinkSync, write, writeSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
@@ -80,8 +80,56 @@ export class RdbService {
   /** Peak bytes a snapshot held aside for databases not yet walked (extra memory under writes). */
   lastAsideBytes = 0;
   private bg: Bgsave | null = null;
+  /** Snapshots being written (BGSAVE, replica syncs): each takes old values through the keyspace's snapshot hook. */
+  private readonly active = new Set<Snapshot>();
 
   constructor(private readonly host: RdbHost) {}
+
+  private attach(snap: Snapshot): void {
+    this.active.add(snap);
+    const active = this.active;
+    this.host.keyspace.snapshotHook =
+      active.size === 1
+        ? (db: Database, key: string) => snap.beforeWrite(db, key)
+        : (db: Database, key: string) => {
+            for (const s of active) s.beforeWrite(db, key);
+          };
+  }
+
+  private detach(snap: Snapshot): void {
+    if (!this.active.delete(snap)) return;
+    const rest = [...this.active];
+    this.host.keyspace.snapshotHook = null;
+    this.active.clear();
+    for (const s of rest) this.attach(s);
+  }
+
+  /**
+   * A point-in-time RDB image in memory, produced in time slices like a
+   * BGSAVE (a replica's full sync, redis-cli --rdb).
+   */
+  image(): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    const snap = new Snapshot(this.host.keyspace.dbs, this.snapshotOptions((c) => chunks.push(c)));
+    this.attach(snap);
+    return new Promise((resolve, reject) => {
+      const step = (): void => {
+        try {
+          if (!snap.step(performance.now() + SLICE_MS)) {
+            setImmediate(step);
+            return;
+          }
+        } catch (e) {
+          this.detach(snap);
+          reject(e);
+          return;
+        }
+        this.detach(snap);
+        resolve(Buffer.concat(chunks));
+      };
+      setImmediate(step);
+    });
+  }
 
   get bgsaveInProgress(): boolean {
     return this.bg !== null;
@@ -136,6 +184,7 @@ export class RdbService {
       checksum: cfg.getBool('rdbchecksum'),
       sink,
       now: () => Date.now(),
+      keyDelayUs: cfg.getInt('rdb-key-save-delay'),
     };
   }
 
@@ -216,7 +265,7 @@ export class RdbService {
       done: onDone ? [onDone] : [],
     };
     bg.snap = new Snapshot(ks.dbs, this.snapshotOptions((chunk) => this.enqueue(bg, chunk)));
-    ks.snapshotHook = (db: Database, key: string) => bg.snap.beforeWrite(db, key);
+    this.attach(bg.snap);
     this.bg = bg;
     this.rdbSaves++;
     this.host.log.notice(`Background saving started by pid ${process.pid}`);
@@ -248,7 +297,7 @@ export class RdbService {
       return;
     }
     // the whole image is queued: stop taking old values, let the writer finish
-    if (this.host.keyspace.snapshotHook !== null) this.host.keyspace.snapshotHook = null;
+    this.detach(bg.snap);
     this.lastAsideBytes = bg.snap.peakAsideBytes;
     this.drainAndClose(bg);
   }
@@ -310,7 +359,7 @@ export class RdbService {
   private finishBg(bg: Bgsave, ok: boolean): void {
     if (this.bg !== bg) return;
     this.bg = null;
-    if (this.host.keyspace.snapshotHook !== null) this.host.keyspace.snapshotHook = null;
+    this.detach(bg.snap);
     const log = this.host.log;
     if (ok) {
       log.notice('Background saving terminated with success');
@@ -343,7 +392,7 @@ export class RdbService {
     this.host.log.warning(reason);
     bg.aborted = true;
     this.bg = null;
-    this.host.keyspace.snapshotHook = null;
+    this.detach(bg.snap);
     try {
       if (bg.fd >= 0) closeSync(bg.fd);
     } catch {
@@ -411,11 +460,13 @@ export class RdbService {
         checksum: cfg.getBool('rdbchecksum'),
         dropExpired: true,
         now: Date.now(),
+        keyDelayUs: cfg.getInt('key-load-delay'),
         log: (level, line) => (level === 'warning' ? log.warning(line) : log.notice(line)),
       });
       let lastLog = performance.now();
+      const delayed = cfg.getInt('key-load-delay') !== 0;
       for (;;) {
-        const done = loader.step(2000);
+        const done = loader.step(delayed ? 50 : 2000);
         this.loadingLoadedBytes = loader.position;
         const used = loader.stats.aux.get('used-mem');
         if (used !== undefined) this.loadingRdbUsedMem = Number(used);
@@ -443,12 +494,36 @@ export class RdbService {
     }
   }
 
-  /** Writes the dataset into a buffer as an RDB image (DEBUG RELOAD, tests). */
-  imageSync(): Buffer {
-    const chunks: Buffer[] = [];
-    const snap = new Snapshot(this.host.keyspace.dbs, this.snapshotOptions((c) => chunks.push(c)));
-    snap.step(Infinity);
-    return Buffer.concat(chunks);
+  /**
+   * Loads dir/dbfilename at once, blocking (DEBUG RELOAD): into the current
+   * databases (merge: keys of the file replace those present). Returns null,
+   * or the reason it failed (logged).
+   */
+  loadSync(merge: boolean): string | null {
+    const cfg = this.host.config;
+    const log = this.host.log;
+    const t0 = performance.now();
+    try {
+      const buf = readFileSync(this.path());
+      const loader = new RdbLoader(buf, this.host.keyspace.dbs, {
+        limits: cfg.typeLimits,
+        checksum: cfg.getBool('rdbchecksum'),
+        dropExpired: true,
+        now: Date.now(),
+        replace: merge,
+        log: (level, line) => (level === 'warning' ? log.warning(line) : log.notice(line)),
+      });
+      loader.step(Infinity);
+      this.lastLoadKeysLoaded = loader.stats.keysLoaded;
+      this.lastLoadKeysExpired = loader.stats.keysExpired;
+      log.notice(`Done loading RDB, keys loaded: ${loader.stats.keysLoaded}, keys expired: ${loader.stats.keysExpired}.`);
+      log.notice(`DB loaded from disk: ${((performance.now() - t0) / 1000).toFixed(3)} seconds`);
+      return null;
+    } catch (e) {
+      const msg = e instanceof RdbError ? e.message : `Fatal error loading the DB: ${errText(e)}`;
+      log.warning(msg);
+      return msg;
+    }
   }
 }
 

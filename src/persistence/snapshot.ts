@@ -45,6 +45,19 @@ export interface SnapshotOptions {
   sink: (chunk: Buffer) => void;
   /** The keyspace's clock (for idle times). */
   now: () => number;
+  /** rdb-key-save-delay: microseconds to wait after each key (tests make a save last). */
+  keyDelayUs?: number;
+}
+
+/**
+ * Redis's debugDelay: a positive value waits that many microseconds; a
+ * negative one waits 1 us with probability 1/-value.
+ */
+export function debugDelay(us: number): void {
+  if (us < 0) us = Math.floor(Math.random() * -us) === 0 ? 1 : 0;
+  if (us <= 0) return;
+  const until = performance.now() + us / 1000;
+  while (performance.now() < until);
 }
 
 export class Snapshot {
@@ -172,7 +185,11 @@ export class Snapshot {
         const meta = owner !== null ? pairMeta(owner, key, now) : this.metaOf(s, null, key);
         writePair(w, key, v, meta, this.opts.save);
         this.keysWritten++;
-        if ((++n & 63) === 0 && performance.now() >= deadline) return false;
+        const delay = this.opts.keyDelayUs ?? 0;
+        if (delay !== 0) {
+          debugDelay(delay);
+          if (performance.now() >= deadline) return false;
+        } else if ((++n & 63) === 0 && performance.now() >= deadline) return false;
       }
     }
     writeFooter(w);

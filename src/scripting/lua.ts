@@ -24,6 +24,7 @@ import { F } from '../command/table.js';
 import type { ReplyWriter } from '../protocol/writer.js';
 import { fmtG, openRedisLibs, luaStringFormat, luaStringRep, MAX_JS_STRING, MAX_LUA_STRING, tooLong, setTimeCheck, checkTimeLimit, checkBigString } from './libs.js';
 import { checkPermission, scriptDenialMessage } from '../command/permissions.js';
+import { Err } from '../protocol/errors.js';
 
 const { lua, lauxlib, lualib } = fengari;
 type L = unknown;
@@ -820,6 +821,10 @@ export class Scripting implements ScriptEngine {
     const L = this.L;
     const w = c.w;
     const script = this.scripts.get(sha)!;
+    if (script.shebang && !script.noWrites && this.server.rdb.writesDenied) {
+      w.error("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.");
+      return;
+    }
     if (readOnly && script.shebang && !script.noWrites) {
       w.error('ERR Can not execute a script with write flag using *_ro command.');
       return;
@@ -996,6 +1001,13 @@ export class Scripting implements ScriptEngine {
     }
     if (cmd.has(F.noscript)) return fail('This Redis command is not allowed from script');
     if (st.readOnly && cmd.has(F.write)) return fail('Write commands are not allowed from read-only scripts.');
+    // stop-writes-on-bgsave-error: a write is refused until the script has written (scriptVerifyWriteCommandAllow)
+    if (cmd.has(F.write) && !st.wrote && server.rdb.writesDenied) {
+      server.countError(Err.bgsaveError);
+      cmd.rejectedCalls++;
+      this.pushErrorTable(L, '-' + Err.bgsaveError, true);
+      return raise ? lua.lua_error(L) : 1;
+    }
     if (st.oom && cmd.has(F.denyoom) && !st.wrote) {
       server.countError('OOM');
       cmd.rejectedCalls++;

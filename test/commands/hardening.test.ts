@@ -304,26 +304,6 @@ describe('eviction and client-side caching', () => {
   });
 });
 
-describe('SHUTDOWN SAVE without persistence', () => {
-  it('fails as a failed save fails in Redis, and the server keeps serving; SHUTDOWN NOSAVE stops it', async () => {
-    const srv = await startServer({ port: 0 });
-    srv.server.log.enabled = true;
-    const logged: string[] = [];
-    srv.server.log.sink = (line) => void logged.push(line);
-    const c = await RawClient.connect(srv.port);
-    try {
-      assert.equal(await c.raw('SHUTDOWN', 'SAVE'), '-ERR Errors trying to SHUTDOWN. Check logs.\r\n');
-      assert.ok(logged.some((l) => l.includes("Error trying to save the DB, can't exit")));
-      assert.equal(await c.call('PING'), 'PONG');
-      c.send('SHUTDOWN', 'NOSAVE');
-      assert.equal(await c.waitClose(3000), true);
-    } finally {
-      c.close();
-      await srv.close();
-    }
-  });
-});
-
 describe('two servers in one process', () => {
   it('share no state: DEBUG PAUSE-CRON, peak memory, pauses, scripts and encoding limits are each server\'s own', async () => {
     const a = await startServer({ port: 0, 'enable-debug-command': 'yes' });

@@ -154,7 +154,7 @@ describeCompat('DUMP and RESTORE against redis-server', () => {
       ['RESTORE', 'k3', '0', payload, 'FREQ', '5', 'IDLETIME', '10'],
       ['EXISTS', 'k3'],
       ['RESTORE', 'k4', '100000', payload],
-      ['PTTL', 'k4'],
+      ['TTL', 'k4'],
       ['RESTORE', 'k5', farFuture, payload, 'ABSTTL'],
       ['PEXPIRETIME', 'k5'],
       ['RESTORE', 'k6', '1', payload, 'ABSTTL'],
