@@ -362,6 +362,70 @@ describe('corrupt RDB files', { timeout: 60_000 }, () => {
     assertRefused(mini([b(254), b(0x80), u32be(100000)]), /more than 16 databases/);
   });
 
+  it('stream listpacks whose counts or entries overrun them are refused (bugs found by fuzzing)', () => {
+    // A stream node listpack: count, deleted, master fields, field names, 0; then entries.
+    const nodeLp = (build: (lp: ListpackWriter) => void, tail: number[] = []): Buffer => {
+      const lp = new ListpackWriter();
+      build(lp);
+      const done = Buffer.from(lp.finish());
+      const out = Buffer.concat([done.subarray(0, done.length - 1), Buffer.from(tail), b(0xff)]);
+      out.writeUInt32LE(out.length, 0);
+      return out;
+    };
+    const masterKey = Buffer.alloc(16); // ID 0-1
+    masterKey[15] = 1;
+    const streamFile = (lp: Buffer): Buffer =>
+      mini([b(19), s('k'), b(1), b(16), masterKey, b(0x40 | (lp.length >> 8), lp.length & 0xff), lp, b(1), b(0), b(1), b(0), b(1), b(0), b(0), b(1), b(0)]);
+    // the sound node loads, so the cases below fail only on what they change
+    const good = nodeLp((lp) => {
+      for (const x of [1, 0, 1]) lp.appendInt(x);
+      lp.appendString('f');
+      for (const x of [0, 2, 0, 0]) lp.appendInt(x); // master terminator; flags SAMEFIELDS, ms-delta, seq-delta
+      lp.appendString('v');
+      lp.appendInt(4); // lp-count: fields + 3
+    });
+    assert.ok(tryLoad(streamFile(good), 'sound stream node') instanceof Keyspace);
+    // master field count 2^40 (decodeNodeListpack looped on it: RangeError "Invalid array length" after minutes)
+    const t0 = Date.now();
+    const hugeMaster = nodeLp((lp) => {
+      for (const x of [1, 0, 2 ** 40]) lp.appendInt(x);
+      lp.appendString('f');
+      lp.appendInt(0);
+    });
+    assertRefused(streamFile(hugeMaster), /Stream listpack integrity check failed/);
+    // an entry's own field count 2^40
+    const hugeFields = nodeLp((lp) => {
+      for (const x of [1, 0, 1]) lp.appendInt(x);
+      lp.appendString('f');
+      for (const x of [0, 0, 0, 0, 2 ** 40]) lp.appendInt(x); // flags 0: own fields
+      lp.appendString('a');
+      lp.appendString('b');
+      lp.appendInt(6);
+    });
+    assertRefused(streamFile(hugeFields), /Stream listpack integrity check failed/);
+    assert.ok(Date.now() - t0 < 2000);
+    // a 32-bit string header in the last bytes (decodeNodeListpack read its length past the end: ERR_OUT_OF_RANGE)
+    const cutHeader = nodeLp(
+      (lp) => {
+        for (const x of [1, 0, 1]) lp.appendInt(x);
+        lp.appendString('f');
+        lp.appendInt(0);
+      },
+      [0xf0, 0x05],
+    );
+    assertRefused(streamFile(cutHeader), /Stream listpack integrity check failed/);
+    // more elements after the last entry
+    const trailing = nodeLp((lp) => {
+      for (const x of [1, 0, 1]) lp.appendInt(x);
+      lp.appendString('f');
+      for (const x of [0, 2, 0, 0]) lp.appendInt(x);
+      lp.appendString('v');
+      lp.appendInt(4);
+      lp.appendString('extra');
+    });
+    assertRefused(streamFile(trailing), /Stream listpack integrity check failed/);
+  });
+
   it('duplicate keys are refused', () => {
     assertRefused(mini([b(0), s('k'), s('1'), b(0), s('k'), s('2')]), /duplicated key 'k'/);
   });
