@@ -445,7 +445,7 @@ export function readObject(r: RdbReader, type: number, limits: LoadLimits): Valu
 }
 
 /** A module type's 9-character name from its 64-bit id (moduleTypeNameByID). */
-function moduleTypeName(id: bigint): string {
+export function moduleTypeName(id: bigint): string {
   const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   let name = '';
   let v = id >> 10n;
