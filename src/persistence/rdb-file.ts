@@ -13,7 +13,7 @@ import type { Value } from '../types/object.js';
 import { Crc64 } from './crc64.js';
 import { debugDelay } from './snapshot.js';
 import { Opcode, RDB_VERSION, RdbError, RdbReader, type RdbWriter } from './rdb-io.js';
-import { EmptyKeyError, type LoadLimits, type SaveOptions, isObjectType, rdbTypeOf, readObject, writeObject } from './values.js';
+import { EmptyKeyError, type LoadLimits, type SaveOptions, isObjectType, moduleTypeName, rdbTypeOf, readObject, writeObject } from './values.js';
 
 /** The AUX fields a file starts with, in Redis's order. */
 export interface AuxFields {
@@ -212,8 +212,11 @@ export class RdbLoader {
           this.auxLog(k, v);
           continue;
         }
-        case Opcode.MODULE_AUX:
-          throw new RdbError('The RDB file contains AUX module data I can\'t load: Sinew has no modules');
+        case Opcode.MODULE_AUX: {
+          // rdbLoadRio names the module from its id (moduleTypeNameByID) before giving up on it
+          const id = r.lenBig();
+          throw new RdbError(`The RDB file contains AUX module data I can't load: no matching module '${moduleTypeName(id)}'`);
+        }
         case Opcode.FUNCTION:
         case Opcode.FUNCTION2:
           throw new RdbError('The RDB file contains function libraries, which Sinew cannot load yet (no FUNCTION support)');

@@ -27,6 +27,7 @@ import {
   StreamNack,
   type StreamId,
   type Counter,
+  FLAG_SAMEFIELDS,
   decodeNodeListpack,
   encodeNodeListpack,
   idMs,
@@ -444,7 +445,7 @@ export function readObject(r: RdbReader, type: number, limits: LoadLimits): Valu
 }
 
 /** A module type's 9-character name from its 64-bit id (moduleTypeNameByID). */
-function moduleTypeName(id: bigint): string {
+export function moduleTypeName(id: bigint): string {
   const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   let name = '';
   let v = id >> 10n;
@@ -497,6 +498,44 @@ function readId(r: RdbReader): StreamId {
   return makeIdBig(r.lenBig(), r.lenBig());
 }
 
+/**
+ * streamValidateListpackIntegrity (t_stream.c, deep): every element is a
+ * valid listpack entry, and the master entry's and each entry's counts agree
+ * with the elements that follow, so that no count read from the listpack can
+ * run past its end (decodeNodeListpack loops on those counts).
+ */
+function streamListpackValid(lp: Buffer): boolean {
+  const e = listpackEntries(lp);
+  if (e === null) return false;
+  let i = 0;
+  // lpGetIntegerIfValid: integer-encoded entries, or strings string2ll accepts
+  const int = (): number | null => (i < e.length && /^-?\d{1,19}$/.test(e[i]) ? Number(e[i++]) : null);
+  const skip = (n: number): boolean => (i += n) <= e.length;
+  if (e.length === 0) return true; // an empty listpack: refused as 'Empty listpack inside stream'
+  const entryCount = int();
+  const deletedCount = int();
+  const masterFields = int();
+  if (entryCount === null || deletedCount === null || masterFields === null || masterFields < 0 || !skip(masterFields)) return false;
+  if (int() !== 0) return false; // the master entry's terminator
+  let n = entryCount + deletedCount;
+  if (n < 0) return false; // Redis walks off the end for a negative count
+  while (n-- > 0) {
+    let fields = masterFields;
+    let extra = 3;
+    const flags = int();
+    if (flags === null || int() === null || int() === null) return false;
+    if (!(flags & FLAG_SAMEFIELDS)) {
+      const f = int();
+      if (f === null || f < 0 || !skip(f)) return false;
+      fields = f;
+      extra += f + 1;
+    }
+    if (!skip(fields)) return false;
+    if (int() !== fields + extra) return false; // lp-count
+  }
+  return i === e.length; // no elements after the last entry
+}
+
 function readStream(r: RdbReader, v2: boolean): Value {
   const s = new Stream();
   const nodes = checkCount(r, r.len(), 2);
@@ -505,6 +544,7 @@ function readStream(r: RdbReader, v2: boolean): Value {
     const key = r.string();
     if (key.length !== 16) throw new RdbError('Stream node key entry is not the size of a stream ID');
     const lp = r.stringBytes();
+    if (!streamListpackValid(lp)) throw new RdbError('Stream listpack integrity check failed.');
     if (lp.length <= 7) throw new RdbError('Empty listpack inside stream');
     const node = decodeNodeListpack(key as StreamId, lp);
     if (node === null) throw new RdbError('Stream listpack integrity check failed.');
