@@ -2076,6 +2076,10 @@ export function decodeNodeListpack(masterId: StreamId, lp: Buffer): StreamNode |
       out = lp.toString('latin1', p + 2, p + 2 + n);
       p += 2 + n;
     } else if (b === 0xf0) {
+      if (p + 5 > end) {
+        bad = true;
+        return '';
+      }
       const n = lp.readUInt32LE(p + 1);
       out = lp.toString('latin1', p + 5, p + 5 + n);
       p += 5 + n;
@@ -2108,10 +2112,10 @@ export function decodeNodeListpack(masterId: StreamId, lp: Buffer): StreamNode |
   const live = int();
   const deleted = int();
   const nmf = int();
-  if (bad || nmf < 0) return null;
+  if (bad || nmf < 0 || nmf > end - p) return null;
   const masterFields: string[] = [];
-  for (let i = 0; i < nmf; i++) masterFields.push(text());
-  if (int() !== 0 || bad) return null;
+  for (let i = 0; i < nmf && !bad; i++) masterFields.push(text());
+  if (bad || int() !== 0 || bad) return null;
   const node = new StreamNode(masterId, masterFields);
   const mms = idMs(masterId);
   const mseq = idSeq(masterId);
@@ -2125,11 +2129,13 @@ export function decodeNodeListpack(masterId: StreamId, lp: Buffer): StreamNode |
     if (node.size === 0 && id !== masterId) return null;
     const fv: string[] = [];
     if (flags & FLAG_SAMEFIELDS) {
-      for (let i = 0; i < nmf; i++) fv.push(masterFields[i], text());
+      for (let i = 0; i < nmf && !bad; i++) fv.push(masterFields[i], text());
     } else {
       const nf = int();
       if (nf < 0 || bad) return null;
-      for (let i = 0; i < nf; i++) fv.push(text(), text());
+      // every field and value takes at least one byte: a count beyond what is left is a lie
+      if (nf * 2 > end - p) return null;
+      for (let i = 0; i < nf && !bad; i++) fv.push(text(), text());
     }
     const lpCount = int();
     const nf = fv.length >> 1;

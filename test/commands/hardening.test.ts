@@ -214,7 +214,7 @@ describe('memory of an aborted large request', () => {
   it('the query buffer grows with what arrives and goes back to the system with the client', async () => {
     const bin = fileURLToPath(new URL('../../../bin/sinew-server.js', import.meta.url));
     const port = await freePort();
-    const p = spawn(process.execPath, ['--max-semi-space-size=64', bin, '--port', String(port), '--bind', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--max-semi-space-size=64', bin, '--port', String(port), '--bind', '127.0.0.1', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
     const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))![1]) / 1024;
     try {
       await new Promise<void>((resolve, reject) => {
