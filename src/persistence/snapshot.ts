@@ -21,6 +21,40 @@ import { RdbWriter } from './rdb-io.js';
 import { type AuxFields, type PairMeta, pairMeta, writeDbStart, writeFooter, writeHeader, writePair } from './rdb-file.js';
 import type { SaveOptions } from './values.js';
 
+/**
+ * A set of keys split over 64 Sets by a cheap hash of a few characters, so
+ * that no single Set grows to millions of entries: a big Set rehashes in one
+ * go (tens of milliseconds at a million keys), a shard in a fraction of one.
+ */
+class KeySet {
+  private readonly shards: Set<string>[] = [];
+  size = 0;
+
+  constructor() {
+    for (let i = 0; i < 64; i++) this.shards.push(new Set());
+  }
+
+  private shard(k: string): Set<string> {
+    const n = k.length;
+    const h = n === 0 ? 0 : n * 31 + k.charCodeAt(n - 1) * 7 + k.charCodeAt(n - 2 >= 0 ? n - 2 : 0) * 131 + k.charCodeAt(n >> 1) * 17;
+    return this.shards[h & 63];
+  }
+
+  has(k: string): boolean {
+    return this.shard(k).has(k);
+  }
+
+  /** Adds k; false when it was there. */
+  add(k: string): boolean {
+    const sh = this.shard(k);
+    const before = sh.size;
+    sh.add(k);
+    if (sh.size === before) return false;
+    this.size++;
+    return true;
+  }
+}
+
 interface Section {
   /** The database index at the start. */
   readonly id: number;
@@ -29,7 +63,7 @@ interface Section {
   readonly size: number;
   readonly expiresSize: number;
   /** Keys written already, or created after the start: the walk skips them. */
-  seen: Set<string>;
+  seen: KeySet;
   /** Old values taken aside before the section's turn (serialised pairs). */
   aside: RdbWriter | null;
   iter: Iterator<[string, Value]> | null;
@@ -85,7 +119,8 @@ export class Snapshot {
     private readonly dbs: readonly Database[],
     private readonly opts: SnapshotOptions,
   ) {
-    this.w = new RdbWriter({ sink: opts.sink, compress: opts.compress, checksum: opts.checksum });
+    // small chunks: each is checksummed and copied synchronously when it fills
+    this.w = new RdbWriter({ sink: opts.sink, compress: opts.compress, checksum: opts.checksum, chunk: 64 * 1024 });
     let total = 0;
     for (const db of dbs) {
       if (db.dict.size === 0) continue;
@@ -95,7 +130,7 @@ export class Snapshot {
         expires: db.expires,
         size: db.dict.size,
         expiresSize: db.expires.size,
-        seen: new Set(),
+        seen: new KeySet(),
         aside: null,
         iter: null,
         state: 'waiting',
@@ -124,8 +159,7 @@ export class Snapshot {
    */
   beforeWrite(db: Database, key: string): void {
     const s = this.byDict.get(db.dict);
-    if (s === undefined || s.state === 'done' || s.seen.has(key)) return;
-    s.seen.add(key);
+    if (s === undefined || s.state === 'done' || !s.seen.add(key)) return;
     this.seenCount++;
     const v = s.dict.get(key);
     if (v === undefined) return; // created after the start: never written
@@ -189,15 +223,14 @@ export class Snapshot {
           s.state = 'done';
           s.iter = null;
           this.seenCount -= s.seen.size;
-          s.seen = new Set();
+          s.seen = new KeySet();
           this.byDict.delete(s.dict);
           this.noteExtra();
           this.cur++;
           break;
         }
         const [key, v] = r.value;
-        if (s.seen.has(key)) continue;
-        s.seen.add(key);
+        if (!s.seen.add(key)) continue;
         if ((++this.seenCount & 1023) === 0) this.noteExtra();
         const meta = owner !== null ? pairMeta(owner, key, now) : this.metaOf(s, null, key);
         writePair(w, key, v, meta, this.opts.save);
