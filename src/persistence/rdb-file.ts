@@ -244,11 +244,14 @@ export class RdbLoader {
         this.stats.keysExpired++;
         continue;
       }
-      if (db.dict.has(key)) {
+      const dict = db.dict;
+      const size = dict.size;
+      dict.set(key, value);
+      if (dict.size === size) {
+        // the key was there already (the load is discarded on this error; MERGE replaces it, TTL included)
         if (this.opts.replace !== true) throw new RdbError(`RDB has duplicated key '${key}' in DB ${db.id}`);
-        db.delete(key);
+        db.expires.delete(key);
       }
-      db.dict.set(key, value);
       if (expire !== null) db.setExpireExact(key, expire);
       if (db.access !== null) {
         const now = this.opts.now;

@@ -297,9 +297,9 @@ export class RdbReader {
 
   /** A length (rdbLoadLen); throws on an encoded value. Lengths past 2^53 come back as Infinity-safe numbers only via lenBig. */
   len(): number {
-    const v = this.lenOrEnc();
-    if (v.enc) throw new RdbError(`Unknown length encoding ${v.n} in rdbLoadLen()`);
-    return v.n;
+    const n = this.lenOrEnc();
+    if (this.encoded) throw new RdbError(`Unknown length encoding ${n} in rdbLoadLen()`);
+    return n;
   }
 
   /** A 64-bit length exactly. */
@@ -316,32 +316,41 @@ export class RdbReader {
     return BigInt(this.len());
   }
 
-  lenOrEnc(): { n: number; enc: boolean } {
-    const b = this.byte();
+  /** Set by lenOrEnc: the value read was a special string encoding (RDB_ENCVAL), not a length. */
+  encoded = false;
+
+  /** A length, or (with `encoded` set) a string encoding type (rdbLoadLenByRef). */
+  lenOrEnc(): number {
+    if (this.pos >= this.end) throw new RdbError('Unexpected EOF reading RDB file');
+    const buf = this.buf;
+    const b = buf[this.pos++];
     const type = b >>> 6;
-    if (type === 3) return { n: b & 0x3f, enc: true };
-    if (type === 0) return { n: b & 0x3f, enc: false };
-    if (type === 1) return { n: ((b & 0x3f) << 8) | this.byte(), enc: false };
+    this.encoded = type === 3;
+    if (type === 3 || type === 0) return b & 0x3f;
+    if (type === 1) {
+      if (this.pos >= this.end) throw new RdbError('Unexpected EOF reading RDB file');
+      return ((b & 0x3f) << 8) | buf[this.pos++];
+    }
     if (b === 0x80) {
       this.need(4);
-      const v = this.buf.readUInt32BE(this.pos);
+      const v = buf.readUInt32BE(this.pos);
       this.pos += 4;
-      return { n: v, enc: false };
+      return v;
     }
     if (b === 0x81) {
       this.need(8);
-      const hi = this.buf.readUInt32BE(this.pos);
-      const lo = this.buf.readUInt32BE(this.pos + 4);
+      const hi = buf.readUInt32BE(this.pos);
+      const lo = buf.readUInt32BE(this.pos + 4);
       this.pos += 8;
-      return { n: hi * TWO32 + lo, enc: false };
+      return hi * TWO32 + lo;
     }
     throw new RdbError(`Unknown length encoding ${type} in rdbLoadLen()`);
   }
 
   /** A string (rdbGenericLoadStringObject) as bytes. */
   stringBytes(): Buffer {
-    const { n, enc } = this.lenOrEnc();
-    if (!enc) return this.raw(n);
+    const n = this.lenOrEnc();
+    if (!this.encoded) return this.raw(n);
     switch (n) {
       case 0:
         return Buffer.from(String(this.raw(1).readInt8(0)), "latin1");
@@ -370,8 +379,8 @@ export class RdbReader {
 
   /** A string as a latin1 JS string. */
   string(): string {
-    const { n, enc } = this.lenOrEnc();
-    if (!enc) {
+    const n = this.lenOrEnc();
+    if (!this.encoded) {
       this.need(n);
       const s = this.buf.toString('latin1', this.pos, this.pos + n);
       this.pos += n;

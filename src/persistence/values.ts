@@ -304,13 +304,14 @@ function checkCount(r: RdbReader, n: number, perElement = 1): number {
 /** A latin1 string, or a ByteString when it is too long for one JS string. */
 function loadString(r: RdbReader): Value {
   const save = r.pos;
-  const { n, enc } = r.lenOrEnc();
-  if (!enc && n > MAX_JS_STRING) return new ByteString(Buffer.from(r.raw(n)));
-  r.pos = save;
-  if (enc && n === 3) {
+  const n = r.lenOrEnc();
+  if (!r.encoded && n > MAX_JS_STRING) return new ByteString(Buffer.from(r.raw(n)));
+  if (r.encoded && n === 3) {
+    r.pos = save;
     const b = r.stringBytes();
     return b.length > MAX_JS_STRING ? new ByteString(b) : b.toString('latin1');
   }
+  r.pos = save;
   return r.string();
 }
 
