@@ -18,6 +18,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RawClient } from '../helpers/raw-client.js';
 import {
   DEFAULT_SIZES, Generator, Rng, dumpPool, encodeArgv, neutralise, rawFrame, setupMoves, SERVED, SETUP_KEYS, type Argv, type FuzzSizes,
 } from './grammar.js';
@@ -653,6 +654,8 @@ export interface FuzzResult {
   rssStartKb: number;
   rssAfterSetupKb: number;
   rssEndKb: number;
+  /** Memory once emptied at the end (null when the run ended on a failure). */
+  clean: EmptiedMemory | null;
   findings: Finding[];
   /** Commands that got no reply within replyTimeoutMs while the server still answered PING. */
   noReply: Entry[];
@@ -706,6 +709,7 @@ export async function runFuzz(partial: Partial<FuzzOptions> = {}): Promise<FuzzR
   let rssStartKb = 0;
   let rssAfterSetupKb = 0;
   let rssEndKb = 0;
+  let clean: EmptiedMemory | null = null;
   let fuzzMs = 0;
 
   const setup: Entry[] = setupMoves(o.sizes, master.fork()).map((m) => ({ c: 0, a: m.a, setup: true, g: m.g }));
@@ -792,6 +796,7 @@ export async function runFuzz(partial: Partial<FuzzOptions> = {}): Promise<FuzzR
     for (const c of conns) c?.destroy();
     for (const wmsg of child.warnings) warnings.add(wmsg);
     rssEndKb = child.rssKb() || rssEndKb;
+    if (failure === null) clean = await memoryWhenEmptied(child);
     await child.kill();
 
     if (failure === null) break;
@@ -805,8 +810,35 @@ export async function runFuzz(partial: Partial<FuzzOptions> = {}): Promise<FuzzR
   const seconds = (Date.now() - t0) / 1000;
   return {
     seed: o.seed, commands, rawFrames, seconds, rate: fuzzMs > 0 ? commands / (fuzzMs / 1000) : 0,
-    rssStartKb, rssAfterSetupKb, rssEndKb, findings, noReply, slow, warnings: [...warnings],
+    rssStartKb, rssAfterSetupKb, rssEndKb, clean, findings, noReply, slow, warnings: [...warnings],
   };
+}
+
+export interface EmptiedMemory {
+  /** INFO used_memory (V8's live heap and external memory) after FLUSHALL, SCRIPT FLUSH, SLOWLOG RESET and a full GC. */
+  usedBytes: number;
+  rssKb: number;
+}
+
+/**
+ * What the server holds once the data is gone: FLUSHALL, SCRIPT FLUSH,
+ * SLOWLOG and LATENCY RESET, MEMORY PURGE (a full collection). Growth here
+ * over a long run, unlike RSS, is memory something kept: a leak.
+ */
+async function memoryWhenEmptied(child: Child): Promise<EmptiedMemory | null> {
+  try {
+    const c = await RawClient.connect(child.port);
+    try {
+      for (const cmd of [['FLUSHALL'], ['SCRIPT', 'FLUSH'], ['SLOWLOG', 'RESET'], ['LATENCY', 'RESET'], ['MEMORY', 'PURGE']]) await c.call(...cmd);
+      const info = String(await c.call('INFO', 'memory'));
+      const used = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+      return { usedBytes: used, rssKb: child.rssKb() };
+    } finally {
+      c.close();
+    }
+  } catch {
+    return null;
+  }
 }
 
 async function saveFailure(o: FuzzOptions, failure: Failure, setup: Entry[], window: Entry[], older: Entry[], inflight: Entry[], duplicate: boolean): Promise<Finding> {
@@ -931,7 +963,8 @@ export async function sweep(partial: Partial<FuzzOptions> & { keys: string[]; pe
 export function summarize(r: FuzzResult): string {
   const lines = [
     `seed ${r.seed}: ${r.commands} commands and ${r.rawFrames} raw frames in ${r.seconds.toFixed(1)} s (${r.rate.toFixed(0)} commands/s while fuzzing)`,
-    `child RSS: ${mb(r.rssStartKb)} at start, ${mb(r.rssAfterSetupKb)} after setup, ${mb(r.rssEndKb)} at the end`,
+    `child RSS: ${mb(r.rssStartKb)} at start, ${mb(r.rssAfterSetupKb)} after setup, ${mb(r.rssEndKb)} at the end` +
+      (r.clean === null ? '' : `; emptied (FLUSHALL, SCRIPT FLUSH, full GC): used_memory ${(r.clean.usedBytes / 1048576).toFixed(1)} MB, RSS ${mb(r.clean.rssKb)}`),
     `findings: ${r.findings.length}`,
   ];
   for (const f of r.findings) {
