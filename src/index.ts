@@ -42,7 +42,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (log !== true) opts.quiet = true;
   const server = createServer(opts);
   server.loadOnStart = rest.dir !== undefined || rest.dbfilename !== undefined;
-  await server.startup();
+  try {
+    await server.startup();
+  } catch (e) {
+    // a file that cannot be loaded: the listeners opened for -LOADING replies close again
+    await server.close();
+    throw e;
+  }
   const host = server.host.includes(':') ? `[${server.host}]` : server.host;
   return {
     port: server.port,

@@ -70,9 +70,16 @@ export class Snapshot {
   keysWritten = 0;
   /** Keys at the start (current_save_keys_total). */
   readonly keysTotal: number;
-  /** Bytes held aside for databases not walked yet (the snapshot's extra memory). */
+  /** Bytes held aside for databases not walked yet. */
   asideBytes = 0;
-  peakAsideBytes = 0;
+  /**
+   * Peak of what the snapshot holds beyond the dataset (INFO
+   * rdb_last_cow_size, with the file bytes queued for the disk): old values
+   * held aside for databases not walked yet, and the seen-set of keys
+   * (about 48 bytes an entry).
+   */
+  peakExtraBytes = 0;
+  private seenCount = 0;
 
   constructor(
     private readonly dbs: readonly Database[],
@@ -119,12 +126,14 @@ export class Snapshot {
     const s = this.byDict.get(db.dict);
     if (s === undefined || s.state === 'done' || s.seen.has(key)) return;
     s.seen.add(key);
+    this.seenCount++;
     const v = s.dict.get(key);
     if (v === undefined) return; // created after the start: never written
     const meta = this.metaOf(s, db, key);
     if (s.state === 'walking') {
       writePair(this.w, key, v, meta, this.opts.save);
       this.keysWritten++;
+      this.noteExtra();
       return;
     }
     if (s.aside === null) s.aside = new RdbWriter({ compress: this.opts.compress, checksum: false });
@@ -132,7 +141,12 @@ export class Snapshot {
     writePair(s.aside, key, v, meta, this.opts.save);
     this.keysWritten++;
     this.asideBytes += s.aside.pos - before;
-    if (this.asideBytes > this.peakAsideBytes) this.peakAsideBytes = this.asideBytes;
+    this.noteExtra();
+  }
+
+  private noteExtra(): void {
+    const extra = this.asideBytes + this.seenCount * 48;
+    if (extra > this.peakExtraBytes) this.peakExtraBytes = extra;
   }
 
   private metaOf(s: Section, db: Database | null, key: string): PairMeta {
@@ -174,14 +188,17 @@ export class Snapshot {
         if (r.done === true) {
           s.state = 'done';
           s.iter = null;
+          this.seenCount -= s.seen.size;
           s.seen = new Set();
           this.byDict.delete(s.dict);
+          this.noteExtra();
           this.cur++;
           break;
         }
         const [key, v] = r.value;
         if (s.seen.has(key)) continue;
         s.seen.add(key);
+        if ((++this.seenCount & 1023) === 0) this.noteExtra();
         const meta = owner !== null ? pairMeta(owner, key, now) : this.metaOf(s, null, key);
         writePair(w, key, v, meta, this.opts.save);
         this.keysWritten++;
