@@ -9,6 +9,11 @@
  * call:     clock snapshot -> handler -> stats, slowlog, latency ->
  *           signal for the keys it changed (WATCH, blocked clients, tracking) ->
  *           propagation -> MONITOR feed -> serve blocked clients
+ *
+ * A command that must wait for something outside the server (MIGRATE
+ * talks to another server) suspends its client with `suspend()` and ends
+ * later with `Suspended.finish()`, which runs the rest of the command
+ * through the same bookkeeping (see the end of this file).
  */
 import { Err, argsPreview, cString } from '../protocol/errors.js';
 import type { Server, Session, Handler } from '../server/server.js';
@@ -236,7 +241,10 @@ export function call(server: Server, c: Session, cmd: Command<Handler>, argv: st
     // Just blocked: its time so far counts now; the rest when it is served.
     const us = (performance.now() - t0) * 1000;
     cmd.usec += us;
-    server.blocking.setFirstRunUs(c, us);
+    const pending = suspendedCommands.get(c);
+    if (pending === undefined) server.blocking.setFirstRunUs(c, us);
+    else if (failed) pending.cancel(); // the handler faulted after suspending: its error reply ends the command
+    else pending.firstRunUs = us;
   }
   // WATCH, blocked clients and tracking hear of exactly the keys the command changed (a failed one too).
   if (server.keysToSignal > changedMark) server.signalModifiedKeys(changedMark);
@@ -290,4 +298,154 @@ function recordDuration(server: Server, cmd: Command<Handler>, c: Session, argv:
   if (cfg.latencyThreshold > 0 && us / 1000 >= cfg.latencyThreshold) {
     server.latency.add((cmd.flags & F.fast) !== 0 ? 'fast-command' : 'command', Math.floor(us / 1000));
   }
+}
+
+// ---- Commands that finish asynchronously ----------------------------------
+//
+// Redis runs MIGRATE with blocking socket calls: the whole server waits.
+// Sinew must not block its event loop, so such a command suspends only its
+// own client:
+//
+//   handler(c, argv):  if (!canSuspend(c)) return c.w.error(...);
+//                      const p = suspend(c);           // client waits
+//                      somethingAsync().then(() => p.finish((c) => { ...reply, write keys... }));
+//
+// While suspended the client carries ClientFlag.Blocked without keys (CLIENT
+// LIST shows "b"; it is not among INFO's blocked_clients, which count
+// clients waiting on keys or a pause): its further input stays in the query
+// buffer and other clients are served. `finish` runs the completion as the
+// rest of the same command: at the top level, with the command's name and
+// arguments, its reply written through the client's writer (or dropped,
+// under CLIENT REPLY OFF|SKIP, or when the client went away), the keys it
+// changed signalled (WATCH, tracking, blocked clients), its effect
+// propagated as the completion states it (propagateAs / alsoPropagate, or
+// its own argv when it wrote without saying), its time added to the
+// command's statistics and the slowlog (the time it ran, not the time it
+// waited, as for commands blocked on keys), and then the client's pending
+// input is processed. A completion runs even when the client is gone, so
+// that the effects of work already done elsewhere are not lost.
+
+/** A suspended command (see suspend()). */
+export interface Suspended {
+  /** True once the client went away (the completion still runs; its reply is dropped). */
+  readonly gone: boolean;
+  /** Ends the command: runs `complete` as its rest (once; later calls are ignored). */
+  finish(complete: (c: Session) => void): void;
+}
+
+class SuspendedCommand implements Suspended {
+  /** Microseconds the command took when it first ran. */
+  firstRunUs = 0;
+  private done = false;
+
+  constructor(
+    private readonly server: Server,
+    private readonly c: Session,
+    private readonly cmd: Command<Handler>,
+    private readonly argv: string[],
+    /** The first part ran under CLIENT REPLY OFF|SKIP: the reply is discarded. */
+    private readonly mute: boolean,
+  ) {}
+
+  get gone(): boolean {
+    return (this.c.flags & ClientFlag.Closed) !== 0;
+  }
+
+  /** The handler failed after suspending: the client goes on, nothing more is done. */
+  cancel(): void {
+    this.done = true;
+    suspendedCommands.delete(this.c);
+    this.c.flags &= ~ClientFlag.Blocked;
+  }
+
+  finish(complete: (c: Session) => void): void {
+    if (this.done) return;
+    const server = this.server;
+    // Called from within a command (the handler itself): end once it returned.
+    if (server.callDepth !== 0) {
+      queueMicrotask(() => this.finish(complete));
+      return;
+    }
+    this.done = true;
+    const c = this.c;
+    const cmd = this.cmd;
+    const argv = this.argv;
+    suspendedCommands.delete(c);
+    const ks = server.keyspace;
+    const t0 = performance.now();
+    if (server.timing.cmd !== null) finishTiming(server, t0);
+    ks.now = ks.clock === systemClock ? Math.floor(TIME_ORIGIN + t0) : ks.clock.now();
+    ks.noTouch = (c.flags & ClientFlag.NoTouch) !== 0;
+    server.tracking.current = c;
+    server.callDepth++;
+    const dirty0 = server.dirty;
+    const err0 = server.stats.errorReplies;
+    const prevCmd = c.cmd;
+    const prevArgv = c.argv;
+    c.cmd = cmd;
+    c.argv = argv;
+    c.propagateArgv = null;
+    const changedMark = server.keysToSignal;
+    const gone = this.gone;
+    const mute = (this.mute || gone) && c.realWriter === null;
+    if (mute) {
+      c.realWriter = c.w;
+      c.w = server.discardWriter(c.resp);
+    }
+    const mark = c.w.length;
+    let failed = false;
+    try {
+      complete(c);
+    } catch (e) {
+      failed = true;
+      c.w.truncate(mark);
+      c.w.error(server.internalError(cmd.fullname, e));
+    } finally {
+      if (mute) {
+        c.w = c.realWriter!;
+        c.realWriter = null;
+      }
+      server.callDepth--;
+    }
+    if (server.stats.errorReplies !== err0) cmd.failedCalls++;
+    recordDuration(server, cmd, c, argv, (performance.now() - t0) * 1000, this.firstRunUs);
+    if (server.keysToSignal > changedMark) server.signalModifiedKeys(changedMark);
+    if (server.dirty > dirty0 && (cmd.flags & F.write) !== 0 && server.effects.active && !failed && c.propagateArgv !== NO_PROPAGATION) {
+      server.effects.also(c.db.id, c.propagateArgv ?? argv);
+    }
+    c.cmd = prevCmd;
+    c.argv = prevArgv;
+    if (server.effects.pending > 0) server.effects.flush();
+    server.tracking.afterCommand();
+    if (server.blocking.hasReady) server.blocking.handleReady();
+    c.flags &= ~ClientFlag.Blocked;
+    // Its reply goes out, then what it sent meanwhile runs.
+    if (!gone) c.resume();
+  }
+}
+
+/** The suspended command of each waiting client. */
+const suspendedCommands = new WeakMap<Session, SuspendedCommand>();
+
+/**
+ * Whether the running command may suspend its client: only a command a
+ * client sent, run at the top level (not inside MULTI/EXEC, a script, or
+ * AOF loading, where nothing can wait).
+ */
+export function canSuspend(c: Session): boolean {
+  return c.server.callDepth === 1 && c.cmd !== null && (c.flags & (ClientFlag.Fake | ClientFlag.Multi)) === 0 && c.server.blocking.retrying !== c && !suspendedCommands.has(c);
+}
+
+/**
+ * Suspends the running command's client until the returned handle's
+ * `finish` is called: nothing else the client sent runs meanwhile, other
+ * clients are served. Only where canSuspend() (throws otherwise). The
+ * handler returns without replying; the reply is the completion's.
+ */
+export function suspend(c: Session): Suspended {
+  if (!canSuspend(c)) throw new Error('a command can suspend only at the top level of a client');
+  const p = new SuspendedCommand(c.server, c, c.cmd as Command<Handler>, c.argv, c.realWriter !== null);
+  suspendedCommands.set(c, p);
+  c.flags |= ClientFlag.Blocked;
+  return p;
 }

@@ -25,6 +25,7 @@ import { trackingCommands } from './client-tracking.js';
 import { streamCommands } from './streams.js';
 import { streamGroupCommands } from './stream-groups.js';
 import { persistenceCommands } from './persistence.js';
+import { migrateCommands } from './migrate.js';
 
 export function allHandlers(): HandlerMap {
   return {
@@ -50,5 +51,6 @@ export function allHandlers(): HandlerMap {
     ...streamCommands,
     ...streamGroupCommands,
     ...persistenceCommands,
+    ...migrateCommands,
   };
 }

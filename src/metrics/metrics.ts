@@ -227,7 +227,7 @@ export function metricsSection(server: Server, name: string): MetricsSection | n
       add('pubsubshard_channels', server.pubsub.shardChannels.size);
       add('latest_fork_usec', 0);
       add('total_forks', 0);
-      add('migrate_cached_sockets', 0);
+      add('migrate_cached_sockets', server.migrateCachedSockets);
       add('slave_expires_tracked_keys', 0);
       add('active_defrag_hits', 0);
       add('active_defrag_misses', 0);

@@ -116,6 +116,8 @@ export class Server {
   lastSave = Math.floor(Date.now() / 1000);
   /** Nesting of call() (EXEC and scripts run commands inside a command). */
   callDepth = 0;
+  /** MIGRATE's cached connections to other servers (INFO migrate_cached_sockets; kept by commands/migrate.ts). */
+  migrateCachedSockets = 0;
   /** CLIENT PAUSE state. */
   /** CLIENT PAUSE: what it holds back and until when. */
   readonly clientPause = new ClientPause(this);
