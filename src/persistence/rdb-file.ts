@@ -80,17 +80,29 @@ export function writePair(w: RdbWriter, key: string, v: Value, meta: PairMeta, o
   writeObject(w, v, opts);
 }
 
-/** The expiry and LRU/LFU record of a key as a file stores them. */
-export function pairMeta(db: Database, key: string, now: number): PairMeta {
-  const expire = db.expires.size === 0 ? null : db.getExpireExact(key);
-  let idle: number | null = null;
-  let freq: number | null = null;
-  if (db.access !== null) {
-    const a = db.access.get(key);
-    if (db.accessMode === 'lru') idle = a === undefined ? 0 : Math.max(0, Math.floor((now - a) / 1000));
-    else freq = lfuDecayed(a, now, db.lfuDecayTime);
+/**
+ * A key of a database with its expiry and LRU/LFU record as the file
+ * stores them (the snapshot's per-key path: no object allocated).
+ */
+export function writeDbPair(w: RdbWriter, db: Database, key: string, v: Value, now: number, opts: SaveOptions): void {
+  if (db.expires.size !== 0 && db.expires.has(key)) {
+    w.byte(Opcode.EXPIRETIME_MS);
+    w.millis(db.getExpireExact(key)!);
   }
-  return { expire, idle, freq };
+  const access = db.access;
+  if (access !== null) {
+    const a = access.get(key);
+    if (db.accessMode === 'lru') {
+      w.byte(Opcode.IDLE);
+      w.len(a === undefined ? 0 : Math.max(0, Math.floor((now - a) / 1000)));
+    } else {
+      w.byte(Opcode.FREQ);
+      w.byte(lfuDecayed(a, now, db.lfuDecayTime));
+    }
+  }
+  w.byte(rdbTypeOf(v));
+  w.string(key);
+  writeObject(w, v, opts);
 }
 
 /** EOF and the checksum (the writer's running CRC, or zero without one); flushes. */

@@ -40,14 +40,19 @@ export interface RdbHost {
 /** CONFIG_BGSAVE_RETRY_DELAY: seconds before a failed BGSAVE is retried by a save point. */
 const BGSAVE_RETRY_DELAY = 5;
 /**
- * The length of one slice of snapshot work (ms): 40% of the time the event
- * loop spent on everything else since the last slice, within [0.25, 4] ms.
- * An idle server gives the snapshot nearly all its time; a busy one keeps
- * most of it for its clients, so their latency stays close to normal.
+ * The length of one slice of snapshot work (ms), from the time the event
+ * loop spent on everything else since the last slice and the time the
+ * snapshot has run: a fifth of the other work at first (a busy server keeps
+ * most of its time for its clients, so their latency stays close to
+ * normal), rising to half of it after 20 s (a save under a constant load
+ * still ends), within [0.25, 4] ms. An idle server gives the snapshot
+ * nearly all its time.
  */
-function sliceMs(otherMs: number): number {
-  return Math.min(4, Math.max(0.25, otherMs * 0.4));
+function sliceMs(otherMs: number, runningMs: number): number {
+  const share = Math.min(0.5, 0.2 + runningMs / 66000);
+  return Math.min(4, Math.max(0.25, otherMs * share));
 }
+
 /** Pause producing while this many bytes wait for the disk. */
 const MAX_QUEUED = 32 * 1024 * 1024;
 
@@ -123,11 +128,12 @@ export class RdbService {
     const snap = new Snapshot(this.host.keyspace.dbs, this.snapshotOptions((c) => chunks.push(c)));
     this.attach(snap);
     let lastEnd = performance.now();
+    const began = lastEnd;
     return new Promise((resolve, reject) => {
       const step = (): void => {
         try {
           const now = performance.now();
-          const more = !snap.step(now + sliceMs(now - lastEnd));
+          const more = !snap.step(now + sliceMs(now - lastEnd, now - began));
           lastEnd = performance.now();
           if (more) {
             setImmediate(step);
@@ -305,7 +311,7 @@ export class RdbService {
     }
     if (bg.queued > MAX_QUEUED) return; // resumed by the writer once drained
     const now = performance.now();
-    const finished = bg.snap.step(now + sliceMs(now - bg.lastSliceEnd));
+    const finished = bg.snap.step(now + sliceMs(now - bg.lastSliceEnd, Date.now() - bg.start));
     bg.lastSliceEnd = performance.now();
     if (!finished) {
       if (bg.queued <= MAX_QUEUED) {

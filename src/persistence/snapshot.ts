@@ -18,7 +18,7 @@
 import type { Database } from '../keyspace/database.js';
 import type { Value } from '../types/object.js';
 import { RdbWriter } from './rdb-io.js';
-import { type AuxFields, type PairMeta, pairMeta, writeDbStart, writeFooter, writeHeader, writePair } from './rdb-file.js';
+import { type AuxFields, writeDbPair, writeDbStart, writeFooter, writeHeader, writePair } from './rdb-file.js';
 import type { SaveOptions } from './values.js';
 
 /**
@@ -163,16 +163,15 @@ export class Snapshot {
     this.seenCount++;
     const v = s.dict.get(key);
     if (v === undefined) return; // created after the start: never written
-    const meta = this.metaOf(s, db, key);
     if (s.state === 'walking') {
-      writePair(this.w, key, v, meta, this.opts.save);
+      this.writeKey(this.w, s, db, key, v);
       this.keysWritten++;
       this.noteExtra();
       return;
     }
     if (s.aside === null) s.aside = new RdbWriter({ compress: this.opts.compress, checksum: false });
     const before = s.aside.pos;
-    writePair(s.aside, key, v, meta, this.opts.save);
+    this.writeKey(s.aside, s, db, key, v);
     this.keysWritten++;
     this.asideBytes += s.aside.pos - before;
     this.noteExtra();
@@ -183,10 +182,14 @@ export class Snapshot {
     if (extra > this.peakExtraBytes) this.peakExtraBytes = extra;
   }
 
-  private metaOf(s: Section, db: Database | null, key: string): PairMeta {
-    if (db !== null && db.dict === s.dict) return pairMeta(db, key, this.opts.now());
+  /** Writes a key of a section, with its TTL and LRU/LFU record from the database holding it (when any still does). */
+  private writeKey(w: RdbWriter, s: Section, db: Database | null, key: string, v: Value): void {
+    if (db !== null && db.dict === s.dict) {
+      writeDbPair(w, db, key, v, this.opts.now(), this.opts.save);
+      return;
+    }
     const e = s.expires.get(key);
-    return { expire: e === undefined ? null : e, idle: null, freq: null };
+    writePair(w, key, v, { expire: e === undefined ? null : e, idle: null, freq: null }, this.opts.save);
   }
 
   /** The database that holds a section's dictionary now (SWAPDB may have moved it), or null after a flush. */
@@ -232,8 +235,8 @@ export class Snapshot {
         const [key, v] = r.value;
         if (!s.seen.add(key)) continue;
         if ((++this.seenCount & 1023) === 0) this.noteExtra();
-        const meta = owner !== null ? pairMeta(owner, key, now) : this.metaOf(s, null, key);
-        writePair(w, key, v, meta, this.opts.save);
+        if (owner !== null) writeDbPair(w, owner, key, v, now, this.opts.save);
+        else this.writeKey(w, s, null, key, v);
         this.keysWritten++;
         const delay = this.opts.keyDelayUs ?? 0;
         if (delay !== 0) {
