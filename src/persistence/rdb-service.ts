@@ -33,6 +33,8 @@ export interface RdbHost {
   /** Unix time (s) of the last successful save. */
   lastSave: number;
   usedMemory(): number;
+  /** Commands run so far (a slice of snapshot work is short while clients are served). */
+  readonly stats: { readonly commandsProcessed: number };
   /** The version written in the redis-ver AUX field. */
   readonly version: string;
 }
@@ -40,18 +42,58 @@ export interface RdbHost {
 /** CONFIG_BGSAVE_RETRY_DELAY: seconds before a failed BGSAVE is retried by a save point. */
 const BGSAVE_RETRY_DELAY = 5;
 /**
- * The length of one slice of snapshot work (ms), from the time the event
- * loop spent on everything else since the last slice and the time the
- * snapshot has run: a fifth of the other work at first (a busy server keeps
- * most of its time for its clients, so their latency stays close to
- * normal), rising to half of it after 20 s (a save under a constant load
- * still ends), within [0.25, 4] ms. An idle server gives the snapshot
- * nearly all its time.
+ * Paces a snapshot's slices of work on the event loop. While clients are
+ * being served, the snapshot earns credit as a share of the time the loop
+ * spends on everything else: a fifth at first (a busy server keeps most of
+ * its time for its clients, so their latency stays close to normal),
+ * rising to half after 20 s (a save under a constant load still ends). A
+ * slice spends the credit (at most 1 ms, so a waiting client is not held
+ * long; at least a few keys); running over is paid back from the next.
+ * When no command has run for IDLE_MS the server is idle and the snapshot
+ * takes 4 ms slices.
  */
-function sliceMs(otherMs: number, runningMs: number): number {
-  const share = Math.min(0.5, 0.2 + runningMs / 66000);
-  return Math.min(4, Math.max(0.25, otherMs * share));
+export class SliceBudget {
+  private lastEnd: number;
+  private lastOps: number;
+  private lastActive: number;
+  private credit = 0;
+  private sliceStart = 0;
+  private readonly began: number;
+
+  constructor(private readonly ops: () => number) {
+    this.began = this.lastEnd = this.lastActive = performance.now();
+    this.lastOps = ops();
+  }
+
+  /** The deadline (performance.now() ms) of the slice starting now. */
+  start(): number {
+    const now = performance.now();
+    this.sliceStart = now;
+    const ops = this.ops();
+    if (ops !== this.lastOps) {
+      this.lastOps = ops;
+      this.lastActive = now;
+    }
+    if (now - this.lastActive >= IDLE_MS) {
+      this.credit = 0;
+      return now + MAX_SLICE_MS;
+    }
+    const share = Math.min(0.5, 0.2 + (now - this.began) / 66000);
+    this.credit = Math.min(BUSY_SLICE_MS, this.credit + (now - this.lastEnd) * share);
+    return now + Math.max(MIN_SLICE_MS, this.credit);
+  }
+
+  /** The slice started by start() has ended. */
+  end(): void {
+    const now = performance.now();
+    this.credit = Math.max(-MAX_SLICE_MS, this.credit - (now - this.sliceStart));
+    this.lastEnd = now;
+  }
 }
+const IDLE_MS = 5;
+const MAX_SLICE_MS = 4;
+const BUSY_SLICE_MS = 1;
+const MIN_SLICE_MS = 0.02;
 
 /** Pause producing while this many bytes wait for the disk. */
 const MAX_QUEUED = 32 * 1024 * 1024;
@@ -71,7 +113,7 @@ interface Bgsave {
   /** A produce() turn is scheduled. */
   producing: boolean;
   /** When the last slice ended (performance.now()). */
-  lastSliceEnd: number;
+  pace: SliceBudget;
   closing: boolean;
   /** Called when the file is complete (or failed). */
   done: ((ok: boolean) => void)[];
@@ -123,18 +165,21 @@ export class RdbService {
    * A point-in-time RDB image in memory, produced in time slices like a
    * BGSAVE (a replica's full sync, redis-cli --rdb).
    */
+  private pacer(): SliceBudget {
+    const stats = this.host.stats;
+    return new SliceBudget(() => stats.commandsProcessed);
+  }
+
   image(): Promise<Buffer> {
     const chunks: Buffer[] = [];
     const snap = new Snapshot(this.host.keyspace.dbs, this.snapshotOptions((c) => chunks.push(c)));
     this.attach(snap);
-    let lastEnd = performance.now();
-    const began = lastEnd;
+    const pace = this.pacer();
     return new Promise((resolve, reject) => {
       const step = (): void => {
         try {
-          const now = performance.now();
-          const more = !snap.step(now + sliceMs(now - lastEnd, now - began));
-          lastEnd = performance.now();
+          const more = !snap.step(pace.start());
+          pace.end();
           if (more) {
             setImmediate(step);
             return;
@@ -282,7 +327,7 @@ export class RdbService {
       error: null,
       aborted: false,
       producing: true,
-      lastSliceEnd: performance.now(),
+      pace: this.pacer(),
       closing: false,
       done: onDone ? [onDone] : [],
     };
@@ -310,9 +355,8 @@ export class RdbService {
       return;
     }
     if (bg.queued > MAX_QUEUED) return; // resumed by the writer once drained
-    const now = performance.now();
-    const finished = bg.snap.step(now + sliceMs(now - bg.lastSliceEnd, Date.now() - bg.start));
-    bg.lastSliceEnd = performance.now();
+    const finished = bg.snap.step(bg.pace.start());
+    bg.pace.end();
     if (!finished) {
       if (bg.queued <= MAX_QUEUED) {
         bg.producing = true;

@@ -242,7 +242,7 @@ export class Snapshot {
         if (delay !== 0) {
           debugDelay(delay);
           if (performance.now() >= deadline) return false;
-        } else if ((++n & 63) === 0 && performance.now() >= deadline) return false;
+        } else if ((++n & 7) === 0 && performance.now() >= deadline) return false;
       }
     }
     writeFooter(w);
