@@ -98,12 +98,25 @@ const MIN_SLICE_MS = 0.02;
 /** Pause producing while this many bytes wait for the disk. */
 const MAX_QUEUED = 32 * 1024 * 1024;
 
-interface Bgsave {
+/**
+ * A snapshot being written to a file in the background (BGSAVE, the AOF
+ * rewrite's base): produced in paced slices, queued for the disk, written
+ * by the libuv pool, then fsynced and closed.
+ */
+export interface FileSnapshot {
+  readonly snap: Snapshot;
+  /** Date.now() at the start. */
+  readonly start: number;
+  readonly tmp: string;
+  /** Stops it and removes the file. */
+  abort(): void;
+  /** Peak bytes held aside plus bytes queued for the disk (INFO *_last_cow_size). */
+  extraBytes(): number;
+}
+
+interface FileJob extends FileSnapshot {
   snap: Snapshot;
-  tmp: string;
   fd: number;
-  start: number;
-  dirtyBefore: number;
   queue: Buffer[];
   queued: number;
   peakQueued: number;
@@ -112,9 +125,15 @@ interface Bgsave {
   aborted: boolean;
   /** A produce() turn is scheduled. */
   producing: boolean;
-  /** When the last slice ended (performance.now()). */
   pace: SliceBudget;
   closing: boolean;
+  ended: boolean;
+  onDone: (err: Error | null) => void;
+}
+
+interface Bgsave {
+  job: FileSnapshot;
+  dirtyBefore: number;
   /** Called when the file is complete (or failed). */
   done: ((ok: boolean) => void)[];
 }
@@ -202,15 +221,15 @@ export class RdbService {
 
   /** Seconds the running BGSAVE has taken (-1 when none). */
   get currentBgsaveSec(): number {
-    return this.bg === null ? -1 : Math.floor((Date.now() - this.bg.start) / 1000);
+    return this.bg === null ? -1 : Math.floor((Date.now() - this.bg.job.start) / 1000);
   }
 
   get keysProcessed(): number {
-    return this.bg === null ? 0 : this.bg.snap.keysWritten;
+    return this.bg === null ? 0 : this.bg.job.snap.keysWritten;
   }
 
   get keysTotal(): number {
-    return this.bg === null ? 0 : this.bg.snap.keysTotal;
+    return this.bg === null ? 0 : this.bg.job.snap.keysTotal;
   }
 
   /** dir/dbfilename. */
@@ -236,8 +255,9 @@ export class RdbService {
     return !this.lastBgsaveOk && this.host.config.getBool('stop-writes-on-bgsave-error') && this.savePoints().length > 0;
   }
 
-  private aux(): AuxFields {
-    return { redisVer: this.host.version, ctime: Math.floor(Date.now() / 1000), usedMem: this.host.usedMemory(), aofBase: false };
+  /** The AUX fields of a file written now (aofBase: the base of an append-only file). */
+  aux(aofBase = false): AuxFields {
+    return { redisVer: this.host.version, ctime: Math.floor(Date.now() / 1000), usedMem: this.host.usedMemory(), aofBase };
   }
 
   private snapshotOptions(sink: (chunk: Buffer) => void) {
@@ -271,10 +291,7 @@ export class RdbService {
       return msg;
     }
     try {
-      const fdw = fd;
-      const snap = new Snapshot(this.host.keyspace.dbs, this.snapshotOptions((chunk) => writeAll(fdw, chunk)));
-      snap.step(Infinity);
-      fsyncSync(fd);
+      this.writeSync(fd, this.aux());
       closeSync(fd);
       fd = -1;
       renameSync(tmp, file);
@@ -297,29 +314,25 @@ export class RdbService {
     return null;
   }
 
+  /** Writes the whole dataset to an open file now, blocking, and fsyncs it (throws on failure). */
+  writeSync(fd: number, aux: AuxFields): void {
+    const snap = new Snapshot(this.host.keyspace.dbs, { ...this.snapshotOptions((chunk) => writeAll(fd, chunk)), aux });
+    snap.step(Infinity);
+    fsyncSync(fd);
+  }
+
   /**
-   * BGSAVE: starts a point-in-time snapshot written in the background.
-   * Returns null when started, else the error to reply.
+   * Starts writing a point-in-time snapshot of the dataset to `tmp` in the
+   * background; `onDone` gets null once the file is complete, fsynced and
+   * closed, or the error. Throws when the file cannot be opened.
    */
-  bgsave(onDone?: (ok: boolean) => void): string | null {
-    if (this.bg !== null) return 'ERR Background save already in progress';
-    this.lastBgsaveTry = Math.floor(Date.now() / 1000);
-    const tmp = join(this.dir(), `temp-${process.pid}.rdb`);
-    let fd: number;
-    try {
-      fd = openSync(tmp, 'w');
-    } catch (e) {
-      this.host.log.warning(`Failed opening the temp RDB file ${tmp} (in server root dir ${process.cwd()}) for saving: ${errText(e)}`);
-      this.lastBgsaveOk = false;
-      return 'ERR';
-    }
-    const ks = this.host.keyspace;
-    const bg: Bgsave = {
+  snapshotToFile(tmp: string, aux: AuxFields, onDone: (err: Error | null) => void): FileSnapshot {
+    const fd = openSync(tmp, 'w');
+    const job: FileJob = {
       snap: null as unknown as Snapshot,
+      start: Date.now(),
       tmp,
       fd,
-      start: Date.now(),
-      dirtyBefore: this.host.dirty,
       queue: [],
       queued: 0,
       peakQueued: 0,
@@ -329,14 +342,136 @@ export class RdbService {
       producing: true,
       pace: this.pacer(),
       closing: false,
-      done: onDone ? [onDone] : [],
+      ended: false,
+      onDone,
+      abort: () => this.abortJob(job),
+      extraBytes: () => job.snap.peakExtraBytes + job.peakQueued,
     };
-    bg.snap = new Snapshot(ks.dbs, this.snapshotOptions((chunk) => this.enqueue(bg, chunk)));
-    this.attach(bg.snap);
+    job.snap = new Snapshot(this.host.keyspace.dbs, { ...this.snapshotOptions((chunk) => this.enqueue(job, chunk)), aux });
+    this.attach(job.snap);
+    setImmediate(() => this.produce(job));
+    return job;
+  }
+
+  private produce(job: FileJob): void {
+    job.producing = false;
+    if (job.aborted || job.ended) return;
+    if (job.error !== null) return this.endJob(job, job.error);
+    if (job.queued > MAX_QUEUED) return; // resumed by the writer once drained
+    let finished: boolean;
+    try {
+      finished = job.snap.step(job.pace.start());
+    } catch (e) {
+      job.pace.end();
+      return this.endJob(job, e instanceof Error ? e : new Error(String(e)));
+    }
+    job.pace.end();
+    if (!finished) {
+      job.producing = true;
+      setImmediate(() => this.produce(job));
+      return;
+    }
+    // the whole image is queued: stop taking old values, let the writer finish
+    this.detach(job.snap);
+    this.drainAndClose(job);
+  }
+
+  private enqueue(job: FileJob, chunk: Buffer): void {
+    job.queue.push(chunk);
+    job.queued += chunk.length;
+    if (job.queued > job.peakQueued) job.peakQueued = job.queued;
+    if (!job.writing) this.writeNext(job);
+  }
+
+  private writeNext(job: FileJob): void {
+    const chunk = job.queue.shift();
+    if (chunk === undefined || job.aborted || job.ended) {
+      job.writing = false;
+      return;
+    }
+    job.writing = true;
+    writeChunk(job.fd, chunk, 0, (err) => {
+      if (job.aborted || job.ended) return;
+      if (err !== null) {
+        job.writing = false;
+        return this.endJob(job, err);
+      }
+      job.queued -= chunk.length;
+      if (job.queue.length > 0) this.writeNext(job);
+      else job.writing = false;
+      if (job.snap.done) {
+        if (!job.writing) this.drainAndClose(job);
+      } else if (job.queued <= MAX_QUEUED / 2 && !job.producing) {
+        job.producing = true;
+        setImmediate(() => this.produce(job));
+      }
+    });
+  }
+
+  private drainAndClose(job: FileJob): void {
+    if (job.writing || job.queue.length > 0 || job.aborted || job.closing || job.ended) return;
+    job.closing = true;
+    fsync(job.fd, (err) => {
+      if (job.aborted) return;
+      if (err !== null) return this.endJob(job, err);
+      close(job.fd, (err2) => {
+        job.fd = -1;
+        if (job.aborted) return;
+        this.endJob(job, err2);
+      });
+    });
+  }
+
+  /** Ends a job once: a failed one closes and removes its file. */
+  private endJob(job: FileJob, err: Error | null): void {
+    if (job.ended || job.aborted) return;
+    job.ended = true;
+    this.detach(job.snap);
+    if (err !== null) {
+      closeQuietly(job);
+      unlinkQuietly(job.tmp);
+    }
+    job.onDone(err);
+  }
+
+  private abortJob(job: FileJob): void {
+    if (job.ended || job.aborted) return;
+    job.aborted = true;
+    this.detach(job.snap);
+    closeQuietly(job);
+    unlinkQuietly(job.tmp);
+  }
+
+  /**
+   * BGSAVE: starts a point-in-time snapshot written in the background.
+   * Returns null when started, else the error to reply.
+   */
+  bgsave(onDone?: (ok: boolean) => void): string | null {
+    if (this.bg !== null) return 'ERR Background save already in progress';
+    this.lastBgsaveTry = Math.floor(Date.now() / 1000);
+    const tmp = join(this.dir(), `temp-${process.pid}.rdb`);
+    const bg: Bgsave = { job: null as unknown as FileSnapshot, dirtyBefore: this.host.dirty, done: onDone ? [onDone] : [] };
+    try {
+      bg.job = this.snapshotToFile(tmp, this.aux(), (err) => {
+        if (err !== null) return this.finishBg(bg, err);
+        rename(tmp, this.path(), (err3) => {
+          if (this.bg !== bg) return;
+          if (err3 !== null) {
+            unlinkQuietly(tmp);
+            return this.finishBg(bg, err3);
+          }
+          fsyncDir(this.dir());
+          this.finishBg(bg, null);
+        });
+      });
+    } catch (e) {
+      this.host.log.warning(`Failed opening the temp RDB file ${tmp} (in server root dir ${process.cwd()}) for saving: ${errText(e)}`);
+      this.lastBgsaveOk = false;
+      return 'ERR';
+    }
     this.bg = bg;
     this.rdbSaves++;
     this.host.log.notice(`Background saving started by pid ${process.pid}`);
-    setImmediate(() => this.produce(bg));
     return null;
   }
 
@@ -347,111 +482,23 @@ export class RdbService {
     return new Promise((resolve) => bg.done.push(resolve));
   }
 
-  private produce(bg: Bgsave): void {
-    bg.producing = false;
-    if (bg.aborted || this.bg !== bg) return;
-    if (bg.error !== null) {
-      this.finishBg(bg, false);
-      return;
-    }
-    if (bg.queued > MAX_QUEUED) return; // resumed by the writer once drained
-    const finished = bg.snap.step(bg.pace.start());
-    bg.pace.end();
-    if (!finished) {
-      if (bg.queued <= MAX_QUEUED) {
-        bg.producing = true;
-        setImmediate(() => this.produce(bg));
-      }
-      return;
-    }
-    // the whole image is queued: stop taking old values, let the writer finish
-    this.detach(bg.snap);
-    this.lastAsideBytes = bg.snap.peakExtraBytes + bg.peakQueued;
-    this.drainAndClose(bg);
-  }
-
-  private enqueue(bg: Bgsave, chunk: Buffer): void {
-    bg.queue.push(chunk);
-    bg.queued += chunk.length;
-    if (bg.queued > bg.peakQueued) bg.peakQueued = bg.queued;
-    if (!bg.writing) this.writeNext(bg);
-  }
-
-  private writeNext(bg: Bgsave): void {
-    const chunk = bg.queue.shift();
-    if (chunk === undefined || bg.aborted) {
-      bg.writing = false;
-      return;
-    }
-    bg.writing = true;
-    writeChunk(bg.fd, chunk, 0, (err) => {
-      if (bg.aborted) return;
-      if (err !== null) {
-        bg.error = err;
-        bg.writing = false;
-        this.finishBg(bg, false);
-        return;
-      }
-      bg.queued -= chunk.length;
-      if (bg.queue.length > 0) this.writeNext(bg);
-      else bg.writing = false;
-      if (bg.snap.done) {
-        if (!bg.writing) this.drainAndClose(bg);
-      } else if (bg.queued <= MAX_QUEUED / 2 && !bg.producing) {
-        bg.producing = true;
-        setImmediate(() => this.produce(bg));
-      }
-    });
-  }
-
-  private drainAndClose(bg: Bgsave): void {
-    if (bg.writing || bg.queue.length > 0 || bg.aborted || bg.closing) return;
-    bg.closing = true;
-    const fail = (e: Error): void => {
-      bg.error = e;
-      this.finishBg(bg, false);
-    };
-    fsync(bg.fd, (err) => {
-      if (err !== null) return fail(err);
-      close(bg.fd, (err2) => {
-        bg.fd = -1;
-        if (err2 !== null) return fail(err2);
-        rename(bg.tmp, this.path(), (err3) => {
-          if (err3 !== null) return fail(err3);
-          fsyncDir(this.dir());
-          this.finishBg(bg, true);
-        });
-      });
-    });
-  }
-
-  private finishBg(bg: Bgsave, ok: boolean): void {
+  private finishBg(bg: Bgsave, err: Error | null): void {
     if (this.bg !== bg) return;
     this.bg = null;
-    this.detach(bg.snap);
     const log = this.host.log;
-    if (ok) {
+    this.lastAsideBytes = bg.job.extraBytes();
+    if (err === null) {
       log.notice('Background saving terminated with success');
       this.host.dirty -= bg.dirtyBefore;
       this.host.lastSave = Math.floor(Date.now() / 1000);
       this.lastBgsaveOk = true;
     } else {
-      if (bg.error !== null) log.warning(`Write error saving DB on disk: ${errText(bg.error)}`);
+      log.warning(`Write error saving DB on disk: ${errText(err)}`);
       log.warning('Background saving error');
       this.lastBgsaveOk = false;
-      try {
-        if (bg.fd >= 0) closeSync(bg.fd);
-      } catch {
-        // closed already
-      }
-      try {
-        unlinkSync(bg.tmp);
-      } catch {
-        // gone already
-      }
     }
-    this.lastBgsaveTimeSec = Math.round((Date.now() - bg.start) / 1000);
-    for (const f of bg.done) f(ok);
+    this.lastBgsaveTimeSec = Math.round((Date.now() - bg.job.start) / 1000);
+    for (const f of bg.done) f(err === null);
   }
 
   /** Stops a running BGSAVE and removes its temporary file (SHUTDOWN, FLUSHALL, DEBUG RELOAD). */
@@ -459,19 +506,8 @@ export class RdbService {
     const bg = this.bg;
     if (bg === null) return;
     this.host.log.warning(reason);
-    bg.aborted = true;
     this.bg = null;
-    this.detach(bg.snap);
-    try {
-      if (bg.fd >= 0) closeSync(bg.fd);
-    } catch {
-      // closed already
-    }
-    try {
-      unlinkSync(bg.tmp);
-    } catch {
-      // gone already
-    }
+    bg.job.abort();
     for (const f of bg.done) f(false);
   }
 
@@ -632,7 +668,24 @@ function fsyncDir(dir: string): void {
   }
 }
 
-function errText(e: unknown): string {
+function closeQuietly(job: { fd: number }): void {
+  try {
+    if (job.fd >= 0) closeSync(job.fd);
+  } catch {
+    // closed already
+  }
+  job.fd = -1;
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // gone already
+  }
+}
+
+export function errText(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   return err.code !== undefined ? `${err.message}` : String(err.message ?? e);
 }
