@@ -5,14 +5,14 @@
  */
 import { Server, type ServerOptions, type ServerParts } from './server/server.js';
 import { allHandlers } from './commands/index.js';
-import { dispatch, call, finishTiming } from './commands/dispatch.js';
+import { dispatch, call, finishTiming, replay } from './commands/dispatch.js';
 import { Scripting } from './scripting/lua.js';
 
 /** The parts every server is built with. */
 export function serverParts(): ServerParts {
   return {
     handlers: allHandlers(),
-    path: { dispatch, call, finishTiming },
+    path: { dispatch, call, finishTiming, replay },
     scripting: (server) => new Scripting(server),
   };
 }

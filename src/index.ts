@@ -14,6 +14,7 @@
  * otherwise. It has no save points unless `save` is given, and it loads
  * `dir`/`dbfilename` at start-up only when one of those is given (so a
  * dump.rdb lying in the working directory is not picked up by surprise).
+ * With `appendonly: 'yes'` it loads and then appends to `dir`/`appenddirname`.
  */
 import type { Server, ServerOptions } from './server/server.js';
 import { createServer } from './compose.js';
@@ -41,7 +42,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const opts: ServerOptions = { bind: '127.0.0.1', port: 0, save: '', ...rest };
   if (log !== true) opts.quiet = true;
   const server = createServer(opts);
-  server.loadOnStart = rest.dir !== undefined || rest.dbfilename !== undefined;
+  server.loadOnStart = rest.dir !== undefined || rest.dbfilename !== undefined || server.config.getBool('appendonly');
   try {
     await server.startup();
   } catch (e) {

@@ -2,6 +2,7 @@
  * The `sinew-server` entry point: `sinew-server [configfile] [--name value ...]`,
  * as redis-server takes its arguments.
  */
+import { AofError } from '../persistence/aof-service.js';
 import type { Server } from '../server/server.js';
 import { createServer } from '../compose.js';
 import { argsToConfigText, parseConfigText, applyDirectives, FatalConfigError, errnoText } from '../config/file.js';
@@ -111,10 +112,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   // The dataset is loaded once listening, in steps: clients meanwhile get -LOADING, as with Redis.
   try {
-    await server.rdb.loadFile();
+    await server.loadData();
   } catch (e) {
-    log.warning((e as Error).message);
-    log.warning('Terminating server after rdb file reading failure.');
+    if (!(e instanceof AofError && e.logged)) log.warning((e as Error).message);
+    if (!server.config.getBool('appendonly')) log.warning('Terminating server after rdb file reading failure.');
     process.exit(1);
   }
   // pidfile: written once listening, removed at exit (as redis-server does);

@@ -91,6 +91,11 @@ export class Effects {
     };
   }
 
+  /** The consumer's next op is preceded by SELECT again (a new file begins). */
+  forgetDb(consume: EffectConsumer): void {
+    for (const sub of this.subs) if (sub.consume === consume) sub.db = -1;
+  }
+
   private emit(dbid: number, argv: string[], target: number): void {
     for (const sub of this.subs) {
       if ((sub.target & target) === 0) continue;

@@ -129,6 +129,18 @@ function configSet(c: Session, argv: string[]): void {
       return;
     }
   }
+  // appendonly takes effect now (updateAppendonly): turning it on writes a base first, in the background
+  const i = pairs.findIndex(([name]) => name === 'appendonly');
+  if (i >= 0) {
+    const aof = c.server.aof;
+    const on = cfg.getBool('appendonly');
+    if (!on && aof.state !== 'off') aof.stopAppendOnly();
+    else if (on && aof.state === 'off' && !aof.startAppendOnly()) {
+      for (let j = pairs.length - 1; j >= 0; j--) cfg.set(pairs[j][0], old[j]);
+      failed('appendonly', 'Unable to turn on AOF. Check server logs.');
+      return;
+    }
+  }
   c.server.latency.commands.enabled = cfg.getBool('latency-tracking');
   c.w.ok();
 }

@@ -121,8 +121,14 @@ export function dispatch(server: Server, c: Session, argv: string[]): void {
       return;
     }
   }
-  if (server.config.maxmemory !== 0 && (flags & F.denyoom) !== 0 && server.callDepth === 0) {
-    if (!server.evict()) {
+  // maxmemory: keys are evicted before any command (processCommand's performEvictions); only
+  // commands that may grow memory are refused when that is not enough, and anything queued in MULTI
+  if (server.config.maxmemory !== 0 && server.callDepth === 0 && !server.evict()) {
+    const name = cmd.parent?.name ?? cmd.name;
+    let refuse = (flags & F.denyoom) !== 0;
+    if (name === 'exec' && c.mstate !== null) refuse = c.mstate.some((q) => (q.cmd.flags & F.denyoom) !== 0);
+    else if ((cflags & ClientFlag.Multi) !== 0 && name !== 'exec' && name !== 'discard' && name !== 'quit' && name !== 'reset') refuse = true;
+    if (refuse) {
       reject(server, c, Err.oom, cmd);
       return;
     }
@@ -132,6 +138,14 @@ export function dispatch(server: Server, c: Session, argv: string[]): void {
   if (!rdb.lastBgsaveOk && server.callDepth === 0 && rdb.writesDenied && deniedByDiskError(c, cmd, base.name)) {
     reject(server, c, Err.bgsaveError, cmd);
     return;
+  }
+  // a failed append-only file write or fsync refuses writes until it succeeds again
+  if (server.aof.state !== 'off' && server.callDepth === 0) {
+    const aofErr = server.aof.writeError;
+    if (aofErr !== null && deniedByDiskError(c, cmd, base.name)) {
+      reject(server, c, `MISCONF Errors writing to the AOF file: ${aofErr}`, cmd);
+      return;
+    }
   }
   if ((cflags & ClientFlag.PubSub) !== 0 && c.resp === 2 && !PUBSUB_ALLOWED.has(cmd.parent?.name ?? cmd.name)) {
     reject(server, c, Err.pubsubContext(cmd.fullname), cmd);
@@ -448,4 +462,29 @@ export function suspend(c: Session): Suspended {
   suspendedCommands.set(c, p);
   c.flags |= ClientFlag.Blocked;
   return p;
+}
+
+/**
+ * Runs a command read from an append-only file, as Redis's fake AOF client
+ * (loadSingleAppendOnlyFile): no checks but the command's existence and
+ * arity, commands after MULTI queued until EXEC, replies dropped. False for
+ * a command this server does not know (loading stops there).
+ */
+export function replay(server: Server, c: Session, argv: string[]): boolean {
+  let cmd = server.commands.lookup(argv[0]);
+  if (cmd === undefined) return false;
+  if (cmd.subcommands !== null && argv.length >= 2) {
+    const sub = cmd.subcommands.get(argv[1].toLowerCase());
+    if (sub === undefined) return false;
+    cmd = sub;
+  }
+  const arity = cmd.arity;
+  if ((arity > 0 && arity !== argv.length) || argv.length < -arity) return false;
+  if ((c.flags & ClientFlag.Multi) !== 0 && cmd.name !== 'exec' && cmd.name !== 'multi') {
+    c.mstate!.push({ cmd, argv });
+  } else {
+    call(server, c, cmd, argv);
+  }
+  c.w.truncate(0);
+  return true;
 }

@@ -150,14 +150,22 @@ export const persistenceCommands: HandlerMap = {
     const rdb = c.server.rdb;
     if (rdb.bgsaveInProgress) return c.w.error('ERR Background save already in progress');
     // inside EXEC the snapshot would split the transaction: it starts at the next cron run, as Redis
-    if (c.server.callDepth > 1) {
-      rdb.scheduled = true;
-      return c.w.simple('Background saving scheduled');
+    if (c.server.aof.rewriteInProgress || c.server.callDepth > 1) {
+      if (schedule || c.server.callDepth > 1) {
+        rdb.scheduled = true;
+        return c.w.simple('Background saving scheduled');
+      }
+      return c.w.error("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
     }
-    void schedule; // no other background work (AOF rewrite) can be running yet
     const err = rdb.bgsave();
     if (err === null) c.w.simple('Background saving started');
     else c.w.error(err);
+  },
+
+  bgrewriteaof(c) {
+    const r = c.server.aof.bgrewriteCommand();
+    if ('ok' in r) c.w.simple(r.ok);
+    else c.w.error(r.err);
   },
 
   lastsave(c) {

@@ -277,7 +277,7 @@ function refusedUnless(name: string, off: string, on: string, why: string): Supp
   return { kind: 'refused', on, off, refuse: (v) => (v.toLowerCase() === off ? null : notYet(name, v, why)) };
 }
 
-const NO_AOF = 'the append-only file is not implemented; data is kept in memory only';
+const NO_AOF_COMMANDS = 'an AOF base written as commands is not implemented; the base is an RDB image (aof-use-rdb-preamble yes), which loads the same and is smaller';
 const NO_REPLICATION = 'replication is not implemented';
 const NO_TLS = 'TLS is not implemented; Sinew serves plain TCP and unix sockets only';
 
@@ -287,7 +287,9 @@ const NO_TLS = 'TLS is not implemented; Sinew serves plain TCP and unix sockets 
  * directive cannot be added without saying what Sinew does with it.
  */
 const IMPLEMENTED = [
-  'active-expire-effort', 'bind', 'busy-reply-threshold', 'client-output-buffer-limit',
+  'active-expire-effort', 'aof-disable-auto-gc', 'aof-load-truncated', 'aof-timestamp-enabled', 'appendonly',
+  'appenddirname', 'appendfilename', 'appendfsync', 'auto-aof-rewrite-min-size', 'auto-aof-rewrite-percentage',
+  'no-appendfsync-on-rewrite', 'bind', 'busy-reply-threshold', 'client-output-buffer-limit',
   'client-query-buffer-limit', 'daemonize', 'databases', 'dbfilename', 'dir', 'enable-debug-command',
   'enable-protected-configs', 'hash-max-listpack-entries', 'hash-max-listpack-value', 'hz',
   'latency-monitor-threshold', 'latency-tracking', 'latency-tracking-info-percentiles',
@@ -302,10 +304,8 @@ const IMPLEMENTED = [
 /** Accepted with no effect, grouped by the reason that makes ignoring them safe. */
 const IGNORED: [why: string, names: string[]][] = [
   [
-    'tunes the append-only file, which stays off (appendonly yes is refused)',
-    ['aof-disable-auto-gc', 'aof-load-truncated', 'aof-rewrite-incremental-fsync', 'aof-timestamp-enabled',
-      'aof-use-rdb-preamble', 'appenddirname', 'appendfilename', 'appendfsync', 'auto-aof-rewrite-min-size',
-      'auto-aof-rewrite-percentage', 'no-appendfsync-on-rewrite'],
+    'tunes how often the AOF rewrite fsyncs its new base while writing it: Sinew writes the base from the libuv pool and fsyncs it once, complete, before the manifest names it',
+    ['aof-rewrite-incremental-fsync'],
   ],
   [
     'Sinew always validates RDB files and DUMP payloads completely (it decodes every element into its own structures), which is what "yes" asks',
@@ -371,7 +371,7 @@ const IGNORED: [why: string, names: string[]][] = [
 
 /** Refused when the value turns on a feature Sinew lacks; accepted when it keeps it off. */
 const REFUSED: Record<string, Support> = {
-  appendonly: refusedUnless('appendonly', 'no', 'yes', NO_AOF),
+  'aof-use-rdb-preamble': refusedUnless('aof-use-rdb-preamble', 'yes', 'no', NO_AOF_COMMANDS),
   replicaof: { kind: 'refused', on: '127.0.0.1 6379', off: 'no one', refuse: (v) => (v === '' ? null : notYet('replicaof', v, NO_REPLICATION)) },
   'min-replicas-to-write': refusedUnless('min-replicas-to-write', '0', '1', `${NO_REPLICATION}: no replica could ever acknowledge a write`),
   'cluster-enabled': refusedUnless('cluster-enabled', 'no', 'yes', 'cluster mode is not implemented'),

@@ -11,6 +11,7 @@ export interface SharedKeyspace {
   readonly now: number;
   readonly noTouch: boolean;
   readonly expiryPaused: boolean;
+  readonly loading: boolean;
   hits: number;
   misses: number;
   onExpired(db: Database, key: string): void;
@@ -63,6 +64,7 @@ export class Database {
   expireIfNeeded(key: string): boolean {
     const when = this.expires.get(key);
     if (when === undefined || when >= this.ks.now) return false; // expired only once now > when, as Redis
+    if (this.ks.loading) return false;
     if (this.ks.expiryPaused) return true;
     this.deleteExpired(key);
     return true;

@@ -30,6 +30,8 @@ export class Keyspace {
    * lazily (they read as missing) nor by the active cycle.
    */
   expiryPaused = false;
+  /** While an append-only file is replayed, no key expires (Redis's keyIsExpired while loading). */
+  loading = false;
   activeExpireEnabled = true;
   /** Set by the server: called after an expired key was removed. */
   onExpired: ExpiredHook = () => {};
@@ -65,7 +67,7 @@ export class Keyspace {
    * share of the sample was expired, within a time budget.
    */
   activeExpireCycle(hz: number, effort: number): void {
-    if (!this.activeExpireEnabled || this.expiryPaused) return;
+    if (!this.activeExpireEnabled || this.expiryPaused || this.loading) return;
     const start = performance.now();
     const keysPerLoop = 20 + (20 / 4) * (effort - 1);
     const acceptableStale = 10 - (effort - 1);

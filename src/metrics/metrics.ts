@@ -139,7 +139,7 @@ export function metricsSection(server: Server, name: string): MetricsSection | n
       for (const c of server.clients.values()) clientMem += c.memoryUsage();
       add('mem_clients_normal', clientMem);
       add('mem_cluster_links', 0);
-      add('mem_aof_buffer', 0);
+      add('mem_aof_buffer', server.aof.bufferLength);
       add('mem_allocator', 'v8');
       add('active_defrag_running', 0);
       add('lazyfree_pending_objects', 0);
@@ -178,18 +178,27 @@ export function metricsSection(server: Server, name: string): MetricsSection | n
       add('rdb_last_cow_size', rdb.lastAsideBytes);
       add('rdb_last_load_keys_expired', rdb.lastLoadKeysExpired);
       add('rdb_last_load_keys_loaded', rdb.lastLoadKeysLoaded);
-      add('aof_enabled', cfg.getBool('appendonly') ? 1 : 0);
-      add('aof_rewrite_in_progress', 0);
-      add('aof_rewrite_scheduled', 0);
-      add('aof_last_rewrite_time_sec', -1);
-      add('aof_current_rewrite_time_sec', -1);
-      add('aof_last_bgrewrite_status', 'ok');
-      add('aof_rewrites', 0);
-      add('aof_rewrites_consecutive_failures', 0);
-      add('aof_last_write_status', 'ok');
-      add('aof_last_cow_size', 0);
+      const aof = server.aof;
+      add('aof_enabled', aof.state !== 'off' ? 1 : 0);
+      add('aof_rewrite_in_progress', aof.rewriteInProgress ? 1 : 0);
+      add('aof_rewrite_scheduled', aof.rewriteScheduled ? 1 : 0);
+      add('aof_last_rewrite_time_sec', aof.lastRewriteTimeSec);
+      add('aof_current_rewrite_time_sec', aof.currentRewriteSec);
+      add('aof_last_bgrewrite_status', aof.lastBgrewriteOk ? 'ok' : 'err');
+      add('aof_rewrites', aof.rewrites);
+      add('aof_rewrites_consecutive_failures', aof.consecutiveFailures);
+      add('aof_last_write_status', aof.lastWriteStatusOk ? 'ok' : 'err');
+      add('aof_last_cow_size', aof.lastCowSize);
       add('module_fork_in_progress', 0);
       add('module_fork_last_cow_size', 0);
+      if (cfg.getBool('appendonly')) {
+        add('aof_current_size', aof.currentSize);
+        add('aof_base_size', aof.rewriteBaseSize);
+        add('aof_pending_rewrite', aof.rewriteScheduled ? 1 : 0);
+        add('aof_buffer_length', aof.bufferLength);
+        add('aof_pending_bio_fsync', aof.pendingBioFsync);
+        add('aof_delayed_fsync', aof.delayedFsync);
+      }
       break;
     }
     case 'stats': {

@@ -302,11 +302,22 @@ export class RdbLoader {
       const age = Math.floor(this.opts.now / 1000) - Number(v);
       this.log('notice', `RDB age ${age < 0 ? 0 : age} seconds`);
     } else if (k === 'used-mem') this.log('notice', `RDB memory usage when created ${(Number(v) / 1024 / 1024).toFixed(2)} Mb`);
+    else if (k === 'aof-preamble') {
+      if (cInt(v) !== 0) this.log('notice', 'RDB has an AOF tail');
+    } else if (k === 'aof-base') {
+      if (cInt(v) !== 0) this.log('notice', 'RDB is base AOF');
+    }
   }
 
   private log(level: 'notice' | 'warning', line: string): void {
     this.opts.log?.(level, line);
   }
+}
+
+/** strtoll of an AUX value: its leading integer, 0 when none. */
+function cInt(v: string): number {
+  const m = /^\s*[+-]?\d+/.exec(v);
+  return m === null ? 0 : Number(m[0]);
 }
 
 function hexLE(b: Buffer): string {

@@ -35,6 +35,8 @@ export interface RdbHost {
   usedMemory(): number;
   /** Commands run so far (a slice of snapshot work is short while clients are served). */
   readonly stats: { readonly commandsProcessed: number };
+  /** The append-only file's rewrite, the other background job (one runs at a time, as Redis's one child). */
+  readonly aof: { readonly rewriteInProgress: boolean };
   /** The version written in the redis-ver AUX field. */
   readonly version: string;
 }
@@ -513,7 +515,7 @@ export class RdbService {
 
   /** serverCron's part: save points, and a scheduled BGSAVE. */
   cron(): void {
-    if (this.bg !== null || this.loading) return;
+    if (this.bg !== null || this.loading || this.host.aof.rewriteInProgress) return;
     const now = Math.floor(Date.now() / 1000);
     const dirty = this.host.dirty;
     for (const [secs, changes] of this.savePoints()) {

@@ -28,6 +28,8 @@ export interface CronHost {
   samplePeakMemory(): number;
   /** RDB save points and a scheduled BGSAVE. */
   readonly rdb: { cron(): void };
+  /** Scheduled and automatic AOF rewrites, postponed writes, the everysec fsync. */
+  readonly aof: { cron(): void };
 }
 
 export class Cron {
@@ -94,6 +96,7 @@ export class Cron {
     }
     server.blocking.checkTimeouts(now);
     server.rdb.cron();
+    server.aof.cron();
     if (server.tracking.trackingClients > 0) server.tracking.limit();
     if ((this.loops & 7) === 0) server.samplePeakMemory();
     // reply buffer peaks are reset every 5 seconds, as Redis does

@@ -34,6 +34,7 @@ import { ClientEviction } from './client-eviction.js';
 export { SINEW_VERSION } from './version.js';
 import { SINEW_PACKAGE_VERSION, SINEW_VERSION } from './version.js';
 import { RdbService } from '../persistence/rdb-service.js';
+import { AofService } from '../persistence/aof-service.js';
 export type { Stats } from './stats.js';
 
 /** A client as the command path and the handlers see it: its server is the whole server. */
@@ -53,6 +54,8 @@ export interface CommandPath {
   call(server: Server, c: Session, cmd: Command<Handler>, argv: string[]): void;
   /** Closes the timing of the last command run. */
   finishTiming(server: Server): void;
+  /** Runs a command read from an append-only file (false: unknown command). */
+  replay(server: Server, c: Session, argv: string[]): boolean;
 }
 
 /**
@@ -147,6 +150,12 @@ export class Server {
   clockOffsetUs = BigInt(Date.now()) * 1000n - process.hrtime.bigint() / 1000n;
   /** RDB files: SAVE, BGSAVE, save points, loading. */
   readonly rdb: RdbService;
+  /** The append-only file. */
+  readonly aof: AofService;
+  /** The client replaying an append-only file. */
+  private aofClient: Session | null = null;
+  /** What happens when the append-only file cannot keep its promise (a write error under appendfsync always). */
+  onFatal: (message: string) => never = () => process.exit(1);
   /** Load dir/dbfilename when starting (sinew-server; embedded servers when given a dir or dbfilename). */
   loadOnStart = false;
   /** The Redis version this server answers as (INFO redis_version, the RDB redis-ver field). */
@@ -186,6 +195,7 @@ export class Server {
       },
     });
     this.rdb = new RdbService(this);
+    this.aof = new AofService(this);
     this.config.onChange = (name, value) => this.onConfigChange(name, value);
   }
 
@@ -204,6 +214,20 @@ export class Server {
         this.slowlog.trim(this.config.slowlogMaxLen);
         break;
       case 'maxmemory':
+        this.evictor.configure();
+        if (this.config.maxmemory !== 0) {
+          const used = this.usedMemory();
+          if (this.config.maxmemory < used) {
+            this.log.warning(
+              `WARNING: the new maxmemory value set via CONFIG SET (${this.config.maxmemory}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`,
+            );
+          }
+          // evicted right after the command that set it, as Redis's eviction time event
+          setImmediate(() => {
+            if (!this.shuttingDown && this.config.maxmemory !== 0) this.evict();
+          });
+        }
+        break;
       case 'maxmemory-policy':
       case 'lfu-log-factor':
       case 'lfu-decay-time':
@@ -404,6 +428,7 @@ export class Server {
     stream.on('error', () => c.onClose());
     stream.on('end', () => {
       // Half-closed by the peer: finish pending replies, then close.
+      if (this.aof.state !== 'off') this.aof.beforeReplies();
       c.flush();
       stream.end();
     });
@@ -495,6 +520,8 @@ export class Server {
   private flushAll(): void {
     this.finishTiming();
     this.flushScheduled = false;
+    // the turn's writes reach the append-only file (and the disk, with appendfsync always) before its replies leave
+    if (this.aof.state !== 'off') this.aof.beforeReplies();
     const list = this.pendingFlush;
     this.pendingFlush = [];
     for (const c of list) c.flush();
@@ -523,6 +550,7 @@ export class Server {
    */
   prepareShutdown(save: boolean, nosave: boolean): string | null {
     this.rdb.killBgsave('There is a child saving an .rdb. Killing it!');
+    if (!this.aof.shutdown()) return 'ERR Errors trying to SHUTDOWN. Check logs.';
     if ((this.rdb.savePoints().length > 0 && !nosave) || save) {
       this.log.notice('Saving the final RDB snapshot before exiting.');
       if (this.rdb.saveSync() !== null) {
@@ -570,7 +598,36 @@ export class Server {
   /** Starts listening. */
   async startup(): Promise<void> {
     await this.listen();
-    if (this.loadOnStart) await this.rdb.loadFile();
+    if (this.loadOnStart) await this.loadData();
+  }
+
+  /**
+   * Loads the dataset at start-up (loadDataFromDisk): the append-only file
+   * when appendonly is yes (then the RDB file is not read), else dir/dbfilename.
+   */
+  async loadData(): Promise<void> {
+    if (this.config.getBool('appendonly')) await this.aof.start();
+    else await this.rdb.loadFile();
+  }
+
+  // ---- the append-only file's needs ----
+
+  replay(argv: string[]): boolean {
+    if (this.aofClient === null) this.aofClient = this.fakeClient();
+    return this.path.replay(this, this.aofClient, argv);
+  }
+
+  resetReplay(): void {
+    this.aofClient = null;
+  }
+
+  get inExec(): boolean {
+    return this.callDepth > 1;
+  }
+
+  fatal(message: string): never {
+    this.log.warning(message);
+    return this.onFatal(message);
   }
 
   /** Opens the listeners and starts the cron. */
@@ -623,6 +680,7 @@ export class Server {
     if (this.reclaimTimer !== null) clearTimeout(this.reclaimTimer);
     this.blocking.shutdown();
     this.evictor.stop();
+    this.aof.close();
     const closing = this.net.close();
     for (const c of [...this.clients.values()]) {
       c.flush();

@@ -204,7 +204,7 @@ describe('sinew.conf', () => {
   const conf = directives(readFileSync(file, 'latin1'));
 
   it('sets no directive Sinew does not support yet (they are comments only)', () => {
-    for (const name of ['appendonly', 'replicaof', 'slaveof', 'tls-port', 'tls-cert-file', 'tls-key-file', 'daemonize']) {
+    for (const name of ['replicaof', 'slaveof', 'tls-port', 'tls-cert-file', 'tls-key-file', 'daemonize']) {
       assert.ok(!conf.has(name), `${name} is not set`);
     }
   });
