@@ -14,6 +14,8 @@ import { replyHelp as help, subcommandSyntaxError as subSyntax } from './args.js
 import { align8, estimateValueMemory, type Anyish } from './memory.js';
 import { type Stream, type StreamId, encodeNodeListpack, formatId, idMs, idSeq } from '../types/stream.js';
 import { flushDb } from './keys.js';
+import { canSuspend, suspend } from './dispatch.js';
+import { debugAllowed } from './access.js';
 
 function bytesOf(s: string): Buffer {
   return Buffer.from(s, 'latin1');
@@ -530,17 +532,6 @@ function sleepSync(ms: number): void {
   Atomics.wait(sab, 0, 0, ms);
 }
 
-function isLocal(c: Session): boolean {
-  const a = c.addr;
-  return a === '' || a.startsWith('/') || a.startsWith('127.') || a.startsWith('[::1]') || a.startsWith('::1:') || c.stream === null;
-}
-
-/** DEBUG is a protected command (enable-debug-command yes, or local for local connections). */
-export function debugAllowed(c: Session): boolean {
-  const v = c.server.config.get('enable-debug-command');
-  return v === 'yes' || (v === 'local' && isLocal(c));
-}
-
 /** Hash-table statistics text in Redis's layout, for a dictionary of `n` entries. */
 function htStats(title: string, n: number): string {
   if (n === 0) return `[${title}]\nHash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n`;
@@ -667,7 +658,24 @@ function debug(c: Session, argv: string[]): void {
     server.log.warning('DB reloaded by DEBUG RELOAD');
     c.w.ok();
   } else if (s === 'loadaof' && argc === 2) {
-    c.w.error('ERR');
+    // Redis blocks the whole server meanwhile (other clients get -LOADING); Sinew suspends this client.
+    if (!canSuspend(c)) {
+      c.w.error('ERR DEBUG LOADAOF cannot run inside MULTI/EXEC or a script: it loads in steps');
+      return;
+    }
+    const dirty = server.dirty;
+    for (const db of server.keyspace.dbs) flushDb(c, db);
+    server.dirty = dirty;
+    const pending = suspend(c);
+    server.aof.debugLoad().then(
+      () =>
+        pending.finish((c) => {
+          server.dirty = 0; // what was loaded is not a change to save or propagate
+          server.log.warning('Append Only File loaded by DEBUG LOADAOF');
+          c.w.ok();
+        }),
+      (e: unknown) => server.fatal(`DEBUG LOADAOF could not load the append only file: ${(e as Error).message}`),
+    );
   } else if (s === 'stringmatch-test' && argc === 2) {
     // A short fuzz of the glob matcher: random patterns must never throw or hang.
     const alphabet = '*?[]^-\\ab';

@@ -20,7 +20,7 @@ import type { Server, Session, Handler } from '../server/server.js';
 import { ClientFlag, NO_PROPAGATION } from '../server/client.js';
 import { F, type Command } from '../command/table.js';
 import { systemClock } from '../keyspace/keyspace.js';
-import { debugAllowed } from './debug.js';
+import { debugAllowed } from './access.js';
 
 const TIME_ORIGIN = performance.timeOrigin;
 import { checkPermission, denialMessage } from '../command/permissions.js';

@@ -26,6 +26,7 @@ import { AofManifest, ManifestError } from './aof-manifest.js';
 import { AofCommandReader, encodeCommand, timestampAnnotation } from './aof-format.js';
 import { RdbLoader } from './rdb-file.js';
 import { RdbError } from './rdb-io.js';
+import { debugDelay } from './debug-delay.js';
 import { errText, type FileSnapshot, type RdbLog, type RdbService } from './rdb-service.js';
 
 /** What the AOF service needs from the server. */
@@ -78,6 +79,8 @@ export class AofService {
   private unsubscribe: (() => void) | null = null;
   private readonly consume = (argv: string[]): void => this.feed(argv);
   private flushScheduled = false;
+  /** DEBUG LOADAOF is replaying the files: what it runs is not appended again. */
+  private replaying = false;
   /** Unix seconds of the last timestamp annotation written. */
   private curTimestamp = 0;
 
@@ -170,7 +173,7 @@ export class AofService {
   /** feedAppendOnlyFile: one command of the effect stream (SELECT included). */
   private feed(argv: string[]): void {
     // Written only while on, or while the first rewrite runs (its incremental file takes them).
-    if (this.state === 'off' || (this.state === 'wait-rewrite' && this.rewriteJob === null)) return;
+    if (this.state === 'off' || (this.state === 'wait-rewrite' && this.rewriteJob === null) || this.replaying) return;
     if (this.host.config.getBool('aof-timestamp-enabled')) {
       const now = Math.floor(Date.now() / 1000);
       if (this.curTimestamp < now) {
@@ -664,7 +667,7 @@ export class AofService {
         return 'failed';
       }
       if (truncatedOk) validUpTo = r.end;
-      if (delayUs !== 0) busyWait(delayUs);
+      if (delayUs !== 0) debugDelay(delayUs);
     }
     rdb.loadingLoadedBytes = loadedBefore + buf.length;
     if (inMulti) {
@@ -720,6 +723,24 @@ export class AofService {
     const st = loader.stats;
     log.notice(`Done loading RDB, keys loaded: ${st.keysLoaded}, keys expired: ${st.keysExpired}.`);
     return loader.position;
+  }
+
+  /**
+   * DEBUG LOADAOF: what is buffered is written, then the files the manifest
+   * names on disk are loaded again into the (emptied) databases. Throws
+   * AofError when they cannot be loaded (Redis exits then).
+   */
+  async debugLoad(): Promise<void> {
+    if (this.state !== 'off') this.flush(true);
+    this.loadManifest();
+    this.deleteHistory();
+    this.replaying = true;
+    try {
+      await this.loadFiles();
+    } finally {
+      this.replaying = false;
+      this.host.resetReplay();
+    }
   }
 
   // ---- rewrite ---------------------------------------------------------------------
@@ -1058,13 +1079,6 @@ function fsyncDir(dir: string): void {
   } catch {
     // some file systems refuse fsync on a directory
   }
-}
-
-function busyWait(us: number): void {
-  if (us < 0) us = Math.floor(Math.random() * -us) === 0 ? 1 : 0;
-  if (us <= 0) return;
-  const until = performance.now() + us / 1000;
-  while (performance.now() < until);
 }
 
 const STRERROR: Record<string, string> = {

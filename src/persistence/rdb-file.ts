@@ -11,7 +11,7 @@ import type { Database } from '../keyspace/database.js';
 import { lfuDecayed } from '../keyspace/lfu.js';
 import type { Value } from '../types/object.js';
 import { Crc64 } from './crc64.js';
-import { debugDelay } from './snapshot.js';
+import { debugDelay } from './debug-delay.js';
 import { Opcode, RDB_VERSION, RdbError, RdbReader, type RdbWriter } from './rdb-io.js';
 import { EmptyKeyError, type LoadLimits, type SaveOptions, isObjectType, moduleTypeName, rdbTypeOf, readObject, writeObject } from './values.js';
 

@@ -20,6 +20,7 @@ import type { Value } from '../types/object.js';
 import { RdbWriter } from './rdb-io.js';
 import { type AuxFields, writeDbPair, writeDbStart, writeFooter, writeHeader, writePair } from './rdb-file.js';
 import type { SaveOptions } from './values.js';
+import { debugDelay } from './debug-delay.js';
 
 /**
  * A set of keys split over 64 Sets by a cheap hash of a few characters, so
@@ -81,17 +82,6 @@ export interface SnapshotOptions {
   now: () => number;
   /** rdb-key-save-delay: microseconds to wait after each key (tests make a save last). */
   keyDelayUs?: number;
-}
-
-/**
- * Redis's debugDelay: a positive value waits that many microseconds; a
- * negative one waits 1 us with probability 1/-value.
- */
-export function debugDelay(us: number): void {
-  if (us < 0) us = Math.floor(Math.random() * -us) === 0 ? 1 : 0;
-  if (us <= 0) return;
-  const until = performance.now() + us / 1000;
-  while (performance.now() < until);
 }
 
 export class Snapshot {

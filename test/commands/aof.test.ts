@@ -424,6 +424,32 @@ describe('append-only file', () => {
     }
   });
 
+  it('DEBUG LOADAOF writes what is buffered, empties the data and loads the files again', async () => {
+    const dir = tempDir();
+    try {
+      const s = await boot(dir, { 'enable-debug-command': 'yes' });
+      const c = await RawClient.connect(s.port);
+      await c.call('SET', 'a', '1');
+      await c.call('RPUSH', 'l', 'x', 'y');
+      // a key the files do not hold: gone after the reload
+      s.server.keyspace.dbs[0].add('not-in-the-file', 'v');
+      const before = incr(dir);
+      assert.equal(await c.call('DEBUG', 'LOADAOF'), 'OK');
+      assert.equal(incr(dir), before, 'what was replayed was not appended again');
+      assert.deepEqual(await c.call('KEYS', '*').then((k) => (k as string[]).sort()), ['a', 'l']);
+      assert.equal((await infoFields(c, 'persistence')).get('rdb_changes_since_last_save'), '0');
+      assert.ok(s.logs.includes('Append Only File loaded by DEBUG LOADAOF'));
+      // appending goes on
+      await c.call('SET', 'b', '2');
+      await c.call('DEBUG', 'LOADAOF');
+      assert.equal(await c.call('GET', 'b'), '2');
+      c.close();
+      await s.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   const noDevFull = existsSync('/dev/full') ? false : '/dev/full is missing: the disk-full tests need a file whose writes fail with ENOSPC';
   if (noDevFull) process.stderr.write(`# SKIP: ${noDevFull}\n`);
 
