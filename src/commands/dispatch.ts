@@ -123,12 +123,13 @@ export function dispatch(server: Server, c: Session, argv: string[]): void {
   }
   // maxmemory: keys are evicted before any command (processCommand's performEvictions); only
   // commands that may grow memory are refused when that is not enough, and anything queued in MULTI
-  if (server.config.maxmemory !== 0 && server.callDepth === 0 && !server.evict()) {
+  // (a command that cannot be refused evicts only when memory was over the limit when last measured)
+  if (server.config.maxmemory !== 0 && server.callDepth === 0) {
     const name = cmd.parent?.name ?? cmd.name;
     let refuse = (flags & F.denyoom) !== 0;
     if (name === 'exec' && c.mstate !== null) refuse = c.mstate.some((q) => (q.cmd.flags & F.denyoom) !== 0);
     else if ((cflags & ClientFlag.Multi) !== 0 && name !== 'exec' && name !== 'discard' && name !== 'quit' && name !== 'reset') refuse = true;
-    if (refuse) {
+    if ((refuse || server.evictor.overLimit) && !server.evict() && refuse) {
       reject(server, c, Err.oom, cmd);
       return;
     }

@@ -240,8 +240,23 @@ export class Evictor {
 
   /** Returns false when memory stays above maxmemory (the command gets OOM). */
   performEvictions(): boolean {
+    const ok = this.evictIfNeeded();
+    this.overLimit = !ok || this.lastUsed > this.server.config.maxmemory;
+    return ok;
+  }
+
+  /**
+   * Memory was above maxmemory when last measured (by a write, the last
+   * eviction, or CONFIG SET maxmemory): commands that cannot grow memory
+   * evict first only then, so reads do not pay for a measurement.
+   */
+  overLimit = false;
+  private lastUsed = 0;
+
+  private evictIfNeeded(): boolean {
     const server = this.server;
     const max = server.config.maxmemory;
+    this.lastUsed = 0;
     if (max === 0) return true;
     this.collectIfGrown(max);
     const t = this.lastMeasureTime;
@@ -301,6 +316,7 @@ export class Evictor {
       }
     }
     if (freedNow > 0) this.recordFreed(freedNow);
+    this.lastUsed = used;
     // Out of time with keys left to evict: as Redis (EVICT_RUNNING), the
     // command runs and eviction goes on before the next one.
     if (used > max && timedOut) return true;
