@@ -287,7 +287,7 @@ const NO_TLS = 'TLS is not implemented; Sinew serves plain TCP and unix sockets 
  * directive cannot be added without saying what Sinew does with it.
  */
 const IMPLEMENTED = [
-  'active-expire-effort', 'aof-disable-auto-gc', 'aof-load-truncated', 'aof-timestamp-enabled', 'appendonly',
+  'active-expire-effort', 'aof-disable-auto-gc', 'aof-rewrite-incremental-fsync', 'rdb-save-incremental-fsync', 'aof-load-truncated', 'aof-timestamp-enabled', 'appendonly',
   'appenddirname', 'appendfilename', 'appendfsync', 'auto-aof-rewrite-min-size', 'auto-aof-rewrite-percentage',
   'no-appendfsync-on-rewrite', 'bind', 'busy-reply-threshold', 'client-output-buffer-limit',
   'client-query-buffer-limit', 'daemonize', 'databases', 'dbfilename', 'dir', 'enable-debug-command',
@@ -303,17 +303,14 @@ const IMPLEMENTED = [
 
 /** Accepted with no effect, grouped by the reason that makes ignoring them safe. */
 const IGNORED: [why: string, names: string[]][] = [
-  [
-    'tunes how often the AOF rewrite fsyncs its new base while writing it: Sinew writes the base from the libuv pool and fsyncs it once, complete, before the manifest names it',
-    ['aof-rewrite-incremental-fsync'],
-  ],
+
   [
     'Sinew always validates RDB files and DUMP payloads completely (it decodes every element into its own structures), which is what "yes" asks',
     ['sanitize-dump-payload'],
   ],
   [
-    'tunes how often RDB work yields: Sinew fsyncs a file once when it is complete, and loading and BGSAVE yield to clients every few milliseconds',
-    ['rdb-save-incremental-fsync', 'loading-process-events-interval-bytes'],
+    'tunes how often loading yields to clients: Sinew yields every 2000 keys of an RDB file and every 1024 commands of an AOF',
+    ['loading-process-events-interval-bytes'],
   ],
   ['deletes RDB files made only for replica syncs, which Sinew does not make (replication stays off)', ['rdb-del-sync-files']],
   [

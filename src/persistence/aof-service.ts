@@ -778,7 +778,7 @@ export class AofService {
     const tmp = join(this.dir(), `temp-rewriteaof-bg-${process.pid}.aof`);
     let job: FileSnapshot;
     try {
-      job = this.host.rdb.snapshotToFile(tmp, this.host.rdb.aux(true), (err) => this.rewriteDone(err));
+      job = this.host.rdb.snapshotToFile(tmp, this.host.rdb.aux(true), (err) => this.rewriteDone(err), this.host.config.getBool('aof-rewrite-incremental-fsync'));
     } catch (e) {
       log.warning(`Can't rewrite append only file in background: ${strerror(e)}`);
       this.lastBgrewriteOk = false;

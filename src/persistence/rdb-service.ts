@@ -8,7 +8,7 @@
  * `dbfilename`, and the directory fsynced, so a crash mid-save never leaves
  * a partial dump.rdb.
  */
-import { close, closeSync, readFileSync, fsync, fsyncSync, openSync, rename, renameSync, unlinkSync, write, writeSync, promises as fsp } from 'node:fs';
+import { close, closeSync, readFileSync, fdatasync, fsync, fsyncSync, openSync, rename, renameSync, unlinkSync, write, writeSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
@@ -97,6 +97,9 @@ const MAX_SLICE_MS = 4;
 const BUSY_SLICE_MS = 1;
 const MIN_SLICE_MS = 0.02;
 
+/** REDIS_AUTOSYNC_BYTES: the step of incremental fsyncs while a file is written. */
+const INCREMENTAL_FSYNC_BYTES = 4 * 1024 * 1024;
+
 /** Pause producing while this many bytes wait for the disk. */
 const MAX_QUEUED = 32 * 1024 * 1024;
 
@@ -130,6 +133,9 @@ interface FileJob extends FileSnapshot {
   pace: SliceBudget;
   closing: boolean;
   ended: boolean;
+  /** Bytes between fdatasync calls while writing (0: one fsync at the end). */
+  syncEvery: number;
+  unsynced: number;
   onDone: (err: Error | null) => void;
 }
 
@@ -328,7 +334,7 @@ export class RdbService {
    * background; `onDone` gets null once the file is complete, fsynced and
    * closed, or the error. Throws when the file cannot be opened.
    */
-  snapshotToFile(tmp: string, aux: AuxFields, onDone: (err: Error | null) => void): FileSnapshot {
+  snapshotToFile(tmp: string, aux: AuxFields, onDone: (err: Error | null) => void, incrementalFsync = false): FileSnapshot {
     const fd = openSync(tmp, 'w');
     const job: FileJob = {
       snap: null as unknown as Snapshot,
@@ -345,6 +351,8 @@ export class RdbService {
       pace: this.pacer(),
       closing: false,
       ended: false,
+      syncEvery: incrementalFsync ? INCREMENTAL_FSYNC_BYTES : 0,
+      unsynced: 0,
       onDone,
       abort: () => this.abortJob(job),
       extraBytes: () => job.snap.peakExtraBytes + job.peakQueued,
@@ -399,15 +407,35 @@ export class RdbService {
         return this.endJob(job, err);
       }
       job.queued -= chunk.length;
-      if (job.queue.length > 0) this.writeNext(job);
-      else job.writing = false;
-      if (job.snap.done) {
-        if (!job.writing) this.drainAndClose(job);
-      } else if (job.queued <= MAX_QUEUED / 2 && !job.producing) {
-        job.producing = true;
-        setImmediate(() => this.produce(job));
+      // rdb-save-incremental-fsync / aof-rewrite-incremental-fsync: the data
+      // reaches the disk every 4 MB, not in one burst at the end
+      job.unsynced += chunk.length;
+      if (job.syncEvery > 0 && job.unsynced >= job.syncEvery) {
+        job.unsynced = 0;
+        fdatasync(job.fd, (err2) => {
+          if (job.aborted || job.ended) return;
+          if (err2 !== null) {
+            job.writing = false;
+            return this.endJob(job, err2);
+          }
+          this.afterWrite(job);
+        });
+        return;
       }
+      this.afterWrite(job);
     });
+  }
+
+  /** A chunk is on its way to the disk: the next one, the end of the file, or more slices of the snapshot. */
+  private afterWrite(job: FileJob): void {
+    if (job.queue.length > 0) this.writeNext(job);
+    else job.writing = false;
+    if (job.snap.done) {
+      if (!job.writing) this.drainAndClose(job);
+    } else if (job.queued <= MAX_QUEUED / 2 && !job.producing) {
+      job.producing = true;
+      setImmediate(() => this.produce(job));
+    }
   }
 
   private drainAndClose(job: FileJob): void {
@@ -465,7 +493,7 @@ export class RdbService {
           fsyncDir(this.dir());
           this.finishBg(bg, null);
         });
-      });
+      }, this.host.config.getBool('rdb-save-incremental-fsync'));
     } catch (e) {
       this.host.log.warning(`Failed opening the temp RDB file ${tmp} (in server root dir ${process.cwd()}) for saving: ${errText(e)}`);
       this.lastBgsaveOk = false;
