@@ -303,7 +303,6 @@ const IMPLEMENTED = [
 
 /** Accepted with no effect, grouped by the reason that makes ignoring them safe. */
 const IGNORED: [why: string, names: string[]][] = [
-
   [
     'Sinew always validates RDB files and DUMP payloads completely (it decodes every element into its own structures), which is what "yes" asks',
     ['sanitize-dump-payload'],

@@ -9,6 +9,7 @@ import { splitArgs } from '../protocol/parser.js';
 import { Config, CONFIG_DEFS, findConfig } from './config.js';
 import { SINEW_VERSION } from '../server/version.js';
 import { quoteArg } from '../util/repr.js';
+import { errnoText } from '../util/errno.js';
 
 /**
  * The block redis-server prints before exiting 1 on a bad configuration. A
@@ -92,19 +93,8 @@ const FILE_ONLY: Record<string, string> = {
   loadmodule: 'loadmodule is not supported yet by Sinew: modules are not implemented',
 };
 
-/** The text strerror() gives for the common errno codes. */
-export function errnoText(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  const texts: Record<string, string> = {
-    ENOENT: 'No such file or directory',
-    EACCES: 'Permission denied',
-    EISDIR: 'Is a directory',
-    ENOTDIR: 'Not a directory',
-    EROFS: 'Read-only file system',
-    ENOSPC: 'No space left on device',
-  };
-  return (code !== undefined ? texts[code] : undefined) ?? (e as Error).message;
-}
+/** The text strerror() gives (re-exported for the CLI). */
+export { errnoText };
 
 /**
  * Applies directives to a Config; throws FatalConfigError on an unknown

@@ -17,7 +17,7 @@
  * incremental file; the manifest switches once the base is complete, and
  * the files it replaced are deleted.
  */
-import { closeSync, existsSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeSync, close, fsyncSync, promises as fsp } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, writeSync, close, fsyncSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
@@ -26,6 +26,8 @@ import { AofManifest, ManifestError } from './aof-manifest.js';
 import { AofCommandReader, encodeCommand, timestampAnnotation } from './aof-format.js';
 import { RdbLoader } from './rdb-file.js';
 import { RdbError } from './rdb-io.js';
+import { fsyncDir, unlinkQuietly, writeAll } from './files.js';
+import { errnoText } from '../util/errno.js';
 import { debugDelay } from './debug-delay.js';
 import { errText, type FileSnapshot, type RdbLog, type RdbService } from './rdb-service.js';
 
@@ -249,9 +251,9 @@ export class AofService {
           if (canLog) log.warning(`Could not remove short write from the append-only file.  Redis may refuse to load the AOF the next time it starts.  ftruncate: ${errText(e)}`);
         }
       } else if (error !== null && canLog) {
-        log.warning(`Error writing to the AOF file: ${strerror(error)}`);
+        log.warning(`Error writing to the AOF file: ${errnoText(error)}`);
       }
-      const why = error !== null && written === 0 && error.code !== 'ENOSPC' ? strerror(error) : 'No space left on device';
+      const why = error !== null && written === 0 && error.code !== 'ENOSPC' ? errnoText(error) : 'No space left on device';
       if (policy === 'always') {
         log.warning("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
         this.host.fatal(`AOF write error: ${why}`);
@@ -284,8 +286,8 @@ export class AofService {
       try {
         fdatasyncSync(this.fd);
       } catch (e) {
-        this.host.log.warning(`Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${strerror(e)}. Exiting...`);
-        this.host.fatal(`AOF fsync error: ${strerror(e)}`);
+        this.host.log.warning(`Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${errnoText(e)}. Exiting...`);
+        this.host.fatal(`AOF fsync error: ${errnoText(e)}`);
       }
       this.lastIncrFsyncOffset = this.lastIncrSize;
       this.lastFsync = nowS;
@@ -302,8 +304,8 @@ export class AofService {
     fdatasync(fd, (err) => {
       this.fsyncInProgress--;
       if (err !== null) {
-        this.host.log.warning(`Fail to fsync the AOF file: ${strerror(err)}`);
-        this.bgFsyncErr = strerror(err);
+        this.host.log.warning(`Fail to fsync the AOF file: ${errnoText(err)}`);
+        this.bgFsyncErr = errnoText(err);
       } else if (this.bgFsyncErr !== null && !closeAfter) {
         this.host.log.warning('AOF fsync error looks solved, Redis can write again.');
         this.bgFsyncErr = null;
@@ -369,16 +371,14 @@ export class AofService {
     try {
       fd = openSync(tmp, 'w', 0o644);
     } catch (e) {
-      log.warning(`Can't open the AOF manifest file ${tmpName}: ${strerror(e)}`);
+      log.warning(`Can't open the AOF manifest file ${tmpName}: ${errnoText(e)}`);
       return false;
     }
     try {
-      const text = Buffer.from(m.format(), 'latin1');
-      let off = 0;
-      while (off < text.length) off += writeSync(fd, text, off, text.length - off);
+      writeAll(fd, Buffer.from(m.format(), 'latin1'));
       fsyncSync(fd);
     } catch (e) {
-      log.warning(`Error trying to write the temporary AOF manifest file ${tmpName}: ${strerror(e)}`);
+      log.warning(`Error trying to write the temporary AOF manifest file ${tmpName}: ${errnoText(e)}`);
       closeSync(fd);
       return false;
     }
@@ -386,7 +386,7 @@ export class AofService {
     try {
       renameSync(tmp, this.file(AofManifest.manifestName(fn)));
     } catch (e) {
-      log.warning(`Error trying to rename the temporary AOF manifest file ${tmpName} into ${AofManifest.manifestName(fn)}: ${strerror(e)}`);
+      log.warning(`Error trying to rename the temporary AOF manifest file ${tmpName} into ${AofManifest.manifestName(fn)}: ${errnoText(e)}`);
       return false;
     }
     fsyncDir(this.aofDir());
@@ -404,7 +404,7 @@ export class AofService {
     try {
       text = readFileSync(path, 'latin1');
     } catch (e) {
-      throw new AofError(`Fatal error: can't open the AOF manifest file ${path} for reading: ${strerror(e)}`, false);
+      throw new AofError(`Fatal error: can't open the AOF manifest file ${path} for reading: ${errnoText(e)}`, false);
     }
     try {
       this.manifest = AofManifest.parse(fn, text);
@@ -465,7 +465,7 @@ export class AofService {
     try {
       this.fd = openSync(this.file(name), 'a', 0o644);
     } catch (e) {
-      log.warning(`Can't open the append-only file ${name}: ${strerror(e)}`);
+      log.warning(`Can't open the append-only file ${name}: ${errnoText(e)}`);
       throw new AofError(`Can't open the append-only file ${name}`);
     }
     if (!this.persistManifest(m)) throw new AofError("Can't persist the AOF manifest");
@@ -481,7 +481,7 @@ export class AofService {
     try {
       fd = openSync(tmp, 'w');
     } catch (e) {
-      this.host.log.warning(`Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): ${strerror(e)}`);
+      this.host.log.warning(`Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): ${errnoText(e)}`);
       throw new AofError('Opening the temp file for AOF rewrite failed');
     }
     try {
@@ -490,13 +490,9 @@ export class AofService {
       fd = -1;
       renameSync(tmp, path);
     } catch (e) {
-      this.host.log.warning(`Write error writing append only file on disk: ${strerror(e)}`);
+      this.host.log.warning(`Write error writing append only file on disk: ${errnoText(e)}`);
       if (fd >= 0) closeSync(fd);
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // gone already
-      }
+      unlinkQuietly(tmp);
       throw new AofError('Write error writing append only file on disk');
     }
   }
@@ -521,7 +517,7 @@ export class AofService {
       try {
         total += statSync(this.file(f.name)).size;
       } catch (e) {
-        log.warning(`Unable to obtain the AOF file ${f.name} length. stat: ${strerror(e)}`);
+        log.warning(`Unable to obtain the AOF file ${f.name} length. stat: ${errnoText(e)}`);
         throw new AofError(`AOF file ${f.name} is missing`);
       }
     }
@@ -578,7 +574,7 @@ export class AofService {
     try {
       renameSync(oldPath, this.file(fn));
     } catch (e) {
-      log.warning(`Error trying to move the old AOF file ${fn} into dir ${this.host.config.get('appenddirname')}: ${strerror(e)}`);
+      log.warning(`Error trying to move the old AOF file ${fn} into dir ${this.host.config.get('appenddirname')}: ${errnoText(e)}`);
       throw new AofError("Can't move the old AOF file");
     }
     this.manifest = m;
@@ -595,10 +591,10 @@ export class AofService {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'ENOENT') {
-        log.warning(`The append log file ${name} doesn't exist: ${strerror(err)}`);
+        log.warning(`The append log file ${name} doesn't exist: ${errnoText(err)}`);
         return 'not-exist';
       }
-      log.warning(`Fatal error: can't open the append log file ${name} for reading: ${strerror(err)}`);
+      log.warning(`Fatal error: can't open the append log file ${name} for reading: ${errnoText(err)}`);
       return 'open-err';
     }
     if (buf.length === 0) return 'empty';
@@ -689,7 +685,7 @@ export class AofService {
         log.warning(`AOF ${name} loaded anyway because aof-load-truncated is enabled`);
         return 'truncated';
       } catch (e) {
-        log.warning(`Error truncating the AOF file ${name}: ${strerror(e)}`);
+        log.warning(`Error truncating the AOF file ${name}: ${errnoText(e)}`);
       }
     }
     log.warning(
@@ -764,7 +760,7 @@ export class AofService {
     try {
       mkdirSync(this.aofDir(), { recursive: true });
     } catch (e) {
-      log.warning(`Can't open or create append-only dir ${this.host.config.get('appenddirname')}: ${strerror(e)}`);
+      log.warning(`Can't open or create append-only dir ${this.host.config.get('appenddirname')}: ${errnoText(e)}`);
       this.lastBgrewriteOk = false;
       return false;
     }
@@ -780,7 +776,7 @@ export class AofService {
     try {
       job = this.host.rdb.snapshotToFile(tmp, this.host.rdb.aux(true), (err) => this.rewriteDone(err), this.host.config.getBool('aof-rewrite-incremental-fsync'));
     } catch (e) {
-      log.warning(`Can't rewrite append only file in background: ${strerror(e)}`);
+      log.warning(`Can't rewrite append only file in background: ${errnoText(e)}`);
       this.lastBgrewriteOk = false;
       return false;
     }
@@ -805,7 +801,7 @@ export class AofService {
     try {
       fd = openSync(this.file(name), 'w', 0o644);
     } catch (e) {
-      this.host.log.warning(`Can't open the append-only file ${name}: ${strerror(e)}`);
+      this.host.log.warning(`Can't open the append-only file ${name}: ${errnoText(e)}`);
       return false;
     }
     if (temp !== null && !this.persistManifest(temp)) {
@@ -838,16 +834,12 @@ export class AofService {
       log.notice('Background AOF rewrite terminated with success');
       ok = this.installRewrite(rw.tmp, fn);
     } else {
-      log.warning(`Write error writing append only file on disk: ${strerror(err)}`);
+      log.warning(`Write error writing append only file on disk: ${errnoText(err)}`);
       log.warning('Background AOF rewrite terminated with error');
       this.lastBgrewriteOk = false;
       this.consecutiveFailures++;
     }
-    try {
-      unlinkSync(rw.tmp);
-    } catch {
-      // renamed, or gone
-    }
+    unlinkQuietly(rw.tmp); // (renamed already when it succeeded)
     if (!ok && this.state === 'wait-rewrite') {
       this.buf = [];
       this.bufLen = 0;
@@ -871,7 +863,7 @@ export class AofService {
     try {
       renameSync(tmp, basePath);
     } catch (e) {
-      log.warning(`Error trying to rename the temporary AOF base file ${tmpBaseName(tmp)} into ${basePath}: ${strerror(e)}`);
+      log.warning(`Error trying to rename the temporary AOF base file ${tmpBaseName(tmp)} into ${basePath}: ${errnoText(e)}`);
       return fail();
     }
     log.notice(`Successfully renamed the temporary AOF base file ${tmpBaseName(tmp)} into ${baseName}`);
@@ -883,7 +875,7 @@ export class AofService {
       try {
         renameSync(this.file(tempIncr), newIncrPath);
       } catch (e) {
-        log.warning(`Error trying to rename the temporary AOF incr file ${this.file(tempIncr)} into ${newIncrPath}: ${strerror(e)}`);
+        log.warning(`Error trying to rename the temporary AOF incr file ${this.file(tempIncr)} into ${newIncrPath}: ${errnoText(e)}`);
         fsp.unlink(basePath).catch(() => {});
         return fail();
       }
@@ -975,7 +967,7 @@ export class AofService {
         fdatasyncSync(this.fd);
         this.lastFsync = Math.floor(Date.now() / 1000);
       } catch (e) {
-        this.host.log.warning(`Fail to fsync the AOF file: ${strerror(e)}`);
+        this.host.log.warning(`Fail to fsync the AOF file: ${errnoText(e)}`);
       }
       closeSync(this.fd);
     }
@@ -1026,7 +1018,7 @@ export class AofService {
     try {
       fdatasyncSync(this.fd);
     } catch (e) {
-      this.host.log.warning(`Fail to fsync the AOF file: ${strerror(e)}.`);
+      this.host.log.warning(`Fail to fsync the AOF file: ${errnoText(e)}.`);
     }
   }
 
@@ -1063,40 +1055,7 @@ function mkdirOrFail(dir: string, log: RdbLog): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    log.warning(`Can't open or create append-only dir ${dir}: ${strerror(e)}`);
+    log.warning(`Can't open or create append-only dir ${dir}: ${errnoText(e)}`);
     throw new AofError(`Can't open or create append-only dir ${dir}`);
   }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // some file systems refuse fsync on a directory
-  }
-}
-
-const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  ENOSPC: 'No space left on device',
-  EACCES: 'Permission denied',
-  EIO: 'Input/output error',
-  EROFS: 'Read-only file system',
-  EDQUOT: 'Disk quota exceeded',
-  EBADF: 'Bad file descriptor',
-  ENOTDIR: 'Not a directory',
-  EISDIR: 'Is a directory',
-  EEXIST: 'File exists',
-};
-
-/** C's strerror for a Node error. */
-export function strerror(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (err !== null && typeof err === 'object' && err.code !== undefined && STRERROR[err.code] !== undefined) return STRERROR[err.code];
-  return errText(e);
 }

@@ -8,12 +8,13 @@
  * `dbfilename`, and the directory fsynced, so a crash mid-save never leaves
  * a partial dump.rdb.
  */
-import { close, closeSync, readFileSync, fdatasync, fsync, fsyncSync, openSync, rename, renameSync, unlinkSync, write, writeSync, promises as fsp } from 'node:fs';
+import { close, closeSync, readFileSync, fdatasync, fsync, fsyncSync, openSync, rename, renameSync, write, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { Database } from '../keyspace/database.js';
 import { RdbError } from './rdb-io.js';
+import { fsyncDir, unlinkQuietly, writeAll } from './files.js';
 import { type AuxFields, RdbLoader, type LoadStats } from './rdb-file.js';
 import { Snapshot } from './snapshot.js';
 
@@ -306,11 +307,7 @@ export class RdbService {
       fsyncDir(this.dir());
     } catch (e) {
       if (fd >= 0) closeSync(fd);
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // gone already
-      }
+      unlinkQuietly(tmp);
       const msg = `Write error saving DB on disk: ${errText(e)}`;
       this.host.log.warning(msg);
       return msg;
@@ -680,24 +677,6 @@ function writeChunk(fd: number, chunk: Buffer, off: number, cb: (err: Error | nu
   });
 }
 
-function writeAll(fd: number, chunk: Buffer): void {
-  let off = 0;
-  while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // some file systems refuse fsync on a directory; the rename is done either way
-  }
-}
-
 function closeQuietly(job: { fd: number }): void {
   try {
     if (job.fd >= 0) closeSync(job.fd);
@@ -705,14 +684,6 @@ function closeQuietly(job: { fd: number }): void {
     // closed already
   }
   job.fd = -1;
-}
-
-function unlinkQuietly(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    // gone already
-  }
 }
 
 export function errText(e: unknown): string {

@@ -21,17 +21,15 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplyReader, RespError, encodeCommand, type RespValue } from '../../src/protocol/reply-reader.js';
-import { freePort, redisServerPath } from '../helpers/servers.js';
+import { launch, stop, stopAll } from '../helpers/child-server.js';
 import { rng } from '../helpers/rng.js';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const BIN = join(ROOT, 'bin', 'sinew-server.js');
 const TARGET: 'sinew' | 'redis' = process.env.AOF_TARGET === 'redis' ? 'redis' : 'sinew';
 const CONNECTIONS = 4;
 const SEED = process.env.AOF_SEED !== undefined ? Number(process.env.AOF_SEED) : Date.now() % 1_000_000;
@@ -40,21 +38,12 @@ process.stderr.write(`# aof-kill: target ${TARGET}, AOF_SEED=${SEED}\n`);
 
 // ---------------------------------------------------------------- processes
 
-const procs = new Set<ChildProcess>();
 const dirs: string[] = [];
 
 after(async () => {
-  await Promise.all([...procs].map((p) => stop(p)));
+  await stopAll();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-function stop(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    p.once('exit', () => resolve());
-    p.kill('SIGKILL');
-  });
-}
 
 interface Server {
   proc: ChildProcess;
@@ -64,33 +53,9 @@ interface Server {
 
 /** Starts the server under test on `dir` and waits until it accepts connections. */
 async function startServer(dir: string, fsync: 'always' | 'everysec'): Promise<Server> {
-  const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', fsync];
-  let proc: ChildProcess;
-  if (TARGET === 'redis') {
-    const bin = redisServerPath();
-    if (bin === null) throw new Error('AOF_TARGET=redis but redis-server 7.0 is not installed');
-    proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  } else {
-    proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  }
-  procs.add(proc);
-  proc.once('exit', () => procs.delete(proc));
-  let out = '';
-  proc.stdout!.on('data', (b: Buffer) => (out += b.toString('latin1')));
-  proc.stderr!.on('data', (b: Buffer) => (out += b.toString('latin1')));
-  const deadline = Date.now() + 20000;
-  while (!out.includes('Ready to accept connections')) {
-    if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new Error(`${TARGET} exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${out}`);
-    }
-    if (Date.now() > deadline) {
-      await stop(proc);
-      throw new Error(`${TARGET} was not ready within 20 s:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { proc, port, out: () => out };
+  const run = await launch(TARGET, dir, ['--appendonly', 'yes', '--appendfsync', fsync], 20000);
+  if (!run.ready) throw new Error(`${TARGET} exited (${run.proc.exitCode ?? run.proc.signalCode}) before it was ready:\n${run.out()}`);
+  return run;
 }
 
 async function sigkill(s: Server): Promise<void> {

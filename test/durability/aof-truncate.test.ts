@@ -34,17 +34,14 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplyReader, RespError, encodeCommand, type RespValue } from '../../src/protocol/reply-reader.js';
-import { freePort, oracleSkipReason, redisServerPath } from '../helpers/servers.js';
+import { oracleSkipReason, redisServerPath } from '../helpers/servers.js';
+import { launch, stop, stopAll, type Kind } from '../helpers/child-server.js';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const BIN = join(ROOT, 'bin', 'sinew-server.js');
-type Kind = 'sinew' | 'redis';
 const TARGET: Kind = process.env.AOF_TARGET === 'redis' ? 'redis' : 'sinew';
 const ALL_OFFSETS = process.env.AOF_TRUNCATE_ALL === '1';
 const AOF_DIR = 'appendonlydir';
@@ -56,11 +53,10 @@ const MAX_FAILURES = 4;
 
 // ---------------------------------------------------------------- processes
 
-const procs = new Set<ChildProcess>();
 const dirs: string[] = [];
 
 after(async () => {
-  await Promise.all([...procs].map((p) => stop(p)));
+  await stopAll();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -68,68 +64,6 @@ function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'sinew-aof-cut-'));
   dirs.push(d);
   return d;
-}
-
-function stop(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    p.once('exit', () => resolve());
-    p.kill('SIGKILL');
-  });
-}
-
-interface Run {
-  kind: Kind;
-  proc: ChildProcess;
-  port: number;
-  out(): string;
-  /** True once ready, false when it exited first. */
-  ready: boolean;
-}
-
-/**
- * Starts `kind` on `dir` with `args`; resolves when it is ready or has
- * exited (ready false). A port taken meanwhile by another start is retried.
- */
-async function launch(kind: Kind, dir: string, args: string[], ms = 15000): Promise<Run> {
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const all = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...args];
-    let proc: ChildProcess;
-    if (kind === 'redis') {
-      const bin = redisServerPath();
-      if (bin === null) throw new Error('redis-server 7.0 is not installed');
-      proc = spawn(bin, all, { stdio: ['ignore', 'pipe', 'pipe'] });
-    } else {
-      proc = spawn(process.execPath, [BIN, ...all], { stdio: ['ignore', 'pipe', 'pipe'] });
-    }
-    procs.add(proc);
-    let out = '';
-    proc.stdout!.on('data', (b: Buffer) => (out += b.toString('latin1')));
-    proc.stderr!.on('data', (b: Buffer) => (out += b.toString('latin1')));
-    const exited = new Promise<void>((r) =>
-      proc.once('exit', () => {
-        procs.delete(proc);
-        r();
-      }),
-    );
-    const deadline = Date.now() + ms;
-    for (;;) {
-      if (out.includes('Ready to accept connections')) return { kind, proc, port, out: () => out, ready: true };
-      if (proc.exitCode !== null || proc.signalCode !== null) {
-        await exited;
-        // the output may still be arriving on the pipes
-        await new Promise((r) => setTimeout(r, 20));
-        if (/already in use|EADDRINUSE/i.test(out) && attempt < 3) break;
-        return { kind, proc, port, out: () => out, ready: false };
-      }
-      if (Date.now() > deadline) {
-        await stop(proc);
-        throw new Error(`${kind} neither became ready nor exited within ${ms} ms:\n${out}`);
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
 }
 
 // ---------------------------------------------------------------- client
