@@ -277,7 +277,6 @@ function refusedUnless(name: string, off: string, on: string, why: string): Supp
   return { kind: 'refused', on, off, refuse: (v) => (v.toLowerCase() === off ? null : notYet(name, v, why)) };
 }
 
-const NO_AOF_COMMANDS = 'an AOF base written as commands is not implemented; the base is an RDB image (aof-use-rdb-preamble yes), which loads the same and is smaller';
 const NO_REPLICATION = 'replication is not implemented';
 const NO_TLS = 'TLS is not implemented; Sinew serves plain TCP and unix sockets only';
 
@@ -288,7 +287,7 @@ const NO_TLS = 'TLS is not implemented; Sinew serves plain TCP and unix sockets 
  */
 const IMPLEMENTED = [
   'active-expire-effort', 'aof-disable-auto-gc', 'aof-rewrite-incremental-fsync', 'rdb-save-incremental-fsync', 'aof-load-truncated', 'aof-timestamp-enabled', 'appendonly',
-  'appenddirname', 'appendfilename', 'appendfsync', 'auto-aof-rewrite-min-size', 'auto-aof-rewrite-percentage',
+  'aof-use-rdb-preamble', 'appenddirname', 'appendfilename', 'appendfsync', 'auto-aof-rewrite-min-size', 'auto-aof-rewrite-percentage',
   'no-appendfsync-on-rewrite', 'bind', 'busy-reply-threshold', 'client-output-buffer-limit',
   'client-query-buffer-limit', 'daemonize', 'databases', 'dbfilename', 'dir', 'enable-debug-command',
   'enable-protected-configs', 'hash-max-listpack-entries', 'hash-max-listpack-value', 'hz',
@@ -367,7 +366,6 @@ const IGNORED: [why: string, names: string[]][] = [
 
 /** Refused when the value turns on a feature Sinew lacks; accepted when it keeps it off. */
 const REFUSED: Record<string, Support> = {
-  'aof-use-rdb-preamble': refusedUnless('aof-use-rdb-preamble', 'yes', 'no', NO_AOF_COMMANDS),
   replicaof: { kind: 'refused', on: '127.0.0.1 6379', off: 'no one', refuse: (v) => (v === '' ? null : notYet('replicaof', v, NO_REPLICATION)) },
   'min-replicas-to-write': refusedUnless('min-replicas-to-write', '0', '1', `${NO_REPLICATION}: no replica could ever acknowledge a write`),
   'cluster-enabled': refusedUnless('cluster-enabled', 'no', 'yes', 'cluster mode is not implemented'),
@@ -529,7 +527,7 @@ export class Config {
   slowlogMaxLen = 128;
   latencyThreshold = 0;
   /** The encoding limits of sets, hashes and sorted sets (set-max-intset-entries, ...-listpack-...). */
-  readonly typeLimits: TypeLimits = { setIntset: 512, hashEntries: 128, hashValue: 64, zsetEntries: 128, zsetValue: 64, streamNodeMaxBytes: 4096, streamNodeMaxEntries: 100 };
+  readonly typeLimits: TypeLimits = { setIntset: 0, hashEntries: 0, hashValue: 0, zsetEntries: 0, zsetValue: 0, streamNodeMaxBytes: 0, streamNodeMaxEntries: 0 };
   /** Active keyspace-event classes, expanded (no 'A'); may include 'n' that the shown value hides. */
   notifyFlags = '';
   private notifyActive = '';
@@ -543,7 +541,8 @@ export class Config {
     for (const d of CONFIG_DEFS) this.values.set(d.name, d.default);
     // Redis reports its working directory as `dir`.
     this.values.set('dir', process.cwd());
-    this.refresh('client-output-buffer-limit');
+    // the hot fields come from the defaults of the table, never from a second copy
+    for (const d of CONFIG_DEFS) this.refresh(d.name);
   }
 
   get(name: string): string {

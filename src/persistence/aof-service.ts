@@ -24,6 +24,8 @@ import type { Keyspace } from '../keyspace/keyspace.js';
 import { Target, type Effects } from '../command/effects.js';
 import { AofManifest, ManifestError } from './aof-manifest.js';
 import { AofCommandReader, encodeCommand, timestampAnnotation } from './aof-format.js';
+import { commandImage } from './aof-rewrite.js';
+import type { ImageFormat } from './snapshot.js';
 import { RdbLoader } from './rdb-file.js';
 import { RdbError } from './rdb-io.js';
 import { fsyncDir, unlinkQuietly, writeAll } from './files.js';
@@ -105,7 +107,8 @@ export class AofService {
   lastRewriteTimeSec = -1;
   lastBgrewriteOk = true;
   lastCowSize = 0;
-  private rewriteJob: { job: FileSnapshot; tmp: string } | null = null;
+  /** The rewrite under way; `rdb`: its base is an RDB image (aof-use-rdb-preamble when it started). */
+  private rewriteJob: { job: FileSnapshot; tmp: string; rdb: boolean } | null = null;
   private nextRewriteTime = 0;
   private nextDelayMinutes = 0;
 
@@ -457,8 +460,9 @@ export class AofService {
     const m = this.manifest;
     const hadIncr = m.incr.length > 0;
     if (m.base === null && !hadIncr) {
-      const baseName = m.newBase(this.host.config.getBool('aof-use-rdb-preamble'));
-      this.writeBaseSync(this.file(baseName));
+      const rdb = this.host.config.getBool('aof-use-rdb-preamble');
+      const baseName = m.newBase(rdb);
+      this.writeBaseSync(this.file(baseName), rdb);
       log.notice(`Creating AOF base file ${baseName} on server start`);
     }
     const name = m.lastIncr();
@@ -474,8 +478,18 @@ export class AofService {
     log.notice(`${hadIncr ? 'Opening' : 'Creating'} AOF incr file ${name} on server start`);
   }
 
+  /**
+   * The format of a new base: the RDB image (undefined), or commands
+   * (aof-use-rdb-preamble no), after a `#TS:` annotation when
+   * aof-timestamp-enabled.
+   */
+  private baseFormat(rdb: boolean): ImageFormat | undefined {
+    if (rdb) return undefined;
+    return commandImage(this.host.config.getBool('aof-timestamp-enabled') ? Math.floor(Date.now() / 1000) : null);
+  }
+
   /** rewriteAppendOnlyFile (synchronous): a base file from the dataset now. */
-  private writeBaseSync(path: string): void {
+  private writeBaseSync(path: string, rdb: boolean): void {
     const tmp = join(this.dir(), `temp-rewriteaof-${process.pid}.aof`);
     let fd = -1;
     try {
@@ -485,7 +499,7 @@ export class AofService {
       throw new AofError('Opening the temp file for AOF rewrite failed');
     }
     try {
-      this.host.rdb.writeSync(fd, this.host.rdb.aux(true));
+      this.host.rdb.writeSync(fd, this.host.rdb.aux(true), this.baseFormat(rdb));
       closeSync(fd);
       fd = -1;
       renameSync(tmp, path);
@@ -773,14 +787,15 @@ export class AofService {
     this.rewrites++;
     const tmp = join(this.dir(), `temp-rewriteaof-bg-${process.pid}.aof`);
     let job: FileSnapshot;
+    const rdb = this.host.config.getBool('aof-use-rdb-preamble');
     try {
-      job = this.host.rdb.snapshotToFile(tmp, this.host.rdb.aux(true), (err) => this.rewriteDone(err), this.host.config.getBool('aof-rewrite-incremental-fsync'));
+      job = this.host.rdb.snapshotToFile(tmp, this.host.rdb.aux(true), (err) => this.rewriteDone(err), this.host.config.getBool('aof-rewrite-incremental-fsync'), this.baseFormat(rdb));
     } catch (e) {
       log.warning(`Can't rewrite append only file in background: ${errnoText(e)}`);
       this.lastBgrewriteOk = false;
       return false;
     }
-    this.rewriteJob = { job, tmp };
+    this.rewriteJob = { job, tmp, rdb };
     log.notice(`Background append only file rewriting started by pid ${process.pid}`);
     this.rewriteScheduled = false;
     return true;
@@ -832,7 +847,7 @@ export class AofService {
     if (err === null) {
       log.notice(`Successfully created the temporary AOF base file ${tmpBaseName(rw.tmp)}`);
       log.notice('Background AOF rewrite terminated with success');
-      ok = this.installRewrite(rw.tmp, fn);
+      ok = this.installRewrite(rw.tmp, fn, rw.rdb);
     } else {
       log.warning(`Write error writing append only file on disk: ${errnoText(err)}`);
       log.warning('Background AOF rewrite terminated with error');
@@ -850,10 +865,10 @@ export class AofService {
     if (this.state === 'wait-rewrite') this.rewriteScheduled = true;
   }
 
-  private installRewrite(tmp: string, fn: string): boolean {
+  private installRewrite(tmp: string, fn: string, rdb: boolean): boolean {
     const log = this.host.log;
     const temp = this.manifest.dup();
-    const baseName = temp.newBase(this.host.config.getBool('aof-use-rdb-preamble'));
+    const baseName = temp.newBase(rdb);
     const basePath = this.file(baseName);
     const fail = (): false => {
       this.lastBgrewriteOk = false;

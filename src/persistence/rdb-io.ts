@@ -142,6 +142,14 @@ export class RdbWriter {
     this.pos += b.length;
   }
 
+  /** Raw one-byte text, no length prefix (the AOF's command form). */
+  text(s: string): void {
+    const n = s.length;
+    this.ensure(n);
+    this.buf.write(s, this.pos, n, 'latin1');
+    this.pos += n;
+  }
+
   /** rdbSaveLen (lengths up to 2^64-1; a bigint for those beyond 2^53). */
   len(n: number | bigint): void {
     if (typeof n === 'bigint') {

@@ -16,7 +16,7 @@ import type { Database } from '../keyspace/database.js';
 import { RdbError } from './rdb-io.js';
 import { fsyncDir, unlinkQuietly, writeAll } from './files.js';
 import { type AuxFields, RdbLoader, type LoadStats } from './rdb-file.js';
-import { Snapshot } from './snapshot.js';
+import { type ImageFormat, Snapshot } from './snapshot.js';
 
 export interface RdbLog {
   verbose(msg: string): void;
@@ -319,9 +319,9 @@ export class RdbService {
     return null;
   }
 
-  /** Writes the whole dataset to an open file now, blocking, and fsyncs it (throws on failure). */
-  writeSync(fd: number, aux: AuxFields): void {
-    const snap = new Snapshot(this.host.keyspace.dbs, { ...this.snapshotOptions((chunk) => writeAll(fd, chunk)), aux });
+  /** Writes the whole dataset to an open file now, blocking, and fsyncs it (throws on failure); an RDB image unless `format` says otherwise. */
+  writeSync(fd: number, aux: AuxFields, format?: ImageFormat): void {
+    const snap = new Snapshot(this.host.keyspace.dbs, { ...this.snapshotOptions((chunk) => writeAll(fd, chunk)), aux, format });
     snap.step(Infinity);
     fsyncSync(fd);
   }
@@ -331,7 +331,7 @@ export class RdbService {
    * background; `onDone` gets null once the file is complete, fsynced and
    * closed, or the error. Throws when the file cannot be opened.
    */
-  snapshotToFile(tmp: string, aux: AuxFields, onDone: (err: Error | null) => void, incrementalFsync = false): FileSnapshot {
+  snapshotToFile(tmp: string, aux: AuxFields, onDone: (err: Error | null) => void, incrementalFsync = false, format?: ImageFormat): FileSnapshot {
     const fd = openSync(tmp, 'w');
     const job: FileJob = {
       snap: null as unknown as Snapshot,
@@ -354,7 +354,7 @@ export class RdbService {
       abort: () => this.abortJob(job),
       extraBytes: () => job.snap.peakExtraBytes + job.peakQueued,
     };
-    job.snap = new Snapshot(this.host.keyspace.dbs, { ...this.snapshotOptions((chunk) => this.enqueue(job, chunk)), aux });
+    job.snap = new Snapshot(this.host.keyspace.dbs, { ...this.snapshotOptions((chunk) => this.enqueue(job, chunk)), aux, format });
     this.attach(job.snap);
     setImmediate(() => this.produce(job));
     return job;

@@ -1,6 +1,7 @@
 /**
- * A point-in-time RDB image of the keyspace without fork (BGSAVE, and later
- * the AOF rewrite's preamble and a replica's full sync).
+ * A point-in-time image of the keyspace without fork: an RDB file (BGSAVE,
+ * the AOF rewrite's base, a replica's full sync) or, through another
+ * ImageFormat, the AOF base written as commands (aof-use-rdb-preamble no).
  *
  * The snapshot walks each database's dictionary in time slices from the
  * event loop while clients keep writing. The keyspace calls beforeWrite()
@@ -71,9 +72,37 @@ interface Section {
   state: 'waiting' | 'walking' | 'done';
 }
 
+/** How an image spells its parts: the RDB format, or the AOF's commands. */
+export interface ImageFormat {
+  /** A running CRC64 and LZF strings (RDB only). */
+  readonly binary: boolean;
+  header(w: RdbWriter): void;
+  /** The start of a non-empty database's section. */
+  dbStart(w: RdbWriter, id: number, size: number, expires: number): void;
+  /** A key of a live database, with its expiry (and LRU/LFU record) from it. */
+  dbPair(w: RdbWriter, db: Database, key: string, v: Value, now: number): void;
+  /** A key whose database was flushed or swapped away since the start: its expiry as it was. */
+  pair(w: RdbWriter, key: string, v: Value, expire: number | null): void;
+  footer(w: RdbWriter): void;
+}
+
+/** The RDB file format (rdbSaveRio). */
+export function rdbImage(aux: AuxFields, save: SaveOptions): ImageFormat {
+  return {
+    binary: true,
+    header: (w) => writeHeader(w, aux),
+    dbStart: writeDbStart,
+    dbPair: (w, db, key, v, now) => writeDbPair(w, db, key, v, now, save),
+    pair: (w, key, v, expire) => writePair(w, key, v, { expire, idle: null, freq: null }, save),
+    footer: writeFooter,
+  };
+}
+
 export interface SnapshotOptions {
   aux: AuxFields;
   save: SaveOptions;
+  /** The RDB format unless given. */
+  format?: ImageFormat;
   compress: boolean;
   checksum: boolean;
   /** Takes each chunk of the file as it is produced. */
@@ -88,6 +117,7 @@ export class Snapshot {
   private readonly sections: Section[] = [];
   private readonly byDict = new Map<Map<string, Value>, Section>();
   private readonly w: RdbWriter;
+  private readonly fmt: ImageFormat;
   private cur = 0;
   private finished = false;
   /** Keys written so far (current_save_keys_processed). */
@@ -110,7 +140,9 @@ export class Snapshot {
     private readonly opts: SnapshotOptions,
   ) {
     // small chunks: each is checksummed and copied synchronously when it fills
-    this.w = new RdbWriter({ sink: opts.sink, compress: opts.compress, checksum: opts.checksum, chunk: 64 * 1024 });
+    this.fmt = opts.format ?? rdbImage(opts.aux, opts.save);
+    const binary = this.fmt.binary;
+    this.w = new RdbWriter({ sink: opts.sink, compress: binary && opts.compress, checksum: binary && opts.checksum, chunk: 64 * 1024 });
     let total = 0;
     for (const db of dbs) {
       if (db.dict.size === 0) continue;
@@ -130,7 +162,7 @@ export class Snapshot {
       this.byDict.set(db.dict, s);
     }
     this.keysTotal = total;
-    writeHeader(this.w, opts.aux);
+    this.fmt.header(this.w);
   }
 
   get done(): boolean {
@@ -159,7 +191,7 @@ export class Snapshot {
       this.noteExtra();
       return;
     }
-    if (s.aside === null) s.aside = new RdbWriter({ compress: this.opts.compress, checksum: false });
+    if (s.aside === null) s.aside = new RdbWriter({ compress: this.fmt.binary && this.opts.compress, checksum: false });
     const before = s.aside.pos;
     this.writeKey(s.aside, s, db, key, v);
     this.keysWritten++;
@@ -175,11 +207,11 @@ export class Snapshot {
   /** Writes a key of a section, with its TTL and LRU/LFU record from the database holding it (when any still does). */
   private writeKey(w: RdbWriter, s: Section, db: Database | null, key: string, v: Value): void {
     if (db !== null && db.dict === s.dict) {
-      writeDbPair(w, db, key, v, this.opts.now(), this.opts.save);
+      this.fmt.dbPair(w, db, key, v, this.opts.now());
       return;
     }
     const e = s.expires.get(key);
-    writePair(w, key, v, { expire: e === undefined ? null : e, idle: null, freq: null }, this.opts.save);
+    this.fmt.pair(w, key, v, e === undefined ? null : e);
   }
 
   /** The database that holds a section's dictionary now (SWAPDB may have moved it), or null after a flush. */
@@ -198,7 +230,7 @@ export class Snapshot {
     while (this.cur < this.sections.length) {
       const s = this.sections[this.cur];
       if (s.state === 'waiting') {
-        writeDbStart(w, s.id, s.size, s.expiresSize);
+        this.fmt.dbStart(w, s.id, s.size, s.expiresSize);
         s.state = 'walking';
         if (s.aside !== null) {
           w.bytes(s.aside.result());
@@ -225,7 +257,7 @@ export class Snapshot {
         const [key, v] = r.value;
         if (!s.seen.add(key)) continue;
         if ((++this.seenCount & 1023) === 0) this.noteExtra();
-        if (owner !== null) writeDbPair(w, owner, key, v, now, this.opts.save);
+        if (owner !== null) this.fmt.dbPair(w, owner, key, v, now);
         else this.writeKey(w, s, null, key, v);
         this.keysWritten++;
         const delay = this.opts.keyDelayUs ?? 0;
@@ -235,7 +267,7 @@ export class Snapshot {
         } else if ((++n & 7) === 0 && performance.now() >= deadline) return false;
       }
     }
-    writeFooter(w);
+    this.fmt.footer(w);
     this.finished = true;
     return true;
   }

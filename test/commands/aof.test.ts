@@ -301,6 +301,62 @@ describe('append-only file', () => {
     }
   });
 
+  it('aof-use-rdb-preamble no: the base is written as commands, as of the start of the rewrite, and loads back', async () => {
+    const dir = tempDir();
+    try {
+      let s = await boot(dir, { 'aof-use-rdb-preamble': 'no', 'aof-timestamp-enabled': 'yes', 'rdb-key-save-delay': '200' });
+      let c = await RawClient.connect(s.port);
+      // the base written at the first start: commands, named .base.aof
+      assert.deepEqual(aofFiles(dir), ['appendonly.aof.1.base.aof', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest']);
+      for (let i = 0; i < 150; i++) await c.call('SET', `key:${i}`, String(i));
+      await c.call('RPUSH', 'list', ...Array.from({ length: 70 }, (_, i) => `e${i}`));
+      await c.call('HSET', 'hash', 'f', 'v');
+      await c.call('ZADD', 'zset', '0.1', 'm');
+      await c.call('PEXPIREAT', 'key:7', '4102444800000');
+      const start = Math.floor(Date.now() / 1000);
+      assert.equal(await c.call('BGREWRITEAOF'), 'Background append only file rewriting started');
+      // changed while the base is being written: the base keeps what was there when it started
+      await c.call('SET', 'key:149', 'changed');
+      await c.call('DEL', 'key:148');
+      await c.call('RPUSH', 'list', 'late');
+      await c.call('SET', 'new', 'x');
+      await until('the rewrite', async () => (await info(c)).get('aof_rewrite_in_progress') === '0');
+      assert.equal((await info(c)).get('aof_last_bgrewrite_status'), 'ok');
+      assert.equal(manifest(dir), 'file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
+      const base = readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.2.base.aof'), 'latin1');
+      const ts = /^#TS:(\d+)\r\n\*2\r\n\$6\r\nSELECT\r\n\$1\r\n0\r\n/.exec(base);
+      assert.ok(ts !== null, base.slice(0, 80));
+      assert.ok(Math.abs(Number(ts[1]) - start) <= 1);
+      assert.ok(base.includes(encodeCommand(['SET', 'key:149', '149'])));
+      assert.ok(base.includes(encodeCommand(['SET', 'key:148', '148'])));
+      assert.ok(!base.includes('changed') && !base.includes('late') && !base.includes(encodeCommand(['SET', 'new', 'x'])));
+      assert.ok(base.includes(encodeCommand(['SET', 'key:7', '7']) + encodeCommand(['PEXPIREAT', 'key:7', '4102444800000'])));
+      // 64 items a command, as Redis batches them
+      const items = Array.from({ length: 70 }, (_, i) => `e${i}`);
+      assert.ok(base.includes(encodeCommand(['RPUSH', 'list', ...items.slice(0, 64)]) + encodeCommand(['RPUSH', 'list', ...items.slice(64)])));
+      assert.ok(base.includes(encodeCommand(['HMSET', 'hash', 'f', 'v'])));
+      assert.ok(base.includes(encodeCommand(['ZADD', 'zset', '0.10000000000000001', 'm'])));
+      const digest = String(await c.call('DEBUG', 'DIGEST'));
+      // CONFIG SET switches the next base back to an RDB image
+      assert.equal(await c.call('CONFIG', 'SET', 'aof-use-rdb-preamble', 'yes'), 'OK');
+      c.close();
+      await s.close();
+      s = await boot(dir);
+      c = await RawClient.connect(s.port);
+      assert.equal(String(await c.call('DEBUG', 'DIGEST')), digest);
+      assert.equal(await c.call('GET', 'key:149'), 'changed');
+      assert.equal(await c.call('LLEN', 'list'), 71);
+      assert.ok(s.logs.some((l) => l.startsWith('DB loaded from base file appendonly.aof.2.base.aof: ')), s.logs.join('\n'));
+      assert.equal(await c.call('BGREWRITEAOF'), 'Background append only file rewriting started');
+      await until('the second rewrite', async () => (await info(c)).get('aof_rewrite_in_progress') === '0');
+      assert.equal(manifest(dir), 'file appendonly.aof.3.base.rdb seq 3 type b\nfile appendonly.aof.3.incr.aof seq 3 type i\n');
+      c.close();
+      await s.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('an appendonly.aof of Redis 6.x is moved into the directory and loaded', async () => {
     const dir = tempDir();
     try {

@@ -101,13 +101,13 @@ interface RedisProc {
 }
 
 /** redis-server on `dir` (appendonly yes, appendfsync always); resolves once it accepts commands. */
-async function startRedis(dir: string): Promise<RedisProc> {
+async function startRedis(dir: string, extra: string[] = []): Promise<RedisProc> {
   const bin = redisServerPath();
   if (bin === null) throw new Error('redis-server 7.0 not installed');
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always',
-      '--enable-debug-command', 'yes', '--daemonize', 'no', '--logfile', ''];
+      '--enable-debug-command', 'yes', '--daemonize', 'no', '--logfile', '', ...extra];
     const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     procs.add(proc);
     proc.once('exit', () => procs.delete(proc));
@@ -933,6 +933,159 @@ describe('the append-only files against redis-server 7.0.15', { skip }, () => {
       assert.deepEqual(compareDatasets('the fixed files loaded by Sinew', expected, loaded), []);
     } finally {
       await closeSinew(s3);
+    }
+  });
+});
+
+// ------------------------------------------ the base written as commands
+
+/** Writes covering every type and encoding, with explicit stream IDs (both servers get the same file sizes). */
+function commandBaseFill(): string[][] {
+  const range = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i));
+  return [
+    ['SET', 'str', 'hello'],
+    ['SET', 'int', '12345'],
+    ['SET', 'neg', '-7'],
+    ['SET', 'bin', 'a\r\nb\x00c\xff$*'],
+    ['SET', 'big', 'x'.repeat(5000)],
+    ['APPEND', 'raw', 'abc'],
+    ['APPEND', 'raw', 'def'],
+    ['RPUSH', 'list', 'a', 'b', '1', '2', '-3', ''],
+    ['RPUSH', 'longlist', ...range(150, (i) => `item${i}`)],
+    ['SADD', 'intset', '5', '3', '1', '10', '-2'],
+    ['SADD', 'bigintset', ...range(600, (i) => String(i * 7))],
+    ['SADD', 'strset', ...range(100, (i) => `m${i}`)],
+    ['ZADD', 'zlp', '1.5', 'a', '0.1', 'b', '-inf', 'c', '3', 'd', 'inf', 'e', '1e300', 'f', '-0.000001', 'g'],
+    ['ZADD', 'zskip', ...range(400, (i) => (i % 2 === 0 ? String(i * 0.25) : `z${i}`))],
+    ['HSET', 'hlp', 'f1', 'v1', 'f2', '2', '', 'empty'],
+    ['HSET', 'hht', ...range(400, (i) => (i % 2 === 0 ? `f${i}` : `v${i}`))],
+    ['XADD', 'stream', '1-1', 'a', '1', 'b', '2'],
+    ['XADD', 'stream', '1-2', 'a', '3', 'b', '4'],
+    ['XADD', 'stream', '5-0', 'c', '5'],
+    ['XADD', 'stream', '6-0', 'd', '6', 'e', '7'],
+    ['XDEL', 'stream', '5-0'],
+    ['XGROUP', 'CREATE', 'stream', 'g1', '0'],
+    ['XGROUP', 'CREATE', 'stream', 'g2', '$'],
+    ['XGROUP', 'CREATECONSUMER', 'stream', 'g1', 'idle'],
+    ['XREADGROUP', 'GROUP', 'g1', 'c1', 'COUNT', '2', 'STREAMS', 'stream', '>'],
+    ['XREADGROUP', 'GROUP', 'g1', 'c2', 'COUNT', '1', 'STREAMS', 'stream', '>'],
+    ['XCLAIM', 'stream', 'g1', 'c2', '0', '1-1'],
+    ['XADD', 'emptystream', 'MAXLEN', '0', '7-0', 'a', 'b'],
+    ['XADD', 'deleted', '3-3', 'a', 'b'],
+    ['XDEL', 'deleted', '3-3'],
+    ['XADD', 'hugeid', '18446744073709551614-5', 'a', 'b'],
+    ['SET', 'exp', 'v'],
+    ['PEXPIREAT', 'exp', '4102444800000'],
+    ['RPUSH', 'explist', 'a'],
+    ['PEXPIREAT', 'explist', '4102444800123'],
+    ['XADD', 'expstream', '1-1', 'a', 'b'],
+    ['PEXPIREAT', 'expstream', '4102444800000'],
+    ['SELECT', '5'],
+    ['SET', 'db5', 'v'],
+    ['ZADD', 'db5z', '1', 'a'],
+    ['SELECT', '0'],
+  ];
+}
+
+/** A base file's commands by key ("db:key"), in file order; throws when a key's commands are not together. */
+function commandsByKey(buf: Buffer): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  let db = '0';
+  let last = '';
+  for (const { argv } of parseAof(buf)) {
+    if (argv[0] === 'SELECT') {
+      db = argv[1];
+      continue;
+    }
+    const k = `${db}:${argv[0] === 'XGROUP' ? argv[2] : argv[1]}`;
+    if (k !== last && out.has(k)) throw new Error(`the commands of ${k} are not together`);
+    last = k;
+    out.set(k, [...(out.get(k) ?? []), argv]);
+  }
+  return out;
+}
+
+/** A key's commands in a form two servers agree on: XCLAIM TIME masked; hashtable and skiplist contents as sorted items. */
+function comparable(cmds: string[][], encoding: string, times: number[]): string {
+  const masked = cmds.map((argv) => {
+    if (argv[0] !== 'XCLAIM') return argv;
+    times.push(Number(argv[7]));
+    return [...argv.slice(0, 7), '<time>', ...argv.slice(8)];
+  });
+  if (encoding !== 'hashtable' && encoding !== 'skiplist') return JSON.stringify(masked);
+  const shape = masked.map((argv) => `${argv[0]}/${argv.length}`);
+  const items: string[] = [];
+  for (const argv of masked) {
+    const width = argv[0] === 'SADD' ? 1 : 2;
+    for (let i = 2; i < argv.length; i += width) items.push(JSON.stringify(argv.slice(i, i + width)));
+  }
+  return JSON.stringify({ shape, items: items.sort() });
+}
+
+describe('the base written as commands (aof-use-rdb-preamble no) against redis-server 7.0.15', { skip }, () => {
+  it('the same commands for every key; each loads the other\'s files into the same data; redis-check-aof accepts Sinew\'s', async () => {
+    const redisDir = tempDir('cmd-redis');
+    const sinewDir = tempDir('cmd-sinew');
+    const [redis, sin] = await Promise.all([startRedis(redisDir, ['--aof-use-rdb-preamble', 'no']), startSinew(sinewDir, { 'aof-use-rdb-preamble': 'no' })]);
+    const t0 = Date.now();
+    for (const port of [redis.port, sin.port]) {
+      const c = await connect(port);
+      for (const argv of commandBaseFill()) {
+        const r = await c.call(...argv);
+        assert.ok(!(r instanceof RespError), `${argv.slice(0, 3).join(' ')}: ${String(r)}`);
+      }
+      assert.equal(await c.call('BGREWRITEAOF'), 'Background append only file rewriting started');
+    }
+    const expected = ['appendonly.aof.2.base.aof', 'appendonly.aof.2.incr.aof', MANIFEST];
+    await Promise.all([redis.port, sin.port].map(async (port, i) => waitRewriteDone(await connect(port), [redisDir, sinewDir][i], expected)));
+    const t1 = Date.now();
+    const [origRedis, origSinew] = await Promise.all([dataset(redis.port), dataset(sin.port)]);
+    assert.deepEqual(compareEncodings('after the writes', origRedis, origSinew), []);
+
+    const base = (dir: string) => readFileSync(join(dir, AOF_DIR, 'appendonly.aof.2.base.aof'));
+    const theirs = commandsByKey(base(redisDir));
+    const ours = commandsByKey(base(sinewDir));
+    assert.deepEqual([...ours.keys()].sort(), [...theirs.keys()].sort());
+    assert.equal(ours.size, origRedis.keys.size);
+    const times: number[] = [];
+    for (const [k, cmds] of theirs) {
+      const enc = origRedis.keys.get(k)!.encoding;
+      assert.equal(comparable(ours.get(k)!, enc, times), comparable(cmds, enc, times), `${k} (${enc})`);
+    }
+    // XCLAIM ... TIME: the delivery times, taken during the writes
+    assert.ok(times.length >= 6 && times.every((t) => t >= t0 - 1000 && t <= t1), times.join(' '));
+    assert.equal(base(sinewDir).length, base(redisDir).length);
+
+    const check = spawnSync('redis-check-aof', [join(sinewDir, AOF_DIR, MANIFEST)], { encoding: 'utf8', timeout: 20000 });
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+    assert.match(check.stdout, /BASE AOF appendonly\.aof\.2\.base\.aof is valid/);
+    assert.match(check.stdout, /All AOF files and manifest are valid/);
+
+    for (const c of [...clients]) {
+      c.close();
+      clients.delete(c);
+    }
+    await shutdownRedis(redis);
+    await closeSinew(sin);
+    const intoSinew = tempDir('cmd-from-redis');
+    cpSync(join(redisDir, AOF_DIR), join(intoSinew, AOF_DIR), { recursive: true });
+    const intoRedis = tempDir('cmd-from-sinew');
+    cpSync(join(sinewDir, AOF_DIR), join(intoRedis, AOF_DIR), { recursive: true });
+    const [s2, r2] = await Promise.all([startSinew(intoSinew), startRedis(intoRedis)]);
+    try {
+      const [loadedBySinew, loadedByRedis] = await Promise.all([dataset(s2.port), dataset(r2.port)]);
+      assert.deepEqual(
+        [
+          ...compareDatasets("Redis's command base loaded by Sinew", origRedis, loadedBySinew),
+          ...compareDatasets("Sinew's command base loaded by redis-server", origSinew, loadedByRedis),
+          ...compareEncodings('after loading the command bases', loadedByRedis, loadedBySinew),
+        ],
+        [],
+      );
+      assert.match(r2.out(), /DB loaded from base file appendonly\.aof\.2\.base\.aof/);
+    } finally {
+      await closeSinew(s2);
+      await shutdownRedis(r2);
     }
   });
 });

@@ -319,7 +319,7 @@ const ZL_TEXT = ZL_ITEMS.map((x) => String(x));
 /** RDB 6 (Redis 2.6 / 2.8): no AUX, no RESIZEDB; zipmap hashes, ziplist lists, type 1-4 values, EXPIRETIME in seconds. */
 function fileV6(): Buffer {
   const manyZm: [string, string][] = [];
-  for (let i = 0; i < 300; i++) manyZm.push([`f${i}`, `v${i}`]);
+  for (let i = 0; i < 600; i++) manyZm.push([`f${i}`, `v${i}`]);
   return rdbFile(6, [
     selectDb(0),
     pair(T.STRING, 'str', str('hello')),
@@ -360,7 +360,7 @@ function fileV6(): Buffer {
 /** RDB 7 (Redis 3.2): AUX fields, RESIZEDB, quicklists of ziplists, conversions past the listpack limits. */
 function fileV7(): Buffer {
   const bigHash: ZlItem[] = [];
-  for (let i = 0; i < 129; i++) bigHash.push(`f${i}`, i);
+  for (let i = 0; i < 513; i++) bigHash.push(`f${i}`, i);
   const bigZset: ZlItem[] = [];
   for (let i = 0; i < 129; i++) bigZset.push(`m${i}`, i);
   const bigIntset: bigint[] = [];
@@ -373,7 +373,7 @@ function fileV7(): Buffer {
     selectDb(0, 7, 1),
     pair(T.LIST_QUICKLIST, 'ql', cat(len(3), str(ziplist(ZL_ITEMS.slice(0, 18))), lzfStr(ziplist(ZL_ITEMS.slice(18))), str(ziplist(['tail', 1])))),
     pair(T.LIST_QUICKLIST, 'ql-empty-node', cat(len(2), str(ziplist([])), str(ziplist(['only'])))),
-    pair(T.HASH_ZIPLIST, 'hash-128+1', str(ziplist(bigHash))),
+    pair(T.HASH_ZIPLIST, 'hash-512+1', str(ziplist(bigHash))),
     pair(T.HASH_ZIPLIST, 'hash-long-value', str(ziplist(['f', big(100)]))),
     pair(T.ZSET_ZIPLIST, 'zset-128+1', str(ziplist(bigZset))),
     pair(T.SET_INTSET, 'intset-512+1', str(intset(bigIntset, 2))),
@@ -530,8 +530,8 @@ describe('legacy RDB files (versions 6-9)', () => {
     assert.deepEqual([...hash(ks, 0, 'zipmap', 'listpack')], [['name', 'sinew'], ['n', '12'], ['empty', '']]);
     assert.deepEqual(hash(ks, 0, 'zipmap-biglen', 'hashtable'), new Map([[big(260, 'k'), 'v'], ['b', big(300, 'w')]]));
     const many = hash(ks, 0, 'zipmap-many', 'hashtable');
-    assert.equal(many.size, 300);
-    assert.equal(many.get('f299'), 'v299');
+    assert.equal(many.size, 600);
+    assert.equal(many.get('f599'), 'v599');
     // ziplist lists: every encoding
     assert.deepEqual(list(ks, 0, 'ziplist-list'), ZL_TEXT);
     assert.deepEqual(list(ks, 0, 'ziplist-list-lzf'), ['aaaaaaaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaaaaaa', '7']);
@@ -562,9 +562,9 @@ describe('legacy RDB files (versions 6-9)', () => {
     // an empty ziplist node is skipped (rdbLoadObject: "Silently skip empty ziplists")
     assert.deepEqual(list(ks, 0, 'ql-empty-node'), ['only']);
     // HASH_ZIPLIST: over hash-max-listpack-entries -> hashtable; 7.0 checks only the count here
-    const h = hash(ks, 0, 'hash-128+1', 'hashtable');
-    assert.equal(h.size, 129);
-    assert.equal(h.get('f128'), '128');
+    const h = hash(ks, 0, 'hash-512+1', 'hashtable');
+    assert.equal(h.size, 513);
+    assert.equal(h.get('f512'), '512');
     assert.deepEqual([...hash(ks, 0, 'hash-long-value', 'listpack')], [['f', big(100)]]);
     // ZSET_ZIPLIST: over zset-max-listpack-entries -> skiplist
     const z = zset(ks, 0, 'zset-128+1', 'skiplist');
