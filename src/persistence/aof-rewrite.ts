@@ -87,21 +87,12 @@ class Batcher {
   }
 }
 
-function writeList(w: RdbWriter, key: string, l: ListValue): void {
-  const items = l.toArray();
-  const b = new Batcher(w, 'RPUSH', key, items.length, 1);
+/** RPUSH or SADD of every item, 64 a command. */
+function writeItems(w: RdbWriter, name: string, key: string, items: readonly string[]): void {
+  const b = new Batcher(w, name, key, items.length, 1);
   for (let i = 0; i < items.length; i++) {
     b.next();
     bulk(w, items[i]);
-  }
-}
-
-function writeSet(w: RdbWriter, key: string, s: RSet): void {
-  const members = s.ordered();
-  const b = new Batcher(w, 'SADD', key, members.length, 1);
-  for (let i = 0; i < members.length; i++) {
-    b.next();
-    bulk(w, members[i]);
   }
 }
 
@@ -199,10 +190,10 @@ export function writeKeyCommands(w: RdbWriter, key: string, v: Value, expire: nu
   } else {
     switch (v.type) {
       case 'list':
-        writeList(w, key, v as ListValue);
+        writeItems(w, 'RPUSH', key, (v as ListValue).toArray());
         break;
       case 'set':
-        writeSet(w, key, v as RSet);
+        writeItems(w, 'SADD', key, (v as RSet).ordered());
         break;
       case 'zset':
         writeZset(w, key, v as ZSet);
