@@ -60,7 +60,7 @@ export async function main(argv: string[]): Promise<void> {
     configText = text;
     const directives = parseConfigText(text, process.cwd());
     server = createServer();
-    applyDirectives(server.config, directives);
+    applyDirectives(server.config, directives, { user: (args) => server.acl.appendForLoading(args) });
     server.reconfigure();
     server.latency.commands.enabled = server.config.getBool('latency-tracking');
   } catch (e) {
@@ -103,6 +103,11 @@ export async function main(argv: string[]): Promise<void> {
     log.warning('Warning: no config file specified, using the default config. In order to specify a config file use sinew-server /path/to/sinew.conf');
   } else {
     log.notice('Configuration loaded');
+  }
+  try {
+    server.loadUsers();
+  } catch {
+    process.exit(1);
   }
   try {
     await server.listen();

@@ -11,40 +11,91 @@
  */
 import { resolveKeys, type Command } from './table.js';
 
-/** How a command touches a key, from its key spec's flags. */
-export type KeyAccess = 'read' | 'write' | 'readwrite';
-
 /** Where the command came from (ACL LOG's context field). */
 export type PermissionContext = 'toplevel' | 'multi' | 'lua';
+
+/** What a user may not do, most relevant first when several selectors refuse (Redis's ACL_DENIED_* order). */
+export type DenialReason = 'command' | 'key' | 'channel';
+
+/** A refusal: the reason, and the argument index of the key or channel refused (0 for the command). */
+export interface Refusal {
+  reason: DenialReason;
+  pos: number;
+}
 
 /** A user's permissions, as the ACL subsystem states them. */
 export interface AccessRules {
   readonly username: string;
   /** Every command, key and channel allowed: the check stops here. */
   readonly unrestricted: boolean;
-  allowsCommand(cmd: Command, argv: readonly string[]): boolean;
-  allowsKey(key: string, access: KeyAccess): boolean;
-  allowsChannel(channel: string, isPattern: boolean): boolean;
+  /** null when the invocation is allowed, else what was refused. */
+  check(cmd: Command, argv: readonly string[]): Refusal | null;
 }
 
 export interface PermissionDenial {
-  reason: 'command' | 'key' | 'channel';
+  reason: DenialReason;
   /** The command's full name ('config|set'), the key or the channel refused. */
   object: string;
   username: string;
   context: PermissionContext;
 }
 
-/** The default user while Sinew has no ACL users: everything allowed. */
+/** Before the ACL subsystem gives a client its user: everything allowed. */
 export const UNRESTRICTED: AccessRules = {
   username: 'default',
   unrestricted: true,
-  allowsCommand: () => true,
-  allowsKey: () => true,
-  allowsChannel: () => true,
+  check: () => null,
 };
 
-/** Commands whose arguments from the first on are channels (or patterns). */
+/** Key access a pattern must grant (ACL_READ_PERMISSION, ACL_WRITE_PERMISSION). */
+export const KEY_READ = 1;
+export const KEY_WRITE = 2;
+
+/** Read for a key spec's `access` flag, write for `insert`, `delete` or `update` (ACLSelectorCheckKey). */
+function specAccess(flags: readonly string[]): number {
+  let need = 0;
+  for (const f of flags) {
+    if (f === 'access') need |= KEY_READ;
+    else if (f === 'insert' || f === 'delete' || f === 'update') need |= KEY_WRITE;
+  }
+  return need;
+}
+
+/**
+ * The keys of an invocation with the access each needs. SET and BITFIELD
+ * declare variable flags: as Redis's getkeys procedures, SET reads its key
+ * only with GET, and BITFIELD writes only with SET or INCRBY.
+ */
+export function keyAccesses(cmd: Command, argv: readonly string[], out: { pos: number; need: number }[]): void {
+  const name = cmd.fullname;
+  if (name === 'set' || name === 'bitfield') {
+    if (argv.length < 2) return;
+    out.push({ pos: 1, need: name === 'set' ? setAccess(argv) : bitfieldAccess(argv) });
+    return;
+  }
+  const specs = cmd.meta.keySpecs;
+  if (specs.length === 0) return;
+  for (const [pos, spec] of resolveKeys(cmd.meta, argv, false).keys) out.push({ pos, need: specAccess(specs[spec].flags) });
+}
+
+function setAccess(argv: readonly string[]): number {
+  for (let i = 3; i < argv.length; i++) if (argv[i].toLowerCase() === 'get') return KEY_READ | KEY_WRITE;
+  return KEY_WRITE;
+}
+
+function bitfieldAccess(argv: readonly string[]): number {
+  for (let i = 2; i < argv.length; i++) {
+    const rem = argv.length - i - 1;
+    const a = argv[i].toLowerCase();
+    if (a === 'get' && rem >= 2) i += 2;
+    else if ((a === 'set' || a === 'incrby') && rem >= 3) return KEY_READ | KEY_WRITE;
+    else if (a === 'overflow' && rem >= 1) i += 1;
+    else return KEY_READ | KEY_WRITE;
+  }
+  return KEY_READ;
+}
+
+/** Commands whose arguments from `from` on are channels (or patterns) a user must be allowed (publish and subscribe, not unsubscribe). */
 const CHANNEL_ARGS: Record<string, { from: number; to: number; pattern: boolean }> = {
   subscribe: { from: 1, to: -1, pattern: false },
   ssubscribe: { from: 1, to: -1, pattern: false },
@@ -53,28 +104,18 @@ const CHANNEL_ARGS: Record<string, { from: number; to: number; pattern: boolean 
   spublish: { from: 1, to: 1, pattern: false },
 };
 
-export function checkPermission(rules: AccessRules, cmd: Command, argv: readonly string[], context: PermissionContext): PermissionDenial | null {
-  if (rules.unrestricted) return null;
-  const deny = (reason: PermissionDenial['reason'], object: string): PermissionDenial => ({ reason, object, username: rules.username, context });
-  if (!rules.allowsCommand(cmd, argv)) return deny('command', cmd.fullname);
-  const specs = cmd.meta.keySpecs;
-  if (specs.length > 0) {
-    for (const [pos, spec] of resolveKeys(cmd.meta, argv, false).keys) {
-      if (!rules.allowsKey(argv[pos], keyAccess(specs[spec].flags))) return deny('key', argv[pos]);
-    }
-  }
+/** The channel arguments of an invocation: [first, last] positions and whether they are patterns, or null. */
+export function channelArgs(cmd: Command, argc: number): { from: number; to: number; pattern: boolean } | null {
   const ch = CHANNEL_ARGS[cmd.fullname];
-  if (ch !== undefined) {
-    const last = ch.to < 0 ? argv.length - 1 : Math.min(ch.to, argv.length - 1);
-    for (let i = ch.from; i <= last; i++) if (!rules.allowsChannel(argv[i], ch.pattern)) return deny('channel', argv[i]);
-  }
-  return null;
+  if (ch === undefined) return null;
+  return { from: ch.from, to: ch.to < 0 ? argc - 1 : Math.min(ch.to, argc - 1), pattern: ch.pattern };
 }
 
-function keyAccess(flags: readonly string[]): KeyAccess {
-  if (flags.includes('RO')) return 'read';
-  if (flags.includes('RW')) return 'readwrite';
-  return 'write'; // OW, RM
+export function checkPermission(rules: AccessRules, cmd: Command, argv: readonly string[], context: PermissionContext): PermissionDenial | null {
+  if (rules.unrestricted) return null;
+  const r = rules.check(cmd, argv);
+  if (r === null) return null;
+  return { reason: r.reason, object: r.reason === 'command' ? cmd.fullname : argv[r.pos], username: rules.username, context };
 }
 
 /** The reply Redis 7.0 gives a client refused by the check (without the leading '-'). */
@@ -82,6 +123,13 @@ export function denialMessage(d: PermissionDenial): string {
   if (d.reason === 'command') return `NOPERM this user has no permissions to run the '${d.object}' command`;
   if (d.reason === 'key') return 'NOPERM this user has no permissions to access one of the keys used as arguments';
   return 'NOPERM this user has no permissions to access one of the channels used as arguments';
+}
+
+/** The reason EXEC gives for a queued command the user may no longer run (execCommand). */
+export function execDenialReason(d: PermissionDenial): string {
+  if (d.reason === 'command') return 'no permission to execute the command or subcommand';
+  if (d.reason === 'key') return 'no permission to touch the specified keys';
+  return 'no permission to access one of the channels used as arguments';
 }
 
 /** The error a script gets when a command it calls is refused (Redis's scriptVerifyACL wording). */

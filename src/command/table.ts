@@ -200,26 +200,62 @@ export function resolveKeySpecs(
   return { keys, malformed };
 }
 
+/**
+ * A command of Redis 7.0's table, served or not, as ACL rules see it: rules
+ * name and categorise every command (as Redis's table holds them all), so
+ * a user's bitmap and its description do not depend on what Sinew serves.
+ */
+export interface CatalogEntry {
+  /** Index in the catalog; the Command's id when served. */
+  readonly id: number;
+  readonly fullname: string;
+  /** ACL categories without the '@'. */
+  readonly categories: readonly string[];
+  /** The container's id for a subcommand, else -1. */
+  readonly parent: number;
+  /** Subcommand ids of a container. */
+  readonly subs: readonly number[];
+  /** Allowed to everyone, authenticated or not (AUTH, HELLO). */
+  readonly noAuth: boolean;
+}
+
 export class CommandTable<H extends AnyHandler = AnyHandler> {
   private readonly byName = new Map<string, Command<H>>();
   /** Every command with a handler, top-level, in name order. */
   readonly all: Command<H>[] = [];
   readonly metas: CommandMeta[];
-  private nextId = 0;
+  /** Every command and subcommand of the metadata, by id (top-level commands in table order, each followed by its subcommands). */
+  readonly catalog: CatalogEntry[] = [];
 
   constructor(metas: CommandMeta[], handlers: Record<string, H>) {
     this.metas = metas;
+    const entry = (m: CommandMeta, parent: number): CatalogEntry => {
+      const e: CatalogEntry = {
+        id: this.catalog.length,
+        fullname: m.name,
+        categories: m.acl.map((a) => a.slice(1)),
+        parent,
+        subs: [],
+        noAuth: m.flags.includes('no_auth'),
+      };
+      this.catalog.push(e);
+      return e;
+    };
     for (const meta of metas) {
+      const top = entry(meta, -1);
+      const subIds = new Map<string, number>();
+      for (const sm of meta.subcommands) subIds.set(sm.name, entry(sm, top.id).id);
+      (top.subs as number[]).push(...subIds.values());
       const subs = meta.subcommands.filter((s) => handlers[s.name] !== undefined);
       const own = handlers[meta.name] ?? null;
       if (own === null && subs.length === 0) continue;
       const cmd = new Command<H>(meta, own, null);
-      cmd.id = this.nextId++;
+      cmd.id = top.id;
       if (meta.subcommands.length > 0) {
         cmd.subcommands = new Map();
         for (const sm of subs) {
           const sc = new Command<H>(sm, handlers[sm.name], cmd);
-          sc.id = this.nextId++;
+          sc.id = subIds.get(sm.name)!;
           cmd.subcommands.set(sc.name, sc);
         }
       }

@@ -12,18 +12,21 @@ import { SINEW_VERSION } from '../server/version.js';
 
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 
-/** Verifies a username/password pair; returns true when it authenticates. */
-export function checkPassword(c: Session, user: string, pass: string): boolean {
+/**
+ * ACLAuthenticateUser: logs the client in when the pair is right; else the
+ * failure goes to the ACL log (object: the command's name as sent).
+ */
+function authenticate(c: Session, user: string, pass: string, cmdName: string): boolean {
   const server = c.server;
-  const required = server.config.get('requirepass');
-  if (user !== 'default') return false;
-  return required === '' || pass === required;
-}
-
-function authenticate(c: Session, user: string): void {
+  const u = server.acl.credentials(user, pass);
+  if (u === null) {
+    server.acl.addLog('auth', c.has(ClientFlag.Multi) ? 'multi' : 'toplevel', cmdName, user, clientInfoLine(c));
+    return false;
+  }
   c.authenticated = true;
   c.parser.authenticated = true;
-  c.server.logIn(c, user);
+  server.logIn(c, u);
+  return true;
 }
 
 function validName(name: string): boolean {
@@ -50,9 +53,10 @@ function resetClient(c: Session): void {
   c.resp = 2;
   c.name = '';
   c.replyMode = 'on';
-  const needsAuth = server.config.get('requirepass') !== '';
-  server.logIn(c, 'default');
-  c.authenticated = !needsAuth;
+  // clientSetDefaultAuth
+  const d = server.acl.defaultUser;
+  server.logIn(c, d);
+  c.authenticated = d.nopass && d.enabled;
   c.parser.authenticated = c.authenticated;
 }
 
@@ -110,7 +114,7 @@ export const connectionCommands: HandlerMap = {
     argv = args;
     if (argv.length === 2) {
       pass = argv[1];
-      if (c.server.config.get('requirepass') === '') {
+      if (c.server.acl.defaultUser.nopass) {
         c.w.error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
         return;
       }
@@ -121,12 +125,8 @@ export const connectionCommands: HandlerMap = {
       c.w.error(Err.syntax);
       return;
     }
-    if (checkPassword(c, user, pass)) {
-      authenticate(c, user);
-      c.w.ok();
-    } else {
-      c.w.error(WRONGPASS);
-    }
+    if (authenticate(c, user, pass, argv[0])) c.w.ok();
+    else c.w.error(WRONGPASS);
   },
 
   hello(c, argv) {
@@ -165,12 +165,9 @@ export const connectionCommands: HandlerMap = {
         return;
       }
     }
-    if (authUser !== null) {
-      if (!checkPassword(c, authUser, authPass!)) {
-        c.w.error(WRONGPASS);
-        return;
-      }
-      authenticate(c, authUser);
+    if (authUser !== null && !authenticate(c, authUser, authPass!, argv[0])) {
+      c.w.error(WRONGPASS);
+      return;
     }
     if (!c.authenticated) {
       c.w.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
@@ -313,8 +310,7 @@ export const connectionCommands: HandlerMap = {
       } else if (is(opt, 'addr')) addr = val;
       else if (is(opt, 'laddr')) laddr = val;
       else if (is(opt, 'user')) {
-        const exists = (c.server as unknown as { aclUserExists?: (u: string) => boolean }).aclUserExists;
-        if (typeof exists === 'function' ? !exists(val) : val !== 'default') {
+        if (c.server.acl.get(val) === undefined) {
           c.w.error(`ERR No such user '${val}'`);
           return;
         }

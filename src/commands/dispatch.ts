@@ -24,6 +24,7 @@ import { debugAllowed } from './access.js';
 
 const TIME_ORIGIN = performance.timeOrigin;
 import { checkPermission, denialMessage } from '../command/permissions.js';
+import { clientInfoLine } from '../server/client-info.js';
 
 /** Leaves MULTI: queue dropped, flags cleared, every WATCH removed. */
 export function discardTransaction(c: Session): void {
@@ -91,13 +92,15 @@ export function dispatch(server: Server, c: Session, argv: string[]): void {
     }
     cmd = sub;
   }
+  // CLIENT LIST's cmd= (and the ACL log's client info) shows the command looked up, even when refused, as Redis's lastcmd
+  c.lastCmd = cmd;
   const arity = cmd.arity;
   if ((arity > 0 && arity !== argv.length) || argv.length < -arity) {
     reject(server, c, Err.wrongArity(cmd.fullname), cmd);
     return;
   }
   const flags = cmd.flags;
-  if (!c.authenticated && (flags & F.no_auth) === 0) {
+  if (!c.authenticated && (flags & F.no_auth) === 0 && server.authRequired()) {
     reject(server, c, Err.noAuth, cmd);
     return;
   }
@@ -110,6 +113,7 @@ export function dispatch(server: Server, c: Session, argv: string[]): void {
   if (!rules.unrestricted) {
     const denied = checkPermission(rules, cmd, argv, (c.flags & ClientFlag.Multi) !== 0 ? 'multi' : 'toplevel');
     if (denied !== null) {
+      server.acl.addLog(denied.reason, denied.context, denied.object, denied.username, clientInfoLine(c));
       reject(server, c, denialMessage(denied), cmd);
       return;
     }

@@ -26,6 +26,7 @@ import { streamCommands } from './streams.js';
 import { streamGroupCommands } from './stream-groups.js';
 import { persistenceCommands } from './persistence.js';
 import { migrateCommands } from './migrate.js';
+import { aclCommands } from './acl.js';
 
 export function allHandlers(): HandlerMap {
   return {
@@ -52,5 +53,6 @@ export function allHandlers(): HandlerMap {
     ...streamGroupCommands,
     ...persistenceCommands,
     ...migrateCommands,
+    ...aclCommands,
   };
 }

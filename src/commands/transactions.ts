@@ -13,7 +13,8 @@ import type { Command } from '../command/table.js';
 import { ClientFlag } from '../server/client.js';
 import { Err } from '../protocol/errors.js';
 import { call, discardTransaction } from './dispatch.js';
-import { checkPermission } from '../command/permissions.js';
+import { checkPermission, execDenialReason } from '../command/permissions.js';
+import { clientInfoLine } from '../server/client-info.js';
 
 export const transactionCommands: HandlerMap = {
   multi(c) {
@@ -57,8 +58,10 @@ export const transactionCommands: HandlerMap = {
     try {
       for (const q of queue) {
         // the same check as at queueing time: rules may have changed since
-        if (checkPermission(rules, q.cmd, q.argv, 'multi') !== null) {
-          c.w.error('NOPERM ACLs rules changed between the moment the transaction was accumulated and its execution');
+        const denied = checkPermission(rules, q.cmd, q.argv, 'multi');
+        if (denied !== null) {
+          server.acl.addLog(denied.reason, 'multi', denied.object, denied.username, clientInfoLine(c));
+          c.w.error(`NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: ${execDenialReason(denied)}`);
           continue;
         }
         // Queued from this server's own table, so its handler takes a Session.

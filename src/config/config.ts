@@ -298,6 +298,7 @@ const IMPLEMENTED = [
   'requirepass', 'save', 'set-max-intset-entries', 'rdb-key-save-delay', 'key-load-delay', 'shutdown-on-sigint', 'shutdown-on-sigterm', 'slowlog-log-slower-than',
   'slowlog-max-len', 'stop-writes-on-bgsave-error', 'stream-node-max-bytes', 'stream-node-max-entries', 'supervised', 'tcp-backlog', 'tcp-keepalive', 'timeout', 'tracking-table-max-keys',
   'unixsocket', 'unixsocketperm', 'zset-max-listpack-entries', 'zset-max-listpack-value',
+  'aclfile', 'acl-pubsub-default', 'acllog-max-len',
 ];
 
 /** Accepted with no effect, grouped by the reason that makes ignoring them safe. */
@@ -333,10 +334,6 @@ const IGNORED: [why: string, names: string[]][] = [
     ['tls-auth-clients', 'tls-ciphers', 'tls-ciphersuites', 'tls-client-key-file-pass', 'tls-key-file-pass',
       'tls-prefer-server-ciphers', 'tls-protocols', 'tls-session-cache-size', 'tls-session-cache-timeout',
       'tls-session-caching'],
-  ],
-  [
-    'applies to ACL users and the ACL log; Sinew has only the default user (aclfile and user lines are refused)',
-    ['acl-pubsub-default', 'acllog-max-len'],
   ],
   ['tunes syslog, which stays off (syslog-enabled yes is refused)', ['syslog-facility', 'syslog-ident']],
   ['tunes the OOM score, which Sinew leaves alone (oom-score-adj is refused)', ['oom-score-adj-values']],
@@ -379,7 +376,6 @@ const REFUSED: Record<string, Support> = {
   'tls-client-cert-file': refusedUnless('tls-client-cert-file', '', 'client.crt', NO_TLS),
   'tls-client-key-file': refusedUnless('tls-client-key-file', '', 'client.key', NO_TLS),
   'tls-dh-params-file': refusedUnless('tls-dh-params-file', '', 'redis.dh', NO_TLS),
-  aclfile: refusedUnless('aclfile', '', 'users.acl', 'ACL users are not implemented; only the default user and requirepass are'),
   'oom-score-adj': refusedUnless('oom-score-adj', 'no', 'yes', 'Sinew does not set its OOM score'),
   'socket-mark-id': refusedUnless('socket-mark-id', '0', '1', 'Node.js cannot mark sockets (SO_MARK)'),
   'syslog-enabled': refusedUnless('syslog-enabled', 'no', 'yes', 'logging to syslog is not implemented; use logfile'),

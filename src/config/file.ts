@@ -88,7 +88,6 @@ export function parseConfigText(text: string, baseDir = process.cwd(), depth = 0
  * (see Support in config.ts: no setting is accepted silently).
  */
 const FILE_ONLY: Record<string, string> = {
-  user: 'user is not supported yet by Sinew: ACL users are not implemented; only the default user and requirepass are',
   'rename-command': 'rename-command is not supported yet by Sinew: commands cannot be renamed or disabled',
   loadmodule: 'loadmodule is not supported yet by Sinew: modules are not implemented',
 };
@@ -96,13 +95,26 @@ const FILE_ONLY: Record<string, string> = {
 /** The text strerror() gives (re-exported for the CLI). */
 export { errnoText };
 
+/** What directives that are not settings go to: `user` lines to the ACL subsystem. */
+export interface DirectiveHooks {
+  /** A `user <name> rules...` line; null or the index of the argument to blame and the reason. */
+  user?(argv: string[]): { index: number; reason: string } | null;
+}
+
 /**
  * Applies directives to a Config; throws FatalConfigError on an unknown
  * directive or a bad value.
  */
-export function applyDirectives(cfg: Config, directives: Directive[]): void {
+export function applyDirectives(cfg: Config, directives: Directive[], hooks: DirectiveHooks = {}): void {
   for (const d of directives) {
     if (d.name === 'sentinel') throw new FatalConfigError(d.lineNumber, d.line, 'sentinel directive while not in sentinel mode');
+    if (d.name === 'user' && d.args.length >= 1) {
+      if (hooks.user === undefined) throw new FatalConfigError(d.lineNumber, d.line, 'user lines declare ACL users, which need a server to hold them');
+      const argv = ['user', ...d.args];
+      const err = hooks.user(argv);
+      if (err !== null) throw new FatalConfigError(d.lineNumber, d.line, `Error in user declaration '${argv[err.index]}': ${err.reason}`);
+      continue;
+    }
     if (Object.hasOwn(FILE_ONLY, d.name)) throw new FatalConfigError(d.lineNumber, d.line, FILE_ONLY[d.name]);
     const def = findConfig(d.name);
     if (def === undefined) {

@@ -257,6 +257,12 @@ export function metricsSection(server: Server, name: string): MetricsSection | n
       add('io_threaded_writes_processed', 0);
       add('reply_buffer_shrinks', 0);
       add('reply_buffer_expands', 0);
+      // (Redis 7.2's counters of ACL denials, as it counts them)
+      const denied = server.acl.denied;
+      add('acl_access_denied_auth', denied.auth);
+      add('acl_access_denied_cmd', denied.command);
+      add('acl_access_denied_key', denied.key);
+      add('acl_access_denied_channel', denied.channel);
       break;
     }
     case 'replication':

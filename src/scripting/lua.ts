@@ -24,6 +24,7 @@ import { F } from '../command/table.js';
 import type { ReplyWriter } from '../protocol/writer.js';
 import { fmtG, openRedisLibs, luaStringFormat, luaStringRep, MAX_JS_STRING, MAX_LUA_STRING, tooLong, setTimeCheck, checkTimeLimit, checkBigString } from './libs.js';
 import { checkPermission, scriptDenialMessage } from '../command/permissions.js';
+import { clientInfoLine } from '../server/client-info.js';
 import { Err } from '../protocol/errors.js';
 
 const { lua, lauxlib, lualib } = fengari;
@@ -1000,6 +1001,16 @@ export class Scripting implements ScriptEngine {
       return fail('Wrong number of args calling Redis command from script');
     }
     if (cmd.has(F.noscript)) return fail('This Redis command is not allowed from script');
+    // the ACL check comes before the script's own restrictions (scriptCall)
+    const denied = checkPermission(st.caller.rules, cmd, argv, 'lua');
+    if (denied !== null) {
+      server.acl.addLog(denied.reason, 'lua', denied.object, denied.username, clientInfoLine(st.caller));
+      const msg = scriptDenialMessage(denied);
+      server.countError(msg);
+      cmd.rejectedCalls++;
+      this.pushErrorTable(L, '-' + msg, true);
+      return raise ? lua.lua_error(L) : 1;
+    }
     if (st.readOnly && cmd.has(F.write)) return fail('Write commands are not allowed from read-only scripts.');
     // stop-writes-on-bgsave-error: a write is refused until the script has written (scriptVerifyWriteCommandAllow)
     if (cmd.has(F.write) && !st.wrote && server.rdb.writesDenied) {
@@ -1012,14 +1023,6 @@ export class Scripting implements ScriptEngine {
       server.countError('OOM');
       cmd.rejectedCalls++;
       this.pushErrorTable(L, "-OOM command not allowed when used memory > 'maxmemory'.", true);
-      return raise ? lua.lua_error(L) : 1;
-    }
-    const denied = checkPermission(st.caller.rules, cmd, argv, 'lua');
-    if (denied !== null) {
-      const msg = scriptDenialMessage(denied);
-      server.countError(msg);
-      cmd.rejectedCalls++;
-      this.pushErrorTable(L, '-' + msg, true);
       return raise ? lua.lua_error(L) : 1;
     }
     const sc = st.client;

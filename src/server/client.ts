@@ -304,6 +304,12 @@ export class Client {
     return this.server.clientEviction.updateAndCheck(this);
   }
 
+  /** Closes once the replies already made are written, running nothing more (a client whose user was deleted). */
+  closeAfterCommand(): void {
+    this.flags |= ClientFlag.CloseAfterReply;
+    this.schedule();
+  }
+
   private protocolError(msg: string): void {
     this.server.log.verbose(`Protocol error (${msg}) from client: ${this.describe()}`);
     this.w.error('ERR ' + msg);

@@ -16,7 +16,8 @@ import { CommandTable, loadCommandMeta, type Command } from '../command/table.js
 import { Effects } from '../command/effects.js';
 import { ClientPause } from '../command/pause.js';
 import type { ScriptEngine } from '../scripting/engine.js';
-import { UNRESTRICTED, type AccessRules } from '../command/permissions.js';
+import { Acl } from '../acl/acl.js';
+import { type User, channelInList } from '../acl/user.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import { Client, ClientFlag } from './client.js';
 import { Logger } from './log.js';
@@ -92,6 +93,8 @@ export class Server {
   readonly config: Config;
   readonly keyspace: Keyspace;
   readonly commands: CommandTable<Handler>;
+  /** ACL users, the ACL log, authentication. */
+  readonly acl: Acl;
   private readonly path: CommandPath;
   private readonly startScripting: (server: Server) => ScriptEngine;
   readonly log = new Logger();
@@ -178,6 +181,15 @@ export class Server {
     if (options.quiet === true) this.log.enabled = false;
     this.keyspace = new Keyspace(this.config.getInt('databases'), clock);
     this.commands = new CommandTable(loadCommandMeta(), parts.handlers);
+    this.acl = new Acl(this.commands.catalog, {
+      allChannelsDefault: () => this.config.get('acl-pubsub-default') === 'allchannels',
+      acllogMaxLen: () => this.config.getInt('acllog-max-len'),
+      userChanged: (u, before) => this.dropPubsubClientsOf(u, before),
+      userDeleted: (u) => this.dropClientsOf(u),
+      warning: (line) => this.log.warning(line),
+      notice: (line) => this.log.notice(line),
+    });
+    this.acl.setDefaultPassword(this.config.get('requirepass'));
     this.notifier = new Notifier(this);
     this.pubsub = new PubSub();
     this.blocking = new Blocking(this);
@@ -235,6 +247,9 @@ export class Server {
         break;
       case 'maxmemory-clients':
         this.clientEviction.configure();
+        break;
+      case 'requirepass':
+        this.acl.setDefaultPassword(value);
         break;
     }
   }
@@ -373,19 +388,43 @@ export class Server {
     if (this.timing.cmd !== null) this.path.finishTiming(this);
   }
 
-  /** Each user's permissions (the ACL subsystem will add users; today only the default user, who may do everything). */
-  readonly users = new Map<string, AccessRules>([['default', UNRESTRICTED]]);
-
-  /** A user's permissions change: the user's logged-in clients use the new rules from their next command. */
-  setUserRules(user: string, rules: AccessRules): void {
-    this.users.set(user, rules);
-    for (const c of this.clients.values()) if (c.user === user) c.rules = rules;
+  /** A client is now this user (its rules are the user object, which ACL SETUSER changes in place). */
+  logIn(c: Client, user: User): void {
+    c.user = user.name;
+    c.rules = user;
   }
 
-  /** A client is now this user: its permissions are resolved once, here. */
-  logIn(c: Client, user: string): void {
-    c.user = user;
-    c.rules = this.users.get(user) ?? UNRESTRICTED;
+  /**
+   * Whether a client that has not authenticated must (authRequired): the
+   * default user has a password or is off.
+   */
+  authRequired(): boolean {
+    const d = this.acl.defaultUser;
+    return !d.nopass || !d.enabled;
+  }
+
+  /** ACLFreeUserAndKillClients: the user's clients go back to the default user, unauthenticated, and are closed. */
+  private dropClientsOf(u: User): void {
+    for (const c of this.clients.values()) {
+      if (c.rules !== u) continue;
+      this.logIn(c, this.acl.defaultUser);
+      c.authenticated = false;
+      c.closeAfterCommand();
+    }
+  }
+
+  /** ACLKillPubsubClientsIfNeeded: the user's subscribers that lost a channel or pattern are closed. */
+  private dropPubsubClientsOf(u: User, before: User): void {
+    if (u.selectors.some((s) => s.allChannels)) return;
+    const upcoming = u.selectors.flatMap((s) => s.channels);
+    if (!before.selectors.some((s) => s.allChannels) && before.selectors.every((s) => s.channels.every((ch) => upcoming.includes(ch)))) return;
+    for (const c of this.clients.values()) {
+      if (c.rules !== u || (c.flags & ClientFlag.PubSub) === 0) continue;
+      const lost =
+        [...(c.patterns ?? [])].some((p) => !channelInList(upcoming, p, true)) ||
+        [...(c.channels ?? []), ...(c.shardChannels ?? [])].some((ch) => !channelInList(upcoming, ch, false));
+      if (lost) c.close();
+    }
   }
 
   /** Evicts keys while over maxmemory; false when memory stays over it (the command gets OOM). */
@@ -418,7 +457,9 @@ export class Server {
     const c = this.newClient(stream);
     c.addr = info.addr ?? '';
     c.laddr = info.laddr ?? '';
-    if (this.config.get('requirepass') !== '') c.authenticated = false;
+    const d = this.acl.defaultUser;
+    this.logIn(c, d);
+    c.authenticated = d.nopass && d.enabled;
     c.parser.authenticated = c.authenticated;
     c.w.onError = (msg) => this.countError(msg);
     this.clients.set(c.id, c);
@@ -563,6 +604,7 @@ export class Server {
 
   resetStats(): void {
     this.stats = newStats();
+    Object.assign(this.acl.denied, { auth: 0, command: 0, key: 0, channel: 0 });
     this.keyspace.hits = 0;
     this.keyspace.misses = 0;
     this.keyspace.expiredKeys = 0;
@@ -597,8 +639,32 @@ export class Server {
 
   /** Starts listening. */
   async startup(): Promise<void> {
+    this.loadUsers();
     await this.listen();
     if (this.loadOnStart) await this.loadData();
+  }
+
+  /**
+   * ACLLoadUsersAtStartup: the users of the config file's `user` lines, or
+   * of the ACL file (not both). Throws, after logging Redis's lines, when
+   * they cannot be loaded (the server must not start).
+   */
+  loadUsers(): void {
+    const file = this.config.get('aclfile');
+    const fail = (line: string): never => {
+      this.log.warning(line);
+      throw new Error(line);
+    };
+    if (file !== '' && this.acl.configuredUsers > 0) {
+      fail(
+        'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.',
+      );
+    }
+    if (!this.acl.loadConfigured()) fail('Critical error while loading ACLs. Exiting.');
+    if (file !== '') {
+      const errors = this.acl.loadFile(file);
+      if (errors !== null) fail(`Aborting Redis startup because of ACL errors: ${errors}`);
+    }
   }
 
   /**

@@ -160,7 +160,9 @@ describeCompat('server commands against redis-server', () => {
     for (const args of [[], ['default'], ['all'], ['everything'], ['server', 'clients'], ['SERVER', 'keyspace'], ['cpu'], ['memory'], ['stats'], ['persistence'], ['replication'], ['commandstats'], ['errorstats'], ['latencystats'], ['modules'], ['cluster'], ['nosuch']]) {
       const [ra, rb] = await Promise.all([a.raw('INFO', ...args), b.raw('INFO', ...args)]);
       assert.equal(ra[0], rb[0], `reply type of INFO ${args.join(' ')}`);
-      assert.deepEqual(infoShape(ra), infoShape(rb), `INFO ${args.join(' ')}`);
+      // Sinew adds Redis 7.2's counters of ACL denials to its stats, after the 7.0 fields
+      const later = /^acl_access_denied_(auth|cmd|key|channel)$/;
+      assert.deepEqual(infoShape(ra).filter((f) => !later.test(f)), infoShape(rb), `INFO ${args.join(' ')}`);
     }
     const [ka, kb] = await Promise.all([a.raw('INFO', 'keyspace'), b.raw('INFO', 'keyspace')]);
     assert.equal(ka, kb);
