@@ -16,9 +16,9 @@
  * new user recreate the same user.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { CatalogEntry, Command } from '../command/table.js';
+import { type CatalogEntry, type Command, F } from '../command/table.js';
 import { type AccessRules, type Refusal, KEY_READ, KEY_WRITE, channelArgs, keyAccesses } from '../command/permissions.js';
-import { globMatch } from '../util/glob.js';
+import { globMatch, isLiteralPattern } from '../util/glob.js';
 
 /** ACL categories, in Redis's order (ACL CAT, descriptions). */
 export const CATEGORIES = [
@@ -112,6 +112,31 @@ interface KeyPattern {
   pattern: string;
   /** KEY_READ | KEY_WRITE */
   flags: number;
+  /** How to match it: 'all' (*), 'exact' (no special character), 'prefix' (one trailing *), else 'glob'. */
+  match: 'all' | 'exact' | 'prefix' | 'glob';
+  /** The pattern without its trailing * ('prefix'). */
+  prefix: string;
+}
+
+/** The cheapest way to match a pattern, decided once. */
+function matchKind(p: string): KeyPattern['match'] {
+  if (p === '*') return 'all';
+  if (isLiteralPattern(p)) return 'exact';
+  if (p.endsWith('*') && isLiteralPattern(p.slice(0, -1))) return 'prefix';
+  return 'glob';
+}
+
+function patternMatches(p: KeyPattern, s: string): boolean {
+  switch (p.match) {
+    case 'all':
+      return true;
+    case 'exact':
+      return s === p.pattern;
+    case 'prefix':
+      return s.startsWith(p.prefix);
+    default:
+      return globMatch(p.pattern, s);
+  }
 }
 
 function patternString(p: KeyPattern): string {
@@ -248,7 +273,7 @@ export class Selector {
     const pat = op.slice(offset);
     if (hasSpaces(pat)) throw new RuleFailure(RuleError.syntax);
     const same = this.patterns.find((p) => p.pattern === pat);
-    if (same === undefined) this.patterns.push({ pattern: pat, flags });
+    if (same === undefined) this.patterns.push({ pattern: pat, flags, match: matchKind(pat), prefix: pat.slice(0, -1) });
     else same.flags |= flags;
     this.flags &= ~SEL_ALLKEYS;
   }
@@ -285,7 +310,7 @@ export class Selector {
     if (this.allKeys) return true;
     for (const p of this.patterns) {
       if ((p.flags & need) !== need) continue;
-      if (globMatch(p.pattern, key)) return true;
+      if (patternMatches(p, key)) return true;
     }
     return false;
   }
@@ -296,21 +321,22 @@ export class Selector {
   }
 
   /** ACLSelectorCheckCmd: null or the refusal (with the argument index of a key or channel). */
-  check(cmd: Command, argv: readonly string[], keys: { pos: number; need: number }[] | null): Refusal | null {
-    if (!this.allCommands && !this.catalog.entries[cmd.id].noAuth && this.bits[cmd.id] === 0) {
+  check(cmd: Command, argv: readonly string[], nkeys: number, pos: readonly number[], need: readonly number[]): Refusal | null {
+    if (!this.allCommands && this.bits[cmd.id] === 0 && !cmd.has(F.no_auth)) {
       const allowed = this.firstArgs?.get(cmd.id);
       const idx = cmd.parent !== null ? 2 : 1;
       if (allowed === undefined || argv.length < 2 || argv.length <= idx) return { reason: 'command', pos: 0 };
       const a = argv[idx].toLowerCase();
       if (!allowed.some((x) => x.toLowerCase() === a)) return { reason: 'command', pos: 0 };
     }
-    if (!this.allKeys && keys !== null) {
-      for (const k of keys) if (!this.keyAllowed(argv[k.pos], k.need)) return { reason: 'key', pos: k.pos };
+    if (!this.allKeys) {
+      for (let k = 0; k < nkeys; k++) if (!this.keyAllowed(argv[pos[k]], need[k])) return { reason: 'key', pos: pos[k] };
     }
     if (!this.allChannels) {
-      const ch = channelArgs(cmd, argv.length);
+      const ch = channelArgs(cmd);
       if (ch !== null) {
-        for (let i = ch.from; i <= ch.to; i++) if (!channelInList(this.channels, argv[i], ch.pattern)) return { reason: 'channel', pos: i };
+        const to = ch.to < 0 ? argv.length - 1 : Math.min(ch.to, argv.length - 1);
+        for (let i = ch.from; i <= to; i++) if (!channelInList(this.channels, argv[i], ch.pattern)) return { reason: 'channel', pos: i };
       }
     }
     return null;
@@ -500,7 +526,8 @@ export class User implements AccessRules {
   private described: string | null = null;
   unrestricted = false;
   /** Scratch for key extraction (one synchronous check at a time). */
-  private readonly keys: { pos: number; need: number }[] = [];
+  private readonly keyPos: number[] = [];
+  private readonly keyNeed: number[] = [];
 
   constructor(
     readonly name: string,
@@ -619,15 +646,13 @@ export class User implements AccessRules {
 
   /** ACLCheckAllUserCommandPerm. */
   check(cmd: Command, argv: readonly string[]): Refusal | null {
-    let keys: { pos: number; need: number }[] | null = null;
+    let nkeys = -1;
     let worst: Refusal | null = null;
-    for (const s of this.selectors) {
-      if (keys === null && !s.allKeys) {
-        this.keys.length = 0;
-        keyAccesses(cmd, argv, this.keys);
-        keys = this.keys;
-      }
-      const r = s.check(cmd, argv, keys);
+    const selectors = this.selectors;
+    for (let i = 0; i < selectors.length; i++) {
+      const s = selectors[i];
+      if (nkeys < 0 && !s.allKeys) nkeys = keyAccesses(cmd, argv, this.keyPos, this.keyNeed);
+      const r = s.check(cmd, argv, nkeys < 0 ? 0 : nkeys, this.keyPos, this.keyNeed);
       if (r === null) return null;
       if (worst === null || RANK[r.reason] > RANK[worst.reason] || (r.reason === worst.reason && r.pos > worst.pos)) worst = r;
     }

@@ -61,25 +61,74 @@ function specAccess(flags: readonly string[]): number {
   return need;
 }
 
-/**
- * The keys of an invocation with the access each needs. SET and BITFIELD
- * declare variable flags: as Redis's getkeys procedures, SET reads its key
- * only with GET, and BITFIELD writes only with SET or INCRBY.
- */
-export function keyAccesses(cmd: Command, argv: readonly string[], out: { pos: number; need: number }[]): void {
-  const name = cmd.fullname;
-  if (name === 'set' || name === 'bitfield') {
-    if (argv.length < 2) return;
-    out.push({ pos: 1, need: name === 'set' ? setAccess(argv) : bitfieldAccess(argv) });
-    return;
-  }
+/** Commands whose arguments from `from` on are channels (or patterns) a user must be allowed (publish and subscribe, not unsubscribe); `to` -1 is the last argument. */
+const CHANNEL_ARGS: Record<string, { from: number; to: number; pattern: boolean }> = {
+  subscribe: { from: 1, to: -1, pattern: false },
+  ssubscribe: { from: 1, to: -1, pattern: false },
+  psubscribe: { from: 1, to: -1, pattern: true },
+  publish: { from: 1, to: 1, pattern: false },
+  spublish: { from: 1, to: 1, pattern: false },
+};
+
+/** Where a command's keys and channels are, worked out once per command. */
+interface AccessPlan {
+  /** -1: no keys; 0: one key at `pos`; 1: SET/BITFIELD (one key, access from the arguments); 2: from the key specs. */
+  keys: -1 | 0 | 1 | 2;
+  pos: number;
+  need: number;
+  /** The access each key spec needs (keys from the specs). */
+  specNeed: number[];
+  channels: { from: number; to: number; pattern: boolean } | null;
+}
+
+function planOf(cmd: Command): AccessPlan {
+  let p = cmd.accessPlan as AccessPlan | null;
+  if (p !== null) return p;
   const specs = cmd.meta.keySpecs;
-  if (specs.length === 0) return;
-  for (const [pos, spec] of resolveKeys(cmd.meta, argv, false).keys) out.push({ pos, need: specAccess(specs[spec].flags) });
+  const name = cmd.fullname;
+  p = { keys: specs.length === 0 && name !== 'sort' ? -1 : 2, pos: 0, need: 0, specNeed: specs.map((ks) => specAccess(ks.flags)), channels: CHANNEL_ARGS[name] ?? null };
+  if (name === 'set' || name === 'bitfield') {
+    p.keys = 1;
+    p.pos = 1;
+  } else if (specs.length === 1 && name !== 'sort') {
+    const ks = specs[0];
+    const single = ks.begin_search.type === 'index' && ks.find_keys.type === 'range' && ks.find_keys.spec.lastkey === 0;
+    if (single && !ks.flags.includes('not_key')) {
+      p.keys = 0;
+      p.pos = ks.begin_search.spec.index as number;
+      p.need = specAccess(ks.flags);
+    }
+  }
+  cmd.accessPlan = p;
+  return p;
+}
+
+/**
+ * The keys of an invocation with the access each needs, into `pos` and
+ * `need` (reused arrays); returns how many. SET and BITFIELD declare
+ * variable flags: as Redis's getkeys procedures, SET reads its key only
+ * with GET, and BITFIELD writes only with SET or INCRBY.
+ */
+export function keyAccesses(cmd: Command, argv: readonly string[], pos: number[], need: number[]): number {
+  const p = planOf(cmd);
+  if (p.keys === -1) return 0;
+  if (p.keys === 0 || p.keys === 1) {
+    if (argv.length <= p.pos) return 0;
+    pos[0] = p.pos;
+    need[0] = p.keys === 0 ? p.need : cmd.fullname === 'set' ? setAccess(argv) : bitfieldAccess(argv);
+    return 1;
+  }
+  const specNeed = p.specNeed;
+  const keys = resolveKeys(cmd.meta, argv, false).keys;
+  for (let i = 0; i < keys.length; i++) {
+    pos[i] = keys[i][0];
+    need[i] = specNeed[keys[i][1]];
+  }
+  return keys.length;
 }
 
 function setAccess(argv: readonly string[]): number {
-  for (let i = 3; i < argv.length; i++) if (argv[i].toLowerCase() === 'get') return KEY_READ | KEY_WRITE;
+  for (let i = 3; i < argv.length; i++) if (argv[i].length === 3 && argv[i].toLowerCase() === 'get') return KEY_READ | KEY_WRITE;
   return KEY_WRITE;
 }
 
@@ -95,20 +144,9 @@ function bitfieldAccess(argv: readonly string[]): number {
   return KEY_READ;
 }
 
-/** Commands whose arguments from `from` on are channels (or patterns) a user must be allowed (publish and subscribe, not unsubscribe). */
-const CHANNEL_ARGS: Record<string, { from: number; to: number; pattern: boolean }> = {
-  subscribe: { from: 1, to: -1, pattern: false },
-  ssubscribe: { from: 1, to: -1, pattern: false },
-  psubscribe: { from: 1, to: -1, pattern: true },
-  publish: { from: 1, to: 1, pattern: false },
-  spublish: { from: 1, to: 1, pattern: false },
-};
-
-/** The channel arguments of an invocation: [first, last] positions and whether they are patterns, or null. */
-export function channelArgs(cmd: Command, argc: number): { from: number; to: number; pattern: boolean } | null {
-  const ch = CHANNEL_ARGS[cmd.fullname];
-  if (ch === undefined) return null;
-  return { from: ch.from, to: ch.to < 0 ? argc - 1 : Math.min(ch.to, argc - 1), pattern: ch.pattern };
+/** The channel arguments of a command (publish and subscribe, not unsubscribe): where they start and end (-1: the last argument), whether they are patterns; or null. */
+export function channelArgs(cmd: Command): { from: number; to: number; pattern: boolean } | null {
+  return planOf(cmd).channels;
 }
 
 export function checkPermission(rules: AccessRules, cmd: Command, argv: readonly string[], context: PermissionContext): PermissionDenial | null {

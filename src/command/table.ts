@@ -78,6 +78,8 @@ export class Command<H extends AnyHandler = AnyHandler> {
   subcommands: Map<string, Command<H>> | null = null;
   /** Id used by ACL bitmaps. */
   id = 0;
+  /** Where the permission check finds this command's keys and channels (permissions.ts fills it on first use). */
+  accessPlan: object | null = null;
   calls = 0;
   usec = 0;
   rejectedCalls = 0;
