@@ -60,7 +60,10 @@ export async function main(argv: string[]): Promise<void> {
     configText = text;
     const directives = parseConfigText(text, process.cwd());
     server = createServer();
-    applyDirectives(server.config, directives, { user: (args) => server.acl.appendForLoading(args) });
+    applyDirectives(server.config, directives, {
+      user: (args) => server.acl.appendForLoading(args),
+      renameCommand: (from, to) => server.commands.rename(from, to),
+    });
     server.reconfigure();
     server.latency.commands.enabled = server.config.getBool('latency-tracking');
   } catch (e) {

@@ -271,6 +271,32 @@ export class CommandTable<H extends AnyHandler = AnyHandler> {
     return this.all.length;
   }
 
+  /**
+   * rename-command (config files only): the command answers to `to`
+   * instead, or to nothing when `to` is empty; it keeps its own name in
+   * COMMAND, the slowlog and ACL rules, as in Redis. A command of Redis's
+   * table that Sinew does not serve is answered by no name either way.
+   * Returns null or Redis's error.
+   */
+  rename(from: string, to: string): string | null {
+    const cmd = this.byName.get(from.toLowerCase());
+    if (cmd === undefined) {
+      const known = this.metas.some((m) => m.name === from.toLowerCase());
+      return known ? null : 'No such command in rename-command';
+    }
+    this.byName.delete(from.toLowerCase());
+    this.byName.delete(from.toUpperCase());
+    if (to === '') {
+      const i = this.all.indexOf(cmd);
+      if (i >= 0) this.all.splice(i, 1);
+      return null;
+    }
+    if (this.byName.has(to.toLowerCase())) return 'Target command name already exists';
+    this.byName.set(to.toLowerCase(), cmd);
+    this.byName.set(to.toUpperCase(), cmd);
+    return null;
+  }
+
   /** Finds a top-level command by any case. */
   lookup(name: string): Command<H> | undefined {
     return this.byName.get(name) ?? this.byName.get(name.toLowerCase());

@@ -166,7 +166,8 @@ export const serverCommands: HandlerMap = {
       return;
     }
     try {
-      rewriteConfigFile(server.configFile, server.config);
+      const users = server.config.get('aclfile') !== '' ? null : server.acl.list().map((u) => `user ${u.name} ${u.describe()}`);
+      rewriteConfigFile(server.configFile, server.config, users);
       server.log.notice('CONFIG REWRITE executed with success.');
       c.w.ok();
     } catch (e) {

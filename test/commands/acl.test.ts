@@ -129,11 +129,64 @@ describe('ACL users from files', () => {
   });
 });
 
+describe('rename-command and CONFIG REWRITE of users', () => {
+  it('rename-command renames or removes a command (its own name stays in COMMAND and ACL rules); errors as Redis', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sinew-rename-'));
+    try {
+      const conf = join(dir, 's.conf');
+      writeFileSync(conf, `port 0\nsave ""\ndir ${dir}\nrename-command FLUSHALL ""\nrename-command config cfg_x\nrename-command pfadd ""\nuser alice on >pw +@all ~*\n`);
+      const s = await startWithFile(conf);
+      const c = await RawClient.connect(s.port);
+      try {
+        assert.match(await c.raw('FLUSHALL'), /^-ERR unknown command 'FLUSHALL'/);
+        assert.match(await c.raw('CONFIG', 'GET', 'hz'), /^-ERR unknown command 'CONFIG'/);
+        assert.deepEqual(await c.call('CFG_X', 'GET', 'hz'), ['hz', '10']);
+        // ACL rules still name commands by their own names
+        assert.equal(await c.call('ACL', 'SETUSER', 'bob', 'on', 'nopass', '-@all', '+config|get'), 'OK');
+        assert.equal(await c.call('AUTH', 'bob', 'x'), 'OK');
+        assert.deepEqual(await c.call('cfg_x', 'get', 'hz'), ['hz', '10']);
+        assert.match(await c.raw('cfg_x', 'set', 'hz', '10'), /^-NOPERM this user has no permissions to run the 'config\|set' command/);
+        assert.equal(await c.call('AUTH', 'alice', 'pw'), 'OK');
+        // CONFIG REWRITE writes the users where the file had them, keeps rename-command lines
+        assert.equal(await c.call('CFG_X', 'REWRITE'), 'OK');
+        const text = readFileSync(conf, 'latin1');
+        assert.match(text, /rename-command FLUSHALL ""\nrename-command config cfg_x\n/);
+        assert.match(text, /\nuser alice on #[0-9a-f]{64} ~\* resetchannels \+@all\n/);
+        assert.match(text, /\nuser bob on nopass resetchannels -@all \+config\|get\nuser default on nopass ~\* &\* \+@all\n$/);
+      } finally {
+        c.close();
+        await s.close();
+      }
+      const redis = redisServerPath();
+      for (const [line, reason] of [
+        ['rename-command nosuch x', 'No such command in rename-command'],
+        ['rename-command get set', 'Target command name already exists'],
+      ]) {
+        const bad = join(dir, 'bad.conf');
+        writeFileSync(bad, `port ${await freePort()}\nsave ""\n${line}\n`);
+        const ours = failingStart([process.execPath, BIN], bad);
+        assert.equal(ours.code, 1);
+        assert.ok(ours.out.includes(`>>> '${line}'\n${reason}`), ours.out);
+        if (redis !== null) {
+          const theirs = failingStart([redis], bad);
+          assert.ok(theirs.out.includes(`>>> '${line}'\n${reason}`), theirs.out);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 async function startWithFile(conf: string) {
   const { createServer } = await import('../../src/compose.js');
   const { parseConfigText, applyDirectives } = await import('../../src/config/file.js');
   const server = createServer({ quiet: true });
-  applyDirectives(server.config, parseConfigText(readFileSync(conf, 'latin1'), tmpdir()), { user: (a) => server.acl.appendForLoading(a) });
+  applyDirectives(server.config, parseConfigText(readFileSync(conf, 'latin1'), tmpdir()), {
+    user: (a) => server.acl.appendForLoading(a),
+    renameCommand: (from, to) => server.commands.rename(from, to),
+  });
+  server.configFile = conf;
   await server.startup();
   return { port: server.port, close: () => server.close() };
 }
