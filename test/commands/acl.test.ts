@@ -232,6 +232,38 @@ describe('ACL and connected clients', () => {
     assert.equal(await admin.raw('CLIENT', 'KILL', 'USER', 'tmp'), "-ERR No such user 'tmp'\r\n");
   });
 
+  it('the default user with a password (ACL SETUSER, not requirepass): new clients must AUTH, with the unauthenticated input limits; denials are counted in INFO', async () => {
+    await admin.call('CONFIG', 'RESETSTAT');
+    assert.equal(await admin.call('ACL', 'SETUSER', 'default', 'resetpass', '>s3cret'), 'OK');
+    try {
+      const c = await RawClient.connect(srv.port);
+      assert.equal(await c.raw('GET', 'x'), '-NOAUTH Authentication required.\r\n');
+      assert.equal(await c.raw('AUTH', 'wrong'), '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
+      c.send('MSET', ...Array.from({ length: 12 }, (_, i) => `a${i}`));
+      assert.equal(await c.nextRaw(), '-ERR Protocol error: unauthenticated multibulk length\r\n');
+      assert.equal(await c.waitClose(), true);
+      const d = await RawClient.connect(srv.port);
+      assert.equal(await d.call('AUTH', 's3cret'), 'OK');
+      assert.equal(await d.call('ACL', 'WHOAMI'), 'default');
+      d.close();
+      // a user refused a key, a command and a channel
+      await admin.call('ACL', 'SETUSER', 'lim', 'on', 'nopass', '~k', '+get', '+publish');
+      const e = await RawClient.connect(srv.port);
+      await e.call('AUTH', 'lim', 'x');
+      await e.raw('GET', 'other');
+      await e.raw('SET', 'k', 'v');
+      await e.raw('PUBLISH', 'ch', 'm');
+      e.close();
+      const info = String(await admin.call('INFO', 'stats'));
+      for (const [k, v] of [['auth', 1], ['cmd', 1], ['key', 1], ['channel', 1]] as const) {
+        assert.match(info, new RegExp(`acl_access_denied_${k}:${v}\r\n`), k);
+      }
+    } finally {
+      await admin.call('ACL', 'SETUSER', 'default', 'nopass');
+      await admin.call('ACL', 'DELUSER', 'lim');
+    }
+  });
+
   it('the check: selectors, key access from key specs, channels, first arguments; the replies it words', async () => {
     const acl = srv.server.acl;
     const cmd = (argv: string[]) => srv.server.commands.resolve(argv)!;
