@@ -360,19 +360,18 @@ export function readObject(r: RdbReader, type: number, limits: LoadLimits): Valu
       if (n === 0) throw new EmptyKeyError();
       const ms = new Array<string>(n);
       const ss = new Array<number>(n);
-      const seen = new Set<string>();
       let maxLen = 0;
       for (let i = 0; i < n; i++) {
         const m = r.string();
         const sc = type === RdbType.ZSET_2 ? r.double() : r.textDouble();
         if (Number.isNaN(sc)) throw new RdbError('Zset with NAN score detected');
-        if (seen.has(m)) throw new RdbError('Duplicate zset fields detected');
-        seen.add(m);
         ms[i] = m;
         ss[i] = sc;
         if (m.length > maxLen) maxLen = m.length;
       }
       const z = ZSet.fromPairs(ms, ss);
+      // a repeated member shows in the set's own dictionary (the value is dropped before it is kept)
+      if (z.dict.size !== n) throw new RdbError('Duplicate zset fields detected');
       z.listpack = false;
       if (n <= limits.zsetEntries && maxLen <= limits.zsetValue) z.toListpack();
       return z;

@@ -728,11 +728,31 @@ export class ZSet implements RObject {
   }
 
   /** Builds a sorted set from pairs in any order (distinct members). */
+  /**
+   * A sorted set of members and their scores (no duplicate members), built
+   * in bulk. Pairs already in order, or in reverse order (an RDB file holds
+   * a skiplist from its greatest member), are taken without sorting.
+   */
   static fromPairs(ms: string[], ss: number[]): ZSet {
-    const idx = ms.map((_, i) => i);
-    idx.sort((a, b) => cmpKey(ss[a], ms[a], ss[b], ms[b]));
-    const sm = idx.map((i) => ms[i]);
-    const sss = idx.map((i) => ss[i]);
+    const n = ms.length;
+    let asc = true;
+    let desc = true;
+    for (let i = 1; i < n && (asc || desc); i++) {
+      const c = cmpKey(ss[i - 1], ms[i - 1], ss[i], ms[i]);
+      if (c >= 0) asc = false;
+      if (c <= 0) desc = false;
+    }
+    let sm = ms;
+    let sss = ss;
+    if (!asc && desc) {
+      sm = ms.slice().reverse();
+      sss = ss.slice().reverse();
+    } else if (!asc) {
+      const idx = ms.map((_, i) => i);
+      idx.sort((a, b) => cmpKey(ss[a], ms[a], ss[b], ms[b]));
+      sm = idx.map((i) => ms[i]);
+      sss = idx.map((i) => ss[i]);
+    }
     const z = new ZSet();
     for (let i = 0; i < sm.length; i++) z.dict.set(sm[i], sss[i]);
     z.tree = ZTree.fromSorted(sm, sss);
