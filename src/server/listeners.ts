@@ -25,7 +25,7 @@ export interface ListenerHost {
 
 export class Listeners {
   servers: net.Server[] = [];
-  /** The TCP port listened on (the one the system chose for port 0). */
+  /** The TCP port listened on (the one the system chose for port 0); 0 when there is no TCP listener. */
   port = 0;
   /** An address clients of this process can reach it by. */
   host = '127.0.0.1';
@@ -34,41 +34,19 @@ export class Listeners {
 
   constructor(private readonly server: ListenerHost) {}
 
-  /** Opens every listener `bind`, `port` and `unixsocket` ask for; resolves once all listen. */
+  /**
+   * Opens every listener `bind`, `port` and `unixsocket` ask for; resolves
+   * once all listen. Port 0 picks a free port unless a unix socket is the
+   * way in (then it means no TCP listener, as in Redis).
+   */
   async open(): Promise<void> {
-    const port = this.server.config.getInt('port');
-    const binds = this.server.config.get('bind').split(' ').filter(Boolean);
-    const addrs = binds.length ? binds : ['*'];
-    let actualPort = port;
-    const servers: net.Server[] = [];
-    if (port !== 0 || this.server.config.get('unixsocket') === '') {
-      for (const a0 of addrs) {
-        const optional = a0.startsWith('-');
-        const a = optional ? a0.slice(1) : a0;
-        const host = a === '*' ? '0.0.0.0' : a === '::*' ? '::' : a;
-        const srv = net.createServer({ noDelay: true }, (sock) => this.accept(sock));
-        srv.maxConnections = this.server.config.getInt('maxclients') + 32;
-        try {
-          await new Promise<void>((resolve, reject) => {
-            srv.once('error', reject);
-            srv.listen({ port: actualPort, host, backlog: this.server.config.getInt('tcp-backlog'), ipv6Only: host === '::' }, () => {
-              srv.off('error', reject);
-              resolve();
-            });
-          });
-        } catch (e) {
-          if (optional) continue;
-          for (const s of servers) s.close();
-          const err = e as NodeJS.ErrnoException;
-          this.server.log.warning(`Warning: Could not create server TCP listening socket ${a}:${actualPort}: ${err.message}`);
-          throw e;
-        }
-        const address = srv.address() as net.AddressInfo;
-        actualPort = address.port;
-        servers.push(srv);
-      }
+    const cfg = this.server.config;
+    const port = cfg.getInt('port');
+    if (port !== 0 || cfg.get('unixsocket') === '') {
+      this.servers = await this.listenTcp(port);
+      this.port = (this.servers[0]?.address() as net.AddressInfo | undefined)?.port ?? 0;
     }
-    const unixPath = this.server.config.get('unixsocket');
+    const unixPath = cfg.get('unixsocket');
     if (unixPath !== '') {
       const srv = net.createServer((sock) => this.accept(sock));
       await new Promise<void>((resolve, reject) => {
@@ -76,17 +54,56 @@ export class Listeners {
         srv.listen(unixPath, () => resolve());
       });
       // unixsocketperm (octal; 0 leaves the mode the umask gave), as Redis applies it.
-      const perm = parseInt(this.server.config.get('unixsocketperm'), 8);
+      const perm = parseInt(cfg.get('unixsocketperm'), 8);
       if (perm !== 0) chmodSync(unixPath, perm);
-      servers.push(srv);
+      this.servers.push(srv);
     }
-    this.servers = servers;
-    this.port = actualPort;
-    const first = addrs[0].replace(/^-/, '');
+    const first = this.bindAddresses()[0].replace(/^-/, '');
     this.host = first === '*' || first === '0.0.0.0' ? '127.0.0.1' : first === '::*' || first === '::' ? '::1' : first;
   }
 
+  private bindAddresses(): string[] {
+    const binds = this.server.config.get('bind').split(' ').filter(Boolean);
+    return binds.length ? binds : ['*'];
+  }
 
+  /**
+   * Listens on `port` at every bind address (an address with a leading "-"
+   * is skipped where it cannot be bound); port 0 takes the port the system
+   * gives the first. A failure closes those already open, logs Redis's
+   * line and throws.
+   */
+  private async listenTcp(port: number): Promise<net.Server[]> {
+    const servers: net.Server[] = [];
+    let actualPort = port;
+    for (const a0 of this.bindAddresses()) {
+      const optional = a0.startsWith('-');
+      const a = optional ? a0.slice(1) : a0;
+      const host = a === '*' ? '0.0.0.0' : a === '::*' ? '::' : a;
+      const srv = net.createServer({ noDelay: true }, (sock) => this.accept(sock));
+      srv.maxConnections = this.server.config.getInt('maxclients') + 32;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          srv.once('error', reject);
+          srv.listen({ port: actualPort, host, backlog: this.server.config.getInt('tcp-backlog'), ipv6Only: host === '::' }, () => {
+            srv.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (e) {
+        if (optional) continue;
+        for (const s of servers) s.close();
+        const err = e as NodeJS.ErrnoException;
+        this.server.log.warning(`Warning: Could not create server TCP listening socket ${a}:${actualPort}: ${err.message}`);
+        throw err;
+      }
+      actualPort = (srv.address() as net.AddressInfo).port;
+      servers.push(srv);
+    }
+    return servers;
+  }
+
+  /** A connection accepted: refused while shutting down, at maxclients or by protected mode, else a client. */
   private accept(sock: net.Socket): void {
     if (this.server.shuttingDown) {
       sock.destroy();
@@ -97,24 +114,13 @@ export class Listeners {
       sock.end('-ERR max number of clients reached\r\n');
       return;
     }
-    if (refusedByProtectedMode(this.server.config, sock.remoteAddress ?? '')) {
-      sock.end(
-        '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
-          'In this mode connections are only accepted from the loopback interface. ' +
-          'If you want to connect from external computers to Redis you may adopt one of the following solutions: ' +
-          "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
-          '2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to \'no\', and then restarting the server. ' +
-          '3) If you started the server manually just for testing, restart it with the \'--protected-mode no\' option. ' +
-          '4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n',
-      );
-      return;
-    }
     sock.setNoDelay(true);
     const keepalive = this.server.config.getInt('tcp-keepalive');
     if (keepalive > 0) sock.setKeepAlive(true, keepalive * 1000);
-    const addr = sock.remoteAddress ? `${stripV4Mapped(sock.remoteAddress)}:${sock.remotePort}` : '/unixsocket:0';
-    const laddr = sock.localAddress ? `${stripV4Mapped(sock.localAddress)}:${sock.localPort}` : '/unixsocket:0';
+    const addr = peerAddress(sock);
+    const laddr = localAddress(sock);
     const fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    if (this.deniedByProtectedMode(sock)) return;
     let client: Client | null = null;
     const direct = this.directSocket(sock, (chunk) => {
       if (client === null) return;
@@ -123,6 +129,14 @@ export class Listeners {
     });
     client = this.server.attach(direct ?? sock, { addr, laddr }, direct !== null);
     client.fd = fd;
+  }
+
+  /** Protected mode refuses the peer: it is told why and counted as a rejected connection. */
+  private deniedByProtectedMode(sock: net.Socket): boolean {
+    if (!refusedByProtectedMode(this.server.config, sock.remoteAddress ?? '')) return false;
+    this.server.stats.rejectedConnections++;
+    sock.end(PROTECTED_MODE_DENIED);
+    return true;
   }
 
   /**
@@ -184,6 +198,24 @@ export function refusedByProtectedMode(config: Config, remoteAddress: string): b
 
 function isLoopback(addr: string): boolean {
   return addr === '127.0.0.1' || addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.') || addr === '';
+}
+
+const PROTECTED_MODE_DENIED =
+  '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
+  'In this mode connections are only accepted from the loopback interface. ' +
+  'If you want to connect from external computers to Redis you may adopt one of the following solutions: ' +
+  "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
+  "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
+  "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
+  '4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n';
+
+/** CLIENT LIST's addr and laddr of a connection ("/unixsocket:0" for a unix socket). */
+function peerAddress(sock: net.Socket): string {
+  return sock.remoteAddress ? `${stripV4Mapped(sock.remoteAddress)}:${sock.remotePort}` : '/unixsocket:0';
+}
+
+function localAddress(sock: net.Socket): string {
+  return sock.localAddress ? `${stripV4Mapped(sock.localAddress)}:${sock.localPort}` : '/unixsocket:0';
 }
 
 function stripV4Mapped(a: string): string {
