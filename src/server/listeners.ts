@@ -1,12 +1,15 @@
 /**
- * The listeners: TCP sockets for each `bind` address (and a Unix socket),
- * protected mode and maxclients at accept, and the shared read buffer that
- * accepted connections read into. Each accepted connection is handed to the
- * server as a client.
+ * The listeners: TCP sockets for each `bind` address, plain (`port`) and
+ * TLS (`tls-port`, handshaken by tls.ts), and a Unix socket; protected mode
+ * and maxclients at accept, and the shared read buffer that plain
+ * connections read into. Each accepted connection is handed to the server as
+ * a client.
  */
 import net from 'node:net';
 import { chmodSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { TlsAcceptor, TLS_START_FAILED } from './tls.js';
 import type { Client } from './client.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from './log.js';
@@ -23,32 +26,70 @@ export interface ListenerHost {
   attach(stream: Duplex, info: { addr?: string; laddr?: string }, direct: boolean): Client;
 }
 
+/** Start-up could not configure TLS (the lines are logged; the message holds them too). */
+export class TlsConfigError extends Error {}
+
+/** A listening socket could not be opened: which kind of port, for the start-up line. */
+export class ListenError extends Error {
+  constructor(
+    readonly kind: 'tcp' | 'tls',
+    readonly port: number,
+    cause: Error,
+  ) {
+    super(cause.message);
+  }
+}
+
 export class Listeners {
   servers: net.Server[] = [];
-  /** The TCP port listened on (the one the system chose for port 0); 0 when there is no TCP listener. */
+  /** The TLS listeners (tls-port on each bind address). */
+  tlsServers: net.Server[] = [];
+  /** The TCP port listened on (the one the system chose for port 0); 0 when there is no plain TCP listener. */
   port = 0;
+  /** The TLS port listened on; 0 when there is none. */
+  tlsPort = 0;
   /** An address clients of this process can reach it by. */
   host = '127.0.0.1';
+  /** What new TLS connections are handshaken with (tls.ts). */
+  readonly tls: TlsAcceptor;
+  /** TLS connections in their handshake, by "addr laddr": they count towards maxclients, as Redis creates their client at accept. */
+  private readonly handshakes = new Map<string, { sock: net.Socket; fd: number }>();
   /** The read buffer every direct socket shares (see directSocket). */
   private readBuffer: Buffer | null = null;
 
-  constructor(private readonly server: ListenerHost) {}
+  constructor(private readonly server: ListenerHost) {
+    this.tls = new TlsAcceptor(server, (sock) => this.secured(sock));
+  }
 
   /**
-   * Opens every listener `bind`, `port` and `unixsocket` ask for; resolves
-   * once all listen. Port 0 picks a free port unless a unix socket is the
-   * way in (then it means no TCP listener, as in Redis).
+   * Opens every listener `bind`, `port`, `tls-port` and `unixsocket` ask
+   * for; resolves once all listen. TLS is configured first: settings that do
+   * not build stop start-up with Redis's lines (TlsConfigError). Port 0
+   * picks a free port unless TLS or a unix socket is the way in (then it
+   * means no plain TCP listener, as in Redis).
    */
   async open(): Promise<void> {
     const cfg = this.server.config;
     const port = cfg.getInt('port');
-    if (port !== 0 || cfg.get('unixsocket') === '') {
-      this.servers = await this.listenTcp(port);
+    const tlsPort = cfg.getInt('tls-port');
+    if (tlsPort !== 0) {
+      const why = this.tls.configure();
+      if (why !== null) {
+        this.server.log.warning(TLS_START_FAILED);
+        throw new TlsConfigError(`${why}\n${TLS_START_FAILED}`);
+      }
+    }
+    if (port !== 0 || (cfg.get('unixsocket') === '' && tlsPort === 0)) {
+      this.servers = await this.listenTcp(port, false);
       this.port = (this.servers[0]?.address() as net.AddressInfo | undefined)?.port ?? 0;
+    }
+    if (tlsPort !== 0) {
+      this.tlsServers = await this.listenTcp(tlsPort, true);
+      this.tlsPort = tlsPort;
     }
     const unixPath = cfg.get('unixsocket');
     if (unixPath !== '') {
-      const srv = net.createServer((sock) => this.accept(sock));
+      const srv = net.createServer((sock) => this.accept(sock, false));
       await new Promise<void>((resolve, reject) => {
         srv.once('error', reject);
         srv.listen(unixPath, () => resolve());
@@ -71,16 +112,16 @@ export class Listeners {
    * Listens on `port` at every bind address (an address with a leading "-"
    * is skipped where it cannot be bound); port 0 takes the port the system
    * gives the first. A failure closes those already open, logs Redis's
-   * line and throws.
+   * line and throws a ListenError.
    */
-  private async listenTcp(port: number): Promise<net.Server[]> {
+  private async listenTcp(port: number, secure: boolean): Promise<net.Server[]> {
     const servers: net.Server[] = [];
     let actualPort = port;
     for (const a0 of this.bindAddresses()) {
       const optional = a0.startsWith('-');
       const a = optional ? a0.slice(1) : a0;
       const host = a === '*' ? '0.0.0.0' : a === '::*' ? '::' : a;
-      const srv = net.createServer({ noDelay: true }, (sock) => this.accept(sock));
+      const srv = net.createServer({ noDelay: true }, (sock) => this.accept(sock, secure));
       srv.maxConnections = this.server.config.getInt('maxclients') + 32;
       try {
         await new Promise<void>((resolve, reject) => {
@@ -95,7 +136,7 @@ export class Listeners {
         for (const s of servers) s.close();
         const err = e as NodeJS.ErrnoException;
         this.server.log.warning(`Warning: Could not create server TCP listening socket ${a}:${actualPort}: ${err.message}`);
-        throw err;
+        throw new ListenError(secure ? 'tls' : 'tcp', actualPort, err);
       }
       actualPort = (srv.address() as net.AddressInfo).port;
       servers.push(srv);
@@ -103,15 +144,21 @@ export class Listeners {
     return servers;
   }
 
-  /** A connection accepted: refused while shutting down, at maxclients or by protected mode, else a client. */
-  private accept(sock: net.Socket): void {
+  /**
+   * A connection accepted on any listener: refused while shutting down or
+   * at maxclients; a TLS one starts its handshake, a plain one becomes a
+   * client at once (after protected mode).
+   */
+  private accept(sock: net.Socket, secure: boolean): void {
     if (this.server.shuttingDown) {
       sock.destroy();
       return;
     }
-    if (this.server.clients.size >= this.server.config.getInt('maxclients')) {
+    if (this.server.clients.size + this.handshakes.size >= this.server.config.getInt('maxclients')) {
       this.server.stats.rejectedConnections++;
-      sock.end('-ERR max number of clients reached\r\n');
+      // before its handshake a TLS connection cannot be told why: it is dropped, as in Redis
+      if (secure) sock.destroy();
+      else sock.end('-ERR max number of clients reached\r\n');
       return;
     }
     sock.setNoDelay(true);
@@ -120,6 +167,15 @@ export class Listeners {
     const addr = peerAddress(sock);
     const laddr = localAddress(sock);
     const fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    if (secure) {
+      const key = `${addr} ${laddr}`;
+      this.handshakes.set(key, { sock, fd });
+      sock.once('close', () => {
+        if (this.handshakes.get(key)?.sock === sock) this.handshakes.delete(key);
+      });
+      this.tls.accept(sock);
+      return;
+    }
     if (this.deniedByProtectedMode(sock)) return;
     let client: Client | null = null;
     const direct = this.directSocket(sock, (chunk) => {
@@ -129,6 +185,27 @@ export class Listeners {
     });
     client = this.server.attach(direct ?? sock, { addr, laddr }, direct !== null);
     client.fd = fd;
+  }
+
+  /**
+   * A TLS connection finished its handshake: protected mode applies now (its
+   * refusal is sent encrypted, as Redis's clientAcceptHandler does), then it
+   * becomes a client read through stream events (the direct read path is for
+   * plain sockets).
+   */
+  private secured(sock: TLSSocket): void {
+    const addr = peerAddress(sock);
+    const laddr = localAddress(sock);
+    const key = `${addr} ${laddr}`;
+    const pending = this.handshakes.get(key);
+    this.handshakes.delete(key);
+    if (this.server.shuttingDown) {
+      sock.destroy();
+      return;
+    }
+    if (this.deniedByProtectedMode(sock)) return;
+    const client = this.server.attach(sock, { addr, laddr }, false);
+    client.fd = pending?.fd ?? -1;
   }
 
   /** Protected mode refuses the peer: it is told why and counted as a rejected connection. */
@@ -182,9 +259,11 @@ export class Listeners {
     return direct;
   }
 
-  /** Stops listening (connections already accepted are the server's to close). */
+  /** Stops listening and drops handshakes under way (connections already accepted are the server's to close). */
   close(): Promise<void>[] {
-    return this.servers.map((l) => new Promise<void>((r) => l.close(() => r())));
+    for (const { sock } of this.handshakes.values()) sock.destroy();
+    this.handshakes.clear();
+    return [...this.servers, ...this.tlsServers].map((l) => new Promise<void>((r) => l.close(() => r())));
   }
 }
 
