@@ -9,7 +9,7 @@ import net from 'node:net';
 import { chmodSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { TlsAcceptor, TLS_START_FAILED } from './tls.js';
+import { TlsAcceptor, TLS_CONTEXT_DIRECTIVES, TLS_FILE_DIRECTIVES, TLS_START_FAILED, TLS_UPDATE_FAILED } from './tls.js';
 import type { Client } from './client.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from './log.js';
@@ -142,6 +142,50 @@ export class Listeners {
       servers.push(srv);
     }
     return servers;
+  }
+
+  /**
+   * CONFIG SET changed these directives (name and previous value, in the
+   * order given): rebuilds the TLS configuration when one of its settings
+   * changed while TLS is on (Redis's applyTlsCfg; a file setting even when
+   * set to the same path, so that a renewed certificate is read), or when
+   * tls-port turns TLS on before it was ever configured (applyTLSPort).
+   * Returns null, or the directive to name with Redis's error; the
+   * configuration in use then stays.
+   */
+  reconfigureTls(changes: ReadonlyMap<string, string>): [directive: string, error: string] | null {
+    const cfg = this.server.config;
+    if (cfg.getInt('tls-port') === 0) return null;
+    const rebuilds = (name: string, before: string) =>
+      name === 'tls-port' ? !this.tls.configured : TLS_CONTEXT_DIRECTIVES.has(name) && (TLS_FILE_DIRECTIVES.has(name) || cfg.get(name) !== before);
+    const cause = [...changes].find(([name, before]) => rebuilds(name, before));
+    if (cause === undefined || this.tls.configure() === null) return null;
+    return [cause[0], TLS_UPDATE_FAILED];
+  }
+
+  /** CONFIG SET tls-port 0: the TLS listeners close (connections stay). */
+  closeTls(): void {
+    for (const s of this.tlsServers) s.close();
+    this.tlsServers = [];
+    this.tlsPort = 0;
+  }
+
+  /**
+   * CONFIG SET tls-port N (Redis's changeListenPort): listens on the new
+   * port, then closes the old TLS listeners (connections stay). False when
+   * the new port cannot be listened on: the old listeners then stay.
+   */
+  async moveTls(port: number): Promise<boolean> {
+    let fresh: net.Server[];
+    try {
+      fresh = await this.listenTcp(port, true);
+    } catch {
+      return false;
+    }
+    this.closeTls();
+    this.tlsServers = fresh;
+    this.tlsPort = port;
+    return true;
   }
 
   /**

@@ -19,6 +19,23 @@ import type { Config } from '../config/config.js';
 import type { Logger } from './log.js';
 import { errnoText } from '../util/errno.js';
 
+/** The directives whose change rebuilds the TLS context while TLS is on (Redis's applyTlsCfg). */
+export const TLS_CONTEXT_DIRECTIVES: ReadonlySet<string> = new Set([
+  'tls-cert-file', 'tls-key-file', 'tls-key-file-pass', 'tls-client-cert-file', 'tls-client-key-file',
+  'tls-client-key-file-pass', 'tls-ca-cert-file', 'tls-ca-cert-dir', 'tls-protocols', 'tls-ciphers',
+  'tls-ciphersuites', 'tls-prefer-server-ciphers', 'tls-dh-params-file', 'tls-session-caching',
+  'tls-session-cache-size', 'tls-session-cache-timeout', 'tls-replication', 'tls-cluster',
+]);
+
+/** Those that rebuild even when set to the value they have (Redis's VOLATILE_CONFIG: the files may have changed). */
+export const TLS_FILE_DIRECTIVES: ReadonlySet<string> = new Set([
+  'tls-cert-file', 'tls-key-file', 'tls-client-cert-file', 'tls-client-key-file', 'tls-ca-cert-file',
+  'tls-ca-cert-dir', 'tls-dh-params-file',
+]);
+
+/** CONFIG SET's error when the context cannot be rebuilt (applyTlsCfg, applyTLSPort). */
+export const TLS_UPDATE_FAILED = 'Unable to update TLS configuration. Check server logs.';
+
 /** The start-up line after the reason (initServer). */
 export const TLS_START_FAILED = 'Failed to configure TLS. Check logs for more info.';
 
@@ -310,6 +327,15 @@ export class TlsAcceptor {
     }
     this.inUse = { built, servers: new Map() };
     return null;
+  }
+
+  /** The configuration in use, to put back with restore() (CONFIG SET undoing a change). */
+  save(): unknown {
+    return this.inUse;
+  }
+
+  restore(saved: unknown): void {
+    this.inUse = saved as InUse | null;
   }
 
   /** Starts the handshake of an accepted TCP connection. */

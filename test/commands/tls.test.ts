@@ -1,7 +1,8 @@
 /**
  * TLS for client connections (tls-port and the tls-* settings): clients of
- * every kind over TLS, tls-auth-clients, start-up failures; and the same
- * cases against redis-server 7.0 started with the same certificates.
+ * every kind over TLS, tls-auth-clients, tls-protocols, reloading with
+ * CONFIG SET, moving tls-port, start-up failures; and the same cases
+ * against redis-server 7.0 started with the same certificates.
  * Certificates are made by the openssl command in a temporary directory.
  */
 import { describe, it, before, after } from 'node:test';
@@ -108,6 +109,18 @@ async function outcome(port: number, options: tls.ConnectionOptions): Promise<'a
   } finally {
     c.close();
   }
+}
+
+/** The certificate a new connection is served. */
+function servedCertificate(port: number, c: Certs): Promise<tls.PeerCertificate> {
+  return new Promise((resolve, reject) => {
+    const sock = tls.connect({ port, host: '127.0.0.1', ...clientOptions(c, 'valid') }, () => {
+      const cert = sock.getPeerCertificate();
+      sock.destroy();
+      resolve(cert);
+    });
+    sock.once('error', reject);
+  });
 }
 
 const noOpenssl = opensslSkipReason();
@@ -238,6 +251,100 @@ describe('TLS', { skip: noOpenssl }, () => {
     }
   });
 
+  it('tls-protocols TLSv1.3 refuses a TLSv1.2-only client', async () => {
+    try {
+      assert.equal(await admin.call('CONFIG', 'SET', 'tls-protocols', 'TLSv1.3'), 'OK');
+      assert.equal(await outcome(tlsPort, clientOptions(certs, 'valid', { maxVersion: 'TLSv1.2' })), 'refused');
+      assert.equal(await outcome(tlsPort, clientOptions(certs, 'valid', { minVersion: 'TLSv1.3' })), 'accepted');
+      assert.equal(await admin.call('CONFIG', 'SET', 'tls-protocols', 'TLSv1.2'), 'OK');
+      assert.equal(await outcome(tlsPort, clientOptions(certs, 'valid', { minVersion: 'TLSv1.3' })), 'refused');
+      assert.equal(await outcome(tlsPort, clientOptions(certs, 'valid', { maxVersion: 'TLSv1.2' })), 'accepted');
+    } finally {
+      await admin.call('CONFIG', 'SET', 'tls-protocols', '');
+    }
+  });
+
+  it('CONFIG SET of a new certificate serves it to new connections; a bad one leaves it', async () => {
+    const open = await RawClient.connectTls(tlsPort, clientOptions(certs, 'valid'));
+    try {
+      assert.equal((await servedCertificate(tlsPort, certs)).subject.CN, 'localhost');
+      assert.equal(await admin.call('CONFIG', 'SET', 'tls-cert-file', certs.cert2, 'tls-key-file', certs.key2), 'OK');
+      assert.equal((await servedCertificate(tlsPort, certs)).subject.CN, 'renewed');
+      assert.equal(await open.call('PING'), 'PONG', 'a connection made before keeps its session');
+      const err = await admin.raw('CONFIG', 'SET', 'tls-cert-file', join(certs.dir, 'missing.crt'));
+      assert.equal(err, "-ERR CONFIG SET failed (possibly related to argument 'tls-cert-file') - Unable to update TLS configuration. Check server logs.\r\n");
+      assert.deepEqual(await admin.call('CONFIG', 'GET', 'tls-cert-file'), ['tls-cert-file', certs.cert2]);
+      // the key of another certificate: refused as a pair, both settings kept
+      assert.match(await admin.raw('CONFIG', 'SET', 'tls-key-file', certs.key), /^-ERR CONFIG SET failed \(possibly related to argument 'tls-key-file'\)/);
+      assert.equal((await servedCertificate(tlsPort, certs)).subject.CN, 'renewed');
+      // an encrypted key with its password
+      assert.equal(await admin.call('CONFIG', 'SET', 'tls-cert-file', certs.cert, 'tls-key-file', certs.encKey, 'tls-key-file-pass', 'secret'), 'OK');
+      assert.equal((await servedCertificate(tlsPort, certs)).subject.CN, 'localhost');
+    } finally {
+      open.close();
+      await admin.call('CONFIG', 'SET', 'tls-cert-file', certs.cert, 'tls-key-file', certs.key, 'tls-key-file-pass', '');
+    }
+  });
+
+  it('CONFIG SET tls-port moves the TLS listener; 0 closes it; a port in use is refused', async () => {
+    const moved = await freePort();
+    const open = await RawClient.connectTls(tlsPort, clientOptions(certs, 'valid'));
+    try {
+      assert.equal(await admin.call('CONFIG', 'SET', 'tls-port', moved), 'OK');
+      assert.equal(await outcome(moved, clientOptions(certs, 'valid')), 'accepted');
+      await assert.rejects(RawClient.connect(tlsPort), /ECONNREFUSED/);
+      assert.equal(await open.call('PING'), 'PONG', 'connections stay');
+      assert.equal(
+        await admin.raw('CONFIG', 'SET', 'tls-port', plainPort),
+        "-ERR CONFIG SET failed (possibly related to argument 'tls-port') - Unable to listen on this port. Check server logs.\r\n",
+      );
+      assert.deepEqual(await admin.call('CONFIG', 'GET', 'tls-port'), ['tls-port', String(moved)]);
+      assert.equal(await outcome(moved, clientOptions(certs, 'valid')), 'accepted');
+      assert.equal(await admin.call('CONFIG', 'SET', 'tls-port', 0), 'OK');
+      await assert.rejects(RawClient.connect(moved), /ECONNREFUSED/);
+      // inside MULTI a new port cannot be waited for
+      admin.send('MULTI');
+      admin.send('CONFIG', 'SET', 'tls-port', tlsPort);
+      admin.send('EXEC');
+      assert.equal(await admin.next(), 'OK');
+      assert.equal(await admin.next(), 'QUEUED');
+      assert.match(String(((await admin.next()) as unknown[])[0]), /tls-port.*outside MULTI\/EXEC/);
+    } finally {
+      open.close();
+      assert.equal(await admin.call('CONFIG', 'SET', 'tls-port', tlsPort), 'OK');
+    }
+    assert.equal(await outcome(tlsPort, clientOptions(certs, 'valid')), 'accepted');
+  });
+
+  it('tls-session-caching: a TLSv1.2 session resumes by id only while the cache is on', async () => {
+    // (session tickets, which resume whatever the setting, as in Redis, are turned off by the client)
+    const noTickets = { maxVersion: 'TLSv1.2' as const, secureOptions: (await import('node:crypto')).constants.SSL_OP_NO_TICKET };
+    const resumed = async (): Promise<boolean> => {
+      const first = await new Promise<Buffer>((resolve, reject) => {
+        const sock = tls.connect({ port: tlsPort, host: '127.0.0.1', ...clientOptions(certs, 'valid', noTickets) }, () => {
+          const session = sock.getSession()!;
+          sock.destroy();
+          resolve(session);
+        });
+        sock.once('error', reject);
+      });
+      return new Promise<boolean>((resolve, reject) => {
+        const sock = tls.connect({ port: tlsPort, host: '127.0.0.1', session: first, ...clientOptions(certs, 'valid', noTickets) }, () => {
+          resolve(sock.isSessionReused());
+          sock.destroy();
+        });
+        sock.once('error', reject);
+      });
+    };
+    assert.equal(await resumed(), true);
+    try {
+      assert.equal(await admin.call('CONFIG', 'SET', 'tls-session-caching', 'no'), 'OK');
+      assert.equal(await resumed(), false);
+    } finally {
+      await admin.call('CONFIG', 'SET', 'tls-session-caching', 'yes');
+    }
+  });
+
   it('TLS only (port 0 with a tls-port), and maxclients counts TLS connections', async () => {
     const port = await freePort();
     const only = await startServer({ port: 0, 'tls-port': port, ...tlsSettings(certs), maxclients: 1 });
@@ -351,6 +458,43 @@ describe('TLS: the same as redis-server 7.0', { skip: noOpenssl || oracleSkipRea
       }
     }
     await both('CONFIG', 'SET', 'tls-auth-clients', 'yes');
+  });
+
+  it('the same CONFIG SET replies and errors', async () => {
+    const missing = join(certs.dir, 'missing.pem');
+    const cases: string[][] = [
+      ['CONFIG', 'SET', 'tls-cert-file', missing],
+      ['CONFIG', 'SET', 'tls-key-file', certs.clientKey],
+      ['CONFIG', 'SET', 'tls-ca-cert-file', certs.key],
+      ['CONFIG', 'SET', 'tls-ca-cert-file', ''],
+      ['CONFIG', 'SET', 'tls-protocols', 'TLSv1.2  TLSv1.3'],
+      ['CONFIG', 'SET', 'tls-protocols', 'SSLv3'],
+      ['CONFIG', 'SET', 'tls-ciphers', 'NO-SUCH-CIPHER'],
+      ['CONFIG', 'SET', 'tls-ciphersuites', 'TLS_NO_SUCH_SUITE'],
+      ['CONFIG', 'SET', 'tls-dh-params-file', missing],
+      ['CONFIG', 'SET', 'tls-dh-params-file', certs.ca],
+      ['CONFIG', 'SET', 'tls-client-cert-file', certs.clientCert, 'tls-client-key-file', certs.key],
+      ['CONFIG', 'SET', 'tls-auth-clients', 'sometimes'],
+      ['CONFIG', 'SET', 'tls-session-cache-size', '-1'],
+      ['CONFIG', 'SET', 'tls-prefer-server-ciphers', 'maybe'],
+      ['CONFIG', 'SET', 'tls-protocols', 'tlsv1.2 TLSV1.3', 'tls-ciphersuites', 'TLS_AES_128_GCM_SHA256:TLS_NO_SUCH', 'tls-ciphers', 'ECDHE-ECDSA-AES128-GCM-SHA256'],
+      ['CONFIG', 'SET', 'tls-prefer-server-ciphers', 'yes', 'tls-session-caching', 'no', 'tls-session-cache-timeout', '60'],
+      ['CONFIG', 'SET', 'tls-client-cert-file', certs.clientCert, 'tls-client-key-file', certs.clientKey],
+      ['CONFIG', 'SET', 'tls-cert-file', certs.cert2, 'tls-key-file', certs.key2],
+      ['CONFIG', 'SET', 'tls-ca-cert-dir', join(certs.dir, 'no-such-dir')],
+    ];
+    for (const args of cases) {
+      const [ours, theirs] = await both(...args);
+      assert.equal(ours, theirs, args.slice(2).join(' '));
+    }
+    const settings = async (a: RawClient) => {
+      const flat = (await a.call('CONFIG', 'GET', 'tls-*')) as string[];
+      const pairs = flat.flatMap((v, i) => (i % 2 === 0 ? [`${v}=${v === 'tls-port' ? 'N' : flat[i + 1]}`] : []));
+      return pairs.sort();
+    };
+    assert.deepEqual(await settings(admins[0]), await settings(admins[1]));
+    // and both still serve TLS with the certificate set last
+    for (const p of ports()) assert.equal((await servedCertificate(p, certs)).subject.CN, 'renewed');
   });
 
   it('the same start-up failures', async () => {
