@@ -273,9 +273,14 @@ export class SessionCache {
 
   store(id: Buffer, data: Buffer): void {
     const key = id.toString('hex');
+    const now = Date.now();
     this.entries.delete(key);
-    this.entries.set(key, { data, expires: Date.now() + this.timeoutMs });
-    if (this.size > 0 && this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { data, expires: now + this.timeoutMs });
+    // entries are in the order they expire: the expired ones, then any past the size, go from the front
+    for (const [k, e] of this.entries) {
+      if (e.expires > now && (this.size === 0 || this.entries.size <= this.size)) break;
+      this.entries.delete(k);
+    }
   }
 
   find(id: Buffer): Buffer | null {

@@ -16,6 +16,7 @@ import tls from 'node:tls';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { startServer, type RunningServer } from '../../src/index.js';
+import { SessionCache } from '../../src/server/tls.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { freePort, oracleSkipReason, redisServerPath, waitPort } from '../helpers/servers.js';
 import { PYTHON, pythonSkipReason, run } from '../helpers/target.js';
@@ -400,6 +401,21 @@ describe('TLS start-up failures', { skip: noOpenssl }, () => {
     assert.equal(code, 1, out);
     assert.match(out, new RegExp(`# Failed to load private key: ${certs.clientKey}: error:05800074:x509 certificate routines::key values mismatch\\n.*# Failed to configure TLS\\. Check logs for more info\\.\\n`));
     assert.doesNotMatch(out, /Failed listening/);
+  });
+});
+
+describe('TLS session cache', () => {
+  it('keeps at most its size (0: no limit), and drops sessions past their timeout', async () => {
+    const id = (n: number) => Buffer.from([n]);
+    const small = new SessionCache(2, 60_000);
+    for (let n = 1; n <= 3; n++) small.store(id(n), Buffer.from(`s${n}`));
+    assert.equal(small.find(id(1)), null, 'the oldest went');
+    assert.equal(String(small.find(id(3))), 's3');
+    const brief = new SessionCache(0, 30);
+    brief.store(id(1), Buffer.from('s1'));
+    assert.equal(String(brief.find(id(1))), 's1');
+    await new Promise((r) => setTimeout(r, 40));
+    assert.equal(brief.find(id(1)), null, 'expired');
   });
 });
 
