@@ -387,9 +387,24 @@ describe('TLS start-up failures', { skip: noOpenssl }, () => {
     await assert.rejects(startServer({ port: 0, 'tls-port': await freePort(), 'tls-cert-file': certs.cert, 'tls-key-file': certs.key }), {
       message: /^Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, tls-replication or tls-auth-clients are enabled!\n/,
     });
-    // without tls-port the files are not read (as Redis)
+    // without tls-port the files are not read (as Redis) ...
     const s = await startServer({ port: 0, 'tls-cert-file': missing });
-    await s.close();
+    const c = await RawClient.connect(s.port);
+    try {
+      // ... until CONFIG SET tls-port turns TLS on
+      const port = await freePort();
+      assert.equal(
+        await c.raw('CONFIG', 'SET', 'tls-port', port),
+        "-ERR CONFIG SET failed (possibly related to argument 'tls-port') - Unable to update TLS configuration. Check server logs.\r\n",
+      );
+      assert.deepEqual(await c.call('CONFIG', 'GET', 'tls-port'), ['tls-port', '0']);
+      assert.equal(await c.call('CONFIG', 'SET', 'tls-cert-file', certs.cert, 'tls-key-file', certs.key, 'tls-ca-cert-file', certs.ca, 'tls-port', port), 'OK');
+      assert.equal(s.server.tlsPort, port);
+      assert.equal(await outcome(port, clientOptions(certs, 'valid')), 'accepted');
+    } finally {
+      c.close();
+      await s.close();
+    }
   });
 
   it('sinew-server logs them and exits 1', async () => {
