@@ -87,7 +87,9 @@ const NOTES = `
 - **CLIENT SETINFO** and **CLIENT NO-TOUCH** (Redis 7.2) are served for newer clients; CLIENT LIST/INFO keep
   Redis 7.0's fields.
 - CONFIG directives are all accepted with Redis 7.0's defaults, bounds and messages; some only change what
-  CONFIG GET returns (cluster, TLS, replication, I/O threads and other features Sinew does not have).
+  CONFIG GET returns (cluster, replication, I/O threads and other features Sinew does not have).
+- **TLS** (\`tls-port\` and the tls-* directives) serves clients as Redis 7.0 configures it, with Node.js's TLS:
+  unset \`tls-ciphers\`/\`tls-ciphersuites\` mean Node's default ciphers; \`tls-replication\` and \`tls-cluster\` stay off.
 `;
 
 function versionAfter(a, b) {

@@ -15,6 +15,10 @@
  * `dir`/`dbfilename` at start-up only when one of those is given (so a
  * dump.rdb lying in the working directory is not picked up by surprise).
  * With `appendonly: 'yes'` it loads and then appends to `dir`/`appenddirname`.
+ *
+ * TLS: `'tls-port'` with `'tls-cert-file'`, `'tls-key-file'` and (unless
+ * `'tls-auth-clients': 'no'`) `'tls-ca-cert-file'`; settings that do not
+ * build reject the start with Redis's messages.
  */
 import type { Server, ServerOptions } from './server/server.js';
 import { createServer } from './compose.js';
@@ -25,8 +29,12 @@ export { SINEW_VERSION } from './server/version.js';
 export { createServer } from './compose.js';
 
 export interface RunningServer {
+  /** The plain TCP port (0 when the server listens only on TLS or a unix socket). */
   readonly port: number;
+  /** The TLS port (`tls-port`; 0 without TLS). */
+  readonly tlsPort: number;
   readonly host: string;
+  /** redis://host:port, or rediss://host:tlsPort for a server listening only on TLS. */
   readonly url: string;
   readonly server: Server;
   close(): Promise<void>;
@@ -51,10 +59,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     throw e;
   }
   const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+  const tlsOnly = server.port === 0 && server.tlsPort !== 0;
   return {
     port: server.port,
+    tlsPort: server.tlsPort,
     host: server.host,
-    url: `redis://${host}:${server.port}`,
+    url: tlsOnly ? `rediss://${host}:${server.tlsPort}` : `redis://${host}:${server.port}`,
     server,
     close: () => server.close(),
   };

@@ -4,6 +4,7 @@
  */
 import { AofError } from '../persistence/aof-service.js';
 import type { Server } from '../server/server.js';
+import { ListenError, TlsConfigError } from '../server/listeners.js';
 import { createServer } from '../compose.js';
 import { argsToConfigText, parseConfigText, applyDirectives, FatalConfigError, errnoText } from '../config/file.js';
 import { SINEW_VERSION, SINEW_PACKAGE_VERSION } from '../server/version.js';
@@ -115,7 +116,11 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await server.listen();
   } catch (e) {
-    log.warning(`Failed listening on port ${server.config.getInt('port')} (tcp), aborting.`);
+    // (a TLS configuration that does not build has logged its lines)
+    if (!(e instanceof TlsConfigError)) {
+      const [kind, port] = e instanceof ListenError ? [e.kind, e.port] : ['tcp', server.config.getInt('port')];
+      log.warning(`Failed listening on port ${port} (${kind}), aborting.`);
+    }
     process.exit(1);
   }
   // The dataset is loaded once listening, in steps: clients meanwhile get -LOADING, as with Redis.
@@ -144,9 +149,10 @@ export async function main(argv: string[]): Promise<void> {
       log.warning(`Failed to write PID file: ${errnoText(e)}`);
     }
   }
-  log.notice(`Running mode=standalone, port=${server.port}.`);
+  log.notice(`Running mode=standalone, port=${server.port !== 0 ? server.port : server.tlsPort}.`);
   log.notice('Server initialized');
-  log.notice('Ready to accept connections tcp');
+  if (server.port !== 0 || server.tlsPort === 0) log.notice('Ready to accept connections tcp');
+  if (server.tlsPort !== 0) log.notice('Ready to accept connections tls');
   // Exits once the server has closed (a signal or SHUTDOWN), telling systemd first.
   let finishing = false;
   const finish = () => {

@@ -10,6 +10,7 @@ import { CONFIG_DEFS, CONFIG_ALIASES, findConfig } from '../config/config.js';
 import { globMatch } from '../util/glob.js';
 import { rewriteConfigFile } from '../config/file.js';
 import { metricsSection } from '../metrics/metrics.js';
+import { canSuspend, suspend } from './dispatch.js';
 
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'module_list', 'errorstats', 'cluster', 'keyspace'];
@@ -129,15 +130,51 @@ function configSet(c: Session, argv: string[]): void {
       return;
     }
   }
+  // Then the values take effect, as Redis's apply functions: a failure restores every previous value
+  const net = c.server.net;
+  const tlsInUse = net.tls.save();
+  const applyFailed = (name: string, why: string) => {
+    c.server.log.warning(`Failed applying new configuration. Possibly related to new ${name} setting. Restoring previous settings.`);
+    for (let j = pairs.length - 1; j >= 0; j--) cfg.set(pairs[j][0], old[j]);
+    net.tls.restore(tlsInUse);
+    failed(name, why);
+  };
+  const tlsFailed = net.reconfigureTls(new Map(pairs.map(([name], i) => [findConfig(name)!.name, old[i]])));
+  if (tlsFailed !== null) {
+    applyFailed(...tlsFailed);
+    return;
+  }
+  const names = new Set(pairs.map(([name]) => name));
+  const tlsPort = cfg.getInt('tls-port');
+  if (tlsPort === net.tlsPort) {
+    configApplied(c, names, applyFailed);
+  } else if (tlsPort === 0) {
+    net.closeTls();
+    configApplied(c, names, applyFailed);
+  } else if (!canSuspend(c)) {
+    applyFailed('tls-port', 'Sinew opens listeners asynchronously: set tls-port outside MULTI/EXEC');
+  } else {
+    // a new TLS port: this client waits until it listens there (or cannot)
+    const pending = suspend(c);
+    void net.moveTls(tlsPort).then((listening) =>
+      pending.finish((c) => {
+        if (listening) configApplied(c, names, applyFailed);
+        else applyFailed('tls-port', 'Unable to listen on this port. Check server logs.');
+      }),
+    );
+  }
+}
+
+/** The end of CONFIG SET once the listeners are right: appendonly takes effect, then OK. */
+function configApplied(c: Session, names: ReadonlySet<string>, applyFailed: (name: string, why: string) => void): void {
+  const cfg = c.server.config;
   // appendonly takes effect now (updateAppendonly): turning it on writes a base first, in the background
-  const i = pairs.findIndex(([name]) => name === 'appendonly');
-  if (i >= 0) {
+  if (names.has('appendonly')) {
     const aof = c.server.aof;
     const on = cfg.getBool('appendonly');
     if (!on && aof.state !== 'off') aof.stopAppendOnly();
     else if (on && aof.state === 'off' && !aof.startAppendOnly()) {
-      for (let j = pairs.length - 1; j >= 0; j--) cfg.set(pairs[j][0], old[j]);
-      failed('appendonly', 'Unable to turn on AOF. Check server logs.');
+      applyFailed('appendonly', 'Unable to turn on AOF. Check server logs.');
       return;
     }
   }

@@ -7,6 +7,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { RespParser, ProtocolError } from '../protocol/parser.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import type { Database } from '../keyspace/database.js';
@@ -194,13 +195,17 @@ export class Client {
   private multiCountedLen = 0;
   private multiCountedBytes = 0;
 
-  /** True for a real socket, whose writes copy into the kernel (see flush). */
+  /**
+   * True for a TCP or unix socket, whose writes copy into the kernel (see
+   * flush). Not for TLS: its writes complete asynchronously, so a view would
+   * cost a fresh reply buffer per flush; the bytes are copied out instead.
+   */
   private readonly socketWrite: boolean;
 
   constructor(server: ClientHost, stream: Duplex | null, id: number) {
     this.server = server;
     this.stream = stream;
-    this.socketWrite = stream instanceof Socket;
+    this.socketWrite = stream instanceof Socket && !(stream instanceof TLSSocket);
     this.id = id;
     this.db = server.keyspace.dbs[0];
     this.ctime = Date.now();

@@ -130,8 +130,13 @@ export class Server {
   nextClientId = 1;
   /** The listeners and the connections' shared read buffer. */
   readonly net = new Listeners(this);
+  /** The plain TCP port listened on (0: none). */
   port = 0;
   host = '127.0.0.1';
+  /** The TLS port listened on (0: none). */
+  get tlsPort(): number {
+    return this.net.tlsPort;
+  }
   /** The periodic work (Redis's serverCron). */
   readonly periodic = new Cron(this);
   private pendingFlush: Client[] = [];
@@ -707,7 +712,7 @@ export class Server {
 
   /** Protected mode's decision for a peer address (see listeners.ts). */
   refusedByProtectedMode(remoteAddress: string): boolean {
-    return refusedByProtectedMode(this.config, remoteAddress);
+    return refusedByProtectedMode(this.config, this.acl.defaultUser.nopass, remoteAddress);
   }
 
   /** Starts (or restarts, at the configured hz) the periodic work. */

@@ -201,6 +201,12 @@ describe('protected mode', () => {
       assert.equal(s.refusedByProtectedMode('192.0.2.2'), false);
       await c.call('AUTH', 'secret');
       await c.call('CONFIG', 'SET', 'requirepass', '');
+      assert.equal(s.refusedByProtectedMode('192.0.2.2'), true);
+      // a password given to the default user by ACL SETUSER counts the same (DefaultUser's nopass flag)
+      await c.call('ACL', 'SETUSER', 'default', '>pw');
+      assert.equal(s.refusedByProtectedMode('192.0.2.2'), false);
+      await c.call('ACL', 'SETUSER', 'default', 'nopass');
+      assert.equal(s.refusedByProtectedMode('192.0.2.2'), true);
       await c.call('CONFIG', 'SET', 'protected-mode', 'no');
       assert.equal(s.refusedByProtectedMode('192.0.2.2'), false);
       c.close();

@@ -4,6 +4,7 @@
  * replies byte for byte with redis-server's.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { ReplyReader, encodeCommand, type RespValue } from '../../src/protocol/reply-reader.js';
 
 export class RawClient {
@@ -39,6 +40,19 @@ export class RawClient {
       const sock = net.connect(port, host);
       sock.once('connect', () => {
         sock.setNoDelay(true);
+        resolve(new RawClient(sock));
+      });
+      sock.once('error', reject);
+    });
+  }
+
+  /** Connects over TLS (`options`: the CA, a client certificate, versions...); rejects when the handshake fails. */
+  static connectTls(port: number, options: tls.ConnectionOptions, host = '127.0.0.1'): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const sock = tls.connect({ port, host, ...options });
+      sock.once('secureConnect', () => {
+        sock.setNoDelay(true);
+        sock.off('error', reject);
         resolve(new RawClient(sock));
       });
       sock.once('error', reject);

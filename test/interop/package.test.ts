@@ -203,7 +203,7 @@ describe('sinew.conf', () => {
   const file = join(ROOT, 'sinew.conf');
   const conf = directives(readFileSync(file, 'latin1'));
 
-  it('sets no directive Sinew does not support yet (they are comments only)', () => {
+  it('sets no directive Sinew does not support yet, nor TLS (they are comments only)', () => {
     for (const name of ['replicaof', 'slaveof', 'tls-port', 'tls-cert-file', 'tls-key-file', 'daemonize']) {
       assert.ok(!conf.has(name), `${name} is not set`);
     }
