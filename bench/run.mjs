@@ -13,6 +13,9 @@
  *     are printed as "skipped: not implemented".
  *     Streams: XADD with and without MAXLEN ~ 1000 and XRANGE - + COUNT 100
  *     the same way (custom redis-benchmark commands, __rand_int__ values);
+ *     HyperLogLog: PFADD of one element into one dense HLL and into many
+ *     small sparse ones, PFCOUNT of a dense HLL (its cached cardinality) and
+ *     of two dense HLLs (merged and estimated on every call);
  *     and a consumer-group loop that redis-benchmark cannot run (it cannot
  *     feed the IDs it read back into XACK): GROUP_CONSUMERS connections of
  *     this script each loop XREADGROUP ... COUNT 10 STREAMS key > then XACK
@@ -117,6 +120,10 @@ const TESTS = [
   { name: 'XADD key * field rand', custom: ['XADD', 'bench:stream', '*', 'field', '__rand_int__'], needs: ['xadd'] },
   { name: 'XADD key MAXLEN ~ 1000 * field rand', custom: ['XADD', 'bench:capped', 'MAXLEN', '~', '1000', '*', 'field', '__rand_int__'], needs: ['xadd'] },
   { name: 'XRANGE key - + COUNT 100', custom: ['XRANGE', 'bench:range', '-', '+', 'COUNT', '100'], needs: ['xrange', 'xadd'], prefill: 'xadd-100' },
+  { name: 'PFADD key rand (one dense HLL)', custom: ['PFADD', 'bench:hll', 'element:__rand_int__'], needs: ['pfadd'], prefill: 'pfadd-dense' },
+  { name: 'PFADD key:rand rand (sparse HLLs)', custom: ['PFADD', 'bench:hll:__rand_int__', 'element:__rand_int__'], needs: ['pfadd'] },
+  { name: 'PFCOUNT key (cached)', custom: ['PFCOUNT', 'bench:hll'], needs: ['pfcount', 'pfadd'], prefill: 'pfadd-dense' },
+  { name: 'PFCOUNT key key (two dense HLLs, estimated)', custom: ['PFCOUNT', 'bench:hll', 'bench:hll2'], needs: ['pfcount', 'pfadd'], prefill: 'pfadd-dense' },
 ];
 
 function benchArgsFor(test, n, pipeline) {
@@ -135,6 +142,13 @@ async function prefill(srv, kind, n) {
   if (kind === 'zadd-100') {
     // myzset with at least 100 members for ZRANGE 0 99.
     await withConn(srv, (c) => c.pipeline(200, (i) => ['ZADD', 'myzset', String(i), `element:${String(i).padStart(12, '0')}`]));
+    return;
+  }
+  if (kind === 'pfadd-dense') {
+    // bench:hll and bench:hll2, dense HLLs of 20,000 elements each (100 per PFADD).
+    for (const key of ['bench:hll', 'bench:hll2']) {
+      await withConn(srv, (c) => c.pipeline(200, (b) => ['PFADD', key, ...Array.from({ length: 100 }, (_, i) => `${key}:${b * 100 + i}`)]));
+    }
     return;
   }
   if (kind === 'xadd-100') {

@@ -12,6 +12,7 @@ import { slowlogLatencyCommands } from './slowlog-latency.js';
 import { memoryCommands } from './memory.js';
 import { debugCommands } from './debug.js';
 import { bitCommands } from './bitops.js';
+import { hyperloglogCommands } from './hyperloglog.js';
 import { lcsCommands } from './lcs.js';
 import { listCommands } from './lists.js';
 import { setCommands } from './sets.js';
@@ -34,6 +35,7 @@ export function allHandlers(): HandlerMap {
     ...keyCommands,
     ...stringCommands,
     ...bitCommands,
+    ...hyperloglogCommands,
     ...lcsCommands,
     ...introspectionCommands,
     ...serverCommands,

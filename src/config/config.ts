@@ -289,7 +289,7 @@ const IMPLEMENTED = [
   'aof-use-rdb-preamble', 'appenddirname', 'appendfilename', 'appendfsync', 'auto-aof-rewrite-min-size', 'auto-aof-rewrite-percentage',
   'no-appendfsync-on-rewrite', 'bind', 'busy-reply-threshold', 'client-output-buffer-limit',
   'client-query-buffer-limit', 'daemonize', 'databases', 'dbfilename', 'dir', 'enable-debug-command',
-  'enable-protected-configs', 'hash-max-listpack-entries', 'hash-max-listpack-value', 'hz',
+  'enable-protected-configs', 'hash-max-listpack-entries', 'hash-max-listpack-value', 'hll-sparse-max-bytes', 'hz',
   'latency-monitor-threshold', 'latency-tracking', 'latency-tracking-info-percentiles',
   'lazyfree-lazy-eviction', 'lazyfree-lazy-expire', 'lfu-decay-time', 'lfu-log-factor', 'list-max-listpack-size', 'logfile',
   'loglevel', 'maxclients', 'maxmemory', 'maxmemory-clients', 'maxmemory-policy', 'maxmemory-samples',
@@ -350,10 +350,7 @@ const IGNORED: [why: string, names: string[]][] = [
     ['io-threads', 'io-threads-do-reads', 'server_cpulist', 'bio_cpulist', 'aof_rewrite_cpulist', 'bgsave_cpulist',
       'dynamic-hz', 'maxmemory-eviction-tenacity'],
   ],
-  [
-    'memory tuning of encodings Sinew does not have: lists are never compressed; HyperLogLog commands are not served yet',
-    ['list-compress-depth', 'hll-sparse-max-bytes'],
-  ],
+  ['memory tuning of an encoding Sinew does not have: lists are never compressed', ['list-compress-depth']],
   [
     'cosmetic: the start-up logo, the process title, crash-report details, an ARM64 kernel warning',
     ['always-show-logo', 'set-proc-title', 'proc-title-template', 'crash-log-enabled', 'crash-memcheck-enabled',
@@ -515,6 +512,8 @@ export class Config {
   slowlogSlowerThan = 10000;
   slowlogMaxLen = 128;
   latencyThreshold = 0;
+  /** hll-sparse-max-bytes: the longest a sparse HyperLogLog may grow (header included) before it becomes dense. */
+  hllSparseMaxBytes = 3000;
   /** The encoding limits of sets, hashes and sorted sets (set-max-intset-entries, ...-listpack-...). */
   readonly typeLimits: TypeLimits = { setIntset: 0, hashEntries: 0, hashValue: 0, zsetEntries: 0, zsetValue: 0, streamNodeMaxBytes: 0, streamNodeMaxEntries: 0 };
   /** Active keyspace-event classes, expanded (no 'A'); may include 'n' that the shown value hides. */
@@ -749,6 +748,7 @@ export class Config {
       case 'zset-max-listpack-value': this.typeLimits.zsetValue = Number(v); break;
       case 'stream-node-max-bytes': this.typeLimits.streamNodeMaxBytes = Number(v); break;
       case 'stream-node-max-entries': this.typeLimits.streamNodeMaxEntries = Number(v); break;
+      case 'hll-sparse-max-bytes': this.hllSparseMaxBytes = Number(v); break;
       case 'client-output-buffer-limit': {
         const p = v.split(' ');
         for (let i = 0; i < p.length; i += 4) {

@@ -135,6 +135,14 @@ export class Database {
     return v;
   }
 
+  /**
+   * A value found by read() is about to change in place (PFCOUNT storing
+   * its cached cardinality): a snapshot in progress keeps the old value first.
+   */
+  changing(key: string): void {
+    if (this.ks.snapshotHook !== null) this.ks.snapshotHook(this, key);
+  }
+
   /** Existence check without touching stats. */
   exists(key: string): boolean {
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return false;

@@ -18,6 +18,8 @@ export const Err = {
   stringTooLong: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)',
   bitOffset: 'ERR bit offset is not an integer or out of range',
   bitValue: 'ERR bit is not an integer or out of range',
+  notHll: 'WRONGTYPE Key is not a valid HyperLogLog string value.',
+  corruptHll: 'INVALIDOBJ Corrupted HLL object detected',
   invalidCursor: 'ERR invalid cursor',
   noAuth: 'NOAUTH Authentication required.',
   wrongArity: (cmd: string) => `ERR wrong number of arguments for '${cmd}' command`,

@@ -28,7 +28,7 @@ export type NotifyClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 
  * publishes it under (every notifyKeyspaceEvent call in t_*.c, db.c,
  * expire.c, evict.c, sort.c, bitops.c, geo.c, hyperloglog.c, cluster.c uses
  * the same class for a given name). Some are for commands Sinew does not
- * serve yet (streams, geo stores, PFADD, RESTORE).
+ * serve yet (the geo stores).
  */
 const EVENT_CLASS = {
   del: 'g',

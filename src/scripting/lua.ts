@@ -1011,7 +1011,8 @@ export class Scripting implements ScriptEngine {
       this.pushErrorTable(L, '-' + msg, true);
       return raise ? lua.lua_error(L) : 1;
     }
-    if (st.readOnly && cmd.has(F.write)) return fail('Write commands are not allowed from read-only scripts.');
+    // May-replicate commands (PUBLISH, PFCOUNT) count as writes here, as in Redis's scriptVerifyWriteCommandAllow.
+    if (st.readOnly && cmd.has(F.write | F.may_replicate)) return fail('Write commands are not allowed from read-only scripts.');
     // stop-writes-on-bgsave-error: a write is refused until the script has written (scriptVerifyWriteCommandAllow)
     if (cmd.has(F.write) && !st.wrote && server.rdb.writesDenied) {
       server.countError(Err.bgsaveError);

@@ -27,7 +27,12 @@ export function typeOf(v: Value): ObjType {
   return typeof v === 'string' ? 'string' : v.type;
 }
 
-/** A mutable byte string with room to grow (Redis's "raw" encoding). */
+/**
+ * A mutable byte string with room to grow (Redis's "raw" encoding). As in
+ * an sds string, the byte after the content (when the buffer has room for
+ * it) is zero unless a command that reads it as Redis does (a HyperLogLog
+ * opcode cut short at the end) left something else there.
+ */
 export class ByteString implements RObject {
   readonly type = 'string' as const;
   buf: Buffer;
@@ -41,6 +46,7 @@ export class ByteString implements RObject {
   static fromString(s: string, extra = 0): ByteString {
     const buf = Buffer.allocUnsafe(s.length + extra);
     buf.write(s, 0, 'latin1');
+    if (extra > 0) buf[s.length] = 0;
     return new ByteString(buf, s.length);
   }
 
@@ -55,7 +61,7 @@ export class ByteString implements RObject {
       this.buf.copy(nb, 0, 0, this.len);
       this.buf = nb;
     }
-    this.buf.fill(0, this.len, n);
+    this.buf.fill(0, this.len, n < this.buf.length ? n + 1 : n);
     this.len = n;
   }
 
@@ -69,6 +75,7 @@ export class ByteString implements RObject {
       this.buf = nb;
     }
     this.buf.write(s, start, 'latin1');
+    if (n < this.buf.length) this.buf[n] = 0;
     this.len = n;
   }
 

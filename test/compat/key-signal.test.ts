@@ -161,6 +161,36 @@ describeCompat('the key-modified signal against redis-server: events, dirty, WAT
     ]);
   });
 
+  it('hyperloglog: PFCOUNT storing its cache counts and signals without an event; PFDEBUG conversions count only', async () => {
+    // Opcodes for the first 8000 registers only: a PFADD changes some registers before it meets the corruption.
+    const corrupt = Buffer.concat([Buffer.from('HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00', 'latin1'), Buffer.from([0x5f, 0x3f])]);
+    const elements = Array.from({ length: 40 }, (_, i) => 'e' + i);
+    await steps([
+      ['PFADD', 'h'],
+      ['PFADD', 'h'],
+      ['PFADD', 'h', 'a', 'b', 'c'],
+      ['PFADD', 'h', 'a', 'b'],
+      ['PFCOUNT', 'h'],
+      ['PFCOUNT', 'h'],
+      ['PFCOUNT', 'h', 'none'],
+      ['PFCOUNT', 'none'],
+      ['PFMERGE', 'm', 'h'],
+      ['PFMERGE', 'm', 'h'],
+      ['PFMERGE', 'm2'],
+      ['PFDEBUG', 'ENCODING', 'h'],
+      ['PFDEBUG', 'TODENSE', 'h'],
+      ['PFDEBUG', 'TODENSE', 'h'],
+      ['PFADD', 'g', 'x'],
+      ['PFDEBUG', 'GETREG', 'g'],
+      ['SET', 'bad', corrupt],
+      ['PFADD', 'bad', ...elements],
+      ['PFCOUNT', 'bad'],
+      ['PFMERGE', 'm3', 'bad'],
+      ['SET', 'str', 'x'],
+      ['PFADD', 'str', 'a'],
+    ]);
+  });
+
   it('lists', async () => {
     await steps([
       ['LPUSH', 'l', 'a', 'b', 'c'],

@@ -147,6 +147,27 @@ describeCompat('effect stream against the replication stream of redis-server', (
     for (const conn of [1, 2, 3, 4, 5]) await d.expectReply(conn, `served on connection ${conn}`);
   });
 
+  it('hyperloglog: PFCOUNT propagates when it stores its cache; PFDEBUG when it converts', async () => {
+    const got = await compare([
+      ['PFADD', 'h', 'a', 'b'],
+      ['PFADD', 'h', 'a'],
+      ['PFCOUNT', 'h'],
+      ['PFCOUNT', 'h'],
+      ['PFCOUNT', 'h', 'none'],
+      ['PFMERGE', 'm', 'h'],
+      ['PFDEBUG', 'ENCODING', 'm'],
+      ['PFDEBUG', 'TODENSE', 'm'],
+      ['PFDEBUG', 'TODENSE', 'm'],
+      ['PFADD', 'g', 'x'],
+      ['PFDEBUG', 'GETREG', 'g'],
+      ['MULTI'],
+      ['PFADD', 'h', 'c'],
+      ['PFCOUNT', 'h'],
+      ['EXEC'],
+    ]);
+    assert.ok(got.includes('PFCOUNT h'));
+  });
+
   it('FLUSHDB and FLUSHALL of empty data, SWAPDB of a database with itself', async () => {
     await compare([['FLUSHDB'], ['FLUSHALL'], ['SELECT', '2'], ['FLUSHDB', 'ASYNC'], ['SWAPDB', '3', '3'], ['SELECT', '0'], ['SWAPDB', '0', '1']]);
   });
