@@ -16,6 +16,7 @@ import { lcsCommands } from './lcs.js';
 import { listCommands } from './lists.js';
 import { setCommands } from './sets.js';
 import { zsetCommands } from './zsets.js';
+import { geoCommands } from './geo.js';
 import { hashCommands } from './hashes.js';
 import { sortCommands } from './sort.js';
 import { pubsubCommands } from './pubsub.js';
@@ -43,6 +44,7 @@ export function allHandlers(): HandlerMap {
     ...listCommands,
     ...setCommands,
     ...zsetCommands,
+    ...geoCommands,
     ...hashCommands,
     ...sortCommands,
     ...pubsubCommands,
