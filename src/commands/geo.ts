@@ -20,13 +20,13 @@ import type { ZSet } from '../types/zset.js';
 import {
   decodeScore,
   distance,
-  distanceIfWithin,
   encodeScore,
   GEO_LAT_MAX,
   GEO_LAT_MIN,
   GEO_LONG_MAX,
   GEO_LONG_MIN,
   lastPoint,
+  pointMatcher,
   scoreToGeohash,
   searchCells,
   cellScoreRange,
@@ -140,25 +140,31 @@ interface GeoPoint {
  * Appends the points of a cell that lie within the shape, in score order
  * (geoGetPointsInRange); stops once `limit` points are held (0: no limit).
  */
-function pointsOfCell(z: ZSet, cell: GeoCell, shape: GeoShape, out: GeoPoint[], limit: number): void {
+function pointsOfCell(z: ZSet, cell: GeoCell, within: (score: number) => number, out: GeoPoint[], limit: number): void {
   const [min, max] = cellScoreRange(cell);
   const t = z.tree;
-  const start = t.countBefore((s) => s < min);
-  if (start >= z.size) return;
-  t.each(start, z.size, false, (m, s) => {
-    if (s >= max) return false;
-    const d = distanceIfWithin(shape, s);
+  const size = z.size;
+  let rank = t.countBefore((s) => s < min);
+  if (rank >= size) return;
+  t.seekRank(rank);
+  for (;;) {
+    const s = t.curScore;
+    if (s >= max) return;
+    const d = within(s);
     if (d >= 0) {
       const [lon, lat] = lastPoint();
-      out.push({ lon, lat, dist: d, score: s, member: m });
+      out.push({ lon, lat, dist: d, score: s, member: t.curMember });
     }
-    if (limit !== 0 && out.length >= limit) return false;
-  });
+    if (limit !== 0 && out.length >= limit) return;
+    if (++rank === size) return;
+    t.step();
+  }
 }
 
 /** membersOfAllNeighbors: the points of the nine cells, skipping a cell equal to the one searched just before. */
 function pointsOfCells(z: ZSet, cells: (GeoCell | null)[], shape: GeoShape, limit: number): GeoPoint[] {
   const out: GeoPoint[] = [];
+  const within = pointMatcher(shape);
   let last = 0;
   for (let i = 0; i < cells.length; i++) {
     const cell = cells[i];
@@ -168,7 +174,7 @@ function pointsOfCells(z: ZSet, cells: (GeoCell | null)[], shape: GeoShape, limi
       if (cell.lat === p.lat && cell.lon === p.lon && cell.step === p.step) continue;
     }
     if (out.length > 0 && limit !== 0 && out.length >= limit) break;
-    pointsOfCell(z, cell, shape, out, limit);
+    pointsOfCell(z, cell, within, out, limit);
     last = i;
   }
   return out;
@@ -474,13 +480,16 @@ export const geoCommands: HandlerMap = {
     // ZADD key [options] score member ..., the score being the geohash
     const zargv = ['zadd'];
     for (let i = 1; i < longidx; i++) zargv.push(argv[i]);
+    const scores: number[] = [];
     for (let i = longidx; i < argv.length; i += 3) {
       const xy = longLatArgs(c, argv, i);
       if (xy === null) return;
-      zargv.push(encodeScore(xy[0], xy[1])!.text, argv[i + 2]);
+      const e = encodeScore(xy[0], xy[1])!;
+      zargv.push(e.text, argv[i + 2]);
+      scores.push(e.score);
     }
     c.propagateAs(zargv);
-    zaddGeneric(c, zargv, false);
+    zaddGeneric(c, zargv, false, scores);
   },
 
   geopos(c, argv) {

@@ -274,8 +274,11 @@ function rankRange(start: number, end: number, llen: number): [number, number] |
 
 // ---------------------------------------------------------------- ZADD / ZINCRBY
 
-/** ZADD (ZINCRBY with incrCmd); GEOADD runs it on the ZADD form of its arguments, as Redis does. */
-export function zaddGeneric(c: Session, argv: string[], incrCmd: boolean): void {
+/**
+ * ZADD (ZINCRBY with incrCmd). GEOADD runs it on the ZADD form of its
+ * arguments, as Redis does, giving the scores it put there already parsed.
+ */
+export function zaddGeneric(c: Session, argv: string[], incrCmd: boolean, parsedScores?: number[]): void {
   const key = argv[1];
   let nx = false;
   let xx = false;
@@ -313,14 +316,18 @@ export function zaddGeneric(c: Session, argv: string[], incrCmd: boolean): void 
     c.w.error('ERR INCR option supports a single increment-element pair');
     return;
   }
-  const scores: number[] = new Array(elements);
-  for (let j = 0; j < elements; j++) {
-    const d = parseDouble(argv[idx + j * 2]);
-    if (d === null) {
-      c.w.error(Err.notFloat);
-      return;
+  let scores: number[];
+  if (parsedScores !== undefined && parsedScores.length === elements) scores = parsedScores;
+  else {
+    scores = new Array(elements);
+    for (let j = 0; j < elements; j++) {
+      const d = parseDouble(argv[idx + j * 2]);
+      if (d === null) {
+        c.w.error(Err.notFloat);
+        return;
+      }
+      scores[j] = d;
     }
-    scores[j] = d;
   }
   let z = getZset(c, key, true);
   if (z === null) return;

@@ -352,26 +352,94 @@ export function distance(lon1d: number, lat1d: number, lon2d: number, lat2d: num
   return 2.0 * EARTH_RADIUS_IN_METERS * crAsin(Math.sqrt(a));
 }
 
+/** Relative margin within which the quick estimates below defer to the exact computation. */
+const QUICK_MARGIN = 1e-9;
+
 /**
- * geoWithinShape for a point's score: the distance from the shape's centre
- * when the point lies within the shape, else -1.
+ * The haversine distance computed with Math's sin, cos and asin (within an
+ * ulp or so of the correctly rounded ones): a quick estimate that decides
+ * whether a point is in or out when it is clearly so. NaN near the
+ * antipode, where asin magnifies every error.
  */
-export function distanceIfWithin(s: GeoShape, score: number): number {
-  decodeScoreXY(score);
-  const x = XY[0];
-  const y = XY[1];
-  if (!s.box) {
-    const d = distance(s.lon, s.lat, x, y);
-    return d > s.radius * s.conversion ? -1 : d;
-  }
-  const widthM = s.width * s.conversion;
-  const heightM = s.height * s.conversion;
-  if (latDistance(y, s.lat) > heightM / 2) return -1;
-  if (distance(x, y, s.lon, y) > widthM / 2) return -1;
-  return distance(s.lon, s.lat, x, y);
+function quickDistance(dLon2: number, dLat2: number, cosLat1: number, lat2r: number): number {
+  const v = Math.sin(dLon2);
+  const u = Math.sin(dLat2);
+  const a = u * u + cosLat1 * Math.cos(lat2r) * v * v;
+  return a < 0.9 ? 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a)) : NaN;
 }
 
-/** The decoded coordinates of the point last passed to distanceIfWithin. */
+/**
+ * geoWithinShape for the points of one search: a function from a point's
+ * score to its distance from the shape's centre when the point lies within
+ * the shape, else -1. The decoded point is left for lastPoint().
+ *
+ * The results are Redis's computation (with correctly rounded sin, cos and
+ * asin), reached by shortcuts that cannot change them: cos of the centre's
+ * latitude is taken once; a circle rejects at once a point whose latitude
+ * alone puts it beyond the radius (the haversine of a latitude difference
+ * is never below its meridian arc, computed from the same rounded radians);
+ * and a point is rejected (or a box's width check passed) on a quick
+ * estimate with Math's functions when it is farther from the limit than
+ * the estimate's error could be.
+ */
+export function pointMatcher(s: GeoShape): (score: number) => number {
+  const lon1r = s.lon * D_R;
+  const lat1r = s.lat * D_R;
+  const cos1 = crCos(lat1r);
+  const cos1Quick = Math.cos(lat1r);
+  if (!s.box) {
+    const radius = s.radius * s.conversion;
+    const latLimit = radius * (1 + 1e-12);
+    const farLimit = radius * (1 + QUICK_MARGIN);
+    return (score) => {
+      decodeScoreXY(score);
+      const lat2r = XY[1] * D_R;
+      const dLat = lat2r - lat1r;
+      if (EARTH_RADIUS_IN_METERS * Math.abs(dLat) > latLimit) return -1;
+      const dLon2 = (XY[0] * D_R - lon1r) / 2;
+      if (quickDistance(dLon2, dLat / 2, cos1Quick, lat2r) > farLimit) return -1;
+      const v = crSin(dLon2);
+      let d: number;
+      if (v === 0) d = latDistance(s.lat, XY[1]);
+      else {
+        const u = crSin(dLat / 2);
+        const a = u * u + cos1 * crCos(lat2r) * v * v;
+        d = 2.0 * EARTH_RADIUS_IN_METERS * crAsin(Math.sqrt(a));
+      }
+      return d > radius ? -1 : d;
+    };
+  }
+  const halfWidth = (s.width * s.conversion) / 2;
+  const halfHeight = (s.height * s.conversion) / 2;
+  const farWidth = halfWidth * (1 + QUICK_MARGIN);
+  const nearWidth = halfWidth * (1 - QUICK_MARGIN);
+  return (score) => {
+    decodeScoreXY(score);
+    const x = XY[0];
+    const y = XY[1];
+    if (latDistance(y, s.lat) > halfHeight) return -1;
+    const lat2r = y * D_R;
+    // the distance along the point's parallel: geohashGetDistance(x, y, centre longitude, y)
+    const dLon2 = (lon1r - x * D_R) / 2;
+    const quick = quickDistance(dLon2, 0, Math.cos(lat2r), lat2r);
+    if (quick > farWidth) return -1;
+    if (!(quick < nearWidth)) {
+      const v = crSin(dLon2);
+      if (v !== 0) {
+        const c = crCos(lat2r);
+        const u = crSin(0);
+        if (2.0 * EARTH_RADIUS_IN_METERS * crAsin(Math.sqrt(u * u + c * c * v * v)) > halfWidth) return -1;
+      }
+    }
+    const w = crSin((x * D_R - lon1r) / 2);
+    if (w === 0) return latDistance(s.lat, y);
+    const u = crSin((lat2r - lat1r) / 2);
+    const a = u * u + cos1 * crCos(lat2r) * w * w;
+    return 2.0 * EARTH_RADIUS_IN_METERS * crAsin(Math.sqrt(a));
+  };
+}
+
+/** The decoded coordinates of the point a pointMatcher last looked at. */
 export function lastPoint(): [number, number] {
   return [XY[0], XY[1]];
 }

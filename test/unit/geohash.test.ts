@@ -10,7 +10,9 @@ import {
   encode,
   encodeScore,
   estimateSteps,
+  latDistance,
   neighbours,
+  pointMatcher,
   scoreToGeohash,
   searchCells,
   type GeoShape,
@@ -146,6 +148,58 @@ describe('geohash', () => {
     assert.equal(formatFixedPoint(d(decodeScore(lon), sf) / 1609.34, 4), '5355.5416');
     assert.equal(formatFixedPoint(d(decodeScore(13510798882111488), decodeScore(0)) / 0.3048, 4), '62072980.9353');
     assert.equal(d(sf, sf), 0);
+  });
+});
+
+describe('search shortcuts', () => {
+  /** geoWithinShape as Redis writes it, without shortcuts. */
+  function reference(s: GeoShape, score: number): number {
+    const [x, y] = decodeScore(score);
+    if (!s.box) {
+      const d = distance(s.lon, s.lat, x, y);
+      return d > s.radius * s.conversion ? -1 : d;
+    }
+    if (latDistance(y, s.lat) > (s.height * s.conversion) / 2) return -1;
+    if (distance(x, y, s.lon, y) > (s.width * s.conversion) / 2) return -1;
+    return distance(s.lon, s.lat, x, y);
+  }
+  const nextDown = (v: number) => {
+    const b = new Float64Array([v]);
+    new BigInt64Array(b.buffer)[0] -= 1n;
+    return b[0];
+  };
+
+  it('never change whether a point is in, nor its distance', () => {
+    const r = rng(5);
+    const lat = () => GEO_LAT_MIN + r() * (GEO_LAT_MAX - GEO_LAT_MIN);
+    for (let i = 0; i < 300; i++) {
+      const c = { lon: r() * 360 - 180, lat: r() < 0.2 ? (r() < 0.5 ? -1 : 1) * (80 + r() * 5) : lat() };
+      const scores: number[] = [];
+      for (let j = 0; j < 40; j++) {
+        const near = r() < 0.7;
+        const lon = near ? Math.max(-180, Math.min(180, c.lon + (r() - 0.5) * 4)) : r() * 360 - 180;
+        const la = near ? Math.max(GEO_LAT_MIN, Math.min(GEO_LAT_MAX, c.lat + (r() - 0.5) * 4)) : lat();
+        scores.push(encodeScore(lon, la)!.score);
+      }
+      // limits exactly at some points' distances, and just below them
+      const [px, py] = decodeScore(scores[0]);
+      const d0 = distance(c.lon, c.lat, px, py);
+      const w0 = distance(px, py, c.lon, py);
+      const shapes: GeoShape[] = [
+        { box: false, ...c, radius: d0, width: 0, height: 0, conversion: 1 },
+        { box: false, ...c, radius: nextDown(d0), width: 0, height: 0, conversion: 1 },
+        { box: false, ...c, radius: r() * 500, width: 0, height: 0, conversion: 1000 },
+        { box: false, ...c, radius: 20000, width: 0, height: 0, conversion: 1000 },
+        { box: true, ...c, radius: 0, width: 2 * w0, height: 1e9, conversion: 1 },
+        { box: true, ...c, radius: 0, width: 2 * nextDown(w0), height: 1e9, conversion: 1 },
+        { box: true, ...c, radius: 0, width: r() * 800, height: r() * 800, conversion: 1000 },
+        { box: true, ...c, radius: 0, width: 40000, height: 20000, conversion: 1000 },
+      ];
+      for (const s of shapes) {
+        const m = pointMatcher(s);
+        for (const sc of scores) assert.equal(m(sc), reference(s, sc), JSON.stringify({ s, sc }));
+      }
+    }
   });
 });
 
