@@ -16,6 +16,8 @@
  *     HyperLogLog: PFADD of one element into one dense HLL and into many
  *     small sparse ones, PFCOUNT of a dense HLL (its cached cardinality) and
  *     of two dense HLLs (merged and estimated on every call);
+ *     GEOADD of random points, and GEOSEARCH around random centres in a
+ *     prefilled set of 100,000 points (BYRADIUS 50 km, the 10 nearest);
  *     and a consumer-group loop that redis-benchmark cannot run (it cannot
  *     feed the IDs it read back into XACK): GROUP_CONSUMERS connections of
  *     this script each loop XREADGROUP ... COUNT 10 STREAMS key > then XACK
@@ -124,6 +126,14 @@ const TESTS = [
   { name: 'PFADD key:rand rand (sparse HLLs)', custom: ['PFADD', 'bench:hll:__rand_int__', 'element:__rand_int__'], needs: ['pfadd'] },
   { name: 'PFCOUNT key (cached)', custom: ['PFCOUNT', 'bench:hll'], needs: ['pfcount', 'pfadd'], prefill: 'pfadd-dense' },
   { name: 'PFCOUNT key key (two dense HLLs, estimated)', custom: ['PFCOUNT', 'bench:hll', 'bench:hll2'], needs: ['pfcount', 'pfadd'], prefill: 'pfadd-dense' },
+  // Random points in [0, 100) x [0, 10) degrees: __rand_int__ (12 digits) scaled by the exponent.
+  { name: 'GEOADD key lon lat member', custom: ['GEOADD', 'bench:geo', '__rand_int__e-3', '__rand_int__e-4', 'member:__rand_int__'], needs: ['geoadd'] },
+  {
+    name: 'GEOSEARCH FROMLONLAT BYRADIUS 50 km ASC COUNT 10 WITHDIST (100k points)',
+    custom: ['GEOSEARCH', 'bench:geoset', 'FROMLONLAT', '__rand_int__e-3', '__rand_int__e-4', 'BYRADIUS', '50', 'km', 'ASC', 'COUNT', '10', 'WITHDIST'],
+    needs: ['geosearch', 'geoadd'],
+    prefill: 'geo-100k',
+  },
 ];
 
 function benchArgsFor(test, n, pipeline) {
@@ -154,6 +164,20 @@ async function prefill(srv, kind, n) {
   if (kind === 'xadd-100') {
     // bench:range with at least 100 entries of two small fields for XRANGE - + COUNT 100.
     await withConn(srv, (c) => c.pipeline(100, (i) => ['XADD', 'bench:range', '*', 'sensor', `s${i % 16}`, 'temp', `${20 + (i % 10)}.5`]));
+    return;
+  }
+  if (kind === 'geo-100k') {
+    // bench:geoset: 100,000 points spread over the area GEOSEARCH's centres are drawn from (the same points on both servers).
+    await withConn(srv, async (c) => {
+      if ((await c.call(['ZCARD', 'bench:geoset'])) >= 100_000) return;
+      let seed = 1;
+      const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+      await c.pipeline(1000, (i) => {
+        const cmd = ['GEOADD', 'bench:geoset'];
+        for (let j = 0; j < 100; j++) cmd.push((rnd() * 100).toFixed(5), (rnd() * 10).toFixed(5), `m:${i * 100 + j}`);
+        return cmd;
+      });
+    });
     return;
   }
   // Distinct members (-r 100000000) so a set or sorted set gets ~n of them.

@@ -17,6 +17,7 @@ import { lcsCommands } from './lcs.js';
 import { listCommands } from './lists.js';
 import { setCommands } from './sets.js';
 import { zsetCommands } from './zsets.js';
+import { geoCommands } from './geo.js';
 import { hashCommands } from './hashes.js';
 import { sortCommands } from './sort.js';
 import { pubsubCommands } from './pubsub.js';
@@ -45,6 +46,7 @@ export function allHandlers(): HandlerMap {
     ...listCommands,
     ...setCommands,
     ...zsetCommands,
+    ...geoCommands,
     ...hashCommands,
     ...sortCommands,
     ...pubsubCommands,

@@ -17,6 +17,7 @@ import { parseLL, parseLLBig, parseDouble, formatDouble } from '../protocol/numb
 import { ZSet, cmpKey } from '../types/zset.js';
 import type { RSet } from '../types/set.js';
 import type { Value } from '../types/object.js';
+import type { KeyEvent } from '../pubsub/notify.js';
 import { getLong, getTimeout, is } from './args.js';
 import { checkCursor, parseScanArgs } from './keys.js';
 import { globMatch } from '../util/glob.js';
@@ -32,7 +33,7 @@ const RANGE_LEX_ERR = 'ERR min or max not valid string range item';
 // ---------------------------------------------------------------- helpers
 
 /** The sorted set at key: undefined when missing, null (after WRONGTYPE) for another type. */
-function getZset(c: Session, key: string, write: boolean): ZSet | undefined | null {
+export function getZset(c: Session, key: string, write: boolean): ZSet | undefined | null {
   const v = write ? c.db.lookupWrite(key) : c.db.read(key);
   if (v === undefined) return undefined;
   if (typeof v === 'string' || v.type !== 'zset') {
@@ -273,7 +274,11 @@ function rankRange(start: number, end: number, llen: number): [number, number] |
 
 // ---------------------------------------------------------------- ZADD / ZINCRBY
 
-function zaddGeneric(c: Session, argv: string[], incrCmd: boolean): void {
+/**
+ * ZADD (ZINCRBY with incrCmd). GEOADD runs it on the ZADD form of its
+ * arguments, as Redis does, giving the scores it put there already parsed.
+ */
+export function zaddGeneric(c: Session, argv: string[], incrCmd: boolean, parsedScores?: number[]): void {
   const key = argv[1];
   let nx = false;
   let xx = false;
@@ -311,14 +316,18 @@ function zaddGeneric(c: Session, argv: string[], incrCmd: boolean): void {
     c.w.error('ERR INCR option supports a single increment-element pair');
     return;
   }
-  const scores: number[] = new Array(elements);
-  for (let j = 0; j < elements; j++) {
-    const d = parseDouble(argv[idx + j * 2]);
-    if (d === null) {
-      c.w.error(Err.notFloat);
-      return;
+  let scores: number[];
+  if (parsedScores !== undefined && parsedScores.length === elements) scores = parsedScores;
+  else {
+    scores = new Array(elements);
+    for (let j = 0; j < elements; j++) {
+      const d = parseDouble(argv[idx + j * 2]);
+      if (d === null) {
+        c.w.error(Err.notFloat);
+        return;
+      }
+      scores[j] = d;
     }
-    scores[j] = d;
   }
   let z = getZset(c, key, true);
   if (z === null) return;
@@ -782,20 +791,7 @@ function zsetOpGeneric(c: Session, argv: string[], dst: string | null, numkeysId
     return;
   }
   if (dst !== null) {
-    if (resM.length > 0) {
-      const z = ZSet.fromPairs(resM, resS);
-      z.listpack = false;
-      const lim = limits(c);
-      let maxLen = 0;
-      for (const m of resM) if (m.length > maxLen) maxLen = m.length;
-      if (z.size <= lim.zsetEntries && maxLen <= lim.zsetValue) z.toListpack();
-      c.db.set(dst, z);
-      c.w.int(z.size);
-      c.server.modified(c.db, dst, op === SetOp.Union ? 'zunionstore' : op === SetOp.Inter ? 'zinterstore' : 'zdiffstore');
-    } else {
-      c.w.int(0);
-      if (c.db.delete(dst)) c.server.modified(c.db, dst, 'del');
-    }
+    storeZset(c, dst, resM, resS, op === SetOp.Union ? 'zunionstore' : op === SetOp.Inter ? 'zinterstore' : 'zdiffstore', 1);
     return;
   }
   // reply in (score, member) order
@@ -803,6 +799,29 @@ function zsetOpGeneric(c: Session, argv: string[], dst: string | null, numkeysId
   order.sort((a, b) => cmpKey(resS[a], resM[a], resS[b], resM[b]));
   emitHeader(c, order.length, withscores);
   for (const i of order) emitPair(c, resM[i], resS[i], withscores);
+}
+
+/**
+ * Stores a computed result at dst, as the *STORE commands do: built as a
+ * skiplist and converted to a listpack when it fits
+ * (zsetConvertToListpackIfNeeded); an empty result deletes dst. Replies
+ * the size. `members` are distinct; `changes` is what Redis adds to dirty.
+ */
+export function storeZset(c: Session, dst: string, members: string[], scores: number[], event: KeyEvent, changes: number): void {
+  if (members.length > 0) {
+    const z = ZSet.fromPairs(members, scores);
+    z.listpack = false;
+    const lim = limits(c);
+    let maxLen = 0;
+    for (const m of members) if (m.length > maxLen) maxLen = m.length;
+    if (z.size <= lim.zsetEntries && maxLen <= lim.zsetValue) z.toListpack();
+    c.db.set(dst, z);
+    c.w.int(z.size);
+    c.server.modified(c.db, dst, event, changes);
+  } else {
+    c.w.int(0);
+    if (c.db.delete(dst)) c.server.modified(c.db, dst, 'del');
+  }
 }
 
 // ---------------------------------------------------------------- pops

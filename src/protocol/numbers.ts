@@ -137,3 +137,64 @@ export function formatG(d: number, prec: number): string {
   if (f.indexOf('.') >= 0) f = f.replace(/0+$/, '').replace(/\.$/, '');
   return f;
 }
+
+/**
+ * C's "%.<digits>f" of a double: its exact decimal digits, an exact tie
+ * rounded to even (toFixed would round it up), any magnitude, "-0.0" for -0.
+ */
+export function formatFixed(x: number, digits: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  const neg = x < 0 || Object.is(x, -0);
+  const ax = Math.abs(x);
+  let s: string;
+  if (ax >= 1e21) {
+    s = BigInt(ax).toString() + (digits > 0 ? '.' + '0'.repeat(digits) : '');
+  } else {
+    // a tie needs ax to be an odd multiple of 2^-(digits+1)
+    const t = ax * 2 ** (digits + 1);
+    if (Number.isInteger(t) && t % 2 === 1) {
+      let n = (BigInt(t) * 5n ** BigInt(digits) - 1n) / 2n;
+      if (n % 2n === 1n) n += 1n;
+      const txt = n.toString().padStart(digits + 1, '0');
+      s = digits > 0 ? txt.slice(0, txt.length - digits) + '.' + txt.slice(txt.length - digits) : txt;
+    } else {
+      s = ax.toFixed(digits);
+    }
+  }
+  return neg ? '-' + s : s;
+}
+
+/**
+ * Redis's ld2string(LD_STR_HUMAN) of a double (addReplyHumanLongDouble):
+ * "%.17Lf" without trailing zeros nor a bare '.', and "-0" as "0".
+ */
+export function formatHumanDouble(x: number): string {
+  let s = formatFixed(x, 17);
+  if (s.indexOf('.') >= 0) {
+    let end = s.length;
+    while (s.charCodeAt(end - 1) === 48) end--;
+    if (s.charCodeAt(end - 1) === 46) end--;
+    s = s.slice(0, end);
+  }
+  return s === '-0' ? '0' : s;
+}
+
+/**
+ * Redis's fixedpoint_d2string(d, digits) (GEO distances): d scaled by
+ * 10^digits and rounded with llrint (a tie to even), then printed with that
+ * many decimals. |d| * 10^digits must stay below 2^53.
+ */
+export function formatFixedPoint(d: number, digits: number): string {
+  if (d === 0) return '0.' + '0'.repeat(digits);
+  const scale = 10 ** digits;
+  const p = d * scale;
+  let r = Math.round(p);
+  if (r - p === 0.5 && r % 2 !== 0) r -= 1; // rint: a tie goes to even
+  const neg = r < 0;
+  if (neg) r = -r;
+  const int = Math.floor(r / scale);
+  const frac = String(r - int * scale).padStart(digits, '0');
+  return (neg ? '-' : '') + int + '.' + frac;
+}

@@ -335,6 +335,29 @@ describeCompat('the key-modified signal against redis-server: events, dirty, WAT
     ]);
   });
 
+  it('geo', async () => {
+    await steps([
+      ['GEOADD', 'g', '13.361389', '38.115556', 'Palermo', '15.087269', '37.502669', 'Catania'],
+      ['GEOADD', 'g', '13.361389', '38.115556', 'Palermo'],
+      ['GEOADD', 'g', 'CH', '13', '38', 'Palermo', '14', '37', 'Messina'],
+      ['GEOADD', 'g', 'XX', '1', '2', 'nope'],
+      ['GEOADD', 'g', 'NX', '1', '2', 'Palermo'],
+      ['GEOADD', 'g', '200', '2', 'bad'],
+      ['GEOADD', 'missing', 'XX', '1', '2', 'm'],
+      ['GEOSEARCH', 'g', 'FROMMEMBER', 'Palermo', 'BYRADIUS', '300', 'km'],
+      ['GEORADIUS', 'g', '15', '37', '300', 'km'],
+      ['GEOSEARCHSTORE', 'dst', 'g', 'FROMMEMBER', 'Palermo', 'BYRADIUS', '300', 'km'],
+      ['GEOSEARCHSTORE', 'dst', 'g', 'FROMMEMBER', 'Palermo', 'BYRADIUS', '300', 'km', 'STOREDIST', 'COUNT', '1'],
+      ['GEORADIUS', 'g', '15', '37', '300', 'km', 'STORE', 'dst2'],
+      ['GEORADIUSBYMEMBER', 'g', 'Catania', '300', 'km', 'STOREDIST', 'dst2'],
+      ['GEOSEARCHSTORE', 'dst', 'g', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'km'],
+      ['GEOSEARCHSTORE', 'dst', 'g', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'km'],
+      ['GEORADIUS', 'missing', '0', '0', '1', 'km', 'STORE', 'dst2'],
+      ['GEORADIUS', 'missing', '0', '0', '1', 'km', 'STORE', 'dst2'],
+      ['GEOSEARCHSTORE', 'dst', 'g', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'km', 'WITHDIST'],
+    ]);
+  });
+
   it('hashes', async () => {
     await steps([
       ['HSET', 'h', 'a', '1', 'b', '2'],
