@@ -132,8 +132,14 @@ function patternMatches(p: KeyPattern, s: string): boolean {
       return true;
     case 'exact':
       return s === p.pattern;
-    case 'prefix':
-      return s.startsWith(p.prefix);
+    case 'prefix': {
+      // (a loop over the prefix's characters: startsWith costs several times more on short keys)
+      const pre = p.prefix;
+      const n = pre.length;
+      if (s.length < n) return false;
+      for (let i = 0; i < n; i++) if (s.charCodeAt(i) !== pre.charCodeAt(i)) return false;
+      return true;
+    }
     default:
       return globMatch(p.pattern, s);
   }
