@@ -279,7 +279,7 @@ export class Acl {
   /** ACLSaveToFile: the users in ACL LIST's form, through a temp file and a rename. */
   saveFile(path: string): boolean {
     let text = '';
-    for (const u of this.list()) text += `user ${u.name} ${u.describe()}\n`;
+    for (const u of this.list()) text += u.aclLine() + '\n';
     const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
     let fd = -1;
     try {

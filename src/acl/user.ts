@@ -19,6 +19,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { type CatalogEntry, type Command, F } from '../command/table.js';
 import { type AccessRules, type Refusal, KEY_READ, KEY_WRITE, channelArgs, keyAccesses } from '../command/permissions.js';
 import { globMatch, isLiteralPattern } from '../util/glob.js';
+import { splitArgs } from '../protocol/parser.js';
 
 /** ACL categories, in Redis's order (ACL CAT, descriptions). */
 export const CATEGORIES = [
@@ -473,55 +474,6 @@ export function mergeSelectorArgs(args: readonly string[]): { args: string[] } |
   return { args: out };
 }
 
-/** Splits on spaces, honouring quotes as sdssplitargs does (selector bodies); null when quotes are unbalanced. */
-function splitArgs(s: string): string[] | null {
-  const out: string[] = [];
-  let i = 0;
-  const n = s.length;
-  for (;;) {
-    while (i < n && /\s/.test(s[i])) i++;
-    if (i >= n) return out;
-    let cur = '';
-    let inq = false;
-    let insq = false;
-    for (;;) {
-      if (inq) {
-        if (i >= n) return null;
-        const c = s[i];
-        if (c === '\\' && i + 3 < n && s[i + 1] === 'x' && /[0-9a-fA-F]{2}/.test(s.slice(i + 2, i + 4))) {
-          cur += String.fromCharCode(parseInt(s.slice(i + 2, i + 4), 16));
-          i += 3;
-        } else if (c === '\\' && i + 1 < n) {
-          i++;
-          const e = s[i];
-          cur += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === 'b' ? '\b' : e === 'a' ? '\x07' : e;
-        } else if (c === '"') {
-          if (i + 1 < n && !/\s/.test(s[i + 1])) return null;
-          inq = false;
-        } else cur += c;
-      } else if (insq) {
-        if (i >= n) return null;
-        const c = s[i];
-        if (c === '\\' && i + 1 < n && s[i + 1] === "'") {
-          i++;
-          cur += "'";
-        } else if (c === "'") {
-          if (i + 1 < n && !/\s/.test(s[i + 1])) return null;
-          insq = false;
-        } else cur += c;
-      } else {
-        if (i >= n || /\s/.test(s[i])) break;
-        const c = s[i];
-        if (c === '"') inq = true;
-        else if (c === "'") insq = true;
-        else cur += c;
-      }
-      i++;
-    }
-    out.push(cur);
-  }
-}
-
 export class User implements AccessRules {
   flags = F_DISABLED;
   /** SHA-256 hex of each password, in the order added. */
@@ -673,6 +625,11 @@ export class User implements AccessRules {
   /** ACL GETUSER "flags". */
   flagNames(): string[] {
     return USER_FLAGS.filter(([f]) => (this.flags & f) !== 0).map(([, n]) => n);
+  }
+
+  /** The user as ACL LIST, ACL SAVE and CONFIG REWRITE write it: `user <name> <rules>`. */
+  aclLine(): string {
+    return `user ${this.name} ${this.describe()}`;
   }
 
   /** ACLDescribeUser: the rules of ACL LIST and ACL SAVE. */

@@ -91,7 +91,7 @@ export const aclCommands: HandlerMap = {
   'acl|list'(c) {
     const users = c.server.acl.list();
     c.w.array(users.length);
-    for (const u of users) c.w.bulk(`user ${u.name} ${u.describe()}`);
+    for (const u of users) c.w.bulk(u.aclLine());
   },
 
   'acl|users'(c) {

@@ -203,7 +203,7 @@ export const serverCommands: HandlerMap = {
       return;
     }
     try {
-      const users = server.config.get('aclfile') !== '' ? null : server.acl.list().map((u) => `user ${u.name} ${u.describe()}`);
+      const users = server.config.get('aclfile') !== '' ? null : server.acl.list().map((u) => u.aclLine());
       rewriteConfigFile(server.configFile, server.config, users);
       server.log.notice('CONFIG REWRITE executed with success.');
       c.w.ok();
