@@ -70,7 +70,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { existsSync, readdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ROOT, guardProcess, runMain, track, tempDir, sleep, startSinew, startRedis, stopServer, withConn, parseInfo, redisBenchmark } from './servers.mjs';
+import { ROOT, guardProcess, runMain, track, tempDir, sleep, startSinew, startRedis, stopServer, withConn, parseInfo, redisBenchmark, watchRun, machineInfo } from './servers.mjs';
 
 // ---------------------------------------------------------------- options
 
@@ -477,19 +477,8 @@ async function latencyRun(srv, n, rewrite) {
   const t0 = performance.now();
   const benchP = benchSet(srv, n, 1);
   if (!rewrite) return { bench: await benchP };
-  let benchErr = null;
-  let benchEnd = null;
-  const settled = benchP.then(
-    (b) => {
-      benchEnd = performance.now();
-      return b;
-    },
-    (e) => {
-      benchErr = e;
-      benchEnd = performance.now();
-      return null;
-    },
-  );
+  // a failing benchmark must not leave an unhandled rejection while we poll
+  const run = watchRun(benchP);
   await sleep(REWRITE_DELAY_MS);
   let rewrites = 0;
   let rewriteMs = 0;
@@ -502,15 +491,15 @@ async function latencyRun(srv, n, rewrite) {
         const end = performance.now();
         rewrites++;
         rewriteMs += end - start;
-        overlapMs += Math.max(0, Math.min(end, benchEnd ?? end) - start);
-      } while (benchEnd === null);
+        overlapMs += Math.max(0, Math.min(end, run.end ?? end) - start);
+      } while (run.end === null);
     });
   } finally {
-    await settled;
+    await run.settled;
   }
-  const b = await settled;
-  if (benchErr) throw benchErr;
-  return { bench: b, rewrites, rewriteSeconds: rewriteMs / 1000 / rewrites, coverage: overlapMs / (benchEnd - t0) };
+  const b = await run.settled;
+  if (run.error) throw run.error;
+  return { bench: b, rewrites, rewriteSeconds: rewriteMs / 1000 / rewrites, coverage: overlapMs / (run.end - t0) };
 }
 
 function medianByP99(runs) {
@@ -574,20 +563,8 @@ function fsType(dir) {
 }
 
 function machine(counter) {
-  const cpus = os.cpus();
   const probeDir = tempDir('sinew-aof-fs-');
-  return {
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    memoryGiB: (os.totalmem() / 2 ** 30).toFixed(1),
-    platform: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    redis: spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim(),
-    tmpdir: os.tmpdir(),
-    tmpdirFs: fsType(probeDir),
-    fsyncCounter: counter,
-    loadAverageAtStart: os.loadavg().map((x) => x.toFixed(2)).join(' '),
-  };
+  return { ...machineInfo(), tmpdir: os.tmpdir(), tmpdirFs: fsType(probeDir), fsyncCounter: counter };
 }
 
 function throughputRows(t) {

@@ -43,7 +43,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { cpSync, existsSync, statSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, HOST, guardProcess, runMain, track, tempDir, freePort, rssOf, sleep, Conn, withConn, parseInfo, redisBenchmark, serverNodeOptions } from './servers.mjs';
+import { ROOT, HOST, guardProcess, runMain, track, tempDir, freePort, rssOf, sleep, Conn, withConn, parseInfo, redisBenchmark, watchRun, machineInfo, serverNodeOptions } from './servers.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, dflt) => {
@@ -335,19 +335,7 @@ async function benchRun(srv, test, n, save) {
     return { bench: b, rss: rss.stop() };
   }
   // a failing benchmark must not leave an unhandled rejection while we poll
-  let benchErr = null;
-  let benchEnd = null;
-  const settled = benchP.then(
-    (b) => {
-      benchEnd = performance.now();
-      return b;
-    },
-    (e) => {
-      benchErr = e;
-      benchEnd = performance.now();
-      return null;
-    },
-  );
+  const run = watchRun(benchP);
   await sleep(SAVE_DELAY_MS);
   // BGSAVE after BGSAVE until the benchmark ends, so that the save covers the
   // whole window (except SAVE_DELAY_MS and the poll gaps between saves).
@@ -368,14 +356,14 @@ async function benchRun(srv, test, n, save) {
       if (p.rdb_last_bgsave_status !== 'ok') throw new Error(`${srv.name}: BGSAVE under load ended with rdb_last_bgsave_status ${p.rdb_last_bgsave_status}\nlog:\n${srv.log().slice(-2000)}`);
       saves++;
       saveMs += saveEnd - saveStart;
-      overlapMs += Math.max(0, Math.min(saveEnd, benchEnd ?? saveEnd) - saveStart);
+      overlapMs += Math.max(0, Math.min(saveEnd, run.end ?? saveEnd) - saveStart);
       maxCowSize = Math.max(maxCowSize, Number(p.rdb_last_cow_size));
-    } while (benchEnd === null);
+    } while (run.end === null);
   });
-  const b = await settled;
+  const b = await run.settled;
   const mem = rss.stop();
-  if (benchErr) throw benchErr;
-  const windowMs = benchEnd - t0;
+  if (run.error) throw run.error;
+  const windowMs = run.end - t0;
   return {
     bench: b,
     rss: mem,
@@ -442,16 +430,7 @@ function table(header, rows) {
 }
 
 function machine() {
-  const cpus = os.cpus();
-  return {
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    memoryGiB: (os.totalmem() / 2 ** 30).toFixed(1),
-    platform: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    redis: spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim(),
-    loadAverageAtStart: os.loadavg().map((x) => x.toFixed(2)).join(' '),
-  };
+  return machineInfo();
 }
 
 const verdict = (ok) => (ok ? 'yes' : 'NO');

@@ -46,7 +46,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, guardProcess, runMain, startSinew, startRedis, stopServer, withConn, parseInfo, redisBenchmark, Conn } from './servers.mjs';
+import { ROOT, guardProcess, runMain, startSinew, startRedis, stopServer, withConn, parseInfo, redisBenchmark, Conn, machineInfo } from './servers.mjs';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
@@ -430,19 +430,7 @@ function table(header, rows) {
 }
 
 function machine() {
-  const cpus = os.cpus();
-  const rv = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim();
-  const bv = spawnSync('redis-benchmark', ['--version'], { encoding: 'utf8' }).stdout.trim();
-  return {
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    memoryGiB: (os.totalmem() / 2 ** 30).toFixed(1),
-    platform: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    redis: rv,
-    redisBenchmark: bv,
-    loadAverageAtStart: os.loadavg().map((x) => x.toFixed(2)).join(' '),
-  };
+  return { ...machineInfo(), redisBenchmark: spawnSync('redis-benchmark', ['--version'], { encoding: 'utf8' }).stdout.trim() };
 }
 
 // ---------------------------------------------------------------- main

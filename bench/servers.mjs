@@ -7,7 +7,7 @@
  *
  * A server is { name: 'Sinew' | 'Redis', port, child, gc(), stderr() }.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
 import { mkdtempSync, rmSync, readFileSync, existsSync, cpSync, symlinkSync } from 'node:fs';
@@ -391,6 +391,41 @@ export function parseInfo(text) {
  * stdout, stderr and wall time once it exits, rejects when it cannot start
  * or runs past `timeoutMs` (then it is killed).
  */
+/** The machine a benchmark ran on, for its report (JSON field names kept by every script). */
+export function machineInfo() {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGiB: (os.totalmem() / 2 ** 30).toFixed(1),
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    redis: spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim(),
+    loadAverageAtStart: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+  };
+}
+
+/**
+ * Watches a benchmark promise while other work runs beside it: `end` is
+ * the time it settled (null while running), `error` its rejection (kept, so
+ * it is not unhandled while the caller polls), `settled` its result or null.
+ */
+export function watchRun(promise) {
+  const run = { end: null, error: null, settled: null };
+  run.settled = promise.then(
+    (b) => {
+      run.end = performance.now();
+      return b;
+    },
+    (e) => {
+      run.error = e;
+      run.end = performance.now();
+      return null;
+    },
+  );
+  return run;
+}
+
 export function redisBenchmark(port, benchArgs, timeoutMs) {
   return new Promise((resolve, reject) => {
     const full = ['-h', HOST, '-p', String(port), '--csv', ...benchArgs];
