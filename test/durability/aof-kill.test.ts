@@ -23,10 +23,10 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReplyReader, RespError, encodeCommand, type RespValue } from '../../src/protocol/reply-reader.js';
+import { RespError, type RespValue } from '../../src/protocol/reply-reader.js';
+import { CLOSED, Conn } from '../helpers/child-conn.js';
 import { launch, stop, stopAll } from '../helpers/child-server.js';
 import { rng } from '../helpers/rng.js';
 
@@ -61,83 +61,6 @@ async function startServer(dir: string, fsync: 'always' | 'everysec'): Promise<S
 async function sigkill(s: Server): Promise<void> {
   assert.equal(s.proc.exitCode, null, `the server died by itself before the kill:\n${s.out()}`);
   await stop(s.proc);
-}
-
-// ---------------------------------------------------------------- client
-
-const CLOSED = Symbol('closed');
-
-/** A RESP connection whose pending replies end (CLOSED) when the server goes away. */
-class Conn {
-  private reader = new ReplyReader();
-  private replies: RespValue[] = [];
-  private waiters: ((v: RespValue | typeof CLOSED) => void)[] = [];
-  closed = false;
-
-  private constructor(private sock: net.Socket) {
-    sock.on('data', (chunk: Buffer) => {
-      this.reader.feed(chunk);
-      for (;;) {
-        const v = this.reader.next();
-        if (v === undefined) break;
-        const w = this.waiters.shift();
-        if (w) w(v);
-        else this.replies.push(v);
-      }
-    });
-    const end = () => {
-      this.closed = true;
-      for (const w of this.waiters.splice(0)) w(CLOSED);
-    };
-    sock.on('close', end);
-    sock.on('error', end);
-  }
-
-  static open(port: number): Promise<Conn> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.setNoDelay(true);
-        resolve(new Conn(s));
-      });
-      s.once('error', reject);
-    });
-  }
-
-  /** Writes the commands in one go (a pipeline). */
-  send(...cmds: (string | number)[][]): void {
-    if (!this.closed) this.sock.write(Buffer.concat(cmds.map((c) => encodeCommand(c))));
-  }
-
-  /** The next reply; CLOSED once the connection is gone; throws when the server is silent for `ms`. */
-  next(ms = 10000): Promise<RespValue | typeof CLOSED> {
-    if (this.replies.length > 0) return Promise.resolve(this.replies.shift()!);
-    if (this.closed) return Promise.resolve(CLOSED);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
-        const i = this.waiters.indexOf(w);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(new Error(`no reply within ${ms} ms`));
-      }, ms);
-      const w = (v: RespValue | typeof CLOSED) => {
-        clearTimeout(t);
-        resolve(v);
-      };
-      this.waiters.push(w);
-    });
-  }
-
-  async call(...args: (string | number)[]): Promise<RespValue> {
-    this.send(args);
-    const v = await this.next();
-    if (v === CLOSED) throw new Error(`connection closed during ${args.join(' ')}`);
-    if (v instanceof RespError) throw new Error(`${args.join(' ')}: ${v.message}`);
-    return v;
-  }
-
-  close(): void {
-    this.sock.destroy();
-  }
 }
 
 // ---------------------------------------------------------------- the load

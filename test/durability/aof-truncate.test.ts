@@ -35,10 +35,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReplyReader, RespError, encodeCommand, type RespValue } from '../../src/protocol/reply-reader.js';
+import { RespError, type RespValue } from '../../src/protocol/reply-reader.js';
+import { CLOSED, Conn } from '../helpers/child-conn.js';
 import { oracleSkipReason, redisServerPath } from '../helpers/servers.js';
 import { launch, stop, stopAll, type Kind } from '../helpers/child-server.js';
 
@@ -64,68 +64,6 @@ function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'sinew-aof-cut-'));
   dirs.push(d);
   return d;
-}
-
-// ---------------------------------------------------------------- client
-
-class Conn {
-  private reader = new ReplyReader();
-  private replies: RespValue[] = [];
-  private waiters: ((v: RespValue) => void)[] = [];
-
-  private constructor(private sock: net.Socket) {
-    sock.on('data', (chunk: Buffer) => {
-      this.reader.feed(chunk);
-      for (;;) {
-        const v = this.reader.next();
-        if (v === undefined) break;
-        const w = this.waiters.shift();
-        if (w) w(v);
-        else this.replies.push(v);
-      }
-    });
-    sock.on('error', () => {});
-  }
-
-  static open(port: number): Promise<Conn> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => resolve(new Conn(s)));
-      s.once('error', reject);
-    });
-  }
-
-  send(args: (string | Buffer)[]): void {
-    this.sock.write(encodeCommand(args));
-  }
-
-  next(ms = 10000): Promise<RespValue> {
-    if (this.replies.length > 0) return Promise.resolve(this.replies.shift()!);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
-        const i = this.waiters.indexOf(w);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(new Error(`no reply within ${ms} ms`));
-      }, ms);
-      const w = (v: RespValue) => {
-        clearTimeout(t);
-        resolve(v);
-      };
-      this.waiters.push(w);
-    });
-  }
-
-  /** Sends a command; an error reply throws. */
-  async call(...args: (string | Buffer)[]): Promise<RespValue> {
-    this.send(args);
-    const v = await this.next();
-    if (v instanceof RespError) throw new Error(`${args.join(' ')}: ${v.message}`);
-    return v;
-  }
-
-  close(): void {
-    this.sock.destroy();
-  }
 }
 
 async function digestOf(port: number): Promise<string> {
@@ -370,7 +308,7 @@ describe(`AOF cut at every offset of its last writes (${TARGET})`, () => {
           c.send(['MULTI']);
           for (const cmd of a.cmds) c.send(cmd);
           c.send(['EXEC']);
-          const replies: RespValue[] = [];
+          const replies: (RespValue | typeof CLOSED)[] = [];
           for (let i = 0; i < a.cmds.length + 2; i++) replies.push(await c.next());
           assert.equal(replies[0], 'OK');
           for (let i = 1; i <= a.cmds.length; i++) assert.equal(replies[i], 'QUEUED');
